@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up shared by the two README commands: a virtualenv with the
+# project installed in editable mode, and Debian's Chromium for the browser
+# journeys. Fast when nothing changed (a stamp keyed on pyproject.toml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+STAMP="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "bootstrap: creating virtualenv in $VENV"
+  python3 -m venv "$VENV"
+fi
+if [ ! -f "$STAMP" ]; then
+  echo "bootstrap: installing the project and its dev dependencies"
+  "$VENV/bin/pip" install --quiet --upgrade pip >/dev/null
+  "$VENV/bin/pip" install --quiet -e '.[dev]'
+  rm -f "$VENV"/.installed-*
+  touch "$STAMP"
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian's chromium (browser journeys)"
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq chromium >/dev/null
+  else
+    echo "bootstrap: /usr/bin/chromium is missing and I cannot install it (need root + apt-get)." >&2
+    echo "bootstrap: install it with 'sudo apt-get install chromium'; browser journeys will be skipped until then." >&2
+  fi
+fi

@@ -1,0 +1,53 @@
+"""One WSGI process that hosts every simulated provider.
+
+Mount points: ``/stripe``, ``/calendly``, ``/sendgrid`` (provider APIs and their
+hosted pages) and ``/_sim`` (the control API: reset, clock, delivery plans,
+journal, and each provider's own control routes under ``/_sim/<provider>``).
+Each provider package exposes ``create_app(hub) -> Flask`` in its ``app``
+module and ``control_blueprint(hub) -> Blueprint`` in its ``control`` module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from simulators.control import create_control_app
+from simulators.delivery import DeliveryEngine
+from simulators.hub import DEFAULT_SEED, SimHub
+
+# Providers mounted by the server, in mount order.
+PROVIDERS: tuple[str, ...] = ()
+
+
+@dataclass
+class Simulator:
+    hub: SimHub
+    wsgi_app: object
+
+
+def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> Simulator:
+    hub = SimHub(seed=seed)
+    hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
+    hub.on_reset(hub.engine.reset)
+
+    control = create_control_app(hub)
+    mounts: dict[str, object] = {}
+    for name in PROVIDERS:
+        provider_app = importlib.import_module(f"simulators.{name}.app").create_app(hub)
+        mounts[f"/{name}"] = provider_app
+        blueprint = importlib.import_module(f"simulators.{name}.control").control_blueprint(hub)
+        control.register_blueprint(blueprint, url_prefix=f"/{name}")
+    mounts["/_sim"] = control
+
+    root = Flask("simulators.root")
+
+    @root.get("/")
+    def index():
+        links = "".join(f'<li><a href="{prefix}/">{prefix}</a></li>' for prefix in mounts)
+        return f"<!doctype html><title>Provider simulators</title><h1>Provider simulators</h1><ul>{links}</ul>"
+
+    return Simulator(hub=hub, wsgi_app=DispatcherMiddleware(root, mounts))
