@@ -1,1 +1,53 @@
-"""app_under_test"""
+"""The booking service: a small but real Flask app (``create_app`` is the only entry point)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from app_under_test.config import Config
+from app_under_test.db import Database
+from app_under_test.observability import configure_logging, configure_sentry, install_request_logging
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    config.validate()
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=max(config.max_form_bytes, config.max_webhook_bytes),
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.is_production,
+        SESSION_COOKIE_HTTPONLY=True,
+        PREFERRED_URL_SCHEME="https" if config.is_production else "http",
+    )
+    app.extensions["booking_config"] = config
+    app.extensions["booking_db"] = Database(config.database_url)
+
+    configure_logging(config)
+    configure_sentry(config)
+    install_request_logging(app)
+
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.sign_in"
+    login.login_message = "Please sign in to book a pathway session."
+
+    from app_under_test.views import register_blueprints
+    from app_under_test.views.auth import load_client
+
+    login.user_loader(load_client)
+    register_blueprints(app)
+
+    from app_under_test.errors import register_error_handlers
+    from app_under_test.providers import build_slot_provider
+    from app_under_test.commands import register_commands
+
+    register_error_handlers(app)
+    app.extensions["slot_provider"] = build_slot_provider(config)
+    register_commands(app)
+    return app

@@ -1,1 +1,12 @@
-"""app_under_test/views"""
+"""HTTP surface of the booking service: one blueprint per noun."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from app_under_test.views import admin_api, api, auth, booking, health, marketplace
+
+    for module in (marketplace, booking, auth, health, api, admin_api):
+        app.register_blueprint(module.blueprint)

@@ -1,0 +1,100 @@
+"""Builders, their session types and pathways: creation rules shared by the seed
+command and the operator API, so both produce the same, validated records."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app_under_test.models import Builder, BuilderSkill, Pathway, SessionKind, SessionType
+from app_under_test.timeutil import is_valid_zone
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CURRENCY = re.compile(r"^[a-z]{3}$")
+
+
+class CatalogError(ValueError):
+    """Invalid builder/session type data; the message names the field."""
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
+@dataclass
+class SessionTypeSpec:
+    name: str
+    kind: str
+    duration_minutes: int
+    price_cents: int = 0
+    currency: str = "usd"
+    description: str = ""
+    slug: str | None = None
+    calendly_event_type_uri: str | None = None
+
+
+@dataclass
+class BuilderSpec:
+    name: str
+    timezone: str
+    email: str
+    headline: str = ""
+    bio: str = ""
+    skills: list[str] = field(default_factory=list)
+    slug: str | None = None
+    calendly_user_uri: str | None = None
+    session_types: list[SessionTypeSpec] = field(default_factory=list)
+
+
+def _check_session_type(spec: SessionTypeSpec) -> None:
+    if spec.kind not in {k.value for k in SessionKind}:
+        raise CatalogError(f"kind must be one of free, pathway, paid (got {spec.kind!r})")
+    if not isinstance(spec.duration_minutes, int) or not 15 <= spec.duration_minutes <= 480 \
+            or spec.duration_minutes % 15:
+        raise CatalogError("duration_minutes must be a multiple of 15 between 15 and 480")
+    if not isinstance(spec.price_cents, int) or spec.price_cents < 0:
+        raise CatalogError("price_cents must be a non-negative integer (minor units)")
+    if spec.kind == SessionKind.PAID.value and spec.price_cents < 50:
+        raise CatalogError("a paid session needs price_cents of at least 50")
+    if spec.kind != SessionKind.PAID.value and spec.price_cents:
+        raise CatalogError("only paid sessions carry a price")
+    if not CURRENCY.match(spec.currency or ""):
+        raise CatalogError("currency must be a three-letter lower-case ISO code, e.g. usd")
+
+
+def add_builder(session: Session, spec: BuilderSpec) -> Builder:
+    slug = spec.slug or slugify(spec.name)
+    if not SLUG.match(slug):
+        raise CatalogError("slug must be lower-case letters, digits and dashes")
+    if not spec.name.strip():
+        raise CatalogError("name is required")
+    if not is_valid_zone(spec.timezone):
+        raise CatalogError(f"timezone {spec.timezone!r} is not an IANA time zone")
+    if session.scalar(select(Builder.id).where(Builder.slug == slug)) is not None:
+        raise CatalogError(f"a builder with slug {slug!r} already exists")
+    builder = Builder(slug=slug, name=spec.name.strip(), headline=spec.headline, bio=spec.bio,
+                      timezone=spec.timezone, email=spec.email.lower(), calendly_user_uri=spec.calendly_user_uri)
+    builder.skills = [BuilderSkill(skill=s.strip().lower()) for s in dict.fromkeys(spec.skills) if s.strip()]
+    for type_spec in spec.session_types:
+        _check_session_type(type_spec)
+        builder.session_types.append(SessionType(
+            slug=type_spec.slug or slugify(type_spec.name), name=type_spec.name,
+            description=type_spec.description, kind=SessionKind(type_spec.kind),
+            duration_minutes=type_spec.duration_minutes, price_cents=type_spec.price_cents,
+            currency=type_spec.currency, calendly_event_type_uri=type_spec.calendly_event_type_uri))
+    slugs = [t.slug for t in builder.session_types]
+    if len(slugs) != len(set(slugs)):
+        raise CatalogError("session type slugs must be unique per builder")
+    session.add(builder)
+    session.flush()
+    return builder
+
+
+def add_pathway(session: Session, name: str, description: str = "", slug: str | None = None) -> Pathway:
+    pathway = Pathway(slug=slug or slugify(name), name=name, description=description)
+    session.add(pathway)
+    session.flush()
+    return pathway

@@ -1,0 +1,46 @@
+"""Error answers: a precise status with a JSON reason for API clients, a readable page for browsers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app_under_test.observability import report_exception
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/webhooks/", "/admin/api/", "/healthz", "/readyz")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message, **extra}})
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(400, "csrf_failed", "The form expired or was not sent from this site; "
+                                                  "please reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        messages = {
+            404: "There is nothing at this address.",
+            405: "This address does not accept that method.",
+            413: "The request body is larger than this endpoint accepts.",
+        }
+        return error_response(exc.code or 500, code, messages.get(exc.code, exc.description or exc.name))
+
+    @app.errorhandler(Exception)
+    def _unhandled(exc: Exception):
+        report_exception(exc)
+        return error_response(500, "internal_error", "Something went wrong on our side; it has been reported.")

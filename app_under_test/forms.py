@@ -1,0 +1,58 @@
+"""Flask-WTF forms (CSRF-protected) for booking and accounts."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from app_under_test.timeutil import is_valid_zone, parse_utc_iso
+
+
+def _valid_zone(_form, field) -> None:
+    if not is_valid_zone(field.data):
+        raise ValidationError("Unknown time zone.")
+
+
+def _valid_instant(_form, field) -> None:
+    try:
+        parse_utc_iso(field.data or "")
+    except ValueError as exc:
+        raise ValidationError("Please pick one of the listed times.") from exc
+
+
+class BookingForm(FlaskForm):
+    slot = StringField("Time", validators=[DataRequired("Please pick a time."), Length(max=40), _valid_instant])
+    timezone = HiddenField("Time zone", validators=[DataRequired(), _valid_zone])
+    name = StringField("Your name", validators=[Optional(), Length(min=1, max=120)])
+    email = EmailField("Email", validators=[Optional(), Length(max=254),
+                                            Email("Please enter a valid email address.", check_deliverability=False)])
+    pathway = SelectField("Pathway", choices=[], validate_choice=False, validators=[Optional()])
+
+    def validate_for(self, *, anonymous: bool) -> bool:
+        ok = self.validate()
+        if anonymous:
+            if not (self.name.data or "").strip():
+                self.name.errors = [*self.name.errors, "Please enter your name."]
+                ok = False
+            if not (self.email.data or "").strip():
+                self.email.errors = [*self.email.errors, "Please enter your email address."]
+                ok = False
+        return ok
+
+
+class SignUpForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254),
+                                            Email("Please enter a valid email address.", check_deliverability=False)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=128,
+                                                     message="Use at least 10 characters.")])
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
+    timezone = HiddenField("Time zone", validators=[Optional(), _valid_zone])
+    next = HiddenField()
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    next = HiddenField()

@@ -1,0 +1,24 @@
+"""Builds the outside-world clients from configuration (slot provider, later payments and mail)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app_under_test.availability import LocalSchedule, SlotProvider
+from app_under_test.config import Config
+
+
+def build_slot_provider(config: Config) -> SlotProvider:
+    if config.slot_provider == "calendly":
+        from app_under_test.calendly_client import CalendlySlotProvider  # noqa: PLC0415 (only when configured)
+
+        return CalendlySlotProvider.from_config(config)
+    return LocalSchedule()
+
+
+def slot_provider() -> SlotProvider:
+    return current_app.extensions["slot_provider"]
+
+
+def app_config() -> Config:
+    return current_app.extensions["booking_config"]

@@ -1,0 +1,77 @@
+"""Time helpers: UTC storage, zone-aware presentation.
+
+SQLite has no timezone-aware column type, so ``UTCDateTime`` stores naive UTC
+and hands back aware UTC datetimes on every backend; code above this layer only
+ever sees aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+UTC = timezone.utc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def is_valid_zone(name: str | None) -> bool:
+    global _ZONES
+    if not name or len(name) > 64:
+        return False
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return name in _ZONES
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def parse_utc_iso(text: str) -> datetime:
+    """Parse an ISO-8601 instant with an explicit offset (or Z) into aware UTC; raise ValueError otherwise."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError("time must carry an offset or Z")
+    return value.astimezone(UTC)
+
+
+def iso_z(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_in_zone(value: datetime, zone_name: str, pattern: str = "%A %d %B %Y, %H:%M") -> str:
+    """A human time in the given zone, with the zone named (e.g. 'Monday 15 March 2027, 14:00 Europe/London (GMT)')."""
+    local = value.astimezone(zone(zone_name))
+    return f"{local.strftime(pattern)} {zone_name} ({local.tzname()})"

@@ -1,0 +1,91 @@
+"""Operator API (Bearer ``ADMIN_API_TOKEN``): onboard builders, inspect bookings and counts.
+
+This is the documented surface that operators, the seed tooling and the test
+harness use to set up and observe state; nothing reaches into the database.
+Without a configured token the whole API answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import fields
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import func, select
+
+from app_under_test.catalog import BuilderSpec, CatalogError, SessionTypeSpec, add_builder, add_pathway
+from app_under_test.db import get_db
+from app_under_test.errors import error_response
+from app_under_test.models import Booking, Builder, Client, OutboxMessage, Payment, SlotClaim, WebhookEvent
+from app_under_test.providers import app_config
+from app_under_test.views.api import BOOKING_LOADS, booking_json
+
+blueprint = Blueprint("admin_api", __name__, url_prefix="/admin/api")
+
+
+@blueprint.before_request
+def _require_token():
+    token = app_config().admin_api_token
+    if not token:
+        abort(404)
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(supplied.encode(), token.encode()):
+        return error_response(401, "unauthorized", "A valid operator token is required.")
+    return None
+
+
+def _spec(cls, data: dict):
+    if not isinstance(data, dict):
+        raise CatalogError("expected a JSON object")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise CatalogError(f"unknown fields: {', '.join(unknown)}")
+    try:
+        return cls(**data)
+    except TypeError as exc:
+        raise CatalogError(f"missing fields: {exc}") from exc
+
+
+@blueprint.post("/builders")
+def create_builder():
+    body = request.get_json(silent=True)
+    try:
+        spec = _spec(BuilderSpec, body)
+        spec.session_types = [_spec(SessionTypeSpec, t) for t in (spec.session_types or [])]
+        with get_db().transaction() as session:
+            builder = add_builder(session, spec)
+            result = {"slug": builder.slug, "session_types": [t.slug for t in builder.session_types]}
+    except CatalogError as exc:
+        return error_response(422, "invalid_builder", str(exc))
+    return jsonify(result), 201
+
+
+@blueprint.post("/pathways")
+def create_pathway():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"].strip():
+        return error_response(422, "invalid_pathway", "name is required")
+    with get_db().transaction() as session:
+        pathway = add_pathway(session, body["name"].strip(), str(body.get("description", "")), body.get("slug"))
+        return jsonify({"slug": pathway.slug}), 201
+
+
+@blueprint.get("/bookings")
+def list_bookings():
+    statement = select(Booking).options(*BOOKING_LOADS).order_by(Booking.id)
+    if builder := request.args.get("builder"):
+        statement = statement.join(Builder, Booking.builder_id == Builder.id).where(Builder.slug == builder)
+    if email := request.args.get("email"):
+        statement = statement.join(Client, Booking.client_id == Client.id).where(Client.email == email.lower())
+    with get_db().reader() as session:
+        return {"bookings": [booking_json(b) for b in session.scalars(statement)]}
+
+
+@blueprint.get("/stats")
+def stats():
+    """Row counts, so a check like "a refused request wrote nothing" needs no database access."""
+    models = {"builders": Builder, "clients": Client, "bookings": Booking, "slot_claims": SlotClaim,
+              "webhook_events": WebhookEvent, "outbox_messages": OutboxMessage, "payments": Payment}
+    with get_db().reader() as session:
+        return {name: session.scalar(select(func.count()).select_from(model)) for name, model in models.items()}

@@ -1,0 +1,95 @@
+"""Sign-up, sign-in and sign-out (Flask-Login sessions, hashed passwords, CSRF-protected forms)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app_under_test.db import get_db
+from app_under_test.forms import SignInForm, SignUpForm
+from app_under_test.models import Client
+from app_under_test.timeutil import is_valid_zone
+
+blueprint = Blueprint("auth", __name__)
+
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def load_client(client_id: str) -> Client | None:
+    if not client_id.isdigit():
+        return None
+    with get_db().reader() as session:
+        client = session.get(Client, int(client_id))
+        return client if client is not None and client.has_account else None
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else (//evil, https://evil) goes home."""
+    if not target:
+        return url_for("marketplace.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("marketplace.index")
+    return target
+
+
+@blueprint.route("/signup", methods=["GET", "POST"])
+def sign_up():
+    form = SignUpForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("signup.html", form=form), status
+    email = form.email.data.strip().lower()
+    timezone = form.timezone.data if is_valid_zone(form.timezone.data) else None
+    try:
+        with get_db().transaction() as session:
+            client = session.scalar(select(Client).where(Client.email == email))
+            if client is not None and client.has_account:
+                form.email.errors.append("An account with this email exists; please sign in.")
+                raise _AlreadyRegistered
+            if client is None:  # an earlier anonymous booking may have created the record
+                client = Client(email=email, name=form.name.data.strip())
+                session.add(client)
+            client.name = form.name.data.strip()
+            client.password_hash = generate_password_hash(form.password.data)
+            client.timezone = timezone or client.timezone
+            session.flush()
+    except (_AlreadyRegistered, IntegrityError):
+        if not form.email.errors:
+            form.email.errors.append("An account with this email exists; please sign in.")
+        return render_template("signup.html", form=form), 409
+    login_user(client)
+    return redirect(safe_next(form.next.data), code=303)
+
+
+class _AlreadyRegistered(Exception):
+    pass
+
+
+@blueprint.route("/signin", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("signin.html", form=form), status
+    with get_db().reader() as session:
+        client = session.scalar(select(Client).where(Client.email == form.email.data.strip().lower()))
+    password_hash = client.password_hash if client is not None and client.has_account else _DUMMY_HASH
+    if not check_password_hash(password_hash, form.password.data) or client is None or not client.has_account:
+        form.password.errors.append("Email or password is wrong.")
+        return render_template("signin.html", form=form), 401
+    login_user(client)
+    return redirect(safe_next(form.next.data), code=303)
+
+
+@blueprint.post("/signout")
+def sign_out():
+    if current_user.is_authenticated:
+        logout_user()
+    return redirect(url_for("marketplace.index"), code=303)
