@@ -1,0 +1,159 @@
+"""Clean deliveries, retries on the virtual clock, exhaustion, timeouts and replayable ids."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulators.clock import VirtualClock
+from simulators.delivery import CALENDLY, STRIPE_TEST, DeliveryEngine, DeliveryPlan
+from simulators.delivery.retry import DAY, HOUR
+
+pytestmark = [pytest.mark.webhook]
+
+
+def test_a_clean_delivery_arrives_once_signed_and_is_journaled(engine, submit, receiver, signer):
+    submit({"id": "evt_1", "data": {"name": "Ada"}}, event_id="evt_1")
+
+    rows = engine.flush()
+
+    [request] = receiver.wait_for(1)
+    assert request.path == "/hooks"
+    assert request.body == b'{"id":"evt_1","data":{"name":"Ada"}}'
+    assert signer.verify(request.headers, request.body)
+    [row] = rows
+    assert (row.response_status, row.attempt_no, row.event_id, row.kind) == (200, 1, "evt_1", "original")
+    assert row.request_body == request.body.decode()
+    assert json.loads(row.response_body) == {"received": True}
+    assert row.error is None and row.latency_ms >= 0
+    assert engine.journal() == rows
+    [delivery] = engine.deliveries()
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)
+
+
+def test_nothing_is_sent_before_a_flush_in_manual_mode(engine, submit, receiver):
+    submit()
+    assert receiver.requests == []
+    assert [d.status for d in engine.pending()] == ["pending"]
+
+
+def test_failed_attempts_are_retried_on_the_virtual_clock_until_success(engine, submit, receiver):
+    receiver.respond_with(500, 503)
+    [delivery] = submit()
+
+    first = engine.flush()
+    assert [r.response_status for r in first] == [500]
+    assert engine.flush() == []  # the retry is not due yet
+    assert engine.advance(59) == []
+    second = engine.advance(1)  # Calendly's first retry comes 60 s later
+    assert [r.response_status for r in second] == [503]
+    third = engine.advance(120)
+    assert [(r.response_status, r.attempt_no) for r in third] == [(200, 3)]
+    [done] = engine.deliveries()
+    assert done.id == delivery.id and done.status == "delivered" and done.attempts == 3
+
+
+class RealFollowsVirtualClock(VirtualClock):
+    """A clock whose "real" time moves with advance(), so signature timestamps show each re-signing."""
+
+    def real_now(self) -> float:  # type: ignore[override]
+        return self.now()
+
+
+def test_every_retry_is_signed_again_with_a_fresh_timestamp(receiver, signer):
+    engine = DeliveryEngine(RealFollowsVirtualClock(), seed=1, auto=False)
+    receiver.respond_with(500, 500)
+    engine.submit(provider="test", endpoint=f"{receiver.url}/hooks", event_type="x", payload={"n": 1},
+                  signer=signer, retry=STRIPE_TEST)
+    engine.flush()
+    engine.advance(HOUR)
+    engine.advance(2 * HOUR)
+
+    requests = receiver.wait_for(3)
+    timestamps = [signer.timestamp_of(r.headers) for r in requests]
+    assert timestamps[1] - timestamps[0] >= HOUR and timestamps[2] - timestamps[1] >= 2 * HOUR
+    assert all(signer.verify(r.headers, r.body) for r in requests)
+    engine.close()
+
+
+def test_calendly_gives_up_within_24_hours_and_reports_exhaustion(engine, submit, receiver):
+    receiver.default_status = 500
+    exhausted = []
+    [delivery] = submit(on_exhausted=exhausted.append)
+
+    engine.flush()
+    while not exhausted:
+        [pending] = engine.pending()
+        engine.advance(pending.next_attempt_at - engine._clock.now())
+        assert engine._clock.offset <= DAY
+
+    [gave_up] = exhausted
+    assert gave_up.id == delivery.id and gave_up.status == "exhausted"
+    assert gave_up.attempts == len(CALENDLY.delays) + 1
+    rows = engine.journal()
+    assert len(rows) == gave_up.attempts
+    assert rows[-1].virtual_at - rows[0].virtual_at <= DAY
+    assert engine.advance(DAY) == []  # nothing more is ever sent
+    assert len(exhausted) == 1
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(blocking_receiver, signer):
+    engine = DeliveryEngine(VirtualClock(), seed=1, auto=False, connect_timeout=1.0, read_timeout=0.2)
+    engine.submit(provider="test", endpoint=f"{blocking_receiver.url}/hooks", event_type="x", payload={},
+                  signer=signer, retry=CALENDLY)
+
+    [row] = engine.flush()
+
+    assert blocking_receiver.arrived.is_set()
+    assert row.response_status is None and not row.succeeded
+    assert "Timeout" in row.error
+    [delivery] = engine.pending()
+    assert delivery.status == "failed" and delivery.next_attempt_at == pytest.approx(row.virtual_at + 60)
+    engine.close()
+
+
+def test_a_refused_connection_is_a_failed_attempt(engine, signer):
+    engine.submit(provider="test", endpoint="http://127.0.0.1:9/hooks", event_type="x", payload={},
+                  signer=signer, retry=CALENDLY)
+    [row] = engine.flush()
+    assert row.response_status is None and row.error.startswith("ConnectError")
+
+
+def _replayable_view(engine):
+    return [(r.delivery_id, r.kind, r.event_type, r.attempt_no, r.response_status, r.request_body)
+            for r in engine.journal()]
+
+
+def _scripted_run(engine, receiver, signer):
+    engine.set_plan("test", DeliveryPlan(duplicate=1, reorder=True), event_type="a")
+    for n, event_type in enumerate(["a", "b", "c"]):
+        engine.submit(provider="test", endpoint=f"{receiver.url}/hooks", event_type=event_type,
+                      payload={"n": n}, signer=signer, retry=CALENDLY)
+    engine.flush()
+    engine.advance(60)
+    return _replayable_view(engine)
+
+
+def test_the_same_seed_and_calls_give_the_same_journal(receiver, signer):
+    runs = []
+    for _ in range(2):
+        engine = DeliveryEngine(VirtualClock(), seed=99, auto=False)
+        receiver.respond_with(500)
+        runs.append(_scripted_run(engine, receiver, signer))
+        engine.close()
+    assert runs[0] == runs[1]
+    assert [kind for _, kind, *_ in runs[0]].count("duplicate") == 1
+    other = DeliveryEngine(VirtualClock(), seed=100, auto=False)
+    receiver.respond_with(500)
+    assert [row[0] for row in _scripted_run(other, receiver, signer)] != [row[0] for row in runs[0]]
+    other.close()
+
+
+def test_reset_clears_everything_and_replays_the_same_ids(engine, submit):
+    [first] = submit()
+    engine.set_plan("test", DeliveryPlan(duplicate=1))
+    engine.reset()
+    assert engine.deliveries() == [] and engine.journal() == [] and engine.plans() == []
+    [again] = submit()
+    assert again.id == first.id
