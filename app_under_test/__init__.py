@@ -28,11 +28,19 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["booking_config"] = config
     app.extensions["booking_db"] = Database(config.database_url)
 
+    @app.before_request
+    def _body_limit() -> None:
+        # Forms are small; provider webhooks get their own, larger limit.
+        from flask import request
+
+        webhook = request.path.startswith("/webhooks/")
+        request.max_content_length = config.max_webhook_bytes if webhook else config.max_form_bytes
+
     configure_logging(config)
     configure_sentry(config)
     install_request_logging(app)
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "auth.sign_in"
     login.login_message = "Please sign in to book a pathway session."
@@ -42,6 +50,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     login.user_loader(load_client)
     register_blueprints(app)
+    from app_under_test.views import admin_api
+
+    csrf.exempt(admin_api.blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
 
     from app_under_test.errors import register_error_handlers
     from app_under_test.providers import build_slot_provider

@@ -85,6 +85,17 @@ def claim_blocks(start: datetime, end: datetime) -> list[datetime]:
     return blocks
 
 
+def taken_blocks(session: Session, builder_id: int, start: datetime, end: datetime) -> set[datetime]:
+    rows = session.scalars(select(SlotClaim.block_start).where(
+        SlotClaim.builder_id == builder_id, SlotClaim.block_start >= start - timedelta(hours=8),
+        SlotClaim.block_start < end))
+    return set(rows)
+
+
+def is_free(start: datetime, end: datetime, taken: set[datetime]) -> bool:
+    return not any(block in taken for block in claim_blocks(start, end))
+
+
 def find_or_create_client(session: Session, name: str, email: str, timezone: str) -> Client:
     email = email.strip().lower()
     client = session.scalar(select(Client).where(Client.email == email))

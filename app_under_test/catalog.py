@@ -78,19 +78,26 @@ def add_builder(session: Session, spec: BuilderSpec) -> Builder:
     builder = Builder(slug=slug, name=spec.name.strip(), headline=spec.headline, bio=spec.bio,
                       timezone=spec.timezone, email=spec.email.lower(), calendly_user_uri=spec.calendly_user_uri)
     builder.skills = [BuilderSkill(skill=s.strip().lower()) for s in dict.fromkeys(spec.skills) if s.strip()]
-    for type_spec in spec.session_types:
-        _check_session_type(type_spec)
-        builder.session_types.append(SessionType(
-            slug=type_spec.slug or slugify(type_spec.name), name=type_spec.name,
-            description=type_spec.description, kind=SessionKind(type_spec.kind),
-            duration_minutes=type_spec.duration_minutes, price_cents=type_spec.price_cents,
-            currency=type_spec.currency, calendly_event_type_uri=type_spec.calendly_event_type_uri))
-    slugs = [t.slug for t in builder.session_types]
-    if len(slugs) != len(set(slugs)):
-        raise CatalogError("session type slugs must be unique per builder")
     session.add(builder)
+    for type_spec in spec.session_types:
+        add_session_type(builder, type_spec)
     session.flush()
     return builder
+
+
+def add_session_type(builder: Builder, spec: SessionTypeSpec) -> SessionType:
+    _check_session_type(spec)
+    type_slug = spec.slug or slugify(spec.name)
+    if not SLUG.match(type_slug):
+        raise CatalogError("session type slug must be lower-case letters, digits and dashes")
+    if any(t.slug == type_slug for t in builder.session_types):
+        raise CatalogError(f"{builder.slug} already has a session type {type_slug!r}")
+    session_type = SessionType(
+        slug=type_slug, name=spec.name, description=spec.description, kind=SessionKind(spec.kind),
+        duration_minutes=spec.duration_minutes, price_cents=spec.price_cents, currency=spec.currency,
+        calendly_event_type_uri=spec.calendly_event_type_uri)
+    builder.session_types.append(session_type)
+    return session_type
 
 
 def add_pathway(session: Session, name: str, description: str = "", slug: str | None = None) -> Pathway:

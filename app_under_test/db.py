@@ -75,8 +75,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # detaches without expiring: loaded objects stay readable in templates
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

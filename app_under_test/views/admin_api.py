@@ -13,7 +13,14 @@ from dataclasses import fields
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import func, select
 
-from app_under_test.catalog import BuilderSpec, CatalogError, SessionTypeSpec, add_builder, add_pathway
+from app_under_test.catalog import (
+    BuilderSpec,
+    CatalogError,
+    SessionTypeSpec,
+    add_builder,
+    add_pathway,
+    add_session_type,
+)
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.models import Booking, Builder, Client, OutboxMessage, Payment, SlotClaim, WebhookEvent
@@ -58,6 +65,22 @@ def create_builder():
             result = {"slug": builder.slug, "session_types": [t.slug for t in builder.session_types]}
     except CatalogError as exc:
         return error_response(422, "invalid_builder", str(exc))
+    return jsonify(result), 201
+
+
+@blueprint.post("/builders/<builder_slug>/session_types")
+def create_session_type(builder_slug: str):
+    try:
+        spec = _spec(SessionTypeSpec, request.get_json(silent=True))
+        with get_db().transaction() as session:
+            builder = session.scalar(select(Builder).where(Builder.slug == builder_slug))
+            if builder is None:
+                return error_response(404, "unknown_builder", f"no builder {builder_slug!r}")
+            session_type = add_session_type(builder, spec)
+            session.flush()
+            result = {"slug": session_type.slug, "builder": builder.slug}
+    except CatalogError as exc:
+        return error_response(422, "invalid_session_type", str(exc))
     return jsonify(result), 201
 
 

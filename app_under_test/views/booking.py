@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app_under_test.booking_service import BookingError, BookingRequest, create_booking
+from app_under_test.booking_service import BookingError, BookingRequest, create_booking, is_free, taken_blocks
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.forms import BookingForm
@@ -44,12 +44,15 @@ def _week_start(zone_name: str) -> date:
         return datetime.now(zone(zone_name)).date()
 
 
-def _slots_by_day(session_type: SessionType, zone_name: str, week: date):
+def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date):
     local_zone = zone(zone_name)
     start = datetime.combine(week, datetime.min.time(), local_zone).astimezone(UTC)
     end = datetime.combine(week + timedelta(days=7), datetime.min.time(), local_zone).astimezone(UTC)
+    taken = taken_blocks(session, session_type.builder_id, start, end + timedelta(days=1))
     days: dict[date, list[dict]] = {}
     for slot in slot_provider().available_slots(session_type, start, end):
+        if not is_free(slot.start, slot.end, taken):
+            continue
         local = slot.start.astimezone(local_zone)
         days.setdefault(local.date(), []).append(
             {"value": slot.start.strftime("%Y-%m-%dT%H:%M:%SZ"), "label": local.strftime("%H:%M"),
@@ -65,7 +68,7 @@ def _render_picker(session, session_type: SessionType, form: BookingForm, zone_n
     form.timezone.data = zone_name
     body = render_template(
         "session.html", session_type=session_type, builder=session_type.builder, form=form, zone_name=zone_name,
-        days=_slots_by_day(session_type, zone_name, week), week=week,
+        days=_slots_by_day(session, session_type, zone_name, week), week=week,
         previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7), error=error)
     return remember_zone(make_response(body, status), zone_name)
 

@@ -1,0 +1,64 @@
+"""Root fixtures: databases, the live booking service, and backend selection.
+
+Any test that uses ``db_backend`` (directly or through ``app_server``) runs once
+on SQLite and once on PostgreSQL. PostgreSQL is skipped only outside CI when it
+is unreachable; in CI an unreachable PostgreSQL fails the run. Set
+``HARNESS_DATABASES=sqlite`` to run the embedded default alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from harness.apps import start_app
+from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
+
+
+def _backends() -> list[str]:
+    chosen = os.environ.get("HARNESS_DATABASES", "sqlite,postgresql")
+    return [b.strip() for b in chosen.split(",") if b.strip()]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames:
+        backends = _backends()
+        if metafunc.definition.get_closest_marker("browser") is not None:
+            backends = backends[:1]  # browser journeys check the UI; the database matrix is covered elsewhere
+        metafunc.parametrize("db_backend", backends, scope="function")
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases():
+    databases = SqliteDatabases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_databases():
+    reason = postgres_unreachable_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI must run the PostgreSQL matrix)")
+        pytest.skip(reason)
+    databases = PostgresDatabases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+def db_url(db_backend: str, request: pytest.FixtureRequest):
+    databases = request.getfixturevalue(f"{db_backend}_databases")
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app_server(db_url: str):
+    """The booking service on a free port, on a fresh database (local schedule, no providers yet)."""
+    running = start_app(db_url)
+    yield running
+    running.stop()

@@ -1,0 +1,1 @@
+"""pytest-bdd step definitions, grouped by domain noun."""

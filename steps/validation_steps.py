@@ -1,0 +1,44 @@
+"""Steps that send deliberately bad booking requests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pytest_bdd import parsers, when
+
+from harness.web import Visitor
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@when(parsers.parse("the visitor posts a booking with {problem}"))
+def post_bad_booking(visitor: Visitor, problem: str):
+    form = visitor.form("/book")
+    first = visitor.parsed.slots[0].value
+    values = {"slot": first, "name": "Grace Hopper", "email": "grace@example.com"}
+    if problem == "a slot in the past":
+        values["slot"] = _iso((datetime.now(timezone.utc) - timedelta(days=1)).replace(minute=0, second=0))
+    elif problem == "a slot that is not offered":
+        values["slot"] = _iso(datetime.fromisoformat(first.replace("Z", "+00:00")) + timedelta(minutes=7))
+    elif problem == "a malformed email":
+        values["email"] = "grace-at-example"
+    elif problem == "no name":
+        values["name"] = ""
+    elif problem == "a malformed slot":
+        values["slot"] = "tomorrow at noon"
+    elif problem == "no CSRF token":
+        form.fields.pop("csrf_token")
+    elif problem == "an unknown time zone":
+        values["timezone"] = "Mars/Olympus_Mons"
+    else:
+        raise AssertionError(f"unknown problem {problem!r}")
+    visitor.submit(form, **values)
+
+
+@when(parsers.parse("the visitor posts a booking form of {size:d} KB"))
+def post_oversized(visitor: Visitor, size: int):
+    visitor.open("/builders/ada-stone/sessions/intro-call")
+    form = visitor.form("/book")
+    visitor.submit(form, name="x" * (size * 1024))
