@@ -2,17 +2,31 @@
 
 Tests and developers drive faults through these routes (never through the
 provider APIs themselves), so the same calls work against a simulator running
-in-process, in another terminal, or on another host.
+in-process, in another terminal, or on another host. Every answer, errors
+included, is JSON; bad input is a 400 that says what was wrong.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import importlib
+from typing import Any
 
 from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from simulators.delivery import DeliveryPlan, PlanError
+from simulators.delivery.records import DELIVERY_STATUSES
+from simulators.durations import parse_duration
 from simulators.hub import SimHub
+
+
+class ControlInputError(Exception):
+    """Input the control API refuses; becomes a 400 with ``message``."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 def _json_error(status: int, message: str):
@@ -21,21 +35,63 @@ def _json_error(status: int, message: str):
     return response
 
 
+def _json_object(*, required: bool) -> dict[str, Any]:
+    """The request's JSON object body ({} when absent and not required)."""
+    if not request.get_data():
+        if required:
+            raise ControlInputError("expected a JSON object body")
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ControlInputError("the body must be a JSON object")
+    return body
+
+
+def _known_providers() -> tuple[str, ...]:
+    # Read at request time: the server module imports this one, and its provider list may grow.
+    return tuple(importlib.import_module("simulators.server").PROVIDERS)
+
+
+def _check_provider(provider: Any, *, required: bool) -> str | None:
+    if provider is None and not required:
+        return None
+    if not isinstance(provider, str) or not provider:
+        raise ControlInputError("provider must be a non-empty string")
+    known = _known_providers()
+    if known and provider not in known:
+        raise ControlInputError(f"unknown provider {provider!r}; known: {', '.join(known)}")
+    return provider
+
+
+def _check_status(status: str | None) -> str | None:
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise ControlInputError(f"unknown status {status!r}; known: {', '.join(DELIVERY_STATUSES)}")
+    return status
+
+
 def create_control_app(hub: SimHub) -> Flask:
     app = Flask("simulators.control")
     engine = hub.engine
 
+    @app.errorhandler(ControlInputError)
+    def bad_request(exc: ControlInputError):
+        return _json_error(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _json_error(exc.code or 500, exc.description or exc.name)
+
     @app.get("/health")
     def health():
-        return {"status": "ok", "seed": hub.seed, "virtual_now": hub.clock.now()}
+        return {"status": "ok", "seed": hub.seed, "virtual_now": hub.clock.now(), "auto_deliver": engine.auto}
 
     @app.post("/reset")
     def reset():
-        body = request.get_json(silent=True) or {}
-        seed = body.get("seed")
-        if seed is not None and not isinstance(seed, int):
-            return _json_error(400, "seed must be an integer")
+        seed = _json_object(required=False).get("seed")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise ControlInputError("seed must be an integer")
         hub.reset(seed)
+        engine.reset(seed=hub.seed)  # delivery ids follow the (possibly new) seed
         return {"status": "reset", "seed": hub.seed}
 
     @app.get("/clock")
@@ -44,41 +100,71 @@ def create_control_app(hub: SimHub) -> Flask:
 
     @app.post("/clock/advance")
     def advance():
-        body = request.get_json(silent=True) or {}
-        seconds = body.get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            return _json_error(400, "seconds must be a non-negative number")
-        attempts = engine.advance(float(seconds))
-        return {"virtual_now": hub.clock.now(), "attempts": [asdict(a) for a in attempts]}
+        body = _json_object(required=True)
+        value = body.get("seconds", body.get("duration"))
+        if value is None:
+            raise ControlInputError("give seconds (a number) or duration (e.g. \"2h\", \"90m\", \"1d\")")
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            raise ControlInputError(str(exc)) from None
+        attempts = engine.advance(seconds)
+        return {"virtual_now": hub.clock.now(), "offset": hub.clock.offset, "advanced": seconds,
+                "attempts": [a.to_dict() for a in attempts]}
+
+    @app.get("/plans")
+    def list_plans():
+        return {"plans": engine.plans()}
 
     @app.post("/plans")
     def set_plan():
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("provider"), str):
-            return _json_error(400, "expected JSON {provider, plan, event_type?, times?}")
+        body = _json_object(required=True)
+        unknown = sorted(set(body) - {"provider", "plan", "event_type", "times"})
+        if unknown:
+            raise ControlInputError(f"unknown keys: {', '.join(unknown)} (expected provider, plan, event_type, times)")
+        provider = _check_provider(body.get("provider"), required=True)
+        plan_data = body.get("plan", {})
+        if not isinstance(plan_data, dict):
+            raise ControlInputError("plan must be a JSON object of fault settings")
         try:
-            plan = DeliveryPlan.from_dict(body.get("plan"))
+            plan = DeliveryPlan.from_dict(plan_data)
         except (PlanError, TypeError) as exc:
-            return _json_error(400, str(exc))
+            raise ControlInputError(str(exc)) from None
+        event_type = body.get("event_type")
+        if event_type is not None and (not isinstance(event_type, str) or not event_type):
+            raise ControlInputError("event_type must be a non-empty string")
         times = body.get("times", 1)
-        if times is not None and (not isinstance(times, int) or times < 1):
-            return _json_error(400, "times must be a positive integer or null (until cleared)")
-        engine.set_plan(body["provider"], plan, event_type=body.get("event_type"), times=times)
-        return {"status": "planned", "plan": plan.to_dict()}, 201
+        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+            raise ControlInputError("times must be a positive integer or null (until cleared)")
+        engine.set_plan(provider, plan, event_type=event_type, times=times)
+        return {"status": "planned", "provider": provider, "event_type": event_type, "times": times,
+                "plan": plan.to_dict()}, 201
 
     @app.delete("/plans")
     def clear_plans():
-        engine.clear_plans(request.args.get("provider"))
-        return {"status": "cleared"}
+        provider = _check_provider(request.args.get("provider"), required=False)
+        engine.clear_plans(provider)
+        return {"status": "cleared", "provider": provider}
 
     @app.get("/deliveries")
     def deliveries():
-        rows = engine.journal(provider=request.args.get("provider"), event_type=request.args.get("event_type"))
-        return {"attempts": [asdict(a) for a in rows]}
+        provider = request.args.get("provider")
+        event_type = request.args.get("event_type")
+        status = _check_status(request.args.get("status"))
+        selected = [d for d in engine.deliveries(provider=provider, status=status)
+                    if event_type in (None, d.event_type)]
+        ids = {d.id for d in selected}
+        rows = [a for a in engine.journal(provider=provider, event_type=event_type) if a.delivery_id in ids]
+        return {"attempts": [a.to_dict() for a in rows], "deliveries": [d.to_dict() for d in selected]}
+
+    @app.get("/pending")
+    def pending():
+        rows = engine.pending(provider=request.args.get("provider"))
+        return {"deliveries": [d.to_dict() for d in rows]}
 
     @app.post("/deliveries/flush")
     def flush():
         attempts = engine.flush()
-        return {"attempts": [asdict(a) for a in attempts]}
+        return {"attempts": [a.to_dict() for a in attempts]}
 
     return app
