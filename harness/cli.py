@@ -1,0 +1,78 @@
+"""``harness``: the project's two jobs, plus a manual playground.
+
+  harness run    the Gherkin features against the embedded default (SQLite, simulators and app in-process),
+                 then a per-feature summary and where the reports are
+  harness test   the whole suite (features, unit/property tests, contracts, browser journeys) on SQLite and
+                 PostgreSQL, with the same summary
+  harness serve  the app and the simulators on fixed local ports, seeded, until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.report import feature_results, feature_table, junit_totals
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+
+
+def _pytest(args: list[str], env_overrides: dict[str, str], junit: Path, cucumber: Path) -> int:
+    REPORTS.mkdir(exist_ok=True)
+    for stale in (junit, cucumber):
+        stale.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", *args, f"--junitxml={junit}", f"--cucumberjson={cucumber}",
+               "-o", "junit_family=xunit2", "-q", "-r", "fEs"]
+    env = {**os.environ, **env_overrides}
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
+def _summarise(title: str, code: int, junit: Path, cucumber: Path) -> int:
+    print()
+    print(f"== {title}: per-feature summary ==")
+    print(feature_table(feature_results(cucumber)))
+    print()
+    print("Reports:")
+    print(f"  JUnit XML      {junit.relative_to(ROOT)}")
+    print(f"  Cucumber JSON  {cucumber.relative_to(ROOT)}")
+    totals = junit_totals(junit)
+    if code not in (0, 1) and not totals:
+        print(f"pytest stopped with exit code {code} before running tests")
+        return code
+    print(f"{title}: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
+    return code
+
+
+def run_features(extra: list[str]) -> int:
+    junit, cucumber = REPORTS / "features-junit.xml", REPORTS / "features-cucumber.json"
+    code = _pytest(["steps", *extra], {"HARNESS_DATABASES": "sqlite"}, junit, cucumber)
+    return _summarise("harness", code, junit, cucumber)
+
+
+def run_tests(extra: list[str]) -> int:
+    junit, cucumber = REPORTS / "junit.xml", REPORTS / "cucumber.json"
+    code = _pytest(list(extra), {}, junit, cucumber)
+    return _summarise("tests", code, junit, cucumber)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="harness", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the Gherkin features on the embedded default")
+    sub.add_parser("test", help="run the whole suite on SQLite and PostgreSQL")
+    serve = sub.add_parser("serve", help="start app + simulators for manual exploration")
+    serve.add_argument("--app-port", type=int, default=5000)
+    serve.add_argument("--simulator-port", type=int, default=8025)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        sys.exit(run_features(extra))
+    if args.command == "test":
+        sys.exit(run_tests(extra))
+    from harness.playground import serve_forever
+
+    serve_forever(app_port=args.app_port, simulator_port=args.simulator_port)

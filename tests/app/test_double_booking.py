@@ -1,0 +1,68 @@
+"""The database itself refuses double-booking, whatever the interleaving (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from app_under_test.availability import LocalSchedule
+from app_under_test.booking_service import BookingRequest, SlotTaken, create_booking
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
+from app_under_test.db import Database
+from app_under_test.models import Booking, SessionType, SlotClaim
+
+pytestmark = [pytest.mark.database, pytest.mark.concurrency]
+NOW = datetime(2027, 1, 4, 8, tzinfo=timezone.utc)  # a Monday, 08:00 London
+
+
+@pytest.fixture
+def database(db_url):
+    db = Database(db_url)
+    with db.transaction() as session:
+        add_builder(session, BuilderSpec(name="Ada Stone", timezone="Europe/London", email="ada@example.com",
+                                         session_types=[SessionTypeSpec("Intro call", "free", 30),
+                                                        SessionTypeSpec("Long call", "free", 60)]))
+    yield db
+    db.dispose()
+
+
+def attempt(db: Database, type_slug: str, start: datetime, email: str) -> str:
+    try:
+        with db.transaction() as session:
+            session_type = session.scalar(select(SessionType).where(SessionType.slug == type_slug))
+            create_booking(session, BookingRequest(session_type, start, "Racer", email, "Europe/London"),
+                           LocalSchedule(now=lambda: NOW), now=NOW)
+        return "booked"
+    except SlotTaken:
+        return "taken"
+
+
+def test_twenty_concurrent_requests_for_one_slot_make_one_booking(database):
+    start = NOW + timedelta(hours=2)  # 10:00 London
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def racer(index: int) -> None:
+        barrier.wait(timeout=30)
+        outcomes.append(attempt(database, "intro-call", start, f"racer{index}@example.com"))
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["booked"] + ["taken"] * 19
+    with database.reader() as session:
+        assert session.scalar(select(func.count(Booking.id))) == 1
+        assert session.scalar(select(func.count()).select_from(SlotClaim)) == 2  # two 15-minute blocks
+
+
+def test_an_overlapping_longer_session_is_refused_and_leaves_nothing(database):
+    assert attempt(database, "intro-call", NOW + timedelta(hours=2, minutes=30), "a@example.com") == "booked"
+    assert attempt(database, "long-call", NOW + timedelta(hours=2), "b@example.com") == "taken"
+    with database.reader() as session:
+        assert session.scalar(select(func.count(Booking.id))) == 1
+        assert session.scalar(select(func.count()).select_from(SlotClaim)) == 2
