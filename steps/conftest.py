@@ -9,6 +9,7 @@ from steps.booking_steps import *  # noqa: F401,F403 (step definitions register 
 from steps.common_steps import *  # noqa: F401,F403
 from steps.timezone_steps import *  # noqa: F401,F403
 from steps.validation_steps import *  # noqa: F401,F403
+from steps.browser_steps import *  # noqa: F401,F403
 
 
 @pytest.fixture

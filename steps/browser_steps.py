@@ -1,0 +1,145 @@
+"""Playwright steps: Debian's Chromium via ``executable_path`` (no downloaded browsers), desktop and phone."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect, sync_playwright
+from pytest_bdd import given, parsers, then, when
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+DEVICES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
+              "device_scale_factor": 2},
+}
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; the bootstrap should have installed Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class BrowserSession:
+    """One client's tab, plus what the checks collected on every page it visited."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.axe = Axe()
+        self.violations: list[str] = []
+        self.sideways: list[str] = []
+
+    def audit(self) -> None:
+        self.page.wait_for_load_state("load")
+        results = self.axe.run(self.page)
+        for violation in results.response["violations"]:
+            if violation.get("impact") in SERIOUS:
+                self.violations.append(f"{self.page.url}: {violation['id']} ({violation['impact']})")
+        too_wide = self.page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+        if too_wide:
+            self.sideways.append(self.page.url)
+
+
+@given(parsers.parse('a {device} browser whose time zone is "{zone}"'), target_fixture="tab")
+def browser_tab(chromium, app_server, device: str, zone: str):
+    context = chromium.new_context(timezone_id=zone, locale="en-GB", **DEVICES[device])
+    context.set_default_timeout(15_000)
+    session = BrowserSession(context.new_page(), app_server.url)
+    yield session
+    context.close()
+
+
+@when(parsers.parse('the client searches the marketplace for "{skill}" in the browser'))
+def browser_search(tab: BrowserSession, skill: str):
+    tab.page.goto(tab.base_url + "/")
+    tab.audit()
+    tab.page.get_by_label("Search by skill").fill(skill)
+    tab.page.get_by_role("button", name="Search").click()
+    expect(tab.page.get_by_role("status")).to_contain_text("for “python”")
+    tab.audit()
+
+
+@when(parsers.parse('the client clicks "{text}"'))
+def browser_click(tab: BrowserSession, text: str):
+    tab.page.get_by_role("link", name=text).click()
+    tab.page.wait_for_load_state("load")
+    tab.audit()
+
+
+@when(parsers.parse('the client opens the "{session}" session of "{name}" in the browser'))
+def browser_open_session(tab: BrowserSession, session: str, name: str):
+    from steps.booking_steps import session_path
+
+    tab.page.goto(tab.base_url + session_path(name, session))
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text(f"{session} with {name}")
+    tab.audit()
+
+
+@then(parsers.parse('the slot picker shows times in "{zone}"'))
+def picker_in_zone(tab: BrowserSession, zone: str):
+    # The page script detects the browser's zone on a first visit and reloads with it.
+    expect(tab.page).to_have_url(re.compile(r"tz=" + re.escape(zone.replace("/", "%2F"))))
+    expect(tab.page.locator("legend")).to_contain_text(zone)
+    tab.audit()
+
+
+@when(parsers.parse('the client picks the first time and books as "{name}" with email "{email}"'))
+def browser_book(tab: BrowserSession, name: str, email: str):
+    first = tab.page.locator("input[name=slot]").first
+    first.check()
+    tab.local_label = first.get_attribute("data-local")
+    tab.page.get_by_label("Your name").fill(name)
+    tab.page.get_by_label("Email").fill(email)
+    tab.page.get_by_role("button", name="Confirm booking").click()
+    tab.page.wait_for_load_state("load")
+    tab.audit()
+
+
+@then(parsers.parse('the browser shows the field error "{message}"'))
+def browser_field_error(tab: BrowserSession, message: str):
+    expect(tab.page.locator(".field-error")).to_contain_text(message)
+
+
+@when(parsers.parse('the client corrects the email to "{email}" and books again'))
+def browser_correct_email(tab: BrowserSession, email: str):
+    tab.page.get_by_label("Email").fill(email)
+    tab.page.locator("input[name=slot]").first.check()
+    tab.page.get_by_role("button", name="Confirm booking").click()
+    tab.page.wait_for_load_state("load")
+    tab.audit()
+
+
+@then(parsers.parse('the browser shows "{heading}"'))
+def browser_heading(tab: BrowserSession, heading: str):
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text(heading)
+
+
+@then(parsers.parse('the booked time is shown in "{zone}"'))
+def booked_time_in_zone(tab: BrowserSession, zone: str):
+    local_time = tab.local_label.split(" ")[1]
+    expect(tab.page.locator(".local-time")).to_contain_text(f"{local_time} {zone}")
+
+
+@then("no page had serious accessibility violations")
+def no_serious_violations(tab: BrowserSession):
+    assert not tab.violations, tab.violations
+
+
+@then("no page scrolled sideways")
+def no_sideways_scroll(tab: BrowserSession):
+    assert not tab.sideways, tab.sideways
