@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from simulators.hub import SimHub
 from simulators.stripe import cards
@@ -39,7 +39,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
 
     @control.before_request
     def expire_due_sessions() -> None:
-        expire_overdue(state)
+        g.swept = expire_overdue(state)
 
     @control.after_request
     def deliver_events(response: Response) -> Response:
@@ -145,7 +145,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
 
     @control.post("/checkout/sessions/expire_due")
     def expire_due() -> dict[str, Any]:
-        return {"expired": expire_overdue(state), "virtual_now": hub.clock.now()}
+        return {"expired": g.swept + expire_overdue(state), "virtual_now": hub.clock.now()}
 
     @control.post("/webhook_endpoints")
     def add_endpoint() -> Response:
