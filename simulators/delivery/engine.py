@@ -6,6 +6,10 @@ over real HTTP, schedules retries on the virtual clock with the provider's
 policy, and journals every request. Sending is serialised (one batch at a
 time, ordered by due time then submission) so that one seed and the same calls
 give the same journal; only a ``concurrent`` burst goes out in parallel.
+
+Provider callbacks (serialise, shape variants, distinct variant, on_exhausted)
+are always called without the engine's state lock held, so a provider may take
+its own lock inside them and call the engine from under it.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
+import weakref
 from typing import Any, Callable
 
 from simulators.clock import VirtualClock
 from simulators.delivery.jobs import Job, build_body, compact_json, request_headers
 from simulators.delivery.plan import DeliveryPlan, PlanError
-from simulators.delivery.plan_queue import PlanQueue
+from simulators.delivery.plan_queue import PlanQueue, QueuedPlan
 from simulators.delivery.records import UNFINISHED_STATUSES, Attempt, Delivery, Signer
 from simulators.delivery.retry import RetryPolicy
+from simulators.delivery.schedule import Schedule
 from simulators.delivery.sender import Sender, SendResult
 from simulators.delivery.worker import AutoDeliveryWorker
 
@@ -35,22 +41,21 @@ class DeliveryEngine:
         self._clock = clock
         self._seed = seed
         self._ids = random.Random(seed)
-        self._lock = threading.RLock()  # re-entrant: provider callbacks may call back into the engine
+        self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._send_lock = threading.RLock()  # one send loop at a time (worker, flush or advance)
         self._plans = PlanQueue()
-        self._jobs: list[Job] = []
+        self._schedule = Schedule()
         self._journal: list[Attempt] = []
         self._sequence = 0
-        self._in_flight = 0
         self._generation = 0  # bumped by reset so late results of old sends are dropped
         self._sender = Sender(connect_timeout=connect_timeout, read_timeout=read_timeout)
         self._worker: AutoDeliveryWorker | None = None
         if auto:
-            self._worker = AutoDeliveryWorker(clock=clock, wake=self._changed,
-                                              seconds_until_due=self._seconds_until_due,
-                                              send_due=self._send_due_locked)
+            self._worker = AutoDeliveryWorker(clock=clock, wake=self._changed, owner=self)
             self._worker.start()
+            # An engine nobody holds any more stops its threads (tests build many simulators).
+            weakref.finalize(self, self._worker.stop, join=False)
 
     @property
     def auto(self) -> bool:
@@ -90,8 +95,9 @@ class DeliveryEngine:
         Raises ``PlanError`` when the plan cannot be applied to this payload; the plan is then kept.
         """
         serialize = serialize or compact_json
-        with self._changed:
-            queued = self._plans.find(provider, event_type)
+        while True:
+            with self._lock:
+                queued = self._plans.find(provider, event_type)
             plan = queued.plan if queued else DeliveryPlan()
             body = build_body(plan, payload, provider, shape_variants, serialize)
             distinct: tuple[bytes, str | None] | None = None
@@ -101,41 +107,50 @@ class DeliveryEngine:
                 variant = distinct_variant(payload)
                 variant_id = variant.get("id") if isinstance(variant.get("id"), str) else event_id
                 distinct = (build_body(plan, variant, provider, shape_variants, serialize), variant_id)
-            if queued:
-                self._plans.consume(queued)
+            with self._changed:
+                if self._plans.find(provider, event_type) is not queued:
+                    continue  # the plans changed while the body was built: build it again
+                if queued:
+                    self._plans.consume(queued)
+                created = self._enqueue(queued, plan, body, distinct, provider=provider, endpoint=endpoint,
+                                        event_type=event_type, event_id=event_id, signer=signer, retry=retry,
+                                        on_exhausted=on_exhausted, headers=dict(headers or {}))
+                self._changed.notify_all()
+                return [dataclasses.replace(job.delivery) for job in created]
 
-            due = self._clock.now() + plan.delay
-            status = "held" if plan.reorder else "pending"
-            created: list[Job] = []
+    def _enqueue(self, queued: QueuedPlan | None, plan: DeliveryPlan, body: bytes,
+                 distinct: tuple[bytes, str | None] | None, *, provider: str, endpoint: str, event_type: str,
+                 event_id: str | None, signer: Signer, retry: RetryPolicy,
+                 on_exhausted: Callable[[Delivery], None] | None, headers: dict[str, str]) -> list[Job]:
+        """Create the original and every copy the plan asks for (lock held)."""
+        due = self._clock.now() + plan.delay
+        status = "held" if plan.reorder else "pending"
+        created: list[Job] = []
 
-            def new_job(kind: str, job_body: bytes, job_event_id: str | None, original: Job | None) -> Job:
-                self._sequence += 1
-                delivery = Delivery(
-                    id=self._next_id(), provider=provider, endpoint=endpoint, event_type=event_type,
-                    event_id=job_event_id, body=job_body, status=status, next_attempt_at=due, plan=plan,
-                    kind=kind, copy_of=original.delivery.id if original else None, sequence=self._sequence)
-                job = Job(delivery=delivery, signer=signer, retry=retry, on_exhausted=on_exhausted,
-                          extra_headers=dict(headers or {}), family=original.family if original else None)
-                self._jobs.append(job)
-                created.append(job)
-                return job
+        def new_job(kind: str, job_body: bytes, job_event_id: str | None, original: Job | None) -> Job:
+            self._sequence += 1
+            delivery_id = "dlv_" + format(self._ids.getrandbits(96), "024x")
+            delivery = Delivery(
+                id=delivery_id, provider=provider, endpoint=endpoint, event_type=event_type,
+                event_id=job_event_id, body=job_body, status=status, next_attempt_at=due, plan=plan, kind=kind,
+                copy_of=original.delivery.id if original else None, sequence=self._sequence)
+            job = Job(delivery=delivery, signer=signer, retry=retry, on_exhausted=on_exhausted,
+                      extra_headers=headers, family=original.family if original else delivery_id)
+            self._schedule.jobs.append(job)
+            created.append(job)
+            return job
 
-            original = new_job("original", body, event_id, None)
-            original.family = original.delivery.id
-            for _ in range(plan.concurrent - 1):
-                member = new_job("concurrent", body, event_id, original)
-                member.leader = original
-                original.burst.append(member)
-            for _ in range(plan.duplicate):
-                new_job("duplicate", body, event_id, original).replays = original
-            if distinct is not None:
-                twin = new_job("distinct", distinct[0], distinct[1], original)
-                twin.family = twin.delivery.id  # a separate event, only about the same change
-            self._changed.notify_all()
-            return [dataclasses.replace(job.delivery) for job in created]
-
-    def _next_id(self) -> str:
-        return "dlv_" + format(self._ids.getrandbits(96), "024x")
+        original = new_job("original", body, event_id, None)
+        for _ in range(plan.concurrent - 1):
+            copy = new_job("concurrent", body, event_id, original)
+            copy.leader = original
+            original.burst.append(copy)
+        for _ in range(plan.duplicate):
+            new_job("duplicate", body, event_id, original).replays = original
+        if distinct is not None:
+            twin = new_job("distinct", distinct[0], distinct[1], original)
+            twin.family = twin.delivery.id  # a separate event, only about the same change
+        return created
 
     # -- sending -------------------------------------------------------------------------
 
@@ -155,58 +170,34 @@ class DeliveryEngine:
             self._send_lock.release()
 
     def advance(self, seconds: float) -> list[Attempt]:
-        """Move the virtual clock and send whatever became due."""
+        """Move the virtual clock and send whatever became due (held deliveries stay held)."""
         with self._send_lock:  # held across the move so the auto worker cannot take these sends
             self._clock.advance(seconds)
             return self._send_due()
 
-    def _send_due_locked(self) -> None:
+    def send_due(self) -> list[Attempt]:
+        """Send what is due now without releasing held deliveries (the auto worker's step)."""
         with self._send_lock:
-            self._send_due()
+            return self._send_due()
+
+    def seconds_until_due(self) -> float | None:
+        """Virtual seconds until the next delivery falls due (<= 0: due now; None: nothing scheduled)."""
+        with self._lock:
+            return self._schedule.seconds_until_due(self._clock.now())
 
     def _send_due(self) -> list[Attempt]:
         rows: list[Attempt] = []
         while True:
             with self._lock:
-                batch, generation = self._take_next_batch(), self._generation
+                batch = self._schedule.take_next_batch(self._clock.now())
+                generation = self._generation
             if not batch:
                 return rows
+            started_at = self._clock.now()
             results, headers = self._send_batch(batch)
-            exhausted = self._record(batch, headers, results, generation, rows)
-            for job in exhausted:
+            for job in self._record(batch, headers, results, generation, started_at, rows):
                 if job.on_exhausted is not None:
                     job.on_exhausted(dataclasses.replace(job.delivery))
-
-    def _eligible(self, job: Job) -> bool:
-        delivery = job.delivery
-        if job.in_flight or delivery.status not in ("pending", "failed"):
-            return False
-        if delivery.attempts == 0 and job.leader is not None:
-            return False  # goes out in its leader's concurrent burst
-        if delivery.attempts == 0 and job.replays is not None and job.replays.delivery.attempts == 0:
-            return False  # a duplicate follows the original's first attempt
-        return True
-
-    def _due_jobs(self, now: float) -> list[Job]:
-        return [job for job in self._jobs if self._eligible(job) and job.delivery.next_attempt_at <= now]
-
-    def _seconds_until_due(self) -> float | None:
-        times = [job.delivery.next_attempt_at for job in self._jobs if self._eligible(job)]
-        return min(times) - self._clock.now() if times else None
-
-    def _take_next_batch(self) -> list[Job]:
-        due = self._due_jobs(self._clock.now())
-        if not due:
-            return []
-        job = min(due, key=lambda j: (j.delivery.next_attempt_at, j.delivery.sequence))
-        batch = [job]
-        if job.delivery.attempts == 0:
-            batch += [member for member in job.burst if member.delivery.attempts == 0
-                      and member.delivery.status == "pending"]
-        for member in batch:
-            member.in_flight = True
-        self._in_flight += len(batch)
-        return batch
 
     def _send_batch(self, batch: list[Job]) -> tuple[list[SendResult], dict[str, str]]:
         leader = batch[0].delivery
@@ -218,21 +209,20 @@ class DeliveryEngine:
         return self._sender.send_together(leader.endpoint, headers, leader.body, len(batch)), headers
 
     def _record(self, batch: list[Job], headers: dict[str, str], results: list[SendResult],
-                generation: int, rows: list[Attempt]) -> list[Job]:
-        virtual_at = self._clock.now()
-        exhausted: list[Job] = []
+                generation: int, virtual_at: float, rows: list[Attempt]) -> list[Job]:
+        """Journal a batch sent at ``virtual_at``, schedule retries; returns the jobs that ran out of retries."""
         with self._changed:
             if generation != self._generation:
                 return []  # the engine was reset while these were in flight
-            for job, result in zip(batch, results):
-                exhausted += self._record_attempt(job, headers, result, virtual_at, rows)
-            self._release_held_after(batch[0].delivery, virtual_at)
-            self._in_flight -= len(batch)
+            exhausted = [job for job, result in zip(batch, results)
+                         if self._record_attempt(job, headers, result, virtual_at, rows)]
+            self._schedule.finish_batch(batch, self._clock.now())
             self._changed.notify_all()
-        return exhausted
+            return exhausted
 
     def _record_attempt(self, job: Job, headers: dict[str, str], result: SendResult,
-                        virtual_at: float, rows: list[Attempt]) -> list[Job]:
+                        virtual_at: float, rows: list[Attempt]) -> bool:
+        """Journal one attempt and move its delivery on; True when it is now exhausted."""
         delivery = job.delivery
         job.in_flight = False
         delivery.attempts += 1
@@ -251,38 +241,21 @@ class DeliveryEngine:
         delivery.last_status, delivery.last_error = result.status, result.error
         if row.succeeded:
             delivery.status = "delivered"
-            return []
+            return False
         delay = job.retry.next_delay(delivery.attempts, delivery.first_attempt_at, virtual_at)
         if delay is None:
             delivery.status = "exhausted"
-            return [job]
+            return True
         delivery.status = "failed"
         delivery.next_attempt_at = virtual_at + delay
-        return []
-
-    def _release_held_after(self, sent: Delivery, now: float) -> None:
-        """A delivery held for reordering goes out once a later one to the same endpoint has been tried."""
-        sent_family = self._job_for(sent).family
-        for job in self._jobs:
-            held = job.delivery
-            if (held.status == "held" and held.provider == sent.provider and held.endpoint == sent.endpoint
-                    and held.sequence < sent.sequence and job.family != sent_family):
-                held.status = "pending"
-                held.next_attempt_at = max(held.next_attempt_at, now)
+        return False
 
     def _release_all_held(self) -> bool:
         with self._changed:
-            held = [job for job in self._jobs if job.delivery.status == "held"]
-            now = self._clock.now()
-            for job in held:
-                job.delivery.status = "pending"
-                job.delivery.next_attempt_at = max(job.delivery.next_attempt_at, now)
-            if held:
+            released = self._schedule.release_all_held(self._clock.now())
+            if released:
                 self._changed.notify_all()
-            return bool(held)
-
-    def _job_for(self, delivery: Delivery) -> Job:
-        return next(job for job in self._jobs if job.delivery is delivery)
+            return released
 
     # -- reading -------------------------------------------------------------------------
 
@@ -292,8 +265,9 @@ class DeliveryEngine:
                     if provider in (None, row.provider) and event_type in (None, row.event_type)]
 
     def deliveries(self, *, provider: str | None = None, status: str | None = None) -> list[Delivery]:
+        """Snapshots of every delivery (optionally of one provider / in one status), in submission order."""
         with self._lock:
-            return [dataclasses.replace(job.delivery) for job in self._jobs
+            return [dataclasses.replace(job.delivery) for job in self._schedule.jobs
                     if provider in (None, job.delivery.provider) and status in (None, job.delivery.status)]
 
     def pending(self, *, provider: str | None = None) -> list[Delivery]:
@@ -303,22 +277,21 @@ class DeliveryEngine:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """True once nothing is due or in flight (auto mode); False at the deadline."""
         with self._changed:
-            return self._changed.wait_for(
-                lambda: self._in_flight == 0 and not self._due_jobs(self._clock.now()), timeout)
+            return self._changed.wait_for(lambda: self._schedule.idle(self._clock.now()), timeout)
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def reset(self, seed: int | None = None) -> None:
+        """Forget deliveries, journal and plans; restart delivery ids from the seed (a new one if given)."""
         with self._changed:
             if seed is not None:
                 self._seed = seed
             self._generation += 1
             self._ids = random.Random(self._seed)
             self._plans.clear()
-            self._jobs.clear()
+            self._schedule.clear()
             self._journal.clear()
             self._sequence = 0
-            self._in_flight = 0
             self._changed.notify_all()
 
     def close(self) -> None:

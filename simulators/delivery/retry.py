@@ -3,7 +3,9 @@
 Calendly: exponential backoff for up to 24 hours, then the subscription is
 disabled. Stripe live mode: exponential backoff for up to 3 days; test mode: 3
 retries over a few hours. Exact intervals are not published by either provider;
-these follow the documented envelope and are deterministic.
+these follow the documented envelope and are deterministic: doubling from one
+minute, plus a last retry at the end of the window, so a receiver that recovers
+at hour 23 still gets the event, as it would from Calendly.
 """
 
 from __future__ import annotations
@@ -32,14 +34,21 @@ class RetryPolicy:
 
 
 def _exponential(first: float, factor: float, horizon: float) -> tuple[float, ...]:
+    """Doubling delays while they fit in ``horizon``, then one last retry at the horizon itself."""
     delays, total, step = [], 0.0, first
     while total + step <= horizon:
         delays.append(step)
         total += step
         step *= factor
+    if total < horizon:
+        delays.append(horizon - total)
     return tuple(delays)
 
 
-CALENDLY = RetryPolicy("calendly", _exponential(60.0, 2.0, DAY), DAY)
-STRIPE_LIVE = RetryPolicy("stripe-live", _exponential(60.0, 2.0, 3 * DAY), 3 * DAY)
+# Attempts start a little after they fall due (the clock is moved, then the request is made);
+# this slack keeps that drift from cancelling the last retry of a window.
+DRIFT_SLACK = 60.0
+
+CALENDLY = RetryPolicy("calendly", _exponential(60.0, 2.0, DAY), DAY + DRIFT_SLACK)
+STRIPE_LIVE = RetryPolicy("stripe-live", _exponential(60.0, 2.0, 3 * DAY), 3 * DAY + DRIFT_SLACK)
 STRIPE_TEST = RetryPolicy("stripe-test", (HOUR, 2 * HOUR, 3 * HOUR), 6 * HOUR + 1)

@@ -68,4 +68,4 @@ def test_flush_in_auto_mode_never_sends_twice(auto_simulator, auto_submit, recei
 def test_close_stops_the_worker(auto_simulator, auto_submit, receiver):
     engine = auto_simulator.hub.engine
     engine.close()
-    assert not engine._worker._sender.is_alive()
+    assert not engine._worker.alive

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from simulators.clock import VirtualClock
-from simulators.delivery import CALENDLY, STRIPE_TEST, DeliveryEngine, DeliveryPlan
+from simulators.delivery import CALENDLY, STRIPE_LIVE, STRIPE_TEST, DeliveryEngine, DeliveryPlan
 from simulators.delivery.retry import DAY, HOUR
 
 pytestmark = [pytest.mark.webhook]
@@ -77,25 +77,54 @@ def test_every_retry_is_signed_again_with_a_fresh_timestamp(receiver, signer):
     engine.close()
 
 
-def test_calendly_gives_up_within_24_hours_and_reports_exhaustion(engine, submit, receiver):
+def _advance_to_next_attempt(engine):
+    [pending] = engine.pending()
+    return engine.advance(max(0.0, pending.next_attempt_at - engine._clock.now()))
+
+
+def test_calendly_gives_up_at_24_hours_and_reports_exhaustion(engine, submit, receiver):
     receiver.default_status = 500
     exhausted = []
     [delivery] = submit(on_exhausted=exhausted.append)
 
     engine.flush()
     while not exhausted:
-        [pending] = engine.pending()
-        engine.advance(pending.next_attempt_at - engine._clock.now())
-        assert engine._clock.offset <= DAY
+        _advance_to_next_attempt(engine)
+        assert engine._clock.offset <= DAY + 60
 
     [gave_up] = exhausted
     assert gave_up.id == delivery.id and gave_up.status == "exhausted"
-    assert gave_up.attempts == len(CALENDLY.delays) + 1
+    assert gave_up.attempts == len(CALENDLY.delays) + 1 == 12
     rows = engine.journal()
     assert len(rows) == gave_up.attempts
-    assert rows[-1].virtual_at - rows[0].virtual_at <= DAY
+    assert rows[-1].virtual_at - rows[0].virtual_at == pytest.approx(DAY, abs=5)
     assert engine.advance(DAY) == []  # nothing more is ever sent
     assert len(exhausted) == 1
+
+
+@pytest.mark.parametrize("policy", [CALENDLY, STRIPE_LIVE, STRIPE_TEST], ids=lambda p: p.name)
+def test_retries_follow_the_policy_schedule(engine, submit, receiver, policy):
+    receiver.default_status = 503
+    submit(retry=policy)
+    engine.flush()
+    while engine.pending():
+        _advance_to_next_attempt(engine)
+    times = [row.virtual_at - engine.journal()[0].virtual_at for row in engine.journal()]
+    expected = [sum(policy.delays[:n]) for n in range(len(policy.delays) + 1)]
+    assert times == pytest.approx(expected, abs=5)
+
+
+def test_a_receiver_that_recovers_before_the_window_closes_still_gets_the_event(engine, submit, receiver):
+    receiver.default_status = 500
+    submit()
+    engine.flush()
+    first_at = engine.journal()[0].virtual_at
+    while engine.pending()[0].next_attempt_at - first_at < 23 * HOUR:
+        _advance_to_next_attempt(engine)
+    receiver.default_status = 200  # recovers at hour 17 + a bit, before the last retry
+    [last] = _advance_to_next_attempt(engine)
+    assert last.succeeded and last.virtual_at - engine.journal()[0].virtual_at == pytest.approx(DAY, abs=5)
+    assert [d.status for d in engine.deliveries()] == ["delivered"]
 
 
 def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(blocking_receiver, signer):
