@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import httpx
 
 import pytest
 
@@ -319,3 +323,41 @@ def test_retry_started_at_clears_once_deliveries_succeed_again(calendly, receive
     assert [a["response_status"] for a in retried] == [200]
     resource = host.api.get(f"/webhook_subscriptions/{uuid}").json()["resource"]
     assert resource["retry_started_at"] is None and resource["state"] == "active"
+
+
+
+def test_automatic_delivery_sends_without_a_flush(auto_simulator, receiver, helpers):
+    with httpx.Client(base_url=auto_simulator.url, timeout=30) as http:
+        user = http.post("/_sim/calendly/users", json={"timezone": "UTC"}).json()
+        http.put("/_sim/calendly/availability", json={"user": user["resource"]["uri"], "weekly_hours": helpers.ALWAYS_OPEN})
+        event_type = http.post("/_sim/calendly/event_types", json={"user": user["resource"]["uri"],
+                                                                   "name": "Intro"}).json()["resource"]
+        api = {"Authorization": f"Bearer {user['token']}"}
+        http.post("/calendly/webhook_subscriptions", headers=api, json={
+            "url": receiver.url + "/hooks", "events": ["invitee.created"], "organization": user["organization"],
+            "scope": "organization", "signing_key": helpers.SIGNING_KEY})
+        start = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+        booked = http.post("/calendly/invitees", headers=api, json={
+            "event_type": event_type["uri"], "start_time": start.isoformat(),
+            "invitee": {"name": "Auto", "email": "auto@example.com"}})
+        assert booked.status_code == 201, booked.text
+    body = helpers.assert_signed(receiver.wait_for(1, timeout=10)[0])
+    assert body["payload"]["uri"] == booked.json()["resource"]["uri"]
+
+
+@pytest.mark.concurrency
+def test_concurrent_bookings_of_one_solo_slot_let_exactly_one_through(calendly):
+    host = calendly.host()
+    event_type = calendly.event_type(host)
+    start = calendly.open_slots(host, event_type)[0]["start_time"]
+    body = {"event_type": event_type["uri"], "start_time": start}
+
+    def attempt(n: int) -> int:
+        with httpx.Client(base_url=f"{calendly.url}/calendly", timeout=30,
+                          headers={"Authorization": f"Bearer {host.token}"}) as client:
+            invitee = {"name": f"Racer {n}", "email": f"racer{n}@example.com"}
+            return client.post("/invitees", json={**body, "invitee": invitee}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(attempt, range(8)))
+    assert statuses == [201] + [400] * 7
