@@ -60,4 +60,6 @@ def request_headers(job: Job, real_now: int) -> dict[str, str]:
     # Signing other bytes than the body sent breaks the signature whatever the provider's scheme.
     signed = delivery.body + b"\n" if plan.corrupt_signature else delivery.body
     signature = job.signer.headers(signed, timestamp, wrong_key=plan.wrong_key)
-    return {"Content-Type": "application/json", **job.extra_headers, **signature}
+    headers = {} if any(name.lower() == "content-type" for name in job.extra_headers) else {
+        "Content-Type": "application/json"}
+    return {**headers, **job.extra_headers, **signature}

@@ -186,3 +186,30 @@ def test_reset_clears_everything_and_replays_the_same_ids(engine, submit):
     assert engine.deliveries() == [] and engine.journal() == [] and engine.plans() == []
     [again] = submit()
     assert again.id == first.id
+
+
+def test_a_signer_that_raises_gives_a_failed_attempt_not_a_stuck_engine(engine, submit, receiver):
+    class BrokenSigner:
+        def headers(self, body, timestamp, *, wrong_key=False):
+            raise KeyError("no signing key")
+
+    submit(signer=BrokenSigner())
+    [row] = engine.flush()
+    assert row.response_status is None and row.error == "signing failed: KeyError: 'no signing key'"
+    assert receiver.requests == []
+    assert [d.status for d in engine.pending()] == ["failed"]
+
+
+def test_callbacks_may_call_back_into_the_engine(engine, submit, receiver):
+    receiver.default_status = 500
+    follow_ups = []
+
+    def on_exhausted(delivery):
+        follow_ups.extend(submit({"after": delivery.id}, retry=STRIPE_TEST, event_type="follow.up"))
+
+    submit(retry=STRIPE_TEST, on_exhausted=on_exhausted, serialize=lambda p: (engine.plans(), b"{}")[1])
+    engine.flush()
+    for _ in range(3):
+        _advance_to_next_attempt(engine)
+    assert [d.event_type for d in follow_ups] == ["follow.up"]
+    assert [d.event_type for d in engine.pending()] == ["follow.up"]

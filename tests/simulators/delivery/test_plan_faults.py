@@ -216,6 +216,16 @@ def test_a_custom_serialiser_shapes_the_bytes(engine, submit, receiver):
     assert receiver.wait_for(1)[0].body == b'{\n  "a": 1\n}'
 
 
+def test_provider_headers_go_on_every_attempt_and_may_replace_the_content_type(engine, submit, receiver):
+    receiver.respond_with(500)
+    submit(headers={"User-Agent": "Calendly-Webhooks", "content-type": "application/json; charset=utf-8"})
+    engine.flush()
+    engine.advance(60)
+    for request in receiver.wait_for(2):
+        assert request.headers["User-Agent"] == "Calendly-Webhooks"
+        assert request.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
 def test_plans_are_consumed_in_order_and_by_event_type(engine, submit, receiver):
     plan(engine, event_type="b", duplicate=1)
     plan(engine, times=2, duplicate=2)
