@@ -9,11 +9,13 @@ is unreachable; in CI an unreachable PostgreSQL fails the run. Set
 from __future__ import annotations
 
 import os
+import zlib
 
 import pytest
 
-from harness.apps import start_app
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
+from harness.simulator import start_simulator
+from harness.wiring import start_wired_app
 
 
 def _backends() -> list[str]:
@@ -56,9 +58,24 @@ def db_url(db_backend: str, request: pytest.FixtureRequest):
     databases.drop(url)
 
 
+@pytest.fixture(scope="session")
+def simulator_server():
+    """One simulator process for the whole run (Stripe, Calendly, SendGrid and the control API)."""
+    handle = start_simulator(seed=1)
+    yield handle
+    handle.stop()
+
+
 @pytest.fixture
-def app_server(db_url: str):
-    """The booking service on a free port, on a fresh database (local schedule, no providers yet)."""
-    running = start_app(db_url)
+def simulators(simulator_server, request: pytest.FixtureRequest):
+    """The simulators, reset to a clean state with a seed derived from the test's id (replayable)."""
+    simulator_server.reset(zlib.crc32(request.node.nodeid.encode()))
+    return simulator_server
+
+
+@pytest.fixture
+def app_server(db_url: str, simulators):
+    """The booking service on a free port and a fresh database, wired to the simulators."""
+    running = start_wired_app(db_url, simulators)
     yield running
     running.stop()

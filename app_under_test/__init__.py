@@ -50,9 +50,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     login.user_loader(load_client)
     register_blueprints(app)
-    from app_under_test.views import admin_api
+    from app_under_test.views import admin_api, webhooks
 
     csrf.exempt(admin_api.blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
+    csrf.exempt(webhooks.blueprint)  # providers authenticate by signature
 
     from app_under_test.errors import register_error_handlers
     from app_under_test.providers import build_slot_provider

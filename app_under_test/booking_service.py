@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app_under_test import booking_events
 from app_under_test.availability import MINIMUM_NOTICE, Invitee, SlotProvider, SlotUnavailable
 from app_under_test.lifecycle import transition
 from app_under_test.models import (
@@ -154,6 +155,7 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
     if not paid:
         # Free and pathway bookings go to the calendar now; paid ones once payment arrives.
         book_with_calendar(booking, provider)
+        booking_events.booking_confirmed(session, booking)
     return booking
 
 
@@ -167,18 +169,34 @@ def book_with_calendar(booking: Booking, provider: SlotProvider) -> None:
     booking.calendly_invitee_uri = recorded.invitee_uri or booking.calendly_invitee_uri
 
 
+def move_booking(session: Session, booking: Booking, new_start: datetime, new_end: datetime) -> datetime:
+    """Reschedule: swap the slot claims in one flush; raises ``SlotTaken`` if the new time overlaps."""
+    previous = booking.start_at
+    booking.claims.clear()
+    session.flush()
+    booking.start_at, booking.end_at = new_start, new_end
+    booking.claims = [SlotClaim(builder_id=booking.builder_id, block_start=b) for b in claim_blocks(new_start, new_end)]
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise SlotTaken("The new time overlaps another booking of this builder.") from exc
+    booking_events.booking_moved(session, booking, previous_start=previous)
+    return previous
+
+
 def release_slot(booking: Booking) -> None:
     """Give the booking's time back to the builder's calendar (canceled or expired)."""
     booking.claims.clear()
 
 
-def cancel_booking(booking: Booking, *, reason: str | None, canceled_by: str | None,
-                   at: datetime | None = None) -> bool:
-    """Cancel; returns False when it already was canceled (idempotent)."""
-    if booking.status is BookingStatus.CANCELED:
+def cancel_booking(session: Session, booking: Booking, *, reason: str | None, canceled_by: str | None,
+                   canceler_type: str | None = None, at: datetime | None = None) -> bool:
+    """Cancel; returns False when it already was canceled or expired (idempotent)."""
+    if booking.status in (BookingStatus.CANCELED, BookingStatus.EXPIRED):
         return False
     transition(booking, BookingStatus.CANCELED, at=at)
     booking.cancel_reason = reason
     booking.canceled_by = canceled_by
     release_slot(booking)
+    booking_events.booking_canceled(session, booking, canceler_type=canceler_type)
     return True

@@ -10,6 +10,7 @@ from app_under_test.providers import app_config
 
 
 def register_commands(app: Flask) -> None:
+    register_webhook_commands(app)
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every Alembic migration to DATABASE_URL."""
@@ -38,3 +39,46 @@ def register_commands(app: Flask) -> None:
         if problems:
             raise SystemExit(1)
         click.echo("configuration is complete")
+
+
+def register_webhook_commands(app: Flask) -> None:
+    from app_under_test.webhooks import inbox
+    from app_under_test.webhooks.registry import webhook_providers
+
+    @app.cli.group("webhooks")
+    def webhooks() -> None:
+        """Inspect and drive the webhook inbox."""
+
+    @webhooks.command("list")
+    @click.option("--status", default=None, help="received | processed | retry | ignored | dead")
+    def list_events(status: str | None) -> None:
+        from sqlalchemy import select
+
+        from app_under_test.models import WebhookEvent
+
+        statement = select(WebhookEvent).order_by(WebhookEvent.id)
+        if status:
+            statement = statement.where(WebhookEvent.status == status)
+        with get_db().reader() as session:
+            for row in session.scalars(statement):
+                click.echo(f"{row.id}\t{row.provider}\t{row.event_type}\t{row.status}\t{row.attempts}\t"
+                           f"{(row.last_error or '')[:80]}")
+
+    @webhooks.command("process-due")
+    def process_due() -> None:
+        """Process retries whose time has come (run from cron every minute)."""
+        dispatchers = {name: p.dispatch for name, p in webhook_providers().items()}
+        click.echo(inbox.process_due(get_db(), dispatchers))
+
+    @webhooks.command("replay")
+    @click.argument("event_id", type=int)
+    def replay(event_id: int) -> None:
+        """Process a dead (or ignored) letter again, from scratch."""
+        from app_under_test.models import WebhookEvent
+
+        with get_db().reader() as session:
+            row = session.get(WebhookEvent, event_id)
+            if row is None:
+                raise click.ClickException(f"no stored webhook event {event_id}")
+            provider = webhook_providers()[row.provider]
+        click.echo(inbox.replay(get_db(), event_id, provider.dispatch))

@@ -17,7 +17,6 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -151,6 +150,8 @@ class Booking(Base):
     calendly_event_uri: Mapped[str | None] = mapped_column(String(255))
     calendly_invitee_uri: Mapped[str | None] = mapped_column(String(255), unique=True)
     no_show: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_show_changed_at: Mapped[datetime | None]  # time of the provider event that last set no_show
+    source: Mapped[str] = mapped_column(String(20), default="app", server_default="app")  # app | calendly (booked on Calendly directly)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     canceled_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -220,6 +221,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="open")  # open|paid|failed|expired|refunded
     card_last4: Mapped[str | None] = mapped_column(String(4))
+    failure_code: Mapped[str | None] = mapped_column(String(80))  # last decline/failure code from Stripe
+    checkout_url: Mapped[str | None] = mapped_column(String(1024))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -241,5 +244,7 @@ class RoutingFormSubmission(Base):
     uri: Mapped[str] = mapped_column(String(255), unique=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
     submitter_uri: Mapped[str | None] = mapped_column(String(255))
+    routing_form_uri: Mapped[str | None] = mapped_column(String(255))
+    result_event_type_uri: Mapped[str | None] = mapped_column(String(255))
     answers: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

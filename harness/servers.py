@@ -40,6 +40,8 @@ def serve_in_thread(wsgi_app, *, host: str = "127.0.0.1", port: int = 0, name: s
     """Bind (port 0 = a free port chosen by the kernel) and serve until ``stop()``."""
     server = make_server(host, port, wsgi_app, threaded=True, request_handler=_QuietHandler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name=f"{name}:{server.server_port}", daemon=True)
+    # A short poll interval keeps shutdown() (and so every fixture teardown) quick.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"{name}:{server.server_port}", daemon=True)
     thread.start()
     return RunningServer(server=server, thread=thread)

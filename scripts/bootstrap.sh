@@ -14,8 +14,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -f "$STAMP" ]; then
   echo "bootstrap: installing the project and its dev dependencies"
-  "$VENV/bin/pip" install --quiet --upgrade pip >/dev/null
-  "$VENV/bin/pip" install --quiet -e '.[dev]'
+  # pip's own chatter goes to a log; it is printed only when the install fails.
+  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -e '.[dev]'; } > "$VENV/install.log" 2>&1; then
+    cat "$VENV/install.log" >&2
+    echo "bootstrap: installing the project failed (full log above, also in $VENV/install.log)" >&2
+    exit 1
+  fi
   rm -f "$VENV"/.installed-*
   touch "$STAMP"
 fi

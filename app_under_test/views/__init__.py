@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from app_under_test.views import admin_api, api, auth, booking, health, marketplace
+    from app_under_test.views import admin_webhooks  # noqa: F401  (adds the inbox routes to the operator API)
+    from app_under_test.views import admin_api, api, auth, booking, health, marketplace, webhooks
 
-    for module in (marketplace, booking, auth, health, api, admin_api):
+    for module in (marketplace, booking, auth, health, api, admin_api, webhooks):
         app.register_blueprint(module.blueprint)

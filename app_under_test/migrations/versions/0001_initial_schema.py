@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 04:16:46.505528
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,31 @@
+"""What happens *because* a booking changed: one function per change, called inside the
+transaction that made the change.
+
+Side effects that leave the process (mails, refunds) are not performed here:
+they are queued (outbox rows, refund requests) in the same transaction, so they
+happen exactly once if and only if the change commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app_under_test.models import Booking
+
+
+def booking_confirmed(session: Session, booking: Booking) -> None:
+    """A booking became confirmed (free/pathway at once, paid once the payment arrived)."""
+
+
+def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
+    """A booking was canceled by the client, the builder, or Calendly on their behalf."""
+
+
+def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:
+    """A booking was rescheduled to a new time (not a cancellation)."""
+
+
+def booking_expired(session: Session, booking: Booking) -> None:
+    """A payment hold ran out; the slot was released."""

@@ -1,0 +1,42 @@
+"""``POST /webhooks/<provider>``: verify, store durably, acknowledge, then process.
+
+The answer depends only on whether the event is now durably stored: 200 when it
+is (new or duplicate), 4xx with a JSON reason when the request itself is bad
+(nothing stored), 503 when the database cannot store it (so the provider
+retries and nothing is lost). Processing failures never turn into a non-2xx:
+the inbox retries them on its own schedule.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from app_under_test.db import get_db
+from app_under_test.errors import error_response
+from app_under_test.providers import app_config
+from app_under_test.webhooks import inbox
+from app_under_test.webhooks.base import WebhookRejected
+from app_under_test.webhooks.registry import webhook_providers
+
+blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@blueprint.post("/<provider_name>")
+def receive(provider_name: str):
+    provider = webhook_providers().get(provider_name)
+    if provider is None:
+        abort(404)
+    raw = request.get_data(cache=False)
+    try:
+        incoming = provider.parse(raw, request.headers, app_config())
+    except WebhookRejected as rejected:
+        return error_response(rejected.status, rejected.code, rejected.message)
+    try:
+        stored = inbox.store(get_db(), incoming)
+    except (OperationalError, SQLAlchemyError):
+        return error_response(503, "storage_unavailable", "the event could not be stored; please retry")
+    if stored.duplicate:
+        return jsonify({"status": "duplicate", "dedupe_key": incoming.dedupe_key})
+    status = inbox.process(get_db(), stored.event_id, provider.dispatch)
+    return jsonify({"status": "accepted", "processing": status, "event": stored.event_id})

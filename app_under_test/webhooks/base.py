@@ -1,0 +1,31 @@
+"""What every provider's webhook module provides, and how a refusal is expressed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from app_under_test.config import Config
+from app_under_test.webhooks.inbox import Handler, IncomingEvent
+
+
+class WebhookRejected(Exception):
+    """The request cannot be accepted; nothing was stored. Answered with ``status`` and a JSON reason."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Unprocessable(Exception):
+    """A stored event whose data can never be applied (e.g. a required field missing): dead-lettered at once."""
+
+
+@dataclass(frozen=True)
+class WebhookProvider:
+    name: str
+    # Verify the raw body and headers, validate the envelope, derive the dedupe key.
+    parse: Callable[[bytes, Mapping[str, str], Config], IncomingEvent]
+    dispatch: Handler

@@ -1,0 +1,141 @@
+"""The durable webhook inbox.
+
+``store`` inserts a verified event under its dedupe key in its own transaction:
+the provider is acknowledged only after that commit, and a second copy of the
+same event (a duplicate delivery, even twenty at once) hits the unique key and
+is acknowledged without being processed again.
+
+``process`` runs the event's handler in a separate transaction. A handler that
+raises leaves no partial writes (its transaction rolls back); the row is then
+marked for retry with backoff, and after ``MAX_ATTEMPTS`` it becomes a dead
+letter that an operator can list and replay.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app_under_test.db import Database
+from app_under_test.models import WebhookEvent
+from app_under_test.timeutil import utcnow
+
+log = structlog.get_logger("webhooks")
+
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
+                timedelta(hours=6))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+# A handler receives the open transaction, the event row and the parsed payload.
+Handler = Callable[[Session, WebhookEvent, dict], None]
+
+
+class Ignore(Exception):
+    """Raised by a handler for an event that is valid but has nothing to do (recorded as 'ignored')."""
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    provider: str
+    dedupe_key: str
+    event_type: str
+    raw_body: str
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    event_id: int | None
+    duplicate: bool
+
+
+def store(db: Database, incoming: IncomingEvent) -> StoreResult:
+    """Insert the event; a duplicate dedupe key means it was stored (and handled) before."""
+    try:
+        with db.transaction() as session:
+            row = WebhookEvent(provider=incoming.provider, dedupe_key=incoming.dedupe_key,
+                               event_type=incoming.event_type, payload=incoming.raw_body, status="received")
+            session.add(row)
+            session.flush()
+            return StoreResult(row.id, duplicate=False)
+    except IntegrityError:
+        return StoreResult(None, duplicate=True)
+
+
+def _claim(session: Session, event_id: int) -> WebhookEvent | None:
+    statement = select(WebhookEvent).where(WebhookEvent.id == event_id)
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def process(db: Database, event_id: int, dispatch: Handler, *, now: datetime | None = None) -> str:
+    """Run the handler once; returns the row's new status (processed, ignored, retry, dead)."""
+    import json
+
+    now = now or utcnow()
+    try:
+        with db.transaction() as session:
+            row = _claim(session, event_id)
+            if row is None or row.status in ("processed", "ignored", "dead"):
+                return row.status if row else "missing"
+            row.attempts += 1
+            try:
+                dispatch(session, row, json.loads(row.payload))
+                row.status = "processed"
+            except Ignore as reason:
+                row.status = "ignored"
+                row.last_error = str(reason)
+            row.processed_at = now
+            row.next_attempt_at = None
+            return row.status
+    except Exception as exc:  # the handler's writes are rolled back; record the failure separately
+        return _record_failure(db, event_id, exc, now)
+
+
+def _record_failure(db: Database, event_id: int, exc: Exception, now: datetime) -> str:
+    with db.transaction() as session:
+        row = _claim(session, event_id)
+        row.attempts += 1
+        row.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "dead"
+            row.next_attempt_at = None
+        else:
+            row.status = "retry"
+            row.next_attempt_at = now + RETRY_DELAYS[row.attempts - 1]
+        log.warning("webhook_processing_failed", provider=row.provider, event_type=row.event_type,
+                    event_id=row.id, attempts=row.attempts, status=row.status, error=row.last_error)
+        return row.status
+
+
+def process_due(db: Database, dispatchers: dict[str, Handler], *, now: datetime | None = None) -> dict[str, int]:
+    """Process every stored event whose retry is due (and any left 'received' by a crash)."""
+    now = now or utcnow()
+    with db.reader() as session:
+        due = session.execute(
+            select(WebhookEvent.id, WebhookEvent.provider)
+            .where(((WebhookEvent.status == "retry") & (WebhookEvent.next_attempt_at <= now))
+                   | (WebhookEvent.status == "received"))
+            .order_by(WebhookEvent.id)).all()
+    outcomes: dict[str, int] = {}
+    for event_id, provider in due:
+        status = process(db, event_id, dispatchers[provider], now=now)
+        outcomes[status] = outcomes.get(status, 0) + 1
+    return outcomes
+
+
+def replay(db: Database, event_id: int, dispatch: Handler) -> str:
+    """Give a dead (or ignored) letter a fresh start and process it now."""
+    with db.transaction() as session:
+        row = _claim(session, event_id)
+        if row is None:
+            return "missing"
+        row.status, row.attempts, row.next_attempt_at = "received", 0, None
+    return process(db, event_id, dispatch)

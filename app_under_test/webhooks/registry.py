@@ -1,0 +1,16 @@
+"""Which providers' webhooks this app accepts, by URL name."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from app_under_test.webhooks.base import WebhookProvider
+
+
+@cache
+def webhook_providers() -> dict[str, WebhookProvider]:
+    from app_under_test.webhooks import calendly_handlers, calendly_ingest
+
+    return {
+        "calendly": WebhookProvider("calendly", calendly_ingest.parse, calendly_handlers.dispatch),
+    }
