@@ -32,10 +32,10 @@ class RunningApp:
         self.flask_app.extensions["booking_db"].dispose()
 
 
-def start_app(database_url: str, **overrides) -> RunningApp:
+def start_app(database_url: str, *, port: int = 0, **overrides) -> RunningApp:
     config = Config(env="test", database_url=database_url, secret_key=secrets.token_hex(32),
                     admin_api_token=secrets.token_hex(24), log_level="WARNING", **overrides)
     flask_app = create_app(config)
-    server = serve_in_thread(flask_app, name="booking-app")
+    server = serve_in_thread(flask_app, port=port, name="booking-app")
     config.public_base_url = server.url
     return RunningApp(server=server, config=config, flask_app=flask_app)

@@ -18,7 +18,7 @@ from pathlib import Path
 from harness.report import feature_results, feature_table, junit_totals
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "reports"
+REPORTS = ROOT / "reports"  # git-ignored
 
 
 def _pytest(args: list[str], env_overrides: dict[str, str], junit: Path, cucumber: Path) -> int:

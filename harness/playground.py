@@ -1,18 +1,24 @@
-"""``harness serve``: the app on a seeded SQLite file and the simulators, for a person to click through."""
+"""``harness serve``: the simulators and the app (seeded SQLite file), wired together, for a person to explore.
+
+The app is wired exactly as in the tests (``harness.wiring``), so a developer can
+book through the pages, watch webhooks arrive, and fire faults with the
+``simulate`` CLI against the same processes.
+"""
 
 from __future__ import annotations
 
-import secrets
 import threading
+from pathlib import Path
 
-from app_under_test import create_app
-from app_under_test.config import Config
 from app_under_test.db import get_db
 from app_under_test.migrate import upgrade
 from app_under_test.seed import seed_demo
 from harness.servers import serve_in_thread
+from harness.simulator import SimulatorHandle
+from harness.wiring import start_wired_app
+from simulators.server import create_simulator
 
-from harness.cli import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def serve_forever(*, app_port: int, simulator_port: int) -> None:
@@ -20,17 +26,19 @@ def serve_forever(*, app_port: int, simulator_port: int) -> None:
     database.parent.mkdir(exist_ok=True)
     url = f"sqlite:///{database}"
     upgrade(url)
-    token = secrets.token_hex(24)
-    config = Config(env="development", database_url=url, secret_key=secrets.token_hex(32), admin_api_token=token,
-                    public_base_url=f"http://127.0.0.1:{app_port}")
-    app = create_app(config)
-    with app.app_context(), get_db().transaction() as session:
+
+    simulator = create_simulator(auto_deliver=True)
+    sim = SimulatorHandle(simulator, serve_in_thread(simulator.wsgi_app, port=simulator_port, name="simulators"))
+    app = start_wired_app(url, sim, port=app_port)
+    with app.flask_app.app_context(), get_db().transaction() as session:
         seed_demo(session)
-    running = serve_in_thread(app, port=app_port, name="booking-app")
-    print(f"booking app      {running.url}/")
-    print(f"operator API     {running.url}/admin/api  (Authorization: Bearer {token})")
+
+    print(f"booking app        {app.url}/")
+    print(f"operator API       {app.url}/admin/api   (Authorization: Bearer {app.config.admin_api_token})")
+    print(f"simulators         {sim.url}/   (control API {sim.url}/_sim, try: simulate journal)")
     print("press Ctrl-C to stop")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
-        running.stop()
+        app.stop()
+        sim.stop()

@@ -9,12 +9,12 @@ from harness.provision import PROVIDERS
 from harness.simulator import SimulatorHandle
 
 
-def start_wired_app(database_url: str, sim: SimulatorHandle) -> RunningApp:
+def start_wired_app(database_url: str, sim: SimulatorHandle, *, port: int = 0) -> RunningApp:
     modules = [importlib.import_module(f"harness.provision.{name}") for name in PROVIDERS]
     overrides: dict = {}
     for module in modules:
         overrides.update(module.settings(sim))
-    app = start_app(database_url, **overrides)
+    app = start_app(database_url, port=port, **overrides)
     for module in modules:
         module.connect(sim, app)
     return app
