@@ -12,7 +12,29 @@ import httpx
 import pytest
 import stripe
 
+from harness.servers import serve_in_thread
+from simulators.server import create_simulator
+
 API_KEY = "sk_test_simulator_key"
+SEED = 1234
+
+
+@pytest.fixture(scope="package")
+def _served_simulator():
+    sim = create_simulator(seed=SEED, auto_deliver=False)
+    running = serve_in_thread(sim.wsgi_app, name="stripe-simulator")
+    sim.url = running.url
+    yield sim
+    running.stop()
+    sim.hub.engine.close()
+
+
+@pytest.fixture
+def simulator(_served_simulator):
+    """One server for the package (starting and stopping one per test costs half a second each), reset
+    before every test through the same ``hub.reset`` the control API uses, so no state leaks between tests."""
+    _served_simulator.hub.reset(SEED)
+    return _served_simulator
 
 
 @pytest.fixture
