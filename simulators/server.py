@@ -20,7 +20,7 @@ from simulators.delivery import DeliveryEngine
 from simulators.hub import DEFAULT_SEED, SimHub
 
 # Providers mounted by the server, in mount order.
-PROVIDERS: tuple[str, ...] = ("calendly", "sendgrid")
+PROVIDERS: tuple[str, ...] = ("stripe", "calendly", "sendgrid")
 
 
 @dataclass
