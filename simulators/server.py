@@ -32,7 +32,7 @@ class Simulator:
 def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> Simulator:
     hub = SimHub(seed=seed)
     hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
-    hub.on_reset(hub.engine.reset)
+    hub.on_reset(lambda: hub.engine.reset(seed=hub.seed))  # one seed replays ids and delivery order too
 
     control = create_control_app(hub)
     mounts: dict[str, object] = {}

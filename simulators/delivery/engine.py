@@ -124,7 +124,7 @@ class DeliveryEngine:
                  on_exhausted: Callable[[Delivery], None] | None, headers: dict[str, str]) -> list[Job]:
         """Create the original and every copy the plan asks for (lock held)."""
         due = self._clock.now() + plan.delay
-        status = "held" if plan.reorder else "pending"
+        status = "dropped" if plan.drop else "held" if plan.reorder else "pending"
         created: list[Job] = []
 
         def new_job(kind: str, job_body: bytes, job_event_id: str | None, original: Job | None) -> Job:
@@ -141,6 +141,8 @@ class DeliveryEngine:
             return job
 
         original = new_job("original", body, event_id, None)
+        if plan.drop:
+            return created  # a lost event has no copies either
         for _ in range(plan.concurrent - 1):
             copy = new_job("concurrent", body, event_id, original)
             copy.leader = original

@@ -30,6 +30,7 @@ class DeliveryPlan:
     stale_timestamp: float = 0.0  # sign with a timestamp this many seconds in the past
     concurrent: int = 0  # send the same delivery this many times at once (threads)
     distinct_duplicate: bool = False  # Stripe: a second event with a new id for the same change
+    drop: bool = False  # lose the event: recorded as a "dropped" delivery, never sent (reconciliation drills)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "DeliveryPlan":
@@ -55,7 +56,7 @@ class DeliveryPlan:
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
                 raise PlanError(f"{name} must be a list of dotted field paths")
-        for name in ("resign_duplicates", "reorder", "corrupt_signature", "wrong_key", "distinct_duplicate"):
+        for name in ("resign_duplicates", "reorder", "corrupt_signature", "wrong_key", "distinct_duplicate", "drop"):
             if not isinstance(getattr(self, name), bool):
                 raise PlanError(f"{name} must be true or false")
         if self.wrong_shape is not None and not isinstance(self.wrong_shape, str):
