@@ -29,3 +29,11 @@ def booking_moved(session: Session, booking: Booking, *, previous_start: datetim
 
 def booking_expired(session: Session, booking: Booking) -> None:
     """A payment hold ran out; the slot was released."""
+
+
+def payment_received(session: Session, booking: Booking, payment) -> None:
+    """Stripe confirmed the money for a booking (``payment`` is the ``models.Payment`` row)."""
+
+
+def payment_refunded(session: Session, booking: Booking, refund, *, reason: str) -> None:
+    """Money went back to the client (``refund`` is the ``models.Refund`` row): cancellation or late payment."""
