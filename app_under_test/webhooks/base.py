@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from app_under_test.config import Config
-from app_under_test.webhooks.inbox import Handler, IncomingEvent
+from app_under_test.webhooks.inbox import Handler, IncomingEvent, Unprocessable
+
+__all__ = ["Unprocessable", "WebhookProvider", "WebhookRejected"]
 
 
 class WebhookRejected(Exception):
@@ -17,10 +19,6 @@ class WebhookRejected(Exception):
         self.status = status
         self.code = code
         self.message = message
-
-
-class Unprocessable(Exception):
-    """A stored event whose data can never be applied (e.g. a required field missing): dead-lettered at once."""
 
 
 @dataclass(frozen=True)

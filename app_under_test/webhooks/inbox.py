@@ -41,6 +41,10 @@ class Ignore(Exception):
     """Raised by a handler for an event that is valid but has nothing to do (recorded as 'ignored')."""
 
 
+class Unprocessable(Exception):
+    """A stored event whose data can never be applied (e.g. a required field missing): dead-lettered at once."""
+
+
 @dataclass(frozen=True)
 class IncomingEvent:
     provider: str
@@ -95,16 +99,18 @@ def process(db: Database, event_id: int, dispatch: Handler, *, now: datetime | N
             row.processed_at = now
             row.next_attempt_at = None
             return row.status
+    except Unprocessable as exc:  # retrying cannot help: straight to the dead letters, with the reason
+        return _record_failure(db, event_id, exc, now, dead=True)
     except Exception as exc:  # the handler's writes are rolled back; record the failure separately
         return _record_failure(db, event_id, exc, now)
 
 
-def _record_failure(db: Database, event_id: int, exc: Exception, now: datetime) -> str:
+def _record_failure(db: Database, event_id: int, exc: Exception, now: datetime, *, dead: bool = False) -> str:
     with db.transaction() as session:
         row = _claim(session, event_id)
         row.attempts += 1
         row.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-        if row.attempts >= MAX_ATTEMPTS:
+        if dead or row.attempts >= MAX_ATTEMPTS:
             row.status = "dead"
             row.next_attempt_at = None
         else:
