@@ -6,9 +6,8 @@ them against its schema so unknown parameters fail with ``parameter_unknown``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import copy
+from typing import Any
 
 from flask import Blueprint, Response, g, request
 

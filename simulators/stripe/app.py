@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import socket
+
 from flask import Flask, Response, g, request
 
 from simulators.hub import SimHub

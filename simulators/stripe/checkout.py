@@ -98,7 +98,7 @@ def create_session(state: StripeState, raw_params: dict[str, Any],
     params = coerce(raw_params, SESSION_CREATE)
     mode = require(params, "mode")
     if mode not in ("payment", "setup", "subscription"):
-        raise errors.invalid(f"Invalid mode: must be one of payment, setup, or subscription", param="mode",
+        raise errors.invalid("Invalid mode: must be one of payment, setup, or subscription", param="mode",
                              code="parameter_invalid_string")
     if mode != "payment":
         raise errors.invalid(f"mode={mode} is not simulated (only mode=payment is)", param="mode")

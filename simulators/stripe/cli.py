@@ -30,7 +30,8 @@ def _show(args: argparse.Namespace, data: dict[str, Any], line: str) -> int:
 
 def _outcome_line(data: dict[str, Any]) -> str:
     session, intent = data["checkout_session"], data["payment_intent"]
-    line = f"{data['outcome']}: {session['id']} {session['status']}/{session['payment_status']}, {intent['id']} {intent['status']}"
+    line = (f"{data['outcome']}: {session['id']} {session['status']}/{session['payment_status']}, "
+            f"{intent['id']} {intent['status']}")
     if data.get("error"):
         line += f" ({data['error']['code']}: {data['error']['message']})"
     return line

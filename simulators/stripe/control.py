@@ -19,7 +19,7 @@ from simulators.stripe.errors import StripeError
 from simulators.stripe.faults import FaultError
 from simulators.stripe.payments import PaymentRefused, authenticate, pay_card, pay_delayed, settle
 from simulators.stripe.state import Config, for_hub
-from simulators.stripe.webhooks import create_endpoint, endpoint_view, roll_secret, publish
+from simulators.stripe.webhooks import create_endpoint, endpoint_view, publish, roll_secret
 
 
 def _error(status: int, message: str, **extra: Any) -> Response:

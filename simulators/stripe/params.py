@@ -41,7 +41,7 @@ def _coerce_value(value: Any, spec: Any, path: str) -> Any:
         if value == "":  # Stripe treats an empty string as "unset"
             return None
         if not isinstance(value, dict):
-            raise errors.invalid(f"Invalid object", param=path, code="parameter_invalid_type")
+            raise errors.invalid("Invalid object", param=path, code="parameter_invalid_type")
         return coerce(value, spec, path)
     if isinstance(spec, list):
         if value == "":
@@ -85,7 +85,7 @@ def _metadata(value: Any, path: str) -> dict[str, str]:
             raise errors.invalid(f"Metadata keys must be at most 40 characters long (got {key!r})",
                                  param=f"{path}[{key}]")
         if len(item) > 500:
-            raise errors.invalid(f"Metadata values must be at most 500 characters long",
+            raise errors.invalid("Metadata values must be at most 500 characters long",
                                  param=f"{path}[{key}]")
         if item != "":  # an empty value unsets the key
             cleaned[key] = item

@@ -86,8 +86,8 @@ def pay_card(state: StripeState, session_id: str, card: CardInput, *, email: str
     if card.card.three_d_secure:
         state.extras[session_id].pending_card = {"card": card, "email": email, "name": name,
                                                   "payment_method": payment_method}
-        intent.update(status="requires_action", next_action={
-            "type": "redirect_to_url", "redirect_to_url": {"url": authenticate_url, "return_url": session["success_url"]}})
+        redirect = {"url": authenticate_url, "return_url": session["success_url"]}
+        intent.update(status="requires_action", next_action={"type": "redirect_to_url", "redirect_to_url": redirect})
         emit(state, "payment_intent.requires_action", intent)
         return PaymentOutcome("requires_action", session, intent)
     return _authorise(state, session, intent, card, email, name, payment_method, three_d_secure=None)

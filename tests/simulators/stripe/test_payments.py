@@ -104,7 +104,8 @@ def test_delayed_payment_completes_unpaid_then_settles(new_session, pay, stripe_
     session = new_session(payment_method_types=["card", "us_bank_account"])
     answer = pay(session.id, payment_method="us_bank_account")
     assert answer["outcome"] == "processing"
-    assert (answer["checkout_session"]["status"], answer["checkout_session"]["payment_status"]) == ("complete", "unpaid")
+    completed = answer["checkout_session"]
+    assert (completed["status"], completed["payment_status"]) == ("complete", "unpaid")
     settled = stripe_control.post(f"/checkout/sessions/{session.id}/settle", json={"outcome": "succeeded"}).json()
     assert settled["checkout_session"]["payment_status"] == "paid"
     assert stripe_client.v1.payment_intents.retrieve(settled["payment_intent"]["id"]).status == "succeeded"
@@ -198,5 +199,15 @@ def test_sessions_expire_on_the_virtual_clock(new_session, simulator, stripe_cli
 
 def test_control_expire_route(new_session, stripe_control):
     session = new_session()
-    assert stripe_control.post(f"/checkout/sessions/{session.id}/expire").json()["checkout_session"]["status"] == "expired"
+    expired = stripe_control.post(f"/checkout/sessions/{session.id}/expire").json()["checkout_session"]
+    assert expired["status"] == "expired"
     assert stripe_control.post(f"/checkout/sessions/{session.id}/expire").status_code == 400
+
+
+def test_payment_intent_data_metadata_reaches_the_intent_and_charge(new_session, pay, stripe_client):
+    session = new_session(payment_intent_data={"metadata": {"booking_id": "bk_123"}, "description": "Review"})
+    intent_id = pay(session.id, "4000000000000002")["payment_intent"]["id"]
+    intent = stripe_client.v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
+    assert intent.metadata["booking_id"] == "bk_123" and intent.description == "Review"
+    assert intent.latest_charge.metadata["booking_id"] == "bk_123"
+    assert stripe_client.v1.checkout.sessions.retrieve(session.id).payment_intent == intent_id

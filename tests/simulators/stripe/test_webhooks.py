@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 import stripe
+
+from tests.simulators.stripe.conftest import session_params
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook]
 
@@ -218,3 +221,17 @@ def test_events_api_filters_and_pages(endpoint, new_session, pay, stripe_client,
     assert page.has_more is True
     assert len(list(page.auto_paging_iter())) == 7
     assert stripe_client.v1.events.retrieve(page.data[0].id).type == page.data[0].type
+
+
+def test_automatic_delivery_needs_no_flush(auto_simulator, receiver, hook_url):
+    """As with real Stripe: pay, and the signed events simply arrive."""
+    base = f"{auto_simulator.url}/stripe"
+    with httpx.Client(base_url=f"{auto_simulator.url}/_sim/stripe", timeout=30) as control:
+        secret = control.post("/webhook_endpoints", json={"url": hook_url, "enabled_events": [
+            "checkout.session.completed"]}).json()["secret"]
+        client = stripe.StripeClient("sk_test_auto", base_addresses={"api": base}, max_network_retries=0)
+        session = client.v1.checkout.sessions.create(params=session_params())
+        control.post(f"/checkout/sessions/{session.id}/pay", json={"card": "4242424242424242"})
+    [request] = receiver.wait_for(1)
+    assert verified(request, secret).data.object.id == session.id
+    assert auto_simulator.hub.engine.wait_idle(10)
