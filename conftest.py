@@ -13,6 +13,7 @@ import zlib
 
 import pytest
 
+from harness.browser import launched_chromium
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
@@ -79,3 +80,10 @@ def app_server(db_url: str, simulators):
     running = start_wired_app(db_url, simulators)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the whole run; each test opens its own context."""
+    with launched_chromium() as browser:
+        yield browser

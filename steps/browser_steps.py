@@ -1,37 +1,14 @@
-"""Playwright steps: Debian's Chromium via ``executable_path`` (no downloaded browsers), desktop and phone."""
+"""Playwright steps in Debian's Chromium (see ``harness.browser``), desktop and phone."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-DEVICES = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
-              "device_scale_factor": 2},
-}
-SERIOUS = {"serious", "critical"}
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; the bootstrap should have installed Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+from harness.browser import DEVICES, scrolls_sideways, serious_violations
+from steps.booking_steps import session_path
 
 
 class BrowserSession:
@@ -40,18 +17,12 @@ class BrowserSession:
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
-        self.axe = Axe()
         self.violations: list[str] = []
         self.sideways: list[str] = []
 
     def audit(self) -> None:
-        self.page.wait_for_load_state("load")
-        results = self.axe.run(self.page)
-        for violation in results.response["violations"]:
-            if violation.get("impact") in SERIOUS:
-                self.violations.append(f"{self.page.url}: {violation['id']} ({violation['impact']})")
-        too_wide = self.page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
-        if too_wide:
+        self.violations.extend(serious_violations(self.page))
+        if scrolls_sideways(self.page):
             self.sideways.append(self.page.url)
 
 
@@ -83,8 +54,6 @@ def browser_click(tab: BrowserSession, text: str):
 
 @when(parsers.parse('the client opens the "{session}" session of "{name}" in the browser'))
 def browser_open_session(tab: BrowserSession, session: str, name: str):
-    from steps.booking_steps import session_path
-
     tab.page.goto(tab.base_url + session_path(name, session))
     expect(tab.page.get_by_role("heading", level=1)).to_have_text(f"{session} with {name}")
     tab.audit()
