@@ -73,7 +73,7 @@ def configure_sentry(config: Config) -> None:
     def before_send(event, _hint):
         return redactor.scrub(event)
 
-    sentry_sdk.init(dsn=config.sentry_dsn, environment=config.env, send_default_pii=False,
+    sentry_sdk.init(dsn=config.sentry_dsn, environment=config.env,
                     traces_sample_rate=0.0, before_send=before_send)
 
 

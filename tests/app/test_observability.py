@@ -1,0 +1,63 @@
+"""Logs are JSON lines with a request id, secrets never reach them, and errors reach monitoring."""
+
+from __future__ import annotations
+
+import json
+
+import sentry_sdk
+import structlog
+
+from app_under_test import create_app
+from app_under_test.config import Config
+from app_under_test.observability import REDACTED, Redactor
+
+
+def _config(tmp_path, **overrides) -> Config:
+    return Config(database_url=f"sqlite:///{tmp_path}/o.sqlite3", stripe_secret_key="sk_test_abcdefghijkl",
+                  admin_api_token="operator-token-0123456789ab", **overrides)
+
+
+def test_request_logs_are_json_with_a_request_id(tmp_path, capsys):
+    app = create_app(_config(tmp_path))
+    response = app.test_client().get("/healthz", headers={"X-Request-Id": "req-42"})
+    assert response.headers["X-Request-Id"] == "req-42"
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    request_lines = [line for line in lines if line.get("event") == "request"]
+    assert request_lines and request_lines[-1]["request_id"] == "req-42"
+    assert request_lines[-1]["status"] == 200 and request_lines[-1]["path"] == "/healthz"
+
+
+def test_configured_secrets_and_secret_keys_are_redacted(tmp_path, capsys):
+    create_app(_config(tmp_path))
+    structlog.get_logger("t").info("calling stripe with sk_test_abcdefghijkl", headers={"Authorization": "x"},
+                                   note="token operator-token-0123456789ab inside")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert "sk_test_abcdefghijkl" not in json.dumps(line)
+    assert "operator-token-0123456789ab" not in json.dumps(line)
+    assert line["headers"]["Authorization"] == REDACTED
+    assert REDACTED in line["event"] and REDACTED in line["note"]
+
+
+def test_redactor_scrubs_nested_structures():
+    scrub = Redactor(["whsec_secret123"]).scrub
+    assert scrub({"a": [{"b": "x whsec_secret123 y"}], "api_key": "zzz"}) == \
+        {"a": [{"b": f"x {REDACTED} y"}], "api_key": REDACTED}
+
+
+def test_unhandled_errors_are_sent_to_monitoring_without_secrets(tmp_path):
+    captured: list[dict] = []
+    app = create_app(_config(tmp_path, sentry_dsn="https://public@sentry.example.com/1"))
+    client = sentry_sdk.get_client()
+    client.transport.capture_envelope = lambda envelope: captured.extend(
+        item.payload.json for item in envelope.items if item.payload.json)
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("boom with sk_test_abcdefghijkl")
+
+    response = app.test_client().get("/explode")
+    sentry_sdk.flush()
+    assert response.status_code == 500
+    assert captured, "the error should have been sent to the monitoring service"
+    assert "boom" in json.dumps(captured) and "sk_test_abcdefghijkl" not in json.dumps(captured)
+    sentry_sdk.init(dsn=None)
