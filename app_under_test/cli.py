@@ -16,3 +16,7 @@ def main() -> None:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

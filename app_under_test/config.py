@@ -100,6 +100,11 @@ class Config:
         for name, attr in simple.items():
             if name in env:
                 values[attr] = env[name]
+        if values.get("env") == "production":
+            # No development defaults in production: an unset variable is reported as missing.
+            for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
+                values.setdefault(attr, "")
+            values.setdefault("secret_key", "")
         if "PAYMENT_HOLD_MINUTES" in env:
             values["payment_hold_minutes"] = int(env["PAYMENT_HOLD_MINUTES"])
         values.update(overrides)
@@ -120,7 +125,8 @@ class Config:
                 problems.append(f"{name} holds a placeholder value")
             elif prefix and not value.startswith(prefix):
                 problems.append(f"{name} must start with {prefix!r}")
-        if self.public_base_url and not self.public_base_url.startswith("https://"):
+        if self.public_base_url and not _PLACEHOLDER.match(self.public_base_url) \
+                and not self.public_base_url.startswith("https://"):
             problems.append("NEXT_PUBLIC_BASE_URL must be an https:// URL in production")
         if self.database_url and not self.database_url.startswith(("postgresql", "postgres")):
             problems.append("DATABASE_URL must point at PostgreSQL in production")
