@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app_under_test import booking_events
+from app_under_test.booking_locks import lock_booking_ref
 from app_under_test.availability import MINIMUM_NOTICE, Invitee, SlotProvider, SlotUnavailable
 from app_under_test.lifecycle import transition
 from app_under_test.models import (
@@ -125,6 +126,9 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
     end_at = request.start_at + timedelta(minutes=session_type.duration_minutes)
     offered = provider.available_slots(session_type, request.start_at, request.start_at + timedelta(seconds=1))
     if not any(slot.start == request.start_at for slot in offered):
+        if not is_free(request.start_at, end_at, taken_blocks(session, session_type.builder_id, request.start_at, end_at)):
+            # The calendar stopped offering it because a booking here just took it.
+            raise SlotTaken("Someone has just booked that time; please pick another slot.")
         raise SlotNotOffered("That time is not offered for this session; please pick one of the listed slots.")
 
     client = request.account or find_or_create_client(
@@ -161,6 +165,9 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
 
 def book_with_calendar(booking: Booking, provider: SlotProvider) -> None:
     invitee = Invitee(name=booking.client.name, email=booking.client.email, timezone=booking.client_timezone)
+    session = object_session(booking)
+    if session is not None:
+        lock_booking_ref(session, booking.public_id)  # the calendar's webhook waits for this commit
     try:
         recorded = provider.book(booking.session_type, booking.start_at, invitee, booking.public_id)
     except SlotUnavailable as exc:

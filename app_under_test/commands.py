@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app_under_test import calendly_commands
 from app_under_test.db import get_db
 from app_under_test.providers import app_config
 
 
 def register_commands(app: Flask) -> None:
     register_webhook_commands(app)
+    calendly_commands.register(app)
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every Alembic migration to DATABASE_URL."""

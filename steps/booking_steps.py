@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pytest_bdd import given, parsers, then, when
 
+from harness.provision import calendly
 from harness.web import SlotOption, Visitor, parse
 from steps.common_steps import page_text
 
@@ -32,18 +33,22 @@ def booking_id(visitor: Visitor) -> str:
 # --- Given -----------------------------------------------------------------------------------
 
 @given(parsers.parse('a builder "{name}" working in "{zone}" with skills "{skills}"'))
-def builder_exists(admin, name: str, zone: str, skills: str):
+def builder_exists(admin, simulators, name: str, zone: str, skills: str):
+    email = f"{slug(name)}@builders.example.com"
+    host = calendly.add_host(simulators, name=name, slug=slug(name), timezone=zone, email=email)
     response = admin.post("/admin/api/builders", json={
-        "name": name, "timezone": zone, "email": f"{slug(name)}@builders.example.com",
+        "name": name, "timezone": zone, "email": email, "calendly_user_uri": host["uri"],
         "headline": f"{name} builds things", "skills": [s.strip() for s in skills.split(",")]})
     assert response.status_code == 201, response.text
 
 
 @given(parsers.re(r'"(?P<name>[^"]+)" offers a (?P<kind>free|pathway) session "(?P<session>[^"]+)" '
                   r'of (?P<minutes>\d+) minutes'))
-def builder_offers_session(admin, name: str, kind: str, session: str, minutes: str):
-    response = admin.post(f"/admin/api/builders/{slug(name)}/session_types",
-                          json={"name": session, "kind": kind, "duration_minutes": int(minutes)})
+def builder_offers_session(admin, simulators, name: str, kind: str, session: str, minutes: str):
+    event_type = calendly.add_event_type(simulators, host_slug=slug(name), name=session, minutes=int(minutes))
+    response = admin.post(f"/admin/api/builders/{slug(name)}/session_types", json={
+        "name": session, "kind": kind, "duration_minutes": int(minutes),
+        "calendly_event_type_uri": event_type["uri"]})
     assert response.status_code == 201, response.text
 
 

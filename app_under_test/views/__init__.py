@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from app_under_test.views import admin_webhooks  # noqa: F401  (adds the inbox routes to the operator API)
+    from app_under_test.views import admin_calendly  # noqa: F401  (adds the Calendly routes to the operator API)
     from app_under_test.views import admin_api, api, auth, booking, health, marketplace, webhooks
 
     for module in (marketplace, booking, auth, health, api, admin_api, webhooks):

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app_under_test.availability import CalendarUnavailable
 from app_under_test.booking_service import BookingError, BookingRequest, create_booking, is_free, taken_blocks
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
@@ -73,13 +74,24 @@ def _render_picker(session, session_type: SessionType, form: BookingForm, zone_n
     return remember_zone(make_response(body, status), zone_name)
 
 
+def _calendar_unavailable():
+    """The calendar could not be asked: a clear, retryable answer (nothing was written)."""
+    response = make_response(error_response(503, "calendar_unavailable", "The calendar cannot be reached right "
+                                            "now; nothing was booked. Please try again in a minute."))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 @blueprint.get("/builders/<builder_slug>/sessions/<type_slug>")
 def pick_slot(builder_slug: str, type_slug: str):
     with get_db().reader() as session:
         session_type = _load_session_type(session, builder_slug, type_slug)
         if session_type.kind is SessionKind.PATHWAY and not current_user.is_authenticated:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
-        return _render_picker(session, session_type, BookingForm(), client_zone())
+        try:
+            return _render_picker(session, session_type, BookingForm(), client_zone())
+        except CalendarUnavailable:
+            return _calendar_unavailable()
 
 
 @blueprint.post("/builders/<builder_slug>/sessions/<type_slug>/book")
@@ -93,8 +105,11 @@ def book(builder_slug: str, type_slug: str):
                                                            "please sign in first.")
         if not form.validate_for(anonymous=anonymous):
             zone_name = form.timezone.data if not form.timezone.errors else client_zone()
-            return _render_picker(session, session_type, form, zone_name, status=422,
-                                  error="Please correct the highlighted fields.")
+            try:
+                return _render_picker(session, session_type, form, zone_name, status=422,
+                                      error="Please correct the highlighted fields.")
+            except CalendarUnavailable:
+                return _calendar_unavailable()
         kind = session_type.kind
     if kind is SessionKind.PAID:
         try:
@@ -116,6 +131,8 @@ def book(builder_slug: str, type_slug: str):
             next_url = start_payment(session, booking) if kind is SessionKind.PAID else None
     except BookingError as exc:
         return error_response(exc.status, exc.code, exc.message)
+    except CalendarUnavailable:
+        return _calendar_unavailable()
     return redirect(next_url or url_for("booking.confirmation", public_id=public_id), code=303)
 
 

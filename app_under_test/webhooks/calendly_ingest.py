@@ -21,6 +21,7 @@ from app_under_test.webhooks.inbox import IncomingEvent
 
 HEADER = "Calendly-Webhook-Signature"
 TOLERANCE_SECONDS = 180
+MAX_URI = 255  # the length of every URI column; longer is no Calendly URI
 EVENTS = frozenset({"invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
                     "routing_form_submission.created"})
 
@@ -34,9 +35,10 @@ def verify_signature(raw: bytes, header: str | None, key: str, *, now: float | N
         name, sep, value = item.partition("=")
         if not sep:
             raise WebhookRejected(400, "malformed_signature", f"{HEADER} must look like t=<unix>,v1=<hex>")
-        parts.setdefault(name, []).append(value)
-    if "t" not in parts or "v1" not in parts or not parts["t"][0].isdigit():
-        raise WebhookRejected(400, "malformed_signature", f"{HEADER} must carry t=<unix> and v1=<hex>")
+        # Spaces around items change nothing about what was signed, so they are tolerated.
+        parts.setdefault(name.strip(), []).append(value.strip())
+    if len(parts.get("t", [])) != 1 or "v1" not in parts or not (parts["t"][0].isascii() and parts["t"][0].isdigit()):
+        raise WebhookRejected(400, "malformed_signature", f"{HEADER} must carry one t=<unix> and v1=<hex>")
     timestamp = int(parts["t"][0])
     now = time.time() if now is None else now
     if now - timestamp > tolerance:
@@ -44,7 +46,9 @@ def verify_signature(raw: bytes, header: str | None, key: str, *, now: float | N
     if timestamp - now > tolerance:
         raise WebhookRejected(400, "future_signature", f"the signature timestamp is more than {tolerance} seconds ahead")
     expected = hmac.new(key.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate.strip().lower()) for candidate in parts["v1"]):
+    # Every v1 is compared (constant time each): one per active key while a key is being rotated.
+    if not any(hmac.compare_digest(expected.encode(), candidate.lower().encode("utf-8", "replace"))
+               for candidate in parts["v1"]):
         raise WebhookRejected(400, "invalid_signature", "the signature does not match the body")
 
 
@@ -53,7 +57,8 @@ def dedupe_key(envelope: dict) -> str:
     event = envelope["event"]
     key = f"calendly:{event}:{payload['uri']}"
     if event == "invitee_no_show.created":
-        key += f":{(payload.get('no_show') or {}).get('uri', '')}"
+        no_show = payload.get("no_show")
+        key += f":{no_show.get('uri') or '' if isinstance(no_show, dict) else ''}"
     elif event == "invitee_no_show.deleted":
         key += f":{envelope.get('created_at', '')}"
     return key
@@ -75,9 +80,10 @@ def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEve
     payload = envelope.get("payload")
     if not isinstance(payload, dict):
         raise WebhookRejected(400, "invalid_envelope", "payload must be a JSON object")
-    if not isinstance(payload.get("uri"), str) or not payload["uri"]:
-        raise WebhookRejected(400, "invalid_envelope", "payload.uri is required to identify the event")
-    if not isinstance(envelope.get("created_at"), str):
-        raise WebhookRejected(400, "invalid_envelope", "created_at is required")
+    if not isinstance(payload.get("uri"), str) or not payload["uri"] or len(payload["uri"]) > MAX_URI:
+        raise WebhookRejected(400, "invalid_envelope", f"payload.uri is required to identify the event "
+                                                       f"(a string of at most {MAX_URI} characters)")
+    if not isinstance(envelope.get("created_at"), str) or not 0 < len(envelope["created_at"]) <= 64:
+        raise WebhookRejected(400, "invalid_envelope", "created_at is required (an ISO-8601 time)")
     return IncomingEvent(provider="calendly", dedupe_key=dedupe_key(envelope), event_type=event,
                          raw_body=raw.decode("utf-8"))

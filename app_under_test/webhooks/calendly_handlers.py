@@ -1,0 +1,67 @@
+"""Calendly's five webhook events, one plain function each, behind one ``match``.
+
+Handlers run inside the inbox's transaction: whatever they raise rolls their
+writes back. ``Unprocessable`` (data missing) dead-letters the event at once,
+``Ignore`` records it as ignored with the reason, and any other exception
+(``NotYetKnown`` for an invitee no booking is linked to yet, Calendly's API
+being down) makes the inbox retry it with backoff. The rules about order live
+in ``calendly_sync``; this module only reads payloads and routes them.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session
+
+from app_under_test import calendly_sync
+from app_under_test.calendly_client import app_client
+from app_under_test.calendly_routing import store_submission
+from app_under_test.calendly_sync import Outcome
+from app_under_test.models import WebhookEvent
+from app_under_test.webhooks import calendly_payload as read
+from app_under_test.webhooks.inbox import Unprocessable
+
+log = structlog.get_logger("calendly")
+
+
+def dispatch(session: Session, row: WebhookEvent, envelope: dict) -> None:
+    match envelope["event"]:
+        case "invitee.created":
+            outcome = invitee_created(session, envelope)
+        case "invitee.canceled":
+            outcome = invitee_canceled(session, envelope)
+        case "invitee_no_show.created":
+            outcome = no_show_created(session, envelope)
+        case "invitee_no_show.deleted":
+            outcome = no_show_deleted(session, envelope)
+        case "routing_form_submission.created":
+            outcome = routing_form_submission_created(session, envelope)
+        case other:
+            raise Unprocessable(f"no handler for Calendly event {other!r}")
+    log.info("calendly_event_applied", event_id=row.id, event_type=row.event_type,
+             outcome=str(outcome) if outcome else "no change")
+
+
+def invitee_created(session: Session, envelope: dict) -> Outcome | None:
+    # Someone booked (on Calendly, or through this app), or a reschedule created its new invitee.
+    return calendly_sync.invitee_created(session, read.invitee_created(envelope), app_client())
+
+
+def invitee_canceled(session: Session, envelope: dict) -> Outcome | None:
+    # The invitee or the host canceled, or a reschedule canceled the old invitee (rescheduled: true).
+    return calendly_sync.invitee_canceled(session, read.invitee_canceled(envelope))
+
+
+def no_show_created(session: Session, envelope: dict) -> Outcome | None:
+    # The host marked the invitee as a no-show after the meeting.
+    return calendly_sync.no_show_changed(session, read.no_show_created(envelope), no_show=True)
+
+
+def no_show_deleted(session: Session, envelope: dict) -> Outcome | None:
+    # The host took a no-show mark back.
+    return calendly_sync.no_show_changed(session, read.no_show_deleted(envelope), no_show=False)
+
+
+def routing_form_submission_created(session: Session, envelope: dict) -> str:
+    # Someone submitted a routing form, whether or not they went on to book.
+    return store_submission(session, read.routing_form_submission(envelope))

@@ -1,0 +1,55 @@
+"""Connecting the booking service to the simulated Calendly, as an operator connects it to the real one.
+
+``settings`` gives the app what a deployment's environment would: the API base,
+a personal access token, the account's username, the webhook signing key, and
+``SLOT_PROVIDER=calendly``. ``connect`` then does the operator's part once the
+app is up: the marketplace's Calendly account (the user owning that token) is
+created in the simulator, and the app registers its own webhook subscription
+through its operator API, the same route production set-up uses.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+
+from harness.apps import RunningApp
+from harness.simulator import SimulatorHandle
+
+ACCOUNT_SLUG = "marketplace-ops"
+
+
+def settings(sim: SimulatorHandle) -> dict:
+    return {
+        "calendly_api_base": f"{sim.url}/calendly",
+        "calendly_api_token": f"cal_pat_{secrets.token_hex(16)}",
+        "calendly_username": ACCOUNT_SLUG,
+        "calendly_webhook_signing_key": secrets.token_urlsafe(32),
+        "slot_provider": "calendly",
+    }
+
+
+def _created(response: httpx.Response, what: str) -> dict:
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"could not {what}: {response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+def connect(sim: SimulatorHandle, app: RunningApp) -> None:
+    _created(httpx.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
+        "name": "Marketplace Operations", "email": "ops@marketplace.example.com", "slug": ACCOUNT_SLUG,
+        "timezone": "UTC", "token": app.config.calendly_api_token}), "create the Calendly account")
+    with app.admin() as admin:
+        _created(admin.post("/admin/api/calendly/register-webhook", json={}), "register the Calendly webhook")
+
+
+def add_host(sim: SimulatorHandle, *, name: str, slug: str, timezone: str, email: str) -> dict:
+    """A builder's Calendly user (default availability: Monday to Friday, 09:00-17:00 in ``timezone``)."""
+    return _created(httpx.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
+        "name": name, "slug": slug, "timezone": timezone, "email": email}), "create a Calendly host")["resource"]
+
+
+def add_event_type(sim: SimulatorHandle, *, host_slug: str, name: str, minutes: int) -> dict:
+    return _created(httpx.post(f"{sim.url}/_sim/calendly/event_types", timeout=30, json={
+        "user": host_slug, "name": name, "duration": minutes}), "create a Calendly event type")["resource"]
