@@ -32,6 +32,7 @@ def booking_json(booking: Booking) -> dict:
         "calendly_event_uri": booking.calendly_event_uri,
         "calendly_invitee_uri": booking.calendly_invitee_uri,
         "no_show": booking.no_show,
+        "source": booking.source,
         "cancel_reason": booking.cancel_reason,
         "canceled_by": booking.canceled_by,
         "status_changed_at": iso_z(booking.status_changed_at),
