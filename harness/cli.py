@@ -5,6 +5,8 @@
   harness test   the whole suite (features, unit/property tests, contracts, browser journeys) on SQLite and
                  PostgreSQL, with the same summary
   harness serve  the app and the simulators on fixed local ports, seeded, until Ctrl-C
+  harness can-i-deploy
+                 the deploy gate: are the committed pacts verified? (python -m contracts.can_i_deploy)
 """
 
 from __future__ import annotations
@@ -68,11 +70,20 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="start app + simulators for manual exploration")
     serve.add_argument("--app-port", type=int, default=5000)
     serve.add_argument("--simulator-port", type=int, default=8025)
+    sub.add_parser("can-i-deploy", add_help=False,
+                   help="deploy gate over the pact files and verification results (options: --help)")
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         sys.exit(run_features(extra))
     if args.command == "test":
         sys.exit(run_tests(extra))
+    if args.command == "can-i-deploy":
+        # contracts/ is not an installed package: run it from the project root, as make does
+        sys.exit(subprocess.call([sys.executable, "-m", "contracts.can_i_deploy", *extra], cwd=ROOT))
     from harness.playground import serve_forever
 
     serve_forever(app_port=args.app_port, simulator_port=args.simulator_port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Fixtures of the contract tests: this session's pact files, regenerated from every consumer case.
+
+Consumer tests run their case through ``pact_workspace`` (each case once per
+session); the drift check and the provider verification ask for
+``regenerated_pacts``, which first runs every case not yet run. So the
+provider side always verifies what the app's code expects *now*, and any
+selection or order of tests gives the same files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contracts.support.workspace import PactWorkspace
+
+
+@pytest.fixture(scope="session")
+def pact_workspace():
+    from contracts.consumer.catalog import all_cases  # noqa: PLC0415 (imports the app's clients)
+
+    workspace = PactWorkspace(all_cases())
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture(scope="session")
+def regenerated_pacts(pact_workspace: PactWorkspace) -> Path:
+    """The folder of pact files written by this session's run of every consumer case."""
+    pact_workspace.complete()
+    return pact_workspace.folder

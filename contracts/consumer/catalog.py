@@ -1,0 +1,16 @@
+"""Every consumer contract case, by boundary. A module listed here contributes its ``CASES``."""
+
+from __future__ import annotations
+
+import importlib
+
+from contracts.support.cases import Case
+
+CASE_MODULES: tuple[str, ...] = ()
+
+
+def all_cases() -> list[Case]:
+    cases: list[Case] = []
+    for name in CASE_MODULES:
+        cases.extend(importlib.import_module(f"contracts.consumer.{name}").CASES)
+    return cases

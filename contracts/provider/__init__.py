@@ -1,0 +1,1 @@
+"""Provider side: the simulators verified against the booking service's pacts."""
