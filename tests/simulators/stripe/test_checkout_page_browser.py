@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+
+from harness.browser import DEVICES, scrolls_sideways, serious_violations
 
 pytestmark = [pytest.mark.stripe, pytest.mark.browser, pytest.mark.mobile]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-quic"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-
 
 @pytest.fixture
-def phone():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; the bootstrap should have installed Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(locale="en-GB", **PHONE)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def phone(chromium):
+    context = chromium.new_context(locale="en-GB", **DEVICES["phone"])
+    yield context.new_page()
+    context.close()
 
 
 def check_page(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_load_state("load")
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert serious == [], f"{page.url}: {serious}"
-    sideways = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
-    assert not sideways, f"{page.url} scrolls sideways"
+    assert serious_violations(page) == []
+    assert not scrolls_sideways(page), f"{page.url} scrolls sideways"
 
 
 def fill_card(page, number: str) -> None:
@@ -64,7 +45,7 @@ def test_a_phone_customer_is_declined_then_pays_with_3d_secure(phone, new_sessio
     check_page(phone)
     phone.get_by_role("button", name="Complete authentication").click()
     phone.wait_for_url(f"{receiver.url}/paid?session_id={session.id}")
-    assert receiver.wait_for(1)[-1].path == "/paid"
+    assert "/paid" in [r.path for r in receiver.wait_for(1)]  # (Chromium may also ask it for /favicon.ico)
     assert stripe_client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
 
 
