@@ -9,11 +9,15 @@ selection or order of tests gives the same files.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from contracts.support.workspace import PactWorkspace
+
+# The Pact library reports usage over the network unless told not to; runs here are offline and private.
+os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import importlib
 
 from contracts.support.cases import Case
 
-CASE_MODULES: tuple[str, ...] = ()
+CASE_MODULES: tuple[str, ...] = ("calendly_api_cases",)
 
 
 def all_cases() -> list[Case]:

@@ -54,13 +54,26 @@ class Response:
 
 
 @dataclass(frozen=True)
-class HttpCase:
-    provider: str
+class Exchange:
+    """One HTTP interaction: what the app sends and what the provider answers."""
+
     description: str
     request: Request
     response: Response
-    exercise: Callable[[str], None]  # drives the app's client at this base URL and asserts what it got
     states: tuple[State, ...] = ()
+
+
+@dataclass(frozen=True)
+class HttpCase:
+    """One thing the app does against a provider API: its exchanges, in the order the app makes them."""
+
+    provider: str
+    exchanges: tuple[Exchange, ...]
+    exercise: Callable[[str], None]  # drives the app's client at this base URL and asserts what it got
+
+    @property
+    def description(self) -> str:
+        return self.exchanges[-1].description
 
     @property
     def id(self) -> str:
@@ -104,10 +117,10 @@ def _given(interaction, states: tuple[State, ...]) -> None:
             interaction.given(state.name)
 
 
-def declare_http(pact, case: HttpCase) -> None:
-    interaction = pact.upon_receiving(case.description)
-    _given(interaction, case.states)
-    request = case.request
+def declare_http(pact, exchange: Exchange) -> None:
+    interaction = pact.upon_receiving(exchange.description)
+    _given(interaction, exchange.states)
+    request = exchange.request
     interaction.with_request(request.method, request.path)
     for name, value in request.query.items():
         for item in value if isinstance(value, list) else [value]:
@@ -116,11 +129,11 @@ def declare_http(pact, case: HttpCase) -> None:
         interaction.with_header(name, value, "Request")
     if request.body is not None:
         interaction.with_body(request.body, request.content_type, "Request")
-    interaction.will_respond_with(case.response.status)
-    for name, value in case.response.headers.items():
+    interaction.will_respond_with(exchange.response.status)
+    for name, value in exchange.response.headers.items():
         interaction.with_header(name, value, "Response")
-    if case.response.body is not None:
-        interaction.with_body(case.response.body, JSON, "Response")
+    if exchange.response.body is not None:
+        interaction.with_body(exchange.response.body, JSON, "Response")
 
 
 def declare_message(pact, case: MessageCase) -> None:
@@ -137,9 +150,15 @@ def run_case(case: Case, pact_dir: Path | None = None) -> None:
 
     pact = Pact(CONSUMER, case.provider).with_specification("V4")
     if isinstance(case, HttpCase):
-        declare_http(pact, case)
-        with pact.serve(addr="127.0.0.1", verbose=False) as server:
+        for exchange in case.exchanges:
+            declare_http(pact, exchange)
+        server = pact.serve(addr="127.0.0.1", raises=False, verbose=False)
+        with server:  # the app's own failure, if any, propagates first: it says more than "request not made"
             case.exercise(str(server.url))
+        if server.mismatches:
+            from pact.error import MismatchesError  # noqa: PLC0415
+
+            raise MismatchesError(*server.mismatches)
     else:
         declare_message(pact, case)
         errors = pact.verify(case.consume, "Async", raises=False)
@@ -173,14 +192,18 @@ def _renamed(value: Any, old: str, new: str) -> tuple[Any, bool]:
 
 def with_renamed_field(case: Case, old: str, new: str) -> Case:
     """The same case (under its own description) with every ``old`` key the provider sends renamed to ``new``."""
-    description = f"{case.description} (with {old} renamed to {new})"
+    suffix = f" (with {old} renamed to {new})"
     if isinstance(case, HttpCase):
-        body, changed = _renamed(case.response.body, old, new)
-        renamed = dataclasses.replace(case, description=description,
-                                      response=dataclasses.replace(case.response, body=body))
+        exchanges, changed = [], False
+        for exchange in case.exchanges:
+            body, renamed_here = _renamed(exchange.response.body, old, new)
+            changed = changed or renamed_here
+            exchanges.append(dataclasses.replace(exchange, description=exchange.description + suffix,
+                                                 response=dataclasses.replace(exchange.response, body=body)))
+        renamed = dataclasses.replace(case, exchanges=tuple(exchanges))
     else:
         body, changed = _renamed(case.contents, old, new)
-        renamed = dataclasses.replace(case, description=description, contents=body)
+        renamed = dataclasses.replace(case, description=case.description + suffix, contents=body)
     if not changed:
         raise ValueError(f"{case.id} has no field {old!r} to rename")
     return renamed

@@ -74,7 +74,7 @@ def run_verifier(verifier, *, provider_url: str | None = None, states: StateServ
     except RuntimeError:  # the FFI reports failed interactions (and errors) this way
         passed = False
     results = verifier.results
-    return passed and bool(results.get("result")), results, verifier.output(strip_ansi=True)
+    return passed and bool(results.get("result")), results, str(verifier.output(strip_ansi=True))
 
 
 def verify_pact(pact_file: Path, *, provider_url: str | None = None, states: StateServer | None = None,

@@ -1,0 +1,32 @@
+"""A contract case fails as soon as the provider stops sending what the app's code reads.
+
+Each pair names a case and a field the app reads from the provider's answer
+(or message); the same case with that field renamed must fail when the app's
+real code runs against it. So a consumer case cannot pass while checking
+nothing, and a provider renaming a field is caught on the consumer side too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pact.error import MismatchesError
+
+from contracts.consumer import calendly_api_cases as calendly_api
+from contracts.support.cases import run_case, with_renamed_field
+
+pytestmark = pytest.mark.contract
+
+READ_FIELDS = [
+    (calendly_api.AVAILABLE_TIMES, "start_time"),
+    (calendly_api.BOOK, "uri"),
+    (calendly_api.INVITEE, "tracking"),
+    (calendly_api.REGISTER, "current_organization"),
+    (calendly_api.RECONCILE, "event_type"),
+]
+
+
+@pytest.mark.parametrize(("case", "field"), READ_FIELDS, ids=[f"{c.id} / {f}" for c, f in READ_FIELDS])
+def test_renaming_a_field_the_app_reads_fails_the_case(case, field):
+    with pytest.raises(Exception) as raised:  # noqa: B017 (whatever the app raises: KeyError, AssertionError...)
+        run_case(with_renamed_field(case, field, f"renamed_{field}"))
+    assert not isinstance(raised.value, MismatchesError), "the app's own code must be what fails"

@@ -1,0 +1,70 @@
+"""The Calendly simulator against the booking service's pacts (API and webhooks).
+
+The pact files are the ones this session regenerated from the app's code
+(identical to ``contracts/pacts/`` unless the drift check fails). Results are
+written to ``reports/pact-verification/`` for the deploy gate. The second test
+of each pair breaks the simulator's own payload builder and shows the
+verification catches it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contracts.provider import calendly_states
+from contracts.provider.calendly_sim import CalendlySim
+from contracts.support.names import CALENDLY_API, CONSUMER, pact_file_name
+from contracts.support.states import StateServer
+from contracts.support.verification import explain, verify_pact, write_report
+
+pytestmark = [pytest.mark.contract, pytest.mark.calendly]
+
+VERIFY_SEED = 424242
+
+
+def pact_for(folder: Path, provider: str) -> Path:
+    path = folder / pact_file_name(CONSUMER, provider)
+    assert path.exists(), f"no pact for {provider}: its consumer cases failed or wrote nothing (see their tests)"
+    return path
+
+
+@pytest.fixture
+def calendly_api_states(simulators):
+    sim = CalendlySim(simulators.url)
+
+    def reset() -> None:
+        httpx.post(f"{simulators.url}/_sim/reset", json={"seed": VERIFY_SEED}, timeout=30).raise_for_status()
+
+    with StateServer(calendly_states.setups(sim), reset) as states:
+        yield states
+    sim.close()
+
+
+def test_the_calendly_simulator_honours_the_api_pact(simulators, regenerated_pacts, calendly_api_states):
+    report = verify_pact(pact_for(regenerated_pacts, CALENDLY_API), provider_url=f"{simulators.url}/calendly",
+                         states=calendly_api_states)
+    write_report(report)
+    assert report.success, explain(report)
+
+
+def test_an_invitee_resource_missing_a_field_the_app_reads_fails_verification(
+        simulators, regenerated_pacts, calendly_api_states, monkeypatch):
+    from simulators.calendly import resources  # noqa: PLC0415
+
+    original = resources.invitee
+
+    def without_tracking(state, value):
+        body = original(state, value)
+        body["utm"] = body.pop("tracking")  # a renamed field: the app reads tracking.utm_content
+        return body
+
+    monkeypatch.setattr(resources, "invitee", without_tracking)
+    report = verify_pact(pact_for(regenerated_pacts, CALENDLY_API), provider_url=f"{simulators.url}/calendly",
+                         states=calendly_api_states)
+
+    assert not report.success
+    assert "an invitee as Calendly holds it now" in report.failures()
+    assert "available times of an event type" not in report.failures()
