@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.support.names import CONSUMER, PACTS_DIR, RESULTS_DIR, ROOT
-from contracts.support.verification import pact_participants, report_path
+from contracts.support.verification import pact_participants, pending_interactions, report_path
 from contracts.support.versions import pact_version
 
 
@@ -61,8 +61,10 @@ def local_row(pact_file: Path, results_dir: Path) -> Row:
         return row
     report = json.loads(path.read_text(encoding="utf-8"))
     results = {i["description"]: i["result"] for i in report.get("interactions", [])}
-    unverified = [d for d in descriptions if d not in results]
-    failing = [d for d in descriptions if results.get(d, "OK") != "OK"]
+    pending = pending_interactions(pact_file)
+    unverified = [d for d in descriptions if d not in results and d not in pending]
+    failing = [d for d in descriptions if results.get(d, "OK") != "OK" and d not in pending]
+    pending_failing = [d for d in descriptions if d in pending and results.get(d, "NotRun") != "OK"]
     if failing or unverified:
         parts = []
         if failing:
@@ -76,6 +78,8 @@ def local_row(pact_file: Path, results_dir: Path) -> Row:
         return row
     row.verified = True
     row.detail = f"verified {report.get('verified_at')} (provider version {report.get('provider_version')})"
+    if pending_failing:
+        row.detail += f"; {len(pending_failing)} pending, not yet produced by the provider: " + "; ".join(pending_failing)
     return row
 
 

@@ -24,9 +24,12 @@ os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 def pact_workspace():
     from contracts.consumer.catalog import all_cases  # noqa: PLC0415 (imports the app's clients)
 
+    from contracts.consumer import consumer_app  # noqa: PLC0415
+
     workspace = PactWorkspace(all_cases())
     yield workspace
     workspace.close()
+    consumer_app.stop()
 
 
 @pytest.fixture(scope="session")

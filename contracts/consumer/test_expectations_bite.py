@@ -12,6 +12,7 @@ import pytest
 from pact.error import MismatchesError
 
 from contracts.consumer import calendly_api_cases as calendly_api
+from contracts.consumer import calendly_webhook_cases as calendly_webhooks
 from contracts.support.cases import run_case, with_renamed_field
 
 pytestmark = pytest.mark.contract
@@ -22,6 +23,10 @@ READ_FIELDS = [
     (calendly_api.INVITEE, "tracking"),
     (calendly_api.REGISTER, "current_organization"),
     (calendly_api.RECONCILE, "event_type"),
+    (calendly_webhooks.CASES[0], "scheduled_event"),
+    (calendly_webhooks.CASES[2], "cancellation"),
+    (calendly_webhooks.CASES[5], "no_show"),
+    (calendly_webhooks.CASES[7], "questions_and_answers"),
 ]
 
 

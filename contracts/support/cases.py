@@ -61,6 +61,7 @@ class Exchange:
     request: Request
     response: Response
     states: tuple[State, ...] = ()
+    pending: bool = False  # see MessageCase.pending
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class MessageCase:
     consume: Callable[[bytes, dict[str, Any]], None]  # hands the message to the app's handler and asserts
     metadata: dict[str, Any] = field(default_factory=dict)
     states: tuple[State, ...] = ()
+    # Pact's "pending": the app needs to handle it, the provider does not produce it yet. Its verification
+    # result is reported but blocks neither the provider's build nor the deploy gate.
+    pending: bool = False
 
     @property
     def id(self) -> str:
@@ -120,6 +124,8 @@ def _given(interaction, states: tuple[State, ...]) -> None:
 def declare_http(pact, exchange: Exchange) -> None:
     interaction = pact.upon_receiving(exchange.description)
     _given(interaction, exchange.states)
+    if exchange.pending:
+        interaction.set_pending(pending=True)
     request = exchange.request
     interaction.with_request(request.method, request.path)
     for name, value in request.query.items():
@@ -139,6 +145,8 @@ def declare_http(pact, exchange: Exchange) -> None:
 def declare_message(pact, case: MessageCase) -> None:
     interaction = pact.upon_receiving(case.description, "Async")
     _given(interaction, case.states)
+    if case.pending:
+        interaction.set_pending(pending=True)
     interaction.with_body(case.contents, JSON)
     if case.metadata:
         interaction.with_metadata(case.metadata)

@@ -25,6 +25,7 @@ class InteractionResult:
     description: str
     result: str  # "OK" or the verifier's failure kind
     states: list[str] = field(default_factory=list)
+    pending: bool = False  # declared pending by the consumer: reported, never blocking
 
     @property
     def ok(self) -> bool:
@@ -45,7 +46,10 @@ class VerificationReport:
     state_errors: list[str] = field(default_factory=list)
 
     def failures(self) -> list[str]:
-        return [i.description for i in self.interactions if not i.ok]
+        return [i.description for i in self.interactions if not i.ok and not i.pending]
+
+    def pending_failures(self) -> list[str]:
+        return [i.description for i in self.interactions if not i.ok and i.pending]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -56,6 +60,11 @@ class VerificationReport:
 def pact_participants(pact_file: Path) -> tuple[str, str, list[str]]:
     data = json.loads(pact_file.read_text(encoding="utf-8"))
     return data["consumer"]["name"], data["provider"]["name"], [i["description"] for i in data.get("interactions", [])]
+
+
+def pending_interactions(pact_file: Path) -> set[str]:
+    data = json.loads(pact_file.read_text(encoding="utf-8"))
+    return {i["description"] for i in data.get("interactions", []) if i.get("pending")}
 
 
 def run_verifier(verifier, *, provider_url: str | None = None, states: StateServer | None = None,
@@ -84,17 +93,21 @@ def verify_pact(pact_file: Path, *, provider_url: str | None = None, states: Sta
 
     consumer, provider, descriptions = pact_participants(pact_file)
     verifier = Verifier(provider, host="127.0.0.1").add_source(pact_file)
+    pending = pending_interactions(pact_file)
     passed, results, output = run_verifier(verifier, provider_url=provider_url, states=states, messages=messages)
     recorded = {r["description"]: r for r in results.get("interactionResults", [])}
     interactions = [
         InteractionResult(d, recorded[d].get("result", "Failed") if d in recorded else "NotRun",
-                          list(recorded.get(d, {}).get("providerStates", [])))
+                          list(recorded.get(d, {}).get("providerStates", [])), d in pending)
         for d in descriptions
     ]
     return VerificationReport(
         consumer=consumer, provider=provider, consumer_version=pact_version(pact_file), pact_file=pact_file.name,
         provider_version=git_commit(), verified_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        success=passed and all(i.ok for i in interactions), interactions=interactions, output=output,
+        # the verifier also reports pending failures as a failed run; only non-pending ones count here
+        success=bool(interactions) and all(i.ok or i.pending for i in interactions) and (passed or any(
+            i.pending and not i.ok for i in interactions)),
+        interactions=interactions, output=output,
         state_errors=list(states.errors) if states is not None else [])
 
 
