@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--consumer-branch", help="with a broker: the consumer branch whose latest pacts to verify")
     parser.add_argument("--publish", action="store_true", help="with a broker: publish the verification results")
     args = parser.parse_args(argv)
+    os.environ.setdefault("PACT_DO_NOT_TRACK", "true")  # the Pact library would otherwise report usage over the network
     if args.broker_url:
         from contracts.broker_gate import broker_matrix  # noqa: PLC0415 (starts simulators: only when asked)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,16 @@ def test_the_command_exits_with_the_verdict(tmp_path, command):
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "CONSUMER" in blocked.stdout and "sendgrid-api" in blocked.stdout
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_with_an_unreachable_broker_the_answer_is_no(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    answer = subprocess.run([sys.executable, "-m", "contracts.can_i_deploy", "--broker-url", f"http://127.0.0.1:{port}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    assert answer.returncode == 1, answer.stdout + answer.stderr
+    assert "No pacts found for provider 'calendly-api'" in answer.stdout
+    assert "can-i-deploy: NO" in answer.stdout

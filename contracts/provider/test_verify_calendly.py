@@ -11,21 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
-from contracts.provider import calendly_states
-from contracts.provider.calendly_messages import CalendlyWebhookSource
-from contracts.provider.calendly_sim import CalendlySim
+from contracts.provider.targets import TARGETS
 from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS, CONSUMER, pact_file_name
-from harness.receiver import RecordingReceiver
-from harness.servers import serve_in_thread
-from contracts.support.states import StateServer
 from contracts.support.verification import explain, verify_pact, write_report
 
 pytestmark = [pytest.mark.contract, pytest.mark.calendly]
-
-VERIFY_SEED = 424242
 
 
 def pact_for(folder: Path, provider: str) -> Path:
@@ -34,46 +26,19 @@ def pact_for(folder: Path, provider: str) -> Path:
     return path
 
 
-def resetter(simulators):
-    def reset() -> None:
-        httpx.post(f"{simulators.url}/_sim/reset", json={"seed": VERIFY_SEED}, timeout=30).raise_for_status()
-    return reset
+def verify(folder: Path, provider: str, simulators):
+    with TARGETS[provider](simulators) as target:
+        return verify_pact(pact_for(folder, provider), **target)
 
 
-@pytest.fixture
-def calendly_api_states(simulators):
-    sim = CalendlySim(simulators.url)
-    with StateServer(calendly_states.setups(sim), resetter(simulators)) as states:
-        yield states
-    sim.close()
-
-
-@pytest.fixture
-def calendly_webhooks(simulators):
-    """The message source (the simulator's own deliveries) and the states that make it deliver."""
-    sim, receiver = CalendlySim(simulators.url), RecordingReceiver()
-    server = serve_in_thread(receiver, name="calendly-webhook-receiver")
-    source = CalendlyWebhookSource(sim, receiver, server.url)
-    with StateServer(source.setups(), resetter(simulators)) as states:
-        yield source, states
-    server.stop()
-    sim.close()
-
-
-def verify_webhooks(folder: Path, source: CalendlyWebhookSource, states: StateServer):
-    return verify_pact(pact_for(folder, CALENDLY_WEBHOOKS), states=states,
-                       messages=lambda name, metadata: source.produce(name, metadata))
-
-
-def test_the_calendly_simulator_honours_the_api_pact(simulators, regenerated_pacts, calendly_api_states):
-    report = verify_pact(pact_for(regenerated_pacts, CALENDLY_API), provider_url=f"{simulators.url}/calendly",
-                         states=calendly_api_states)
+def test_the_calendly_simulator_honours_the_api_pact(simulators, regenerated_pacts):
+    report = verify(regenerated_pacts, CALENDLY_API, simulators)
     write_report(report)
     assert report.success, explain(report)
 
 
 def test_an_invitee_resource_missing_a_field_the_app_reads_fails_verification(
-        simulators, regenerated_pacts, calendly_api_states, monkeypatch):
+        simulators, regenerated_pacts, monkeypatch):
     from simulators.calendly import resources  # noqa: PLC0415
 
     original = resources.invitee
@@ -84,16 +49,15 @@ def test_an_invitee_resource_missing_a_field_the_app_reads_fails_verification(
         return body
 
     monkeypatch.setattr(resources, "invitee", without_tracking)
-    report = verify_pact(pact_for(regenerated_pacts, CALENDLY_API), provider_url=f"{simulators.url}/calendly",
-                         states=calendly_api_states)
+    report = verify(regenerated_pacts, CALENDLY_API, simulators)
 
     assert not report.success
     assert "an invitee as Calendly holds it now" in report.failures()
     assert "available times of an event type" not in report.failures()
 
 
-def test_the_calendly_simulator_honours_the_webhook_pact(regenerated_pacts, calendly_webhooks):
-    report = verify_webhooks(regenerated_pacts, *calendly_webhooks)
+def test_the_calendly_simulator_honours_the_webhook_pact(simulators, regenerated_pacts):
+    report = verify(regenerated_pacts, CALENDLY_WEBHOOKS, simulators)
     write_report(report)
     assert report.success, explain(report)
     # known gap, kept visible: the simulator never fills in the submitter of a routing form submission
@@ -101,7 +65,7 @@ def test_the_calendly_simulator_honours_the_webhook_pact(regenerated_pacts, cale
 
 
 def test_a_webhook_payload_missing_a_block_the_app_reads_fails_verification(
-        regenerated_pacts, calendly_webhooks, monkeypatch):
+        simulators, regenerated_pacts, monkeypatch):
     from simulators.calendly import events  # noqa: PLC0415
 
     original = events.invitee_payload
@@ -112,7 +76,7 @@ def test_a_webhook_payload_missing_a_block_the_app_reads_fails_verification(
         return body
 
     monkeypatch.setattr(events, "invitee_payload", without_scheduled_event)
-    report = verify_webhooks(regenerated_pacts, *calendly_webhooks)
+    report = verify(regenerated_pacts, CALENDLY_WEBHOOKS, simulators)
 
     assert not report.success
     assert "invitee_no_show.created" in report.failures()

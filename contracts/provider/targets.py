@@ -1,0 +1,61 @@
+"""How to verify each provider: where its API is, how its states are set up, where its messages come from.
+
+A target is a context manager taking a running simulator and yielding the
+``verify_pact``/``run_verifier`` keyword arguments. The provider tests and the
+broker mode of the deploy gate use the same targets, so a pact verified in the
+test suite and one fetched from a Pact Broker meet the same provider.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Callable, ContextManager, Iterator
+
+import httpx
+
+from contracts.provider import calendly_states
+from contracts.provider.calendly_messages import CalendlyWebhookSource
+from contracts.provider.calendly_sim import CalendlySim
+from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS
+from contracts.support.states import StateServer
+from harness.receiver import RecordingReceiver
+from harness.servers import serve_in_thread
+
+VERIFY_SEED = 424242
+
+Target = Callable[[Any], ContextManager[dict[str, Any]]]
+
+
+def resetter(simulator_url: str) -> Callable[[], None]:
+    def reset() -> None:
+        httpx.post(f"{simulator_url}/_sim/reset", json={"seed": VERIFY_SEED}, timeout=30).raise_for_status()
+    return reset
+
+
+@contextmanager
+def calendly_api(simulator) -> Iterator[dict[str, Any]]:
+    sim = CalendlySim(simulator.url)
+    try:
+        with StateServer(calendly_states.setups(sim), resetter(simulator.url)) as states:
+            yield {"provider_url": f"{simulator.url}/calendly", "states": states}
+    finally:
+        sim.close()
+
+
+@contextmanager
+def calendly_webhooks(simulator) -> Iterator[dict[str, Any]]:
+    sim, receiver = CalendlySim(simulator.url), RecordingReceiver()
+    server = serve_in_thread(receiver, name="calendly-webhook-receiver")
+    source = CalendlyWebhookSource(sim, receiver, server.url)
+    try:
+        with StateServer(source.setups(), resetter(simulator.url)) as states:
+            yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
+    finally:
+        server.stop()
+        sim.close()
+
+
+TARGETS: dict[str, Target] = {
+    CALENDLY_API: calendly_api,
+    CALENDLY_WEBHOOKS: calendly_webhooks,
+}
