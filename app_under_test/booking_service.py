@@ -124,13 +124,6 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
             raise PathwayRequired("Please choose the pathway this session is for.")
 
     end_at = request.start_at + timedelta(minutes=session_type.duration_minutes)
-    offered = provider.available_slots(session_type, request.start_at, request.start_at + timedelta(seconds=1))
-    if not any(slot.start == request.start_at for slot in offered):
-        if not is_free(request.start_at, end_at, taken_blocks(session, session_type.builder_id, request.start_at, end_at)):
-            # The calendar stopped offering it because a booking here just took it.
-            raise SlotTaken("Someone has just booked that time; please pick another slot.")
-        raise SlotNotOffered("That time is not offered for this session; please pick one of the listed slots.")
-
     client = request.account or find_or_create_client(
         session, request.client_name, request.client_email, request.client_timezone)
     paid = session_type.kind is SessionKind.PAID
@@ -155,6 +148,12 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
         session.flush()  # the slot_claims primary key refuses an overlapping active booking here
     except IntegrityError as exc:
         raise SlotTaken("Someone has just booked that time; please pick another slot.") from exc
+
+    # Asked only once the claims hold the time: a calendar that stopped offering it because a racing
+    # booking here just took it must not turn that race's loser into "not offered" (the claims said 409).
+    offered = provider.available_slots(session_type, request.start_at, request.start_at + timedelta(seconds=1))
+    if not any(slot.start == request.start_at for slot in offered):
+        raise SlotNotOffered("That time is not offered for this session; please pick one of the listed slots.")
 
     if not paid:
         # Free and pathway bookings go to the calendar now; paid ones once payment arrives.

@@ -10,6 +10,8 @@ from steps.common_steps import *  # noqa: F401,F403
 from steps.timezone_steps import *  # noqa: F401,F403
 from steps.validation_steps import *  # noqa: F401,F403
 from steps.browser_steps import *  # noqa: F401,F403
+from steps.calendly_steps import *  # noqa: F401,F403
+from steps.calendly_checks import *  # noqa: F401,F403
 from steps.deployment_steps import *  # noqa: F401,F403
 
 
