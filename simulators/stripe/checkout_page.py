@@ -24,7 +24,7 @@ PAGE_PATH = "/c/pay/{session_id}"  # for str.format
 _RULE = "/c/pay/<session_id>"
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
                 "xaf", "xof", "xpf"}
-SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$"}
 
 
 def format_amount(amount: int, currency: str) -> str:
@@ -48,6 +48,8 @@ def page_blueprint(state: StripeState) -> Blueprint:
         context = {"session": session, "items": items, "bank_allowed": bank, "error": error, "error_field": field,
                    "total": format_amount(session["amount_total"], session["currency"]),
                    "format_amount": format_amount, "form": request.form if request.method == "POST" else {},
+                   # The form always posts to the page itself, also when it is re-rendered at .../authenticate.
+                   "action": request.script_root + PAGE_PATH.format(session_id=session["id"]),
                    "cancel_url": with_session_id(session["cancel_url"], session["id"]) if session["cancel_url"]
                    else None}
         template = "stripe/checkout.html" if session["status"] == "open" else "stripe/closed.html"

@@ -67,6 +67,16 @@ def test_three_d_secure_challenge_page(new_session, browser, stripe_client):
     assert stripe_client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
 
 
+def test_the_page_shown_after_a_failed_challenge_posts_cards_to_the_page_itself(new_session, browser):
+    session = new_session(line_items=[{"price_data": {"currency": "jpy", "unit_amount": 5000,
+                                                      "product_data": {"name": "Code clinic"}}, "quantity": 1}])
+    browser.post(session.url, data={"card_number": "4000002500003155", **FUTURE})
+    failed = browser.post(f"{session.url}/authenticate", data={"outcome": "fail"})
+    page_path = httpx.URL(session.url).path
+    assert failed.status_code == 402 and f'action="{page_path}"' in failed.text
+    assert "Pay ¥5,000" in failed.text
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"card_number": "1234 5678 9012 3456"}, "Your card number is incorrect."),
     ({"card_expiry": "01 / 20"}, "Your card's expiration date is in the past."),
