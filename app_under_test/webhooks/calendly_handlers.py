@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app_under_test import calendly_sync
 from app_under_test.calendly_client import app_client
 from app_under_test.calendly_routing import store_submission
-from app_under_test.calendly_sync import Outcome
+from app_under_test.calendly_sync import InviteeReader, Outcome
 from app_under_test.models import WebhookEvent
 from app_under_test.webhooks import calendly_payload as read
 from app_under_test.webhooks.inbox import Unprocessable
@@ -25,26 +25,31 @@ log = structlog.get_logger("calendly")
 
 
 def dispatch(session: Session, row: WebhookEvent, envelope: dict) -> None:
-    match envelope["event"]:
-        case "invitee.created":
-            outcome = invitee_created(session, envelope)
-        case "invitee.canceled":
-            outcome = invitee_canceled(session, envelope)
-        case "invitee_no_show.created":
-            outcome = no_show_created(session, envelope)
-        case "invitee_no_show.deleted":
-            outcome = no_show_deleted(session, envelope)
-        case "routing_form_submission.created":
-            outcome = routing_form_submission_created(session, envelope)
-        case other:
-            raise Unprocessable(f"no handler for Calendly event {other!r}")
+    outcome = apply_event(session, envelope, app_client())
     log.info("calendly_event_applied", event_id=row.id, event_type=row.event_type,
              outcome=str(outcome) if outcome else "no change")
 
 
-def invitee_created(session: Session, envelope: dict) -> Outcome | None:
+def apply_event(session: Session, envelope: dict, calendly: InviteeReader | None) -> object:
+    """Route one event; ``calendly`` answers "what does Calendly say about this invitee now" (None: not asked)."""
+    match envelope["event"]:
+        case "invitee.created":
+            return invitee_created(session, envelope, calendly)
+        case "invitee.canceled":
+            return invitee_canceled(session, envelope)
+        case "invitee_no_show.created":
+            return no_show_created(session, envelope)
+        case "invitee_no_show.deleted":
+            return no_show_deleted(session, envelope)
+        case "routing_form_submission.created":
+            return routing_form_submission_created(session, envelope)
+        case other:
+            raise Unprocessable(f"no handler for Calendly event {other!r}")
+
+
+def invitee_created(session: Session, envelope: dict, calendly: InviteeReader | None) -> Outcome | None:
     # Someone booked (on Calendly, or through this app), or a reschedule created its new invitee.
-    return calendly_sync.invitee_created(session, read.invitee_created(envelope), app_client())
+    return calendly_sync.invitee_created(session, read.invitee_created(envelope), calendly)
 
 
 def invitee_canceled(session: Session, envelope: dict) -> Outcome | None:

@@ -1,0 +1,165 @@
+"""The Calendly client and slot provider against the Calendly simulator over real HTTP.
+
+Covers the typed errors (rate limit, outage, timeout, refusal), slots asked for
+in 7-day chunks, booking with the booking's id in the tracking, and the
+idempotent webhook registration (created, exists, replaced on demand, a
+concurrent run's 409). Replacing a subscription Calendly disabled is a feature
+scenario (features/calendly/recovery.feature).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from app_under_test.availability import Invitee, SlotUnavailable
+from app_under_test.calendly_client import (
+    CalendlyAuthError,
+    CalendlyClient,
+    CalendlyNotFound,
+    CalendlySlotProvider,
+    CalendlyUnavailable,
+)
+from app_under_test.calendly_setup import find_subscription, register_webhook
+from app_under_test.config import Config
+from harness.simulator import start_simulator
+
+pytestmark = [pytest.mark.calendly]
+TOKEN = "cal_pat_client_tests"
+
+
+@pytest.fixture(scope="module")
+def sim():
+    handle = start_simulator(seed=11, auto_deliver=False)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def calendly(sim):
+    """A reset simulator with the marketplace account and one host with a 30-minute event type."""
+    sim.reset(11)
+    control = sim.control()
+    control.post("/calendly/users", json={"name": "Ops", "slug": "ops", "token": TOKEN}).raise_for_status()
+    host = control.post("/calendly/users", json={"name": "Ada Stone", "slug": "ada", "timezone": "Europe/London"})
+    event_type = control.post("/calendly/event_types", json={"user": "ada", "name": "Intro call", "duration": 30})
+    client = CalendlyClient(f"{sim.url}/calendly", TOKEN)
+    yield SimpleNamespace(client=client, control=control, host=host.json()["resource"],
+                          event_type=event_type.json()["resource"], url=sim.url)
+    client.close()
+    control.close()
+
+
+def session_type(calendly, uri: str | None = "default"):
+    return SimpleNamespace(calendly_event_type_uri=calendly.event_type["uri"] if uri == "default" else uri,
+                           duration_minutes=30)
+
+
+def test_slots_over_more_than_a_week_come_in_seven_day_chunks(calendly):
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(timezone.utc) + timedelta(hours=2)
+    slots = provider.available_slots(session_type(calendly), start, start + timedelta(days=16))
+    days = {slot.start.date() for slot in slots}
+    assert len(days) >= 10, days  # weekdays across three chunks (7 + 7 + 2 days)
+    assert all(start <= slot.start < start + timedelta(days=16) for slot in slots)
+    assert [s.start for s in slots] == sorted({s.start for s in slots})  # chunk edges counted once
+    assert all(s.end - s.start == timedelta(minutes=30) for s in slots)
+
+
+def test_a_session_type_without_an_event_type_offers_nothing(calendly):
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(timezone.utc)
+    assert provider.available_slots(session_type(calendly, None), start, start + timedelta(days=7)) == []
+
+
+def test_booking_carries_the_booking_id_and_a_taken_slot_is_unavailable(calendly):
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(timezone.utc) + timedelta(hours=2)
+    slot = provider.available_slots(session_type(calendly), start, start + timedelta(days=7))[0]
+    booked = provider.book(session_type(calendly), slot.start, Invitee("Grace", "grace@example.com", "UTC"), "ref-1")
+    invitee = calendly.client.invitee(booked.invitee_uri)
+    assert invitee["tracking"]["utm_content"] == "ref-1" and invitee["tracking"]["utm_source"] == "booking-app"
+    assert invitee["event"] == booked.event_uri
+    with pytest.raises(SlotUnavailable):
+        provider.book(session_type(calendly), slot.start, Invitee("Ben", "ben@example.com", "UTC"), "ref-2")
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_an_outage_is_calendar_unavailable(calendly, status):
+    calendly.control.post("/calendly/config", json={"fail_next": {"status": status, "times": 1}})
+    with pytest.raises(CalendlyUnavailable) as caught:
+        calendly.client.me()
+    assert caught.value.status == status
+    assert calendly.client.me()["slug"] == "ops"  # the next call goes through
+
+
+def test_a_rate_limit_is_calendar_unavailable(calendly):
+    calendly.control.post("/calendly/config", json={"rate_limit": {"limit": 1, "window_seconds": 60}})
+    calendly.client.get("/users/me")
+    with pytest.raises(CalendlyUnavailable) as caught:
+        calendly.client.get("/users/me")
+    assert caught.value.status == 429
+
+
+def test_a_timeout_and_a_refused_connection_are_calendar_unavailable():
+    def hang(request):
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    with pytest.raises(CalendlyUnavailable):
+        CalendlyClient("http://calendly.invalid", TOKEN, transport=httpx.MockTransport(hang)).me()
+    with pytest.raises(CalendlyUnavailable):
+        CalendlyClient("http://127.0.0.1:9", TOKEN).me()  # the discard port: nothing listens
+
+
+def test_a_wrong_token_and_an_unknown_resource_are_typed_refusals(calendly):
+    with pytest.raises(CalendlyAuthError):
+        CalendlyClient(f"{calendly.url}/calendly", "not-a-token").me()
+    with pytest.raises(CalendlyNotFound):
+        calendly.client.get("/scheduled_events/no-such-event")
+    assert calendly.client.invitee("https://api.calendly.com/scheduled_events/x/invitees/y") is None
+
+
+def config(calendly, key: str = "whsec-like-key") -> Config:
+    return Config(public_base_url="https://bookings.example.com", calendly_webhook_signing_key=key)
+
+
+def test_registration_is_idempotent_and_force_replaces_the_subscription(calendly):
+    first = register_webhook(calendly.client, config(calendly))
+    assert first["status"] == "created"
+    assert first["subscription"]["callback_url"] == "https://bookings.example.com/webhooks/calendly"
+    assert first["subscription"]["scope"] == "organization" and len(first["subscription"]["events"]) == 5
+    assert register_webhook(calendly.client, config(calendly))["status"] == "exists"
+    state = calendly.control.get("/calendly/state").json()
+    assert [s["signing_key"] for s in state["webhook_subscriptions"]] == ["whsec-like-key"]
+    forced = register_webhook(calendly.client, config(calendly, key="rotated"), force=True)
+    assert forced["status"] == "recreated" and forced["subscription"]["uri"] != first["subscription"]["uri"]
+    state = calendly.control.get("/calendly/state").json()
+    assert [s["signing_key"] for s in state["webhook_subscriptions"]] == ["rotated"]
+
+
+def test_concurrent_registrations_make_one_subscription(calendly):
+    results: list[str] = []
+    barrier = threading.Barrier(5)
+
+    def run():
+        client = CalendlyClient(f"{calendly.url}/calendly", TOKEN)
+        barrier.wait(timeout=10)
+        results.append(register_webhook(client, config(calendly))["status"])
+        client.close()
+
+    threads = [threading.Thread(target=run) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["created"] + ["exists"] * 4
+    assert find_subscription(calendly.client, config(calendly))["state"] == "active"
+
+
+def test_registration_refuses_to_subscribe_without_a_signing_key(calendly):
+    with pytest.raises(ValueError, match="SIGNING_KEY"):
+        register_webhook(calendly.client, config(calendly, key=""))

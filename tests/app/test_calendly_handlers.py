@@ -1,0 +1,305 @@
+"""Calendly handlers through the real inbox: each event's effect, idempotency, and order independence.
+
+Events are stored and processed exactly as the webhook view does (``inbox.store``
+then ``inbox.process``), with parked events retried through ``process_due``.
+Calendly's current state, which the create handler asks for when nothing local
+matches, comes from a fake reader holding the story's final state. The property
+test feeds every permutation Hypothesis picks and requires the same final state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app_under_test.booking_service import claim_blocks
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
+from app_under_test.db import Database
+from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SlotClaim
+from app_under_test.webhooks import inbox
+from app_under_test.webhooks.calendly_handlers import apply_event
+from app_under_test.webhooks.calendly_ingest import dedupe_key
+from harness.databases import SqliteDatabases
+
+pytestmark = [pytest.mark.calendly, pytest.mark.webhook, pytest.mark.database]
+
+API = "https://api.calendly.com"
+EVENT_TYPE = f"{API}/event_types/ET-INTRO"
+T0 = datetime(2027, 1, 4, 9, tzinfo=timezone.utc)  # a Monday
+LATER = datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+def stamp(minutes: int) -> str:
+    return (datetime(2026, 12, 1, tzinfo=timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+@dataclass
+class Invitee:
+    name: str  # A, B...
+    start: datetime
+    tracking: dict = field(default_factory=dict)
+    old: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"{API}/scheduled_events/EV-{self.name}/invitees/INV-{self.name}"
+
+    @property
+    def event(self) -> str:
+        return f"{API}/scheduled_events/EV-{self.name}"
+
+
+def payload(invitee: Invitee, **extra) -> dict:
+    body = {"uri": invitee.uri, "email": "grace@example.com", "name": "Grace Hopper", "status": "active",
+            "timezone": "Europe/Paris", "event": invitee.event, "created_at": stamp(0), "updated_at": stamp(0),
+            "tracking": {"utm_source": None, "utm_content": None, **invitee.tracking}, "rescheduled": False,
+            "old_invitee": invitee.old, "new_invitee": None, "routing_form_submission": None, "no_show": None,
+            "scheduled_event": {"uri": invitee.event, "name": "Intro call", "status": "active",
+                                "start_time": iso(invitee.start), "end_time": iso(invitee.start + timedelta(minutes=30)),
+                                "event_type": EVENT_TYPE}}
+    body.update(extra)
+    return body
+
+
+def envelope(event: str, at: int, body: dict) -> dict:
+    return {"event": event, "created_at": stamp(at), "created_by": f"{API}/users/OPS", "payload": body}
+
+
+def created(invitee: Invitee, at: int) -> dict:
+    return envelope("invitee.created", at, payload(invitee))
+
+
+def canceled(invitee: Invitee, at: int, *, by: str = "Grace Hopper", new: Invitee | None = None) -> dict:
+    cancellation = {"canceled_by": by, "reason": "Clash" if new is None else None, "canceler_type": "invitee",
+                    "created_at": stamp(at)}
+    return envelope("invitee.canceled", at, payload(invitee, status="canceled", cancellation=cancellation,
+                                                    rescheduled=new is not None, new_invitee=new and new.uri))
+
+
+def no_show(invitee: Invitee, at: int, *, mark: int | None) -> dict:
+    event = "invitee_no_show.created" if mark is not None else "invitee_no_show.deleted"
+    marked = {"uri": f"{API}/invitee_no_shows/NS-{mark}", "created_at": stamp(at)} if mark is not None else None
+    return envelope(event, at, payload(invitee, no_show=marked))
+
+
+class FakeCalendly:
+    """Calendly's state at the end of the story: what ``GET`` an invitee answers."""
+
+    def __init__(self, invitees: dict[str, dict]) -> None:
+        self.invitees = invitees
+
+    def invitee(self, uri: str) -> dict | None:
+        return self.invitees.get(uri)
+
+
+def seed(db: Database) -> None:
+    with db.transaction() as session:
+        add_builder(session, BuilderSpec(name="Ada Stone", timezone="Europe/London", email="ada@example.com",
+                                         calendly_user_uri=f"{API}/users/ADA", session_types=[
+                                             SessionTypeSpec("Intro call", "free", 30,
+                                                             calendly_event_type_uri=EVENT_TYPE)]))
+
+
+def app_booking(db: Database, invitee: Invitee, ref: str = "ref-app-1") -> None:
+    """A booking the app made (and linked) before any webhook arrived."""
+    with db.transaction() as session:
+        client = Client(email="grace@example.com", name="Grace Hopper", timezone="Europe/Paris")
+        session.add(client)
+        session.flush()
+        booking = Booking(public_id=ref, builder_id=1, session_type_id=1, client_id=client.id,
+                          start_at=invitee.start, end_at=invitee.start + timedelta(minutes=30),
+                          client_timezone="Europe/Paris", status=BookingStatus.CONFIRMED,
+                          calendly_event_uri=invitee.event, calendly_invitee_uri=invitee.uri)
+        booking.claims = [SlotClaim(builder_id=1, block_start=b) for b in claim_blocks(booking.start_at, booking.end_at)]
+        session.add(booking)
+
+
+def deliver(db: Database, body: dict, calendly: FakeCalendly | None = None) -> str:
+    raw = json.dumps(body)
+    stored = inbox.store(db, inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], raw))
+    if stored.duplicate:
+        return "duplicate"
+    return inbox.process(db, stored.event_id, lambda s, row, env: apply_event(s, env, calendly))
+
+
+def retry_parked(db: Database, calendly: FakeCalendly | None = None) -> None:
+    for round_no in range(inbox.MAX_ATTEMPTS):
+        outcomes = inbox.process_due(db, {"calendly": lambda s, row, env: apply_event(s, env, calendly)},
+                                     now=LATER + timedelta(days=round_no))
+        if not outcomes:
+            return
+
+
+def final_state(db: Database) -> dict:
+    with db.reader() as session:
+        bookings = session.scalars(select(Booking).order_by(Booking.id)).all()
+        statuses = dict(session.execute(select(inbox.WebhookEvent.status, func.count()).group_by(
+            inbox.WebhookEvent.status)).all())
+        return {"bookings": [(b.status.value, b.start_at, b.calendly_invitee_uri, b.no_show, b.canceled_by,
+                              b.status_changed_at if b.source == "calendly" or b.status.value == "canceled" else None)
+                             for b in bookings],
+                "claims": session.scalar(select(func.count()).select_from(SlotClaim)),
+                "unsettled": {k: v for k, v in statuses.items() if k in ("retry", "dead", "received")}}
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    seed(database)
+    yield database
+    database.dispose()
+
+
+def test_a_booking_made_on_calendly_is_created_once_whatever_the_copies(db):
+    a = Invitee("A", T0)
+    assert deliver(db, created(a, 1)) == "processed"
+    assert deliver(db, created(a, 1)) == "duplicate"
+    state = final_state(db)
+    event_time = datetime.fromisoformat(stamp(1).replace("Z", "+00:00"))
+    assert state["bookings"] == [("confirmed", T0, a.uri, False, None, event_time)]
+    assert state["claims"] == 2
+    with db.reader() as session:
+        booking = session.scalar(select(Booking))
+        assert (booking.source, booking.client.email, booking.client_timezone) == ("calendly", "grace@example.com",
+                                                                                  "Europe/Paris")
+
+
+def test_an_event_type_that_is_no_session_type_is_ignored_with_the_reason(db):
+    body = created(Invitee("A", T0), 1)
+    body["payload"]["scheduled_event"]["event_type"] = f"{API}/event_types/SOMEONE-ELSES"
+    assert deliver(db, body) == "ignored"
+    with db.reader() as session:
+        row = session.scalar(select(inbox.WebhookEvent))
+        assert "not one of this marketplace's session types" in row.last_error
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_a_calendly_booking_over_a_local_one_is_a_dead_letter_not_a_double_booking(db):
+    app_booking(db, Invitee("A", T0))
+    assert deliver(db, created(Invitee("B", T0 + timedelta(minutes=15)), 1)) == "dead"
+    with db.reader() as session:
+        assert "overlaps another booking" in session.scalar(select(inbox.WebhookEvent.last_error))
+        assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_a_cancel_for_an_unknown_invitee_is_parked_then_applied_once_its_create_is_in(db):
+    a = Invitee("A", T0)
+    assert deliver(db, canceled(a, 5)) == "retry"
+    assert deliver(db, created(a, 1)) == "processed"
+    retry_parked(db)
+    state = final_state(db)
+    assert [b[:5] for b in state["bookings"]] == [("canceled", T0, a.uri, False, "Grace Hopper")]
+    assert state["claims"] == 0 and state["unsettled"] == {}
+
+
+def test_a_parked_event_whose_create_never_comes_ends_as_a_dead_letter(db):
+    assert deliver(db, no_show(Invitee("A", T0), 5, mark=1)) == "retry"
+    retry_parked(db)
+    with db.reader() as session:
+        row = session.scalar(select(inbox.WebhookEvent))
+        assert (row.status, row.attempts) == ("dead", inbox.MAX_ATTEMPTS)
+
+
+def test_a_stale_no_show_removal_after_a_newer_mark_is_ignored(db):
+    a = Invitee("A", T0)
+    app_booking(db, a)
+    assert deliver(db, no_show(a, 10, mark=2)) == "processed"
+    assert deliver(db, no_show(a, 5, mark=None)) == "ignored"
+    assert final_state(db)["bookings"][0][3] is True
+
+
+def test_a_routing_form_submission_is_linked_from_either_side(db):
+    a = Invitee("A", T0)
+    submission = {"event": "routing_form_submission.created", "created_at": stamp(0), "created_by": "u", "payload": {
+        "uri": f"{API}/routing_form_submissions/S1", "routing_form": f"{API}/routing_forms/F1",
+        "questions_and_answers": [{"question_uuid": "q", "question": "Goal", "answer": "Ship"}], "tracking": {},
+        "result": {"type": "event_type", "value": EVENT_TYPE}, "submitter": None, "submitter_type": None,
+        "created_at": stamp(0), "updated_at": stamp(0)}}
+    assert deliver(db, submission) == "processed"
+    body = created(a, 1)
+    body["payload"]["routing_form_submission"] = f"{API}/routing_form_submissions/S1"
+    assert deliver(db, body) == "processed"
+    with db.reader() as session:
+        row = session.scalar(select(RoutingFormSubmission))
+        assert row.client_id is not None and row.submitter_uri == a.uri and row.result_event_type_uri == EVENT_TYPE
+
+
+# --- order independence ------------------------------------------------------------------------
+
+def direct_story():
+    a = Invitee("A", T0)
+    events = [created(a, 1), no_show(a, 3, mark=1), no_show(a, 4, mark=None), no_show(a, 5, mark=2),
+              canceled(a, 6)]
+    final = {a.uri: {"uri": a.uri, "status": "canceled", "rescheduled": False,
+                     "cancellation": events[-1]["payload"]["cancellation"]}}
+    return None, events, FakeCalendly(final), [("canceled", T0, a.uri, True, "Grace Hopper")]
+
+
+def reschedule_story(tracked: bool):
+    tracking = {"utm_source": "booking-app", "utm_content": "ref-app-1"} if tracked else {}
+    a = Invitee("A", T0, tracking)
+    b = Invitee("B", T0 + timedelta(days=1, hours=2), tracking, old=a.uri)
+    events = [created(a, 1), canceled(a, 2, new=b), created(b, 2), no_show(b, 4, mark=1), canceled(b, 6)]
+    final = {a.uri: {"uri": a.uri, "status": "canceled", "rescheduled": True, "new_invitee": b.uri},
+             b.uri: {"uri": b.uri, "status": "canceled", "rescheduled": False,
+                     "cancellation": events[-1]["payload"]["cancellation"]}}
+    return (a if tracked else None), events, FakeCalendly(final), [("canceled", b.start, b.uri, True, "Grace Hopper")]
+
+
+STORIES = {"direct": direct_story, "rescheduled on calendly": lambda: reschedule_story(False),
+           "booked in the app, rescheduled": lambda: reschedule_story(True)}
+
+
+IN_ORDER: dict[str, dict] = {}  # each story's final state when its events come in order
+
+
+@pytest.fixture(scope="module")
+def scratch_databases():
+    databases = SqliteDatabases()
+    yield databases
+    databases.close()
+
+
+def run_story(databases: SqliteDatabases, name: str, order: list[int], duplicate: int | None) -> dict:
+    url = databases.create()
+    db = Database(url)
+    try:
+        seed(db)
+        app_made, events, calendly, _ = STORIES[name]()
+        if app_made is not None:
+            app_booking(db, app_made)
+        for index in order:
+            deliver(db, events[index], calendly)
+            if duplicate == index:
+                assert deliver(db, events[index], calendly) == "duplicate"
+        retry_parked(db, calendly)
+        return final_state(db)
+    finally:
+        db.dispose()
+        databases.drop(url)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_of_a_bookings_events_ends_in_the_same_state(scratch_databases, data):
+    name = data.draw(st.sampled_from(sorted(STORIES)), label="story")
+    _, events, _, expected = STORIES[name]()
+    order = data.draw(st.permutations(range(len(events))), label="order")
+    duplicate = data.draw(st.one_of(st.none(), st.sampled_from(range(len(events)))), label="duplicate")
+    if name not in IN_ORDER:
+        IN_ORDER[name] = run_story(scratch_databases, name, list(range(len(events))), None)
+    in_order = IN_ORDER[name]
+    shuffled = run_story(scratch_databases, name, list(order), duplicate)
+    assert [b[:5] for b in in_order["bookings"]] == expected
+    assert shuffled == in_order
+    assert shuffled["claims"] == 0 and shuffled["unsettled"] == {}
