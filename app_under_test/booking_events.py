@@ -21,6 +21,9 @@ def booking_confirmed(session: Session, booking: Booking) -> None:
 
 def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
     """A booking was canceled by the client, the builder, or Calendly on their behalf."""
+    from app_under_test.payments.refunds import refund_paid_payments  # noqa: PLC0415 (payments imports this module)
+
+    refund_paid_payments(session, booking, "canceled")
 
 
 def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:

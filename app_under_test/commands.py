@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from app_under_test import calendly_commands
+from app_under_test.payments import commands as payment_commands
 from app_under_test.db import get_db
 from app_under_test.providers import app_config
 
@@ -13,6 +14,7 @@ from app_under_test.providers import app_config
 def register_commands(app: Flask) -> None:
     register_webhook_commands(app)
     calendly_commands.register(app)
+    payment_commands.register(app)
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every Alembic migration to DATABASE_URL."""

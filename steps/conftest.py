@@ -13,6 +13,7 @@ from steps.browser_steps import *  # noqa: F401,F403
 from steps.calendly_steps import *  # noqa: F401,F403
 from steps.calendly_checks import *  # noqa: F401,F403
 from steps.deployment_steps import *  # noqa: F401,F403
+from steps.payment_steps import *  # noqa: F401,F403
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app_under_test.db import get_db
 from app_under_test.models import Booking
+from app_under_test.payments.records import payment_json
 from app_under_test.timeutil import format_in_zone, iso_z
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,6 +37,7 @@ def booking_json(booking: Booking) -> dict:
         "cancel_reason": booking.cancel_reason,
         "canceled_by": booking.canceled_by,
         "status_changed_at": iso_z(booking.status_changed_at),
+        "payment": payment_json(booking),
     }
 
 

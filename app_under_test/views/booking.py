@@ -20,9 +20,11 @@ from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.forms import BookingForm
 from app_under_test.models import Booking, Builder, Client, Pathway, SessionKind, SessionType
-from app_under_test.payments_gate import PaymentsUnavailable, start_payment
+from app_under_test.payments.checkout import open_checkout
+from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError, app_client
 from app_under_test.providers import app_config, slot_provider
 from app_under_test.timeutil import UTC, format_in_zone, parse_utc_iso, zone
+from app_under_test.views.payments import payment_context, provider_unavailable
 from app_under_test.views.zones import client_zone, remember_zone
 
 blueprint = Blueprint("booking", __name__)
@@ -111,10 +113,11 @@ def book(builder_slug: str, type_slug: str):
             except CalendarUnavailable:
                 return _calendar_unavailable()
         kind = session_type.kind
+    stripe_client = None
     if kind is SessionKind.PAID:
         try:
-            start_payment.check_available(app_config())
-        except PaymentsUnavailable as exc:
+            stripe_client = app_client()
+        except PaymentsNotConfigured as exc:
             return error_response(503, "payments_unavailable", str(exc))
 
     try:
@@ -128,11 +131,15 @@ def book(builder_slug: str, type_slug: str):
                 client_timezone=form.timezone.data, account=account, pathway_slug=form.pathway.data or None,
             ), slot_provider(), hold_minutes=app_config().payment_hold_minutes)
             public_id = booking.public_id
-            next_url = start_payment(session, booking) if kind is SessionKind.PAID else None
+            # Paid: the Checkout Session is opened inside this transaction, so a Stripe failure writes nothing.
+            next_url = open_checkout(session, booking, stripe_client, app_config()).checkout_url \
+                if stripe_client else None
     except BookingError as exc:
         return error_response(exc.status, exc.code, exc.message)
     except CalendarUnavailable:
         return _calendar_unavailable()
+    except ProviderError as exc:
+        return provider_unavailable(exc)
     return redirect(next_url or url_for("booking.confirmation", public_id=public_id), code=303)
 
 
@@ -147,4 +154,5 @@ def confirmation(public_id: str):
         zone_name = request.args.get("tz") or booking.client_timezone
         return render_template("confirmation.html", booking=booking, zone_name=zone_name,
                                local_start=format_in_zone(booking.start_at, zone_name),
-                               builder_start=format_in_zone(booking.start_at, booking.builder.timezone))
+                               builder_start=format_in_zone(booking.start_at, booking.builder.timezone),
+                               **payment_context(booking))

@@ -9,8 +9,9 @@ from app_under_test.webhooks.base import WebhookProvider
 
 @cache
 def webhook_providers() -> dict[str, WebhookProvider]:
-    from app_under_test.webhooks import calendly_handlers, calendly_ingest
+    from app_under_test.webhooks import calendly_handlers, calendly_ingest, stripe_handlers, stripe_ingest
 
     return {
         "calendly": WebhookProvider("calendly", calendly_ingest.parse, calendly_handlers.dispatch),
+        "stripe": WebhookProvider("stripe", stripe_ingest.parse, stripe_handlers.dispatch),
     }

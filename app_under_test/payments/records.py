@@ -1,0 +1,83 @@
+"""Reading and locking the payment rows of a booking.
+
+Every change to a booking's payments happens with the booking row locked
+(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite every writing transaction
+already holds the database's one write lock). Locking the booking, never a
+payment first, gives one lock order for the webhook handlers, "pay again" and
+the hold sweep, so they serialise instead of deadlocking, and a handler always
+sees the payment rows the others committed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, object_session
+
+from app_under_test.models import Booking, Payment, Refund
+from app_under_test.timeutil import iso_z
+
+
+def lock_booking(session: Session, booking_id: int) -> Booking | None:
+    return session.scalar(select(Booking).where(Booking.id == booking_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def booking_by_public_id(session: Session, public_id: str) -> Booking | None:
+    return session.scalar(select(Booking).where(Booking.public_id == public_id))
+
+
+def payments_of(session: Session, booking_id: int) -> list[Payment]:
+    return list(session.scalars(select(Payment).where(Payment.booking_id == booking_id).order_by(Payment.id)
+                                .execution_options(populate_existing=True)))
+
+
+def payment_for_checkout(session: Session, checkout_session_id: str) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.checkout_session_id == checkout_session_id)
+                          .execution_options(populate_existing=True))
+
+
+def payment_for_intent(session: Session, payment_intent_id: str) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.payment_intent_id == payment_intent_id)
+                          .execution_options(populate_existing=True))
+
+
+def refunds_of(session: Session, payment_id: int) -> list[Refund]:
+    return list(session.scalars(select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.id)
+                                .execution_options(populate_existing=True)))
+
+
+def refunded_cents(session: Session, payment_id: int) -> int:
+    return session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
+                          .where(Refund.payment_id == payment_id, Refund.status == "succeeded")) or 0
+
+
+def main_payment(payments: list[Payment]) -> Payment | None:
+    """The payment that speaks for the booking: one that took money if any, else the latest attempt."""
+    for payment in reversed(payments):
+        if payment.status in ("paid", "refunded"):
+            return payment
+    return payments[-1] if payments else None
+
+
+def payment_json(booking: Booking) -> dict | None:
+    """The ``payment`` block of the public booking JSON (None for bookings that never had a payment)."""
+    session = object_session(booking)
+    if session is None:
+        return None
+    payment = main_payment(payments_of(session, booking.id))
+    if payment is None:
+        return None
+    refunds = refunds_of(session, payment.id)
+    return {
+        "status": payment.status,
+        "amount_cents": payment.amount_cents,
+        "currency": payment.currency,
+        "refunded_cents": sum(r.amount_cents for r in refunds if r.status == "succeeded"),
+        "refund_pending": any(r.status == "pending" for r in refunds),
+        "refund_reasons": sorted({r.reason for r in refunds}),
+        "last4": payment.card_last4,
+        "failure_code": payment.failure_code,
+        "checkout_session_id": payment.checkout_session_id,
+        "attempts": session.scalar(select(func.count(Payment.id)).where(Payment.booking_id == booking.id)),
+        "updated_at": iso_z(payment.updated_at),
+    }

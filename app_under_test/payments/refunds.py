@@ -1,0 +1,162 @@
+"""Refunds: requested inside the transaction that decides them, issued through Stripe after it commits.
+
+A refund is money leaving, so it follows the outbox rule of ``booking_events``:
+the decision (a cancellation, a late payment) writes a ``requested`` refund row
+in its own transaction, and only once that commits is the refund sent to
+Stripe (right after the commit, and again by ``booking-app payments
+issue-refunds`` for any that could not be sent then). A Stripe outage therefore
+never rolls back a cancellation, and a rolled-back decision never refunds.
+
+Stripe is asked with an idempotency key per (payment, reason), and the refund
+carries ``metadata.refundKey``: a retried request, a second worker, or the
+``refund.created`` webhook racing the API answer all land on the same refund.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import stripe
+import structlog
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app_under_test import booking_events
+from app_under_test.db import Database
+from app_under_test.models import Booking, Payment, Refund
+from app_under_test.payments.gateway import ProviderUnavailable, classify
+from app_under_test.payments.records import lock_booking, refunds_of
+from app_under_test.timeutil import utcnow
+
+log = structlog.get_logger("payments")
+
+REQUESTED = "requested"  # decided here, not yet accepted by Stripe
+COUNTING = ("requested", "pending", "requires_action", "succeeded")  # refunds that cover part of a payment
+# Stripe accepts only these reasons; the app's own reason travels in metadata.
+STRIPE_REASONS = {"canceled": "requested_by_customer", "duplicate_payment": "duplicate"}
+
+
+def refund_key(payment: Payment, reason: str) -> str:
+    return f"{payment.id}:{reason}"
+
+
+def idempotency_key(payment: Payment, reason: str) -> str:
+    return f"payment-{payment.checkout_session_id}-refund-{reason}"
+
+
+def request_refund(session: Session, payment: Payment, reason: str, *, now: datetime | None = None) -> Refund | None:
+    """Queue a refund of what is left of ``payment`` (None when it is covered already)."""
+    refunds = refunds_of(session, payment.id)
+    covered = sum(r.amount_cents for r in refunds if r.status in COUNTING)
+    if payment.status not in ("paid", "refunded") or covered >= payment.amount_cents \
+            or any(r.reason == reason for r in refunds):
+        return None
+    refund = Refund(payment_id=payment.id, stripe_refund_id=f"{REQUESTED}:{refund_key(payment, reason)}",
+                    amount_cents=payment.amount_cents - covered, reason=reason, status=REQUESTED,
+                    created_at=now or utcnow())
+    session.add(refund)
+    session.flush()
+    _issue_after_commit(session)
+    return refund
+
+
+def refund_paid_payments(session: Session, booking: Booking, reason: str) -> None:
+    """Every payment of ``booking`` that took money goes back (called when a paid booking is canceled)."""
+    for payment in session.scalars(select(Payment).where(Payment.booking_id == booking.id,
+                                                         Payment.status == "paid")):
+        request_refund(session, payment, reason)
+
+
+def _issue_after_commit(session: Session) -> None:
+    if session.info.get("refunds_after_commit") or not has_app_context():
+        return
+    session.info["refunds_after_commit"] = True
+    app = current_app._get_current_object()
+
+    def issue(_session: Session) -> None:
+        try:
+            with app.app_context():
+                from app_under_test.db import get_db
+                from app_under_test.payments.gateway import app_client
+
+                issue_requested(get_db(), app_client())
+        except Exception:  # the decision is committed; the next issue-refunds run sends what is left
+            log.exception("refunds_not_issued_after_commit")
+
+    event.listen(session, "after_commit", issue, once=True)
+
+
+def issue_requested(db: Database, client: stripe.StripeClient) -> dict[str, int]:
+    """Send every requested refund to Stripe; returns counts by outcome (issued, waiting, failed)."""
+    with db.reader() as session:
+        ids = list(session.scalars(select(Refund.id).where(Refund.status == REQUESTED).order_by(Refund.id)))
+    outcomes: dict[str, int] = {}
+    for refund_id in ids:
+        outcome = _issue(db, client, refund_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
+    with db.reader() as session:
+        refund = session.get(Refund, refund_id)
+        payment = session.get(Payment, refund.payment_id)
+        booking = session.get(Booking, payment.booking_id)
+        if refund.status != REQUESTED:
+            return "issued"
+        if not payment.payment_intent_id:
+            return "waiting"  # the payment's PaymentIntent is not known yet; a later run sends it
+        params = {"payment_intent": payment.payment_intent_id, "amount": refund.amount_cents,
+                  "metadata": {"bookingId": booking.public_id, "refundKey": refund_key(payment, refund.reason),
+                               "reason": refund.reason}}
+        if refund.reason in STRIPE_REASONS:
+            params["reason"] = STRIPE_REASONS[refund.reason]
+        key = idempotency_key(payment, refund.reason)
+    try:
+        created = client.v1.refunds.create(params=params, options={"idempotency_key": key})
+    except stripe.StripeError as exc:
+        problem = classify(exc)
+        if isinstance(problem, ProviderUnavailable):
+            log.warning("refund_waiting_for_stripe", refund=refund_id, error=problem.message)
+            return "waiting"
+        with db.transaction() as session:
+            row = session.get(Refund, refund_id)
+            if row.status == REQUESTED:
+                row.status = "failed"
+        log.error("refund_refused", refund=refund_id, code=problem.code, error=problem.message)
+        return "failed"
+    with db.transaction() as session:
+        lock_booking(session, payment.booking_id)
+        payment = session.get(Payment, payment.id, populate_existing=True)
+        record_stripe_refund(session, payment, created.to_dict())
+    return "issued"
+
+
+def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> str:
+    """Apply one Stripe refund object (API answer or webhook) to the payment's rows; idempotent.
+
+    The caller holds the booking lock."""
+    rows = refunds_of(session, payment.id)
+    row = next((r for r in rows if r.stripe_refund_id == refund["id"]), None)
+    if row is None:
+        key = (refund.get("metadata") or {}).get("refundKey")
+        row = next((r for r in rows if r.status == REQUESTED and f"{REQUESTED}:{key}" == r.stripe_refund_id), None)
+    if row is None:  # made outside this app (the Dashboard, another tool): recorded as Stripe describes it
+        row = Refund(payment_id=payment.id, stripe_refund_id=refund["id"], amount_cents=refund["amount"],
+                     reason=(refund.get("metadata") or {}).get("reason") or refund.get("reason") or "external",
+                     status=REQUESTED)
+        session.add(row)
+    before = row.status
+    row.stripe_refund_id = refund["id"]
+    row.amount_cents = refund["amount"]
+    row.status = refund["status"]
+    session.flush()
+    if row.status == before:
+        return ""
+    succeeded = sum(r.amount_cents for r in refunds_of(session, payment.id) if r.status == "succeeded")
+    if succeeded >= payment.amount_cents and payment.status == "paid":
+        payment.status, payment.updated_at = "refunded", utcnow()
+    if row.status == "succeeded":
+        booking_events.payment_refunded(session, session.get(Booking, payment.booking_id), row, reason=row.reason)
+    return f"refund {refund['id']} {row.status}"

@@ -1,0 +1,146 @@
+"""Applying what Stripe says about a Checkout Session to its booking, idempotently and in any order.
+
+Webhook handlers and the hold sweep's reconciliation call these inside one
+transaction, with the booking row locked (``records.lock_booking``). Each
+returns a short sentence of what changed ("" when nothing did), so applying
+the same news twice (a duplicate delivery, Stripe's two events for one change,
+the sweep finding what a webhook already said) is a no-op.
+
+The rules:
+- paid, booking held   -> payment paid; the slot is booked with the calendar; booking confirmed.
+- paid, booking released (expired/canceled) -> the money goes back (``late_payment``), booking stays released.
+- paid, booking confirmed by another payment -> the second payment goes back (``duplicate_payment``).
+- paid, calendar refuses the time -> refunded (``slot_unavailable``) and the booking is canceled.
+- session expired -> the payment is expired; the hold is released only if it was the booking's latest attempt
+  (an attempt replaced by "pay again" expires without touching the booking).
+- a calendar that cannot be reached raises ``CalendarUnavailable``: nothing is applied, the inbox retries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app_under_test import booking_events
+from app_under_test.availability import SlotProvider
+from app_under_test.booking_service import SlotTaken, book_with_calendar, cancel_booking, release_slot
+from app_under_test.lifecycle import transition
+from app_under_test.models import Booking, BookingStatus, Payment
+from app_under_test.payments.records import lock_booking, payments_of
+from app_under_test.payments.refunds import request_refund
+from app_under_test.timeutil import utcnow
+
+CALENDAR_REFUSED = "The calendar no longer offers this time; your payment has been refunded in full."
+
+
+def _locked(session: Session, payment: Payment) -> tuple[Booking, Payment]:
+    booking = lock_booking(session, payment.booking_id)
+    session.refresh(payment)  # what another transaction committed while this one waited for the lock
+    return booking, payment
+
+
+def _touch(payment: Payment, now: datetime) -> None:
+    payment.updated_at = now
+
+
+def checkout_paid(session: Session, payment: Payment, checkout: dict, provider: SlotProvider,
+                  *, now: datetime | None = None) -> str:
+    """The session completed with the money received (``payment_status == "paid"``)."""
+    now = now or utcnow()
+    booking, payment = _locked(session, payment)
+    if payment.status in ("paid", "refunded"):
+        return ""
+    payment.status = "paid"
+    payment.payment_intent_id = payment.payment_intent_id or checkout.get("payment_intent")
+    payment.failure_code = None
+    _touch(payment, now)
+    if booking.status is BookingStatus.PENDING_PAYMENT:
+        return _confirm(session, booking, payment, provider, now)
+    if booking.status is BookingStatus.CONFIRMED:
+        request_refund(session, payment, "duplicate_payment", now=now)
+        return f"booking {booking.public_id} was already paid; this second payment is refunded"
+    request_refund(session, payment, "late_payment", now=now)
+    return f"payment arrived after booking {booking.public_id} was {booking.status.value}; refunded"
+
+
+def _confirm(session: Session, booking: Booking, payment: Payment, provider: SlotProvider, now: datetime) -> str:
+    try:
+        book_with_calendar(booking, provider)
+    except SlotTaken:
+        request_refund(session, payment, "slot_unavailable", now=now)
+        cancel_booking(session, booking, reason=CALENDAR_REFUSED, canceled_by="calendar", at=now)
+        return f"the calendar refused booking {booking.public_id}; canceled and refunded"
+    transition(booking, BookingStatus.CONFIRMED, at=now)
+    booking_events.booking_confirmed(session, booking)
+    booking_events.payment_received(session, booking, payment)
+    return f"booking {booking.public_id} paid and confirmed"
+
+
+def checkout_awaiting_payment(session: Session, payment: Payment, checkout: dict,
+                              *, now: datetime | None = None) -> str:
+    """Completed with a delayed method (bank debit): the money is on its way; the hold is kept."""
+    now = now or utcnow()
+    _booking, payment = _locked(session, payment)
+    if payment.status != "open" or payment.payment_intent_id:
+        return ""
+    payment.payment_intent_id = checkout.get("payment_intent")
+    _touch(payment, now)
+    return "payment processing; hold kept until it settles"
+
+
+def checkout_payment_failed(session: Session, payment: Payment, failure_code: str | None,
+                            *, now: datetime | None = None) -> str:
+    """A delayed payment did not settle: the attempt failed; the hold stays until it runs out."""
+    now = now or utcnow()
+    _booking, payment = _locked(session, payment)
+    if payment.status != "open":
+        return ""
+    payment.status, payment.failure_code = "failed", failure_code or payment.failure_code
+    _touch(payment, now)
+    return "delayed payment failed"
+
+
+def checkout_expired(session: Session, payment: Payment, *, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    booking, payment = _locked(session, payment)
+    changed = ""
+    if payment.status == "open":
+        payment.status = "expired"
+        _touch(payment, now)
+        changed = "checkout session expired"
+    latest = payments_of(session, booking.id)[-1]
+    if booking.status is BookingStatus.PENDING_PAYMENT and latest.id == payment.id and payment.status in (
+            "expired", "failed"):
+        release_hold(session, booking, now=now)
+        changed = f"hold of booking {booking.public_id} released"
+    return changed
+
+
+def release_hold(session: Session, booking: Booking, *, now: datetime | None = None) -> None:
+    """The hold ran out without payment: the booking expires and its slot is offered again."""
+    transition(booking, BookingStatus.EXPIRED, at=now or utcnow())
+    release_slot(booking)
+    booking_events.booking_expired(session, booking)
+
+
+def attempt_declined(session: Session, payment: Payment, failure_code: str | None, payment_intent_id: str | None,
+                     *, now: datetime | None = None) -> str:
+    """A card was declined (or 3-D Secure failed): the session stays open for another try."""
+    now = now or utcnow()
+    _booking, payment = _locked(session, payment)
+    payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
+    if payment.status != "open" or payment.failure_code == failure_code:
+        return ""
+    payment.failure_code = failure_code
+    _touch(payment, now)
+    return f"attempt declined ({failure_code})"
+
+
+def card_charged(session: Session, payment: Payment, last4: str | None, payment_intent_id: str | None) -> str:
+    _booking, payment = _locked(session, payment)
+    payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
+    if not last4 or payment.card_last4 == last4:
+        return ""
+    payment.card_last4 = last4
+    return f"card ending {last4}"

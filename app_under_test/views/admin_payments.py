@@ -1,0 +1,58 @@
+"""Operator routes for payments: register the Stripe webhook endpoint, sweep expired holds, issue refunds."""
+
+from __future__ import annotations
+
+from flask import request
+
+from app_under_test.db import get_db
+from app_under_test.errors import error_response
+from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError, ProviderUnavailable, app_client
+from app_under_test.payments.holds import expire_holds
+from app_under_test.payments.refunds import issue_requested
+from app_under_test.payments.setup import register_webhook
+from app_under_test.providers import app_config, slot_provider
+from app_under_test.timeutil import parse_utc_iso
+from app_under_test.views.admin_api import blueprint
+
+
+def _stripe_failed(exc: ProviderError):
+    return error_response(503 if isinstance(exc, ProviderUnavailable) else 502, "stripe_error", exc.message)
+
+
+@blueprint.post("/payments/register-webhook")
+def payments_register_webhook():
+    """``{"replace": bool}``; the answer carries the signing secret when a new endpoint was made."""
+    body = request.get_json(silent=True) or {}
+    try:
+        result = register_webhook(app_client(), app_config(), replace=bool(body.get("replace")))
+    except PaymentsNotConfigured as exc:
+        return error_response(409, "payments_not_configured", str(exc))
+    except ProviderError as exc:
+        return _stripe_failed(exc)
+    return result, 201 if result["status"] != "exists" else 200
+
+
+@blueprint.post("/payments/expire-holds")
+def payments_expire_holds():
+    """Release holds past their end; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
+    body = request.get_json(silent=True) or {}
+    as_of = None
+    if body.get("as_of") is not None:
+        try:
+            as_of = parse_utc_iso(str(body["as_of"]))
+        except ValueError:
+            return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
+    try:
+        report = expire_holds(get_db(), app_client(), slot_provider(), as_of=as_of)
+    except PaymentsNotConfigured as exc:
+        return error_response(409, "payments_not_configured", str(exc))
+    return report.as_dict()
+
+
+@blueprint.post("/payments/issue-refunds")
+def payments_issue_refunds():
+    """Send refunds that were decided but not yet accepted by Stripe (e.g. during an outage)."""
+    try:
+        return {"outcomes": issue_requested(get_db(), app_client())}
+    except PaymentsNotConfigured as exc:
+        return error_response(409, "payments_not_configured", str(exc))

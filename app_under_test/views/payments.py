@@ -1,0 +1,104 @@
+"""The client's side of paying: the return pages from Stripe's hosted checkout and "pay again".
+
+``/bookings/<id>/paid`` is where Stripe sends the client after paying. It never
+takes the redirect's word for it: it shows what the *webhook* has recorded
+(polling the booking's JSON with a small script, or a refresh link without
+JavaScript), so "you're booked" appears only once Stripe's event confirmed it.
+``/bookings/<id>/payment-canceled`` is where the hosted page's "back" leads; it
+offers to pay again, which opens a new session for the same held booking after
+expiring the old one through the API, so only one of them can ever be paid.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app_under_test.db import get_db
+from app_under_test.errors import error_response
+from app_under_test.models import Booking, BookingStatus
+from app_under_test.payments import money
+from app_under_test.payments.checkout import CannotPay, pay_again
+from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError, ProviderUnavailable, app_client
+from app_under_test.payments.records import payment_json
+from app_under_test.providers import app_config
+from app_under_test.timeutil import format_in_zone
+
+blueprint = Blueprint("payments", __name__)
+POLL_SECONDS = 2
+
+
+def _load(session, public_id: str) -> Booking:
+    booking = session.scalar(select(Booking).where(Booking.public_id == public_id).options(
+        selectinload(Booking.builder), selectinload(Booking.session_type), selectinload(Booking.client)))
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def payment_context(booking: Booking) -> dict:
+    """What ``_payment_notice.html`` needs (call while the booking's session is open)."""
+    return {"payment": payment_json(booking), "format_amount": money.format_amount,
+            "price": money.format_amount(booking.price_cents, booking.currency),
+            "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M %Z")
+            if booking.hold_expires_at else None}
+
+
+def _render(template: str, public_id: str):
+    with get_db().reader() as session:
+        booking = _load(session, public_id)
+        return render_template(
+            template, booking=booking, local_start=format_in_zone(booking.start_at, booking.client_timezone),
+            poll_seconds=POLL_SECONDS, waiting=booking.status is BookingStatus.PENDING_PAYMENT,
+            **payment_context(booking))
+
+
+@blueprint.get("/bookings/<public_id>/paid")
+def paid(public_id: str):
+    response = make_response(_render("payment_paid.html", public_id))
+    response.headers["Cache-Control"] = "no-store"  # the state changes under the page; never show a stale copy
+    return response
+
+
+@blueprint.get("/bookings/<public_id>/payment-canceled")
+def payment_canceled(public_id: str):
+    return _render("payment_canceled.html", public_id)
+
+
+def provider_unavailable(exc: ProviderError):
+    """Stripe failed: a clear, retryable answer (nothing was written or charged)."""
+    if isinstance(exc, ProviderUnavailable) and exc.rate_limited:
+        response = make_response(error_response(429, "payment_provider_busy", "Our payment provider is busy right "
+                                                "now; nothing was booked or charged. Please try again in a minute."))
+    elif isinstance(exc, ProviderUnavailable):
+        response = make_response(error_response(503, "payment_provider_unavailable", "Our payment provider cannot "
+                                                "be reached right now; nothing was booked or charged. Please try "
+                                                "again in a minute."))
+    else:
+        response = make_response(error_response(502, "payment_provider_error", "Our payment provider refused to "
+                                                "start the payment; nothing was booked or charged. We have been "
+                                                "notified."))
+        return response
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+@blueprint.post("/bookings/<public_id>/pay")
+def pay(public_id: str):
+    with get_db().reader() as session:
+        booking_id = _load(session, public_id).id
+    try:
+        client = app_client()
+        with get_db().transaction() as session:
+            payment = pay_again(session, booking_id, client, app_config())
+            checkout_url = payment.checkout_url
+    except PaymentsNotConfigured as exc:
+        return error_response(503, "payments_unavailable", str(exc))
+    except CannotPay as exc:
+        if exc.code == "payment_in_progress":
+            return redirect(url_for("payments.paid", public_id=public_id), code=303)
+        return error_response(409, exc.code, exc.message)
+    except ProviderError as exc:
+        return provider_unavailable(exc)
+    return redirect(checkout_url, code=303)
