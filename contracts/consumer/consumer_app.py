@@ -10,14 +10,16 @@ nothing but the process.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import itertools
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
 
@@ -25,6 +27,8 @@ from app_under_test.migrate import upgrade
 from harness.apps import RunningApp, start_app
 
 CALENDLY_SIGNING_KEY = "contracts-calendly-signing-key"
+STRIPE_WEBHOOK_SECRET = "whsec_contracts_booking_service"
+STRIPE_SECRET_KEY = "sk_test_contracts_consumer_app"
 _lock = threading.Lock()
 _running: RunningApp | None = None
 _builders = itertools.count(1)
@@ -37,7 +41,8 @@ def app() -> RunningApp:
             folder = Path(tempfile.mkdtemp(prefix="contracts-consumer-app-"))
             url = f"sqlite:///{folder / 'bookings.sqlite3'}"
             upgrade(url)
-            _running = start_app(url, calendly_webhook_signing_key=CALENDLY_SIGNING_KEY)
+            _running = start_app(url, calendly_webhook_signing_key=CALENDLY_SIGNING_KEY,
+                                 stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, stripe_secret_key=STRIPE_SECRET_KEY)
         return _running
 
 
@@ -72,6 +77,76 @@ def post_calendly(body: bytes | str) -> dict[str, Any]:
                                    "Calendly-Webhook-Signature": f"t={stamp},v1={signature}"})
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
     return response.json()
+
+
+def post_stripe(body: bytes | str) -> dict[str, Any]:
+    """Deliver a Stripe webhook signed by stripe-python with the app's configured secret (asserting 200)."""
+    import stripe  # noqa: PLC0415
+
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    header = stripe.WebhookSignature.generate_signature_header(raw.decode("utf-8"), STRIPE_WEBHOOK_SECRET)
+    response = httpx.post(f"{app().url}/webhooks/stripe", content=raw, timeout=30,
+                          headers={"Content-Type": "application/json", "Stripe-Signature": header})
+    assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
+    return response.json()
+
+
+def held_paid_booking(public_id: str, *, price_cents: int = 5000, currency: str = "gbp", status: str = "pending_payment",
+                      payments: tuple[dict[str, Any], ...] = ()) -> str:
+    """A paid session booked (held, pending payment, unless ``status`` says otherwise) with these payment rows;
+    returns the builder's slug.
+
+    Written straight into the app's database with its own models: holding a booking through the app would
+    open a Checkout Session, and the message cases must not depend on a Stripe API."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from app_under_test.db import Database  # noqa: PLC0415
+    from app_under_test.models import (  # noqa: PLC0415
+        Booking, BookingStatus, Builder, Client, Payment, SessionKind, SessionType)
+    from app_under_test.timeutil import utcnow  # noqa: PLC0415
+
+    number = next(_builders)
+    slug = f"contract-builder-{number}"
+    now = utcnow()
+    db = Database(app().config.database_url)
+    try:
+        with db.transaction() as session:
+            builder = Builder(slug=slug, name=f"Contract Builder {number}", timezone="Europe/London",
+                              email=f"builder{number}@example.com")
+            session_type = SessionType(builder=builder, slug="paid", name="Paid", kind=SessionKind.PAID,
+                                       duration_minutes=30, price_cents=price_cents, currency=currency)
+            client = Client(email=f"client{number}@example.com", name="Grace Hopper")
+            booking = Booking(public_id=public_id, builder=builder, session_type=session_type, client=client,
+                              start_at=now + timedelta(days=2), end_at=now + timedelta(days=2, minutes=30),
+                              client_timezone="Europe/Paris", status=BookingStatus(status),
+                              price_cents=price_cents, currency=currency, hold_expires_at=now + timedelta(minutes=10))
+            session.add_all([builder, session_type, client, booking])
+            session.flush()
+            for fields in payments:
+                session.add(Payment(booking_id=booking.id, amount_cents=price_cents, currency=currency,
+                                    created_at=now, updated_at=now, **fields))
+    finally:
+        db.dispose()
+    return slug
+
+
+@contextmanager
+def stripe_api_at(base_url: str) -> Iterator[None]:
+    """The app's Stripe client pointed at ``base_url`` (a Pact mock) for the duration: some webhook handlers
+    ask the Stripe API (``charge.refunded`` lists the intent's refunds). Uses the app's own client slot."""
+    from app_under_test.payments.gateway import build_client  # noqa: PLC0415
+
+    running = app()
+    extensions = running.flask_app.extensions
+    previous = extensions.get("stripe_client")
+    extensions["stripe_client"] = build_client(dataclasses.replace(running.config, stripe_api_base=base_url))
+    try:
+        yield
+    finally:
+        if previous is None:
+            extensions.pop("stripe_client", None)
+        else:
+            extensions["stripe_client"] = previous
 
 
 def bookings_of(builder_slug: str) -> list[dict[str, Any]]:

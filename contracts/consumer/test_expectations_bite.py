@@ -12,7 +12,10 @@ import pytest
 from pact.error import MismatchesError
 
 from contracts.consumer import calendly_api_cases as calendly_api
+from contracts.consumer import consumer_app
 from contracts.consumer import calendly_webhook_cases as calendly_webhooks
+from contracts.consumer import stripe_api_cases as stripe_api
+from contracts.consumer import stripe_webhook_cases as stripe_webhooks
 from contracts.support.cases import run_case, with_renamed_field
 
 pytestmark = pytest.mark.contract
@@ -27,7 +30,24 @@ READ_FIELDS = [
     (calendly_webhooks.CASES[2], "cancellation"),
     (calendly_webhooks.CASES[5], "no_show"),
     (calendly_webhooks.CASES[7], "questions_and_answers"),
+    (stripe_api.OPEN_CHECKOUT, "url"),
+    (stripe_api.EXPIRE_PAID, "status"),
+    (stripe_api.REFUND, "amount"),
+    (stripe_api.LIST_REFUNDS, "status"),
+    (stripe_webhooks.CASES[0], "payment_status"),
+    (stripe_webhooks.CASES[6], "last_payment_error"),
+    (stripe_webhooks.CASES[7], "payment_method_details"),
+    (stripe_webhooks.CASES[9], "amount"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def own_consumer_app():
+    """A fresh app (and database) around each renamed run: message cases name fixed booking and event ids,
+    so a second run in the same app would fail on those (a duplicate event, a taken booking id) instead."""
+    consumer_app.stop()
+    yield
+    consumer_app.stop()
 
 
 @pytest.mark.parametrize(("case", "field"), READ_FIELDS, ids=[f"{c.id} / {f}" for c, f in READ_FIELDS])

@@ -13,10 +13,12 @@ from typing import Any, Callable, ContextManager, Iterator
 
 import httpx
 
-from contracts.provider import calendly_states
+from contracts.provider import calendly_states, stripe_states
 from contracts.provider.calendly_messages import CalendlyWebhookSource
 from contracts.provider.calendly_sim import CalendlySim
-from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS
+from contracts.provider.stripe_messages import StripeWebhookSource
+from contracts.provider.stripe_sim import StripeSim
+from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS, STRIPE_API, STRIPE_WEBHOOKS
 from contracts.support.states import StateServer
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
@@ -55,7 +57,32 @@ def calendly_webhooks(simulator) -> Iterator[dict[str, Any]]:
         sim.close()
 
 
+@contextmanager
+def stripe_api(simulator) -> Iterator[dict[str, Any]]:
+    sim = StripeSim(simulator.url)
+    try:
+        with StateServer(stripe_states.setups(sim), resetter(simulator.url)) as states:
+            yield {"provider_url": f"{simulator.url}/stripe", "states": states}
+    finally:
+        sim.close()
+
+
+@contextmanager
+def stripe_webhooks(simulator) -> Iterator[dict[str, Any]]:
+    sim, receiver = StripeSim(simulator.url), RecordingReceiver()
+    server = serve_in_thread(receiver, name="stripe-webhook-receiver")
+    source = StripeWebhookSource(sim, receiver, server.url)
+    try:
+        with StateServer(source.setups(), resetter(simulator.url)) as states:
+            yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
+    finally:
+        server.stop()
+        sim.close()
+
+
 TARGETS: dict[str, Target] = {
     CALENDLY_API: calendly_api,
     CALENDLY_WEBHOOKS: calendly_webhooks,
+    STRIPE_API: stripe_api,
+    STRIPE_WEBHOOKS: stripe_webhooks,
 }
