@@ -17,7 +17,7 @@ that moves it has not been applied, and the change waits for it.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app_under_test.booking_locks import lock_booking_ref
@@ -31,18 +31,19 @@ def by_invitee(session: Session, uri: str | None) -> Booking | None:
     return session.scalar(select(Booking).where(Booking.calendly_invitee_uri == uri))
 
 
-def by_reference(session: Session, change: InviteeChange) -> Booking | None:
+def _by_invitee_or_reference(session: Session, change: InviteeChange) -> tuple[Booking | None, Booking | None]:
+    """Rules 1 and 2 in one query (the common case: one round trip)."""
     ref = change.booking_ref
-    if ref is None:
-        return None
-    booking = session.scalar(select(Booking).where(Booking.public_id == ref))
-    if booking is None:
+    clauses = [Booking.calendly_invitee_uri == change.uri] + ([Booking.public_id == ref] if ref else [])
+    rows = session.scalars(select(Booking).where(or_(*clauses))).all()
+    linked = next((b for b in rows if b.calendly_invitee_uri == change.uri), None)
+    referenced = next((b for b in rows if ref and b.public_id == ref), None)
+    if ref and referenced is None and linked is None:
         # The booking may be committing right now (Calendly answers the booking call and sends
         # invitee.created at once): wait for that transaction, then look again.
         lock_booking_ref(session, ref)
-        booking = session.scalar(select(Booking).where(Booking.public_id == ref).execution_options(
-            populate_existing=True))
-    return booking
+        referenced = session.scalar(select(Booking).where(Booking.public_id == ref))
+    return linked, referenced
 
 
 def by_match(session: Session, change: InviteeChange) -> Booking | None:
@@ -55,21 +56,19 @@ def by_match(session: Session, change: InviteeChange) -> Booking | None:
 
 
 def booking_for_create(session: Session, change: InviteeChange) -> Booking | None:
-    booking = by_invitee(session, change.uri)
-    if booking is not None:
-        return booking
-    booking = by_reference(session, change)
-    if booking is not None and booking.calendly_invitee_uri in (None, change.uri, change.old_invitee):
-        return booking
+    linked, referenced = _by_invitee_or_reference(session, change)
+    if linked is not None:
+        return linked
+    if referenced is not None and referenced.calendly_invitee_uri in (None, change.uri, change.old_invitee):
+        return referenced
     return by_invitee(session, change.old_invitee) or by_match(session, change)
 
 
 def booking_for_change(session: Session, change: InviteeChange) -> Booking | None:
     """The booking a cancel or no-show of this invitee applies to, or None (not known here yet)."""
-    booking = by_invitee(session, change.uri)
-    if booking is not None:
-        return booking
-    booking = by_reference(session, change)
-    if booking is not None:
-        return booking if booking.calendly_invitee_uri is None else None
+    linked, referenced = _by_invitee_or_reference(session, change)
+    if linked is not None:
+        return linked
+    if referenced is not None:
+        return referenced if referenced.calendly_invitee_uri is None else None
     return by_match(session, change)

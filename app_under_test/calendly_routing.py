@@ -54,10 +54,15 @@ def store_submission(session: Session, submission: Submission) -> str:
 
 
 def link_submissions(session: Session, change: InviteeChange, client_id: int) -> None:
-    """Submissions made by this invitee get its client (the invitee's create may come second)."""
-    clauses = [RoutingFormSubmission.submitter_uri == change.uri]
-    if change.routing_form_submission:
-        clauses.append(RoutingFormSubmission.uri == change.routing_form_submission)
+    """The submission this invitee came through gets its client (the invitee's create may come second).
+
+    Only an invitee naming a submission can have one: a submission stored later finds its client
+    itself, through the submitter's booking (``store_submission``).
+    """
+    if not change.routing_form_submission:
+        return
+    clauses = [RoutingFormSubmission.submitter_uri == change.uri,
+               RoutingFormSubmission.uri == change.routing_form_submission]
     for row in session.scalars(select(RoutingFormSubmission).where(or_(*clauses))):
         if row.client_id is None:
             row.client_id = client_id

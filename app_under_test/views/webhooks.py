@@ -1,10 +1,11 @@
-"""``POST /webhooks/<provider>``: verify, store durably, acknowledge, then process.
+"""``POST /webhooks/<provider>``: verify, store durably and apply, then acknowledge.
 
 The answer depends only on whether the event is now durably stored: 200 when it
 is (new or duplicate), 4xx with a JSON reason when the request itself is bad
 (nothing stored), 503 when the database cannot store it (so the provider
 retries and nothing is lost). Processing failures never turn into a non-2xx:
-the inbox retries them on its own schedule.
+the event is stored anyway and the inbox retries it on its own schedule
+(``inbox.receive``: stored and applied in one transaction when the handler succeeds).
 """
 
 from __future__ import annotations
@@ -33,10 +34,9 @@ def receive(provider_name: str):
     except WebhookRejected as rejected:
         return error_response(rejected.status, rejected.code, rejected.message)
     try:
-        stored = inbox.store(get_db(), incoming)
+        received = inbox.receive(get_db(), incoming, provider.dispatch)
     except (OperationalError, SQLAlchemyError):
         return error_response(503, "storage_unavailable", "the event could not be stored; please retry")
-    if stored.duplicate:
+    if received.duplicate:
         return jsonify({"status": "duplicate", "dedupe_key": incoming.dedupe_key})
-    status = inbox.process(get_db(), stored.event_id, provider.dispatch)
-    return jsonify({"status": "accepted", "processing": status, "event": stored.event_id})
+    return jsonify({"status": "accepted", "processing": received.status, "event": received.event_id})

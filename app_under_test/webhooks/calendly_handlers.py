@@ -26,8 +26,7 @@ log = structlog.get_logger("calendly")
 
 def dispatch(session: Session, row: WebhookEvent, envelope: dict) -> None:
     outcome = apply_event(session, envelope, app_client())
-    log.info("calendly_event_applied", event_id=row.id, event_type=row.event_type,
-             outcome=str(outcome) if outcome else "no change")
+    log.info("calendly_event_applied", event_id=row.id, event_type=row.event_type, outcome=outcome)
 
 
 def apply_event(session: Session, envelope: dict, calendly: InviteeReader | None) -> object:

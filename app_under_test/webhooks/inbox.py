@@ -8,11 +8,16 @@ is acknowledged without being processed again.
 ``process`` runs the event's handler in a separate transaction. A handler that
 raises leaves no partial writes (its transaction rolls back); the row is then
 marked for retry with backoff, and after ``MAX_ATTEMPTS`` it becomes a dead
-letter that an operator can list and replay.
+letter that an operator can list and replay. ``Unprocessable`` is dead at once.
+
+``receive`` is the webhook view's path: ``store`` and a first ``process`` with
+the same outcome, but one transaction (and one commit) when the handler
+succeeds, which is what keeps ingestion cheap (see docs/calendly.md, benchmark).
 """
 
 from __future__ import annotations
 
+import json
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,6 +77,76 @@ def store(db: Database, incoming: IncomingEvent) -> StoreResult:
         return StoreResult(None, duplicate=True)
 
 
+@dataclass(frozen=True)
+class Received:
+    event_id: int | None
+    duplicate: bool
+    status: str | None  # processed | ignored | retry | dead (None for a duplicate)
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: datetime | None = None) -> Received:
+    """``store`` then ``process`` for a new event, in one transaction when the handler succeeds.
+
+    The webhook view's fast path. The row is inserted first (as processed), so a concurrent copy waits
+    on the unique key until this commits and then answers duplicate: no copy is acknowledged before
+    the original is applied. If the handler fails, everything rolls back and the row is stored on its
+    own as retry or dead (exactly what ``store`` + ``process`` would have left). Either way the event
+    is durable when this returns; a database failure storing it raises, for the view to answer 5xx.
+    """
+    now = now or utcnow()
+    try:
+        with db.transaction() as session:
+            row = WebhookEvent(provider=incoming.provider, dedupe_key=incoming.dedupe_key,
+                               event_type=incoming.event_type, payload=incoming.raw_body, status="processed",
+                               attempts=1, processed_at=now)
+            session.add(row)
+            session.flush()
+            try:
+                dispatch(session, row, json.loads(incoming.raw_body))
+            except Ignore as reason:
+                row.status, row.last_error = "ignored", str(reason)
+            except Exception as exc:  # noqa: BLE001 (recorded below, never raised)
+                raise _HandlerFailed(exc) from exc
+            return Received(row.id, duplicate=False, status=row.status)
+    except IntegrityError:
+        return Received(None, duplicate=True, status=None)
+    except _HandlerFailed as failed:
+        return _store_failed(db, incoming, failed.cause, now)
+
+
+def _store_failed(db: Database, incoming: IncomingEvent, exc: Exception, now: datetime) -> Received:
+    try:
+        with db.transaction() as session:
+            row = WebhookEvent(provider=incoming.provider, dedupe_key=incoming.dedupe_key,
+                               event_type=incoming.event_type, payload=incoming.raw_body, attempts=1)
+            _mark_failed(row, exc, now, dead=isinstance(exc, Unprocessable))
+            session.add(row)
+            session.flush()
+            _log_failure(row)
+            return Received(row.id, duplicate=False, status=row.status)
+    except IntegrityError:  # a concurrent copy was stored meanwhile
+        return Received(None, duplicate=True, status=None)
+
+
+def _mark_failed(row: WebhookEvent, exc: Exception, now: datetime, *, dead: bool = False) -> None:
+    row.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    if dead or row.attempts >= MAX_ATTEMPTS:
+        row.status, row.next_attempt_at = "dead", None
+    else:
+        row.status, row.next_attempt_at = "retry", now + RETRY_DELAYS[row.attempts - 1]
+
+
+def _log_failure(row: WebhookEvent) -> None:
+    log.warning("webhook_processing_failed", provider=row.provider, event_type=row.event_type,
+                event_id=row.id, attempts=row.attempts, status=row.status, error=row.last_error)
+
+
 def _claim(session: Session, event_id: int) -> WebhookEvent | None:
     statement = select(WebhookEvent).where(WebhookEvent.id == event_id)
     if session.bind.dialect.name == "postgresql":
@@ -81,8 +156,6 @@ def _claim(session: Session, event_id: int) -> WebhookEvent | None:
 
 def process(db: Database, event_id: int, dispatch: Handler, *, now: datetime | None = None) -> str:
     """Run the handler once; returns the row's new status (processed, ignored, retry, dead)."""
-    import json
-
     now = now or utcnow()
     try:
         with db.transaction() as session:
@@ -109,15 +182,8 @@ def _record_failure(db: Database, event_id: int, exc: Exception, now: datetime, 
     with db.transaction() as session:
         row = _claim(session, event_id)
         row.attempts += 1
-        row.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-        if dead or row.attempts >= MAX_ATTEMPTS:
-            row.status = "dead"
-            row.next_attempt_at = None
-        else:
-            row.status = "retry"
-            row.next_attempt_at = now + RETRY_DELAYS[row.attempts - 1]
-        log.warning("webhook_processing_failed", provider=row.provider, event_type=row.event_type,
-                    event_id=row.id, attempts=row.attempts, status=row.status, error=row.last_error)
+        _mark_failed(row, exc, now, dead=dead)
+        _log_failure(row)
         return row.status
 
 

@@ -1,7 +1,7 @@
 """Calendly handlers through the real inbox: each event's effect, idempotency, and order independence.
 
-Events are stored and processed exactly as the webhook view does (``inbox.store``
-then ``inbox.process``), with parked events retried through ``process_due``.
+Events go through the inbox exactly as the webhook view sends them
+(``inbox.receive``), and parked events are retried through ``process_due``.
 Calendly's current state, which the create handler asks for when nothing local
 matches, comes from a fake reader holding the story's final state. The property
 test feeds every permutation Hypothesis picks and requires the same final state.
@@ -125,11 +125,10 @@ def app_booking(db: Database, invitee: Invitee, ref: str = "ref-app-1") -> None:
 
 
 def deliver(db: Database, body: dict, calendly: FakeCalendly | None = None) -> str:
-    raw = json.dumps(body)
-    stored = inbox.store(db, inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], raw))
-    if stored.duplicate:
-        return "duplicate"
-    return inbox.process(db, stored.event_id, lambda s, row, env: apply_event(s, env, calendly))
+    """What the webhook view does with a verified event (``inbox.receive``)."""
+    incoming = inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], json.dumps(body))
+    received = inbox.receive(db, incoming, lambda s, row, env: apply_event(s, env, calendly))
+    return "duplicate" if received.duplicate else received.status
 
 
 def retry_parked(db: Database, calendly: FakeCalendly | None = None) -> None:

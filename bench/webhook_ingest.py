@@ -1,0 +1,162 @@
+"""Calendly webhook ingestion throughput: the full path against a bare endpoint on the same server.
+
+    .venv/bin/python bench/webhook_ingest.py [--db sqlite,postgresql] [--events 600] [--threads 8]
+
+For each database it starts the booking service on a loopback port, creates one
+booking per event (made in the app, not yet linked to Calendly), and then sends
+one signed ``invitee.created`` per booking from N client threads: signature
+check, envelope and dedupe key, the durable inbox insert, the handler (finds the
+booking by ``tracking.utm_content`` and links it) and the answer. The same
+number of requests then goes to ``/bench/bare``, a route added to the same Flask
+app instance here only, which answers 200 and does nothing: the ceiling the
+server itself sets. It prints both rates and their ratio, and checks that every
+event was accepted and every booking linked exactly once. Counts are bounded
+and nothing leaves the machine. Figures, never assertions on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import secrets
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app_under_test.booking_service import claim_blocks  # noqa: E402
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder  # noqa: E402
+from app_under_test.db import get_db  # noqa: E402
+from app_under_test.models import Booking, BookingStatus, Client, SlotClaim  # noqa: E402
+from harness.apps import start_app  # noqa: E402
+from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason  # noqa: E402
+
+API = "https://api.calendly.com"
+EVENT_TYPE = f"{API}/event_types/BENCH"
+KEY = secrets.token_urlsafe(32)
+WARM_UP = 20
+
+
+def seed(flask_app, count: int) -> list[str]:
+    """One builder, one session type, ``count`` confirmed bookings an hour apart; returns their public ids."""
+    refs = [f"bench-{n:05d}" for n in range(count)]
+    first = datetime(2030, 1, 7, tzinfo=timezone.utc)
+    with flask_app.app_context(), get_db().transaction() as session:
+        builder = add_builder(session, BuilderSpec(name="Bench Builder", timezone="UTC", email="b@example.com",
+                                                   session_types=[SessionTypeSpec("Call", "free", 30,
+                                                                                  calendly_event_type_uri=EVENT_TYPE)]))
+        client = Client(email="client@example.com", name="Bench Client", timezone="UTC")
+        session.add(client)
+        session.flush()
+        for n, ref in enumerate(refs):
+            start = first + timedelta(hours=n)
+            booking = Booking(public_id=ref, builder_id=builder.id, session_type_id=builder.session_types[0].id,
+                              client_id=client.id, start_at=start, end_at=start + timedelta(minutes=30),
+                              client_timezone="UTC", status=BookingStatus.CONFIRMED)
+            booking.claims = [SlotClaim(builder_id=builder.id, block_start=b)
+                              for b in claim_blocks(start, booking.end_at)]
+            session.add(booking)
+    return refs
+
+
+def signed_event(ref: str, n: int) -> tuple[bytes, dict[str, str]]:
+    start = datetime(2030, 1, 7, tzinfo=timezone.utc) + timedelta(hours=n)
+    event = f"{API}/scheduled_events/EV-{n:05d}"
+    body = json.dumps({"event": "invitee.created", "created_at": "2029-12-01T10:00:00.000000Z",
+                       "created_by": f"{API}/users/OPS", "payload": {
+                           "uri": f"{event}/invitees/INV-{n:05d}", "email": "client@example.com",
+                           "name": "Bench Client", "status": "active", "timezone": "UTC", "event": event,
+                           "tracking": {"utm_source": "booking-app", "utm_content": ref},
+                           "rescheduled": False, "old_invitee": None, "new_invitee": None,
+                           "scheduled_event": {"uri": event, "start_time": start.isoformat(),
+                                               "end_time": (start + timedelta(minutes=30)).isoformat(),
+                                               "event_type": EVENT_TYPE}}},
+                      separators=(",", ":")).encode()
+    t = int(time.time())
+    signature = hmac.new(KEY.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, {"Calendly-Webhook-Signature": f"t={t},v1={signature}", "Content-Type": "application/json"}
+
+
+def blast(url: str, requests: list[tuple[bytes, dict[str, str]]], threads: int) -> tuple[float, list[httpx.Response]]:
+    """Send every request from ``threads`` client threads (one keep-alive client each); wall seconds and answers."""
+    local = threading.local()
+
+    def send(item: tuple[bytes, dict[str, str]]) -> httpx.Response:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(timeout=60)
+        body, headers = item
+        return local.client.post(url, content=body, headers=headers)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        started = time.perf_counter()
+        answers = list(pool.map(send, requests))
+        return time.perf_counter() - started, answers
+
+
+def run(backend: str, events: int, threads: int, rounds: int) -> dict:
+    """``rounds`` alternating runs of the full path and the bare route; the median of each."""
+    databases = SqliteDatabases() if backend == "sqlite" else PostgresDatabases()
+    url = databases.create()
+    app = start_app(url, calendly_webhook_signing_key=KEY)
+    try:
+        flask_app = app.flask_app
+        bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
+        flask_app.extensions["csrf"].exempt(bare)
+        total = WARM_UP + events * rounds
+        refs = seed(flask_app, total)
+        warm = [signed_event(ref, n) for n, ref in enumerate(refs[:WARM_UP])]
+        blast(f"{app.url}/webhooks/calendly", warm, threads)
+        blast(f"{app.url}/bench/bare", warm, threads)
+        full_rates, bare_rates, accepted = [], [], 0
+        for round_no in range(rounds):
+            first = WARM_UP + round_no * events
+            batch = [signed_event(refs[n], n) for n in range(first, first + events)]  # signed just before use
+            seconds, answers = blast(f"{app.url}/webhooks/calendly", batch, threads)
+            full_rates.append(events / seconds)
+            accepted += sum(1 for a in answers if a.status_code == 200 and a.json().get("processing") == "processed")
+            seconds, answers = blast(f"{app.url}/bench/bare", batch, threads)
+            if any(a.status_code != 200 for a in answers):
+                raise SystemExit(f"{backend}: the bare route failed")
+            bare_rates.append(events / seconds)
+        with app.admin() as admin:
+            linked = sum(1 for b in admin.get("/admin/api/bookings").json()["bookings"] if b["calendly_invitee_uri"])
+        if accepted != events * rounds or linked != total:
+            raise SystemExit(f"{backend}: {accepted}/{events * rounds} accepted, {linked}/{total} bookings linked")
+        full_rate, bare_rate = statistics.median(full_rates), statistics.median(bare_rates)
+        return {"backend": backend, "full": full_rate, "bare": bare_rate, "ratio": full_rate / bare_rate}
+    finally:
+        app.stop()
+        databases.drop(url)
+        databases.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--events", type=int, default=500, help="signed invitee.created events per round (max 2000)")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are printed")
+    args = parser.parse_args()
+    events = max(1, min(args.events, 2000))
+    rounds = max(1, min(args.rounds, 5))
+    print(f"{'database':<12}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
+          f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians)")
+    for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
+        if backend == "postgresql" and (reason := postgres_unreachable_reason()):
+            print(f"{backend:<12}skipped: {reason}")
+            continue
+        result = run(backend, events, args.threads, rounds)
+        print(f"{backend:<12}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

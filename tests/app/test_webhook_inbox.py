@@ -1,0 +1,129 @@
+"""The inbox's receive path (what the webhook view uses): stored once, applied once, failures kept durable.
+
+``receive`` stores a new event and runs its handler in one transaction; a
+handler failure rolls the handler's writes back and still stores the event (as
+retry, or dead for ``Unprocessable``); a copy of a stored event is a duplicate,
+also when twenty copies arrive at the same moment.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app_under_test.db import Database
+from app_under_test.models import Pathway, WebhookEvent
+from app_under_test.webhooks import inbox
+
+pytestmark = [pytest.mark.database, pytest.mark.webhook]
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def incoming(key: str = "test:evt_1") -> inbox.IncomingEvent:
+    return inbox.IncomingEvent("calendly", key, "invitee.created", '{"event": "invitee.created"}')
+
+
+def writes_a_pathway(session, row, envelope) -> None:
+    session.add(Pathway(slug=f"p-{row.dedupe_key.split(':')[-1]}", name="written by the handler"))
+
+
+def counts(db: Database) -> tuple[int, int]:
+    with db.reader() as session:
+        return (session.scalar(select(func.count()).select_from(WebhookEvent)),
+                session.scalar(select(func.count()).select_from(Pathway)))
+
+
+def row_of(db: Database) -> WebhookEvent:
+    with db.reader() as session:
+        return session.scalar(select(WebhookEvent))
+
+
+def test_a_new_event_is_stored_and_applied_together(db):
+    received = inbox.receive(db, incoming(), writes_a_pathway)
+    assert (received.duplicate, received.status) == (False, "processed")
+    assert counts(db) == (1, 1)
+    row = row_of(db)
+    assert (row.status, row.attempts, row.id) == ("processed", 1, received.event_id) and row.processed_at
+
+
+def test_a_second_copy_is_a_duplicate_and_runs_nothing(db):
+    inbox.receive(db, incoming(), writes_a_pathway)
+    received = inbox.receive(db, incoming(), writes_a_pathway)
+    assert received.duplicate and received.event_id is None
+    assert counts(db) == (1, 1)
+
+
+def test_a_failing_handler_leaves_no_writes_but_the_event_is_stored_for_a_retry(db):
+    def fails(session, row, envelope):
+        writes_a_pathway(session, row, envelope)
+        session.flush()
+        raise RuntimeError("calendar down")
+
+    received = inbox.receive(db, incoming(), fails)
+    assert received.status == "retry"
+    assert counts(db) == (1, 0)
+    row = row_of(db)
+    assert "calendar down" in row.last_error and row.attempts == 1
+    assert timedelta(seconds=25) < row.next_attempt_at - row.received_at <= inbox.RETRY_DELAYS[0]
+    assert inbox.receive(db, incoming(), writes_a_pathway).duplicate  # the stored event still dedupes
+
+
+def test_unprocessable_is_a_dead_letter_at_once_and_ignore_is_recorded(db):
+    def unprocessable(session, row, envelope):
+        raise inbox.Unprocessable("payload.email is required")
+
+    def ignore(session, row, envelope):
+        raise inbox.Ignore("nothing to do")
+
+    assert inbox.receive(db, incoming("a:1"), unprocessable).status == "dead"
+    assert inbox.receive(db, incoming("a:2"), ignore).status == "ignored"
+    with db.reader() as session:
+        rows = {r.dedupe_key: r for r in session.scalars(select(WebhookEvent))}
+    assert (rows["a:1"].attempts, rows["a:1"].next_attempt_at) == (1, None)
+    assert "payload.email is required" in rows["a:1"].last_error
+    assert rows["a:2"].last_error == "nothing to do"
+
+
+def test_a_replayed_dead_letter_runs_again_from_scratch(db):
+    def unprocessable(session, row, envelope):
+        raise inbox.Unprocessable("broken")
+
+    received = inbox.receive(db, incoming(), unprocessable)
+    assert inbox.replay(db, received.event_id, writes_a_pathway) == "processed"
+    assert counts(db) == (1, 1)
+
+
+@pytest.mark.concurrency
+def test_twenty_copies_at_once_store_one_event_and_apply_it_once(db):
+    runs: list[int] = []
+    lock = threading.Lock()
+
+    def counted(session, row, envelope):
+        with lock:
+            runs.append(row.id)
+        writes_a_pathway(session, row, envelope)
+
+    barrier = threading.Barrier(20)
+    results: list[inbox.Received] = []
+
+    def copy() -> None:
+        barrier.wait(timeout=30)
+        results.append(inbox.receive(db, incoming(), counted))
+
+    threads = [threading.Thread(target=copy) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 20
+    assert sorted(r.duplicate for r in results) == [False] + [True] * 19
+    assert len(runs) == 1 and counts(db) == (1, 1)
