@@ -62,4 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_error_handlers(app)
     app.extensions["slot_provider"] = build_slot_provider(config)
     register_commands(app)
+    from app_under_test import mail
+
+    mail.install(app)
     return app

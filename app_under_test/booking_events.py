@@ -12,11 +12,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app_under_test.mail import notices
 from app_under_test.models import Booking
 
 
 def booking_confirmed(session: Session, booking: Booking) -> None:
     """A booking became confirmed (free/pathway at once, paid once the payment arrived)."""
+    notices.booking_confirmed(session, booking)
 
 
 def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
@@ -24,10 +26,12 @@ def booking_canceled(session: Session, booking: Booking, *, canceler_type: str |
     from app_under_test.payments.refunds import refund_paid_payments  # noqa: PLC0415 (payments imports this module)
 
     refund_paid_payments(session, booking, "canceled")
+    notices.booking_canceled(session, booking, canceler_type=canceler_type)
 
 
 def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:
     """A booking was rescheduled to a new time (not a cancellation)."""
+    notices.booking_moved(session, booking, previous_start=previous_start)
 
 
 def booking_expired(session: Session, booking: Booking) -> None:
@@ -36,7 +40,9 @@ def booking_expired(session: Session, booking: Booking) -> None:
 
 def payment_received(session: Session, booking: Booking, payment) -> None:
     """Stripe confirmed the money for a booking (``payment`` is the ``models.Payment`` row)."""
+    notices.payment_received(session, booking, payment)
 
 
 def payment_refunded(session: Session, booking: Booking, refund, *, reason: str) -> None:
     """Money went back to the client (``refund`` is the ``models.Refund`` row): cancellation or late payment."""
+    notices.payment_refunded(session, booking, refund)

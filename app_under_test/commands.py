@@ -12,7 +12,10 @@ from app_under_test.providers import app_config
 
 
 def register_commands(app: Flask) -> None:
+    from app_under_test.mail.commands import register as register_mail_commands
+
     register_webhook_commands(app)
+    register_mail_commands(app)
     calendly_commands.register(app)
     payment_commands.register(app)
     @app.cli.command("db-upgrade")

@@ -70,6 +70,8 @@ class Config:
     sendgrid_cancellation_template_id: str = ""
     sendgrid_receipt_template_id: str = ""
     sendgrid_reminder_template_id: str = ""
+    sendgrid_moved_template_id: str = ""
+    sendgrid_event_webhook_public_key: str = ""  # base64 DER key SendGrid shows for the signed Event Webhook
     sendgrid_api_base: str = REAL_SENDGRID_API
     mail_from: str = "bookings@example.com"
 
@@ -94,6 +96,8 @@ class Config:
             "SENDGRID_CANCELLATION_TEMPLATE_ID": "sendgrid_cancellation_template_id",
             "SENDGRID_RECEIPT_TEMPLATE_ID": "sendgrid_receipt_template_id",
             "SENDGRID_REMINDER_TEMPLATE_ID": "sendgrid_reminder_template_id",
+            "SENDGRID_MOVED_TEMPLATE_ID": "sendgrid_moved_template_id",
+            "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key",
             "MAIL_FROM": "mail_from", "SLOT_PROVIDER": "slot_provider", "ADMIN_API_TOKEN": "admin_api_token",
             "SENTRY_DSN": "sentry_dsn", "LOG_LEVEL": "log_level",
         }

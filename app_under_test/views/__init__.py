@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from app_under_test.views import admin_webhooks  # noqa: F401  (adds the inbox routes to the operator API)
     from app_under_test.views import admin_calendly  # noqa: F401  (adds the Calendly routes to the operator API)
+    from app_under_test.views import admin_mail  # noqa: F401  (adds the mail routes to the operator API)
     from app_under_test.views import admin_payments  # noqa: F401  (adds the payment routes to the operator API)
     from app_under_test.views import admin_api, api, auth, booking, health, marketplace, payments, webhooks
 

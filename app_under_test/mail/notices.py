@@ -1,0 +1,119 @@
+"""From a booking change to the mails it causes, queued in the change's transaction.
+
+``booking_events`` calls one function per change. Each finds the app's
+configuration on the session (``delivery.CONFIG_KEY``; a session that is not
+the app's, as in some unit tests, queues nothing), composes one mail per
+recipient and queues it under its idempotency key.
+
+Who gets what:
+  confirmation  client and builder, once per booking
+  cancellation  client and builder, once per booking, naming who canceled and any refund
+  moved         client and builder, once per reschedule (old time -> new time), never a cancellation
+  receipt       client, once per paid Checkout Session
+  refund        client, once per Stripe refund
+  reminder      client, once per booking and start time
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app_under_test.mail import compose, kinds, outbox
+from app_under_test.mail.compose import Recipient, RefundInfo
+from app_under_test.mail.delivery import CONFIG_KEY
+from app_under_test.models import Booking, Payment, Refund
+from app_under_test.timeutil import iso_z
+
+
+def _config(session: Session):
+    return session.info.get(CONFIG_KEY)
+
+
+def _queue(session: Session, config, kind: str, booking: Booking, recipient: Recipient, data: dict,
+           revision: str | None = None) -> bool:
+    new_id = outbox.enqueue(
+        session, key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision), kind=kind,
+        recipient=recipient.email, template_id=kinds.template_id(config, kind), data=data, booking_id=booking.id)
+    return new_id is not None
+
+
+def _both(booking: Booking) -> tuple[Recipient, Recipient]:
+    return compose.client_of(booking), compose.builder_of(booking)
+
+
+def paid_payment(session: Session, booking: Booking) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.booking_id == booking.id,
+                                                Payment.status.in_(("paid", "refunded")))
+                          .order_by(Payment.id.desc()).limit(1))
+
+
+def _refund_info(session: Session, booking: Booking) -> RefundInfo | None:
+    payment = paid_payment(session, booking)
+    if payment is None:
+        return None
+    refund = session.scalar(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.id.desc()).limit(1))
+    if refund is not None:
+        return RefundInfo(refund.amount_cents, payment.currency, refund.stripe_refund_id)
+    return RefundInfo(payment.amount_cents, payment.currency, None)
+
+
+def booking_confirmed(session: Session, booking: Booking) -> None:
+    config = _config(session)
+    if config is None:
+        return
+    payment = paid_payment(session, booking)
+    for recipient in _both(booking):
+        _queue(session, config, "confirmation", booking, recipient,
+               compose.confirmation(config, booking, recipient, payment))
+
+
+def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
+    config = _config(session)
+    if config is None:
+        return
+    refund = _refund_info(session, booking)
+    for recipient in _both(booking):
+        _queue(session, config, "cancellation", booking, recipient,
+               compose.cancellation(config, booking, recipient, canceler_type=canceler_type, refund=refund))
+
+
+def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:
+    config = _config(session)
+    if config is None:
+        return
+    revision = f"{iso_z(previous_start)}>{iso_z(booking.start_at)}"
+    for recipient in _both(booking):
+        _queue(session, config, "moved", booking, recipient,
+               compose.moved(config, booking, recipient, previous_start=previous_start), revision)
+
+
+def payment_received(session: Session, booking: Booking, payment: Payment) -> None:
+    config = _config(session)
+    if config is None:
+        return
+    client = compose.client_of(booking)
+    _queue(session, config, "receipt", booking, client, compose.receipt(config, booking, client, payment),
+           payment.checkout_session_id)
+
+
+def payment_refunded(session: Session, booking: Booking, refund: Refund) -> None:
+    config = _config(session)
+    if config is None:
+        return
+    payment = session.get(Payment, refund.payment_id)
+    client = compose.client_of(booking)
+    _queue(session, config, "refund", booking, client,
+           compose.refund_receipt(config, booking, client, payment, refund), refund.stripe_refund_id)
+
+
+def reminder(session: Session, booking: Booking, *, now: datetime) -> bool:
+    """Queue the reminder for the booking's current start time; False when it was queued before."""
+    config = _config(session)
+    if config is None:
+        return False
+    client = compose.client_of(booking)
+    return _queue(session, config, "reminder", booking, client,
+                  compose.reminder(config, booking, client, now=now), iso_z(booking.start_at))

@@ -1,0 +1,146 @@
+"""The outbox on SQLite and PostgreSQL: one row per key, claims are exclusive, backoff ends in a dead letter."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app_under_test.db import Database
+from app_under_test.mail import outbox
+from app_under_test.models import Client, OutboxMessage
+
+pytestmark = [pytest.mark.database, pytest.mark.email]
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def database(db_url):
+    db = Database(db_url)
+    yield db
+    db.dispose()
+
+
+def queue(db: Database, key: str = "confirmation:bk1:client") -> int | None:
+    with db.transaction() as session:
+        return outbox.enqueue(session, key=key, kind="confirmation", recipient="grace@example.com",
+                              template_id="d-" + "0" * 32, data={"client_name": "Grace"}, booking_id=None)
+
+
+def row_of(db: Database, message_id: int) -> OutboxMessage:
+    with db.reader() as session:
+        return session.get(OutboxMessage, message_id)
+
+
+def test_a_second_enqueue_of_the_same_key_is_a_no_op(database):
+    """No savepoint is needed: a savepoint's release would fire other after-commit hooks too early."""
+    first = queue(database)
+
+    assert first is not None
+    assert queue(database) is None
+    with database.reader() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_duplicate_does_not_undo_the_callers_other_writes(database):
+    queue(database)
+    with database.transaction() as session:
+        session.add(Client(email="bystander@example.com", name="Written before the duplicate"))
+        assert outbox.enqueue(session, key="confirmation:bk1:client", kind="confirmation", recipient="x@example.com",
+                              template_id="", data={}, booking_id=None) is None
+        other = outbox.enqueue(session, key="confirmation:bk1:builder", kind="confirmation",
+                               recipient="ada@example.com", template_id="", data={}, booking_id=None)
+        assert session.info[outbox.NEW_ROWS] == [other]
+    with database.reader() as session:
+        assert sorted(session.scalars(select(OutboxMessage.recipient))) == ["ada@example.com", "grace@example.com"]
+        assert session.scalar(select(Client.name)) == "Written before the duplicate"
+
+
+def test_queueing_fires_no_after_commit_hook_before_the_commit(database):
+    fired: list[str] = []
+    with database.transaction() as session:
+        event.listen(session, "after_commit", lambda _s: fired.append("commit"))
+        outbox.enqueue(session, key="confirmation:bk2:client", kind="confirmation", recipient="g@example.com",
+                       template_id="", data={}, booking_id=None)
+        outbox.enqueue(session, key="confirmation:bk2:client", kind="confirmation", recipient="g@example.com",
+                       template_id="", data={}, booking_id=None)
+        assert fired == []
+    assert fired == ["commit"]
+
+
+def test_concurrent_enqueues_of_one_key_make_one_row(database):
+    barrier = threading.Barrier(8)
+    results: list[int | None] = []
+
+    def racer() -> None:
+        barrier.wait(timeout=30)
+        results.append(queue(database, "cancellation:bk9:client"))
+
+    threads = [threading.Thread(target=racer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len([r for r in results if r is not None]) == 1, results
+
+
+def test_a_claim_is_exclusive_until_its_lease_runs_out(database):
+    message_id = queue(database)
+
+    assert outbox.claim(database, message_id, NOW) is not None
+    assert outbox.claim(database, message_id, NOW + timedelta(seconds=30)) is None
+    assert outbox.claim(database, message_id, NOW + outbox.LEASE) is not None  # the first sender died
+
+
+def test_the_backoff_schedule_ends_in_a_dead_letter(database):
+    message_id = queue(database)
+    now, waits = NOW, []
+    while True:
+        assert outbox.claim(database, message_id, now) is not None
+        status = outbox.record(database, message_id, outcome="retry", now=now, error="SendGrid answered 503")
+        row = row_of(database, message_id)
+        if status == "dead":
+            break
+        waits.append(row.next_attempt_at - now)
+        assert outbox.claim(database, message_id, row.next_attempt_at - timedelta(seconds=1)) is None  # not yet due
+        now = row.next_attempt_at
+
+    assert waits == list(outbox.RETRY_DELAYS)
+    assert row.attempts == outbox.MAX_ATTEMPTS and row.next_attempt_at is None
+    assert row.last_error == "SendGrid answered 503"
+    with database.reader() as session:
+        assert outbox.due_ids(session, now + timedelta(days=30)) == []
+
+
+def test_a_dead_outcome_is_final_at_once_and_an_operator_can_requeue_it(database):
+    message_id = queue(database)
+    outbox.claim(database, message_id, NOW)
+
+    assert outbox.record(database, message_id, outcome="dead", now=NOW, error="SendGrid rejected the API key") == "dead"
+    assert row_of(database, message_id).attempts == 1
+    with database.transaction() as session:
+        outbox.requeue(session, message_id)
+    row = row_of(database, message_id)
+    assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == ("pending", 0, None, None)
+
+
+def test_a_rate_limit_reset_is_the_earliest_next_try(database):
+    message_id = queue(database)
+    outbox.claim(database, message_id, NOW)
+    reset = NOW + timedelta(minutes=10)
+
+    outbox.record(database, message_id, outcome="retry", now=NOW, error="429", not_before=reset)
+    assert row_of(database, message_id).next_attempt_at == reset
+
+
+def test_a_sent_row_is_not_sent_again(database):
+    message_id = queue(database)
+    outbox.claim(database, message_id, NOW)
+    outbox.record(database, message_id, outcome="sent", now=NOW, message_id_header="msg-1")
+
+    assert outbox.claim(database, message_id, NOW + timedelta(days=1)) is None
+    assert outbox.record(database, message_id, outcome="retry", now=NOW) == "sent"
+    row = row_of(database, message_id)
+    assert (row.status, row.provider_message_id, row.sent_at) == ("sent", "msg-1", NOW)
