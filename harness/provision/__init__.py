@@ -8,4 +8,4 @@ lists the modules in the order they are applied.
 
 from __future__ import annotations
 
-PROVIDERS: tuple[str, ...] = ("calendly", "stripe")
+PROVIDERS: tuple[str, ...] = ("calendly", "sendgrid", "stripe")
