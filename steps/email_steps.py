@@ -1,0 +1,201 @@
+"""Steps that act on mail: SendGrid's faults and account, the mail and reminder jobs, the operator's retries.
+
+Also the helpers that read mail back from the SendGrid simulator's inbox
+(``/_sim/sendgrid/messages``): the subject, text and HTML a person would read,
+rendered from the app's own dynamic templates, plus the variables the template
+printed but the data lacked. A mail's kind is the template it was sent with
+(the ids the app was provisioned with). Checks live in ``email_checks.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from pytest_bdd import given, parsers, when
+
+from harness.calendly_driver import CalendlyDriver, instant, wait_until
+from harness.web import SlotOption, Visitor
+
+KIND_TEMPLATES = {"confirmation": "sendgrid_booking_template_id", "cancellation": "sendgrid_cancellation_template_id",
+                  "moved": "sendgrid_moved_template_id", "receipt": "sendgrid_receipt_template_id",
+                  "refund": "sendgrid_receipt_template_id", "reminder": "sendgrid_reminder_template_id"}
+KINDS = "|".join(KIND_TEMPLATES)
+COUNTS = {"no": 0, "one": 1, "two": 2}
+_TAGS = re.compile(r"<[^>]+>")
+
+
+# --- reading mail ------------------------------------------------------------------------------
+
+def inbox(simulators, **params) -> list[dict]:
+    response = httpx.get(f"{simulators.url}/_sim/sendgrid/messages", params=params, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def kind_of(app_server, mail: dict) -> str | None:
+    for kind, attr in KIND_TEMPLATES.items():
+        if mail["template_id"] == getattr(app_server.config, attr):
+            if kind in ("receipt", "refund"):
+                return "refund" if mail["subject"].startswith("Refund") else "receipt"
+            return kind
+    return None
+
+
+def mails_of_kind(simulators, app_server, email: str, kind: str) -> list[dict]:
+    return [m for m in inbox(simulators, to=email) if kind_of(app_server, m) == kind]
+
+
+def html_text(mail: dict) -> str:
+    """The HTML part as a reader sees it: tags gone, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(_TAGS.sub(" ", mail["html"])).split())
+
+
+def plain(mail: dict) -> str:
+    return " ".join(mail["text"].split())
+
+
+def says(mail: dict, sentence: str) -> bool:
+    wanted = " ".join(sentence.split())
+    return wanted in plain(mail) and wanted in html_text(mail)
+
+
+def reference(mail: dict) -> str:
+    found = re.search(r"[Rr]eference: (\S+)", mail["text"])
+    assert found, f"the mail names no booking reference:\n{mail['text']}"
+    return found.group(1)
+
+
+def shown(moment: datetime, zone: str) -> str:
+    """A time as a mail (and the booking pages) write it: '<weekday> <day> <month> <year>, HH:MM Zone (ABBR)'."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.strftime('%A %d %B %Y, %H:%M')} {zone} ({local.tzname()})"
+
+
+def settle(simulators, timeout: float = 20.0) -> None:
+    """Until every webhook delivery due on the simulators has been answered (the app acts before it answers)."""
+    control = simulators.control()
+
+    def settled() -> bool:
+        now = control.get("/clock").json()["virtual_now"]
+        pending = control.get("/pending").json()["deliveries"]
+        return not [d for d in pending if d["status"] == "pending" and d["next_attempt_at"] <= now]
+
+    try:
+        wait_until(settled, timeout=timeout, what="the simulators' due webhook deliveries to be answered")
+    finally:
+        control.close()
+
+
+def outbox(admin, **filters) -> list[dict]:
+    response = admin.get("/admin/api/mail", params=filters)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def only_booking(admin) -> dict:
+    bookings = admin.get("/admin/api/bookings").json()["bookings"]
+    assert len(bookings) == 1, bookings
+    return bookings[0]
+
+
+@pytest.fixture
+def received() -> dict:
+    """The mails the last "receives exactly" step counted, for steps that look at each of them."""
+    return {}
+
+
+# --- Given: SendGrid's side --------------------------------------------------------------------
+
+def sendgrid_control(simulators, method: str, path: str, **kwargs) -> dict:
+    response = httpx.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+@given("SendGrid is down")
+def sendgrid_down(simulators):
+    sendgrid_control(simulators, "POST", "/faults", json={"status": 503, "down": True})
+
+
+@given(parsers.parse("SendGrid rate-limits the next {count:d} requests"))
+def sendgrid_rate_limits(simulators, count: int):
+    sendgrid_control(simulators, "POST", "/faults", json={"status": 429, "count": count})
+
+
+@given("the SendGrid account no longer accepts the app's API key")
+def key_revoked(simulators):
+    sendgrid_control(simulators, "POST", "/config", json={"api_keys": ["SG.revoked-and-replaced.key"]})
+
+
+@given(parsers.parse('mail to "{email}" bounces'))
+def address_bounces(simulators, email: str):
+    sendgrid_control(simulators, "POST", "/config", json={"bounce_addresses": [email]})
+
+
+# --- When --------------------------------------------------------------------------------------
+
+@when("SendGrid is back")
+def sendgrid_back(simulators):
+    sendgrid_control(simulators, "DELETE", "/faults")
+
+
+@when("the SendGrid account accepts the app's API key again")
+def key_restored(simulators, app_server):
+    sendgrid_control(simulators, "POST", "/config", json={"api_keys": [app_server.config.sendgrid_api_key]})
+
+
+@when(parsers.parse("the mail job runs {minutes:d} minutes later"), target_fixture="mail_job")
+def mail_job_later(admin, minutes: int) -> dict:
+    as_of = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    response = admin.post("/admin/api/mail/send-due", json={"as_of": as_of.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert response.status_code == 200, response.text
+    return response.json()["outcomes"]
+
+
+@when(parsers.re(r"the reminder job runs (?P<hours>\d+) hours before the session(?P<twice>, twice)?"),
+      target_fixture="reminder_runs")
+def reminder_job(admin, simulators, hours: str, twice: str | None) -> list[dict]:
+    settle(simulators)
+    start = instant(only_booking(admin)["start_at"])
+    as_of = (start - timedelta(hours=int(hours))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    runs = []
+    for _ in range(2 if twice else 1):
+        response = admin.post("/admin/api/mail/send-reminders", json={"within_hours": 24, "as_of": as_of})
+        assert response.status_code == 200, response.text
+        runs.append(response.json()["reminders"])
+    return runs
+
+
+@when(parsers.parse('the visitor books the first slot before the change as "{name}" with email "{email}" '
+                    'and returns to the slot picker'))
+def book_before_change(visitor: Visitor, slot_before: SlotOption, name: str, email: str):
+    form = visitor.form("/book")
+    visitor.submit(form, slot=slot_before.value, name=name, email=email)
+    assert visitor.parsed.h1 == "You're booked", visitor.page.text[:500]
+    visitor.open(form.action.removesuffix("/book"))
+    assert visitor.parsed.slots, visitor.page.text[:300]
+
+
+@when(parsers.parse('the host cancels the paid booking on Calendly saying "{reason}"'))
+def host_cancels_paid_booking(simulators, app_server, admin, checkout: dict, reason: str):
+    booking = wait_until(lambda: (b := admin.get(f"/api/v1/bookings/{checkout['booking_id']}").json())
+                         ["calendly_event_uri"] and b, what="the paid booking to be on the builder's calendar")
+    driver = CalendlyDriver(simulators, app_server.config.calendly_api_token)
+    try:
+        driver.cancel_event_as_host(booking["calendly_event_uri"], reason)
+    finally:
+        driver.close()
+
+
+@when("the operator retries the dead mails")
+def retry_dead(admin):
+    dead = outbox(admin, status="dead")
+    assert dead, "there is no dead mail to retry"
+    for mail in dead:
+        response = admin.post(f"/admin/api/mail/{mail['id']}/retry")
+        assert response.status_code == 200, response.text
