@@ -1,17 +1,27 @@
 """Calendly webhook ingestion throughput: the full path against a bare endpoint on the same server.
 
-    .venv/bin/python bench/webhook_ingest.py [--db sqlite,postgresql] [--events 600] [--threads 8]
+    .venv/bin/python bench/webhook_ingest.py [--db sqlite,postgresql] [--events 500] [--rounds 3]
+                                             [--threads 8] [--case confirm,link]
 
-For each database it starts the booking service on a loopback port, creates one
-booking per event (made in the app, not yet linked to Calendly), and then sends
-one signed ``invitee.created`` per booking from N client threads: signature
-check, envelope and dedupe key, the durable inbox insert, the handler (finds the
-booking by ``tracking.utm_content`` and links it) and the answer. The same
-number of requests then goes to ``/bench/bare``, a route added to the same Flask
-app instance here only, which answers 200 and does nothing: the ceiling the
-server itself sets. It prints both rates and their ratio, and checks that every
-event was accepted and every booking linked exactly once. Counts are bounded
-and nothing leaves the machine. Figures, never assertions on time.
+For each database it starts the booking service on a loopback port with one
+booking per event, then sends one signed ``invitee.created`` per booking from N
+client threads through the whole path: signature check, envelope and dedupe
+key, the durable inbox, the handler, the answer. Two cases:
+
+- ``confirm``: the bookings were made in the app and are linked to their
+  Calendly invitees already, as the booking flow leaves them; the webhook finds
+  the booking by invitee URI and has nothing to change (every app booking's
+  ``invitee.created`` is this);
+- ``link``: the bookings are not linked yet; the handler finds each one by
+  ``tracking.utm_content`` and writes the link (the race where the webhook
+  overtakes the booking's own commit).
+
+The same requests then go to ``/bench/bare``, a route added to the same Flask app
+instance here only, which answers 200 and does nothing: the ceiling the server
+itself sets. Rounds alternate full and bare; medians are printed with their
+ratio. Every event must come back accepted and processed, and every booking be
+linked, or the run fails. Counts are bounded and nothing leaves the machine.
+Figures, never assertions on time.
 """
 
 from __future__ import annotations
@@ -46,7 +56,12 @@ KEY = secrets.token_urlsafe(32)
 WARM_UP = 20
 
 
-def seed(flask_app, count: int) -> list[str]:
+def invitee_uri(n: int) -> tuple[str, str]:
+    event = f"{API}/scheduled_events/EV-{n:05d}"
+    return event, f"{event}/invitees/INV-{n:05d}"
+
+
+def seed(flask_app, count: int, *, linked: bool) -> list[str]:
     """One builder, one session type, ``count`` confirmed bookings an hour apart; returns their public ids."""
     refs = [f"bench-{n:05d}" for n in range(count)]
     first = datetime(2030, 1, 7, tzinfo=timezone.utc)
@@ -59,9 +74,11 @@ def seed(flask_app, count: int) -> list[str]:
         session.flush()
         for n, ref in enumerate(refs):
             start = first + timedelta(hours=n)
+            event, invitee = invitee_uri(n) if linked else (None, None)
             booking = Booking(public_id=ref, builder_id=builder.id, session_type_id=builder.session_types[0].id,
                               client_id=client.id, start_at=start, end_at=start + timedelta(minutes=30),
-                              client_timezone="UTC", status=BookingStatus.CONFIRMED)
+                              client_timezone="UTC", status=BookingStatus.CONFIRMED,
+                              calendly_event_uri=event, calendly_invitee_uri=invitee)
             booking.claims = [SlotClaim(builder_id=builder.id, block_start=b)
                               for b in claim_blocks(start, booking.end_at)]
             session.add(booking)
@@ -70,10 +87,10 @@ def seed(flask_app, count: int) -> list[str]:
 
 def signed_event(ref: str, n: int) -> tuple[bytes, dict[str, str]]:
     start = datetime(2030, 1, 7, tzinfo=timezone.utc) + timedelta(hours=n)
-    event = f"{API}/scheduled_events/EV-{n:05d}"
+    event, invitee = invitee_uri(n)
     body = json.dumps({"event": "invitee.created", "created_at": "2029-12-01T10:00:00.000000Z",
                        "created_by": f"{API}/users/OPS", "payload": {
-                           "uri": f"{event}/invitees/INV-{n:05d}", "email": "client@example.com",
+                           "uri": invitee, "email": "client@example.com",
                            "name": "Bench Client", "status": "active", "timezone": "UTC", "event": event,
                            "tracking": {"utm_source": "booking-app", "utm_content": ref},
                            "rescheduled": False, "old_invitee": None, "new_invitee": None,
@@ -102,7 +119,7 @@ def blast(url: str, requests: list[tuple[bytes, dict[str, str]]], threads: int) 
         return time.perf_counter() - started, answers
 
 
-def run(backend: str, events: int, threads: int, rounds: int) -> dict:
+def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict:
     """``rounds`` alternating runs of the full path and the bare route; the median of each."""
     databases = SqliteDatabases() if backend == "sqlite" else PostgresDatabases()
     url = databases.create()
@@ -112,7 +129,7 @@ def run(backend: str, events: int, threads: int, rounds: int) -> dict:
         bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
         flask_app.extensions["csrf"].exempt(bare)
         total = WARM_UP + events * rounds
-        refs = seed(flask_app, total)
+        refs = seed(flask_app, total, linked=case == "confirm")
         warm = [signed_event(ref, n) for n, ref in enumerate(refs[:WARM_UP])]
         blast(f"{app.url}/webhooks/calendly", warm, threads)
         blast(f"{app.url}/bench/bare", warm, threads)
@@ -132,7 +149,7 @@ def run(backend: str, events: int, threads: int, rounds: int) -> dict:
         if accepted != events * rounds or linked != total:
             raise SystemExit(f"{backend}: {accepted}/{events * rounds} accepted, {linked}/{total} bookings linked")
         full_rate, bare_rate = statistics.median(full_rates), statistics.median(bare_rates)
-        return {"backend": backend, "full": full_rate, "bare": bare_rate, "ratio": full_rate / bare_rate}
+        return {"full": full_rate, "bare": bare_rate, "ratio": full_rate / bare_rate}
     finally:
         app.stop()
         databases.drop(url)
@@ -145,18 +162,19 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500, help="signed invitee.created events per round (max 2000)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are printed")
+    parser.add_argument("--case", default="confirm,link", help="confirm (already linked), link (linked now)")
     args = parser.parse_args()
     events = max(1, min(args.events, 2000))
     rounds = max(1, min(args.rounds, 5))
-    print(f"{'database':<12}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
+    print(f"{'database':<12}{'case':<9}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
           f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians)")
     for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
         if backend == "postgresql" and (reason := postgres_unreachable_reason()):
             print(f"{backend:<12}skipped: {reason}")
             continue
-        result = run(backend, events, args.threads, rounds)
-        print(f"{backend:<12}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
-
+        for case in [c.strip() for c in args.case.split(",") if c.strip()]:
+            result = run(backend, case, events, args.threads, rounds)
+            print(f"{backend:<12}{case:<9}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
 
 if __name__ == "__main__":
     main()
