@@ -114,7 +114,9 @@ def _with(this, options, context=None, **_hash):
     flush_pending(record=False)
     if not truthy(context):
         return options["inverse"](this)
-    return options["fn"](context)
+    # A new scope whose parent is the current one, so ``{{../name}}`` inside the block reaches out (pybars'
+    # own ``with`` passes the bare value and loses the parent).
+    return options["fn"](pybars_compiler.Scope(context, this, options["root"]))
 
 
 def _block_helper_missing(this, options, context=None, **_hash):
@@ -123,7 +125,7 @@ def _block_helper_missing(this, options, context=None, **_hash):
         return _each(this, options, context)
     if not truthy(context):
         return options["inverse"](this)
-    return options["fn"](this if context is True else context)
+    return options["fn"](this if context is True else pybars_compiler.Scope(context, this, options["root"]))
 
 
 def _length(this, value=None, *_args, **_hash):

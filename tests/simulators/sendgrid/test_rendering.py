@@ -97,6 +97,14 @@ def test_format_date_tokens(value, pattern, offset, expected):
     assert format_date(value, pattern, offset) == expected
 
 
+@pytest.mark.parametrize("source", ["{{#with user}}{{../greeting}} {{name}}{{/with}}",
+                                    "{{#user}}{{../greeting}} {{name}}{{/user}}"])
+def test_parent_paths_reach_out_of_a_with_block(source):
+    rendered = render(source, {"greeting": "Hi", "user": {"name": "Ann"}})
+
+    assert (rendered.text, rendered.missing) == ("Hi Ann", [])
+
+
 def test_values_print_as_javascript_would():
     data = {"n": 2.0, "f": 2.5, "t": True, "list": [1, "x"], "obj": {"a": 1}, "zero": 0}
     assert text("{{n}} {{f}} {{t}} {{list}} {{obj}} {{zero}}", data) == "2 2.5 true 1,x [object Object] 0"
