@@ -212,12 +212,25 @@ def subscription_state(admin, state: str):
     assert response.status_code == 200 and response.json()["subscription"]["state"] == state, response.text
 
 
-@then(parsers.parse('the reconciliation reports "{action}" for "{email}"'))
-def reconciliation_reports(admin, reconcile_report: dict, action: str, email: str):
+@then(parsers.re(r'the reconciliation reports (?P<actions>"[^"]+"(?: and "[^"]+")*) for "(?P<email>[^"]+)"'))
+def reconciliation_reports(admin, reconcile_report: dict, actions: str, email: str):
     booking = app_booking(admin, email)
     assert booking is not None
-    assert [(c["action"], c["booking"]) for c in reconcile_report["changes"]] == [(action, booking["id"])], \
-        reconcile_report
+    expected = [(action, booking["id"]) for action in actions.strip('"').split('" and "')]
+    assert [(c["action"], c["booking"]) for c in reconcile_report["changes"]] == expected, reconcile_report
+
+
+@then(parsers.parse('the operator finds the "{event}" event among the dead letters'), target_fixture="dead_letter")
+def find_dead_letter(admin, event: str) -> dict:
+    dead = inbox(admin, status="dead")
+    assert [row["event_type"] for row in dead] == [event], dead
+    assert "no booking is linked" in dead[0]["last_error"], dead[0]
+    return dead[0]
+
+
+@then(parsers.parse('the replay answers "{status}"'))
+def replay_answered(replay_answer: dict, status: str):
+    assert replay_answer == {"status": status}
 
 
 @then("the reconciliation reports no changes")

@@ -213,6 +213,25 @@ def retries_due(admin, calendly_sim: CalendlyDriver):
     assert response.status_code == 200, response.text
 
 
+@when("the app's webhook retries run out")
+def retries_exhausted(admin, calendly_sim: CalendlyDriver):
+    calendly_sim.settle()
+    as_of = datetime.now(timezone.utc)
+    for _ in range(20):  # each pass runs what is due; the backoff grows, so step a day at a time
+        as_of += timedelta(days=1)
+        admin.post("/admin/api/webhooks/process-due", json={"as_of": as_of.isoformat()})
+        if not admin.get("/admin/api/webhooks", params={"status": "retry"}).json()["events"]:
+            return
+    raise AssertionError("events still waiting for a retry after 20 days")
+
+
+@when("the operator replays the dead letter", target_fixture="replay_answer")
+def replay_dead_letter(admin, dead_letter: dict) -> dict:
+    response = admin.post(f"/admin/api/webhooks/{dead_letter['id']}/replay")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @when("the operator registers the Calendly webhook again")
 def register_again(admin):
     response = admin.post("/admin/api/calendly/register-webhook", json={})

@@ -86,3 +86,16 @@ Feature: Out-of-order, late and lost Calendly events still end in the right stat
     When the operator runs the Calendly reconciliation
     Then the reconciliation reports no changes
     And no Calendly event took effect twice
+
+  Scenario: A no-show whose booking never arrived ends as a dead letter; the operator repairs and replays it
+    Given Calendly will drop the next "invitee.created"
+    When "grace@example.com" books the first "Intro call" slot of "Ada Stone" on Calendly
+    And the host marks the invitee as a no-show on Calendly
+    And the app's webhook retries run out
+    Then the operator finds the "invitee_no_show.created" event among the dead letters
+    When the operator runs the Calendly reconciliation
+    Then the reconciliation reports "created" and "no_show_set" for "grace@example.com"
+    When the operator replays the dead letter
+    Then the replay answers "processed"
+    And the booking is flagged as a no-show
+    And no Calendly event took effect twice
