@@ -8,8 +8,10 @@ through its public booking JSON and the operator API. Waits have deadlines.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
@@ -55,6 +57,17 @@ def on_checkout_page(visitor: Visitor, stripe_sim: StripeDriver, total: str) -> 
     return {"session_id": session_id, "booking_id": session.client_reference_id, "url": visitor.url}
 
 
+def later_slot(visitor: Visitor):
+    """A slot at least a day away (the week's first one may be within the hour a scenario's clock moves)."""
+    soon = datetime.now(timezone.utc) + timedelta(days=1)
+    later = [s for s in visitor.parsed.slots if datetime.fromisoformat(s.value.replace("Z", "+00:00")) >= soon]
+    if not later:
+        visitor.follow_link("Later week")
+        later = visitor.parsed.slots
+    assert later, f"no slots a day away on {visitor.url}"
+    return later[0]
+
+
 # --- Given ---------------------------------------------------------------------------------------
 
 @given(parsers.parse('"{name}" offers a paid session "{session}" of {minutes:d} minutes for {amount:d} "{currency}"'))
@@ -71,7 +84,7 @@ def builder_offers_paid_session(admin, simulators, name: str, session: str, minu
        target_fixture="checkout")
 def holds_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str) -> dict:
     visitor.open(session_path(builder, session))
-    slot = visitor.parsed.slots[0]
+    slot = later_slot(visitor)
     email = f"{client.split()[0].lower()}@example.com"
     visitor.submit(visitor.form("/book"), slot=slot.value, name=client, email=email)
     assert PAGE_PATH in visitor.url, page_text(visitor.page)[:600]
@@ -207,3 +220,368 @@ def captured_once(stripe_sim: StripeDriver, checkout: dict, amount: int, currenc
 def no_money(stripe_sim: StripeDriver, checkout: dict):
     money = stripe_sim.money_for(checkout["booking_id"])
     assert money == {"captured": [], "refunded": [], "currencies": []}, money
+
+
+# --- Recovery: cancel and pay again, expiry, late payments, refunds ----------------------------------
+
+@when("the visitor goes back from Stripe's payment page")
+def back_from_stripe(visitor: Visitor):
+    [href] = [href for _text, href in visitor.parsed.links if "/payment-canceled" in href]
+    visitor.open(href)
+
+
+@then(parsers.parse('the page says "{heading}" and offers to pay again'))
+def offers_to_pay_again(visitor: Visitor, checkout: dict, heading: str):
+    assert visitor.page.status_code == 200 and visitor.parsed.h1 == heading, visitor.parsed.h1
+    assert visitor.form(f"/bookings/{checkout['booking_id']}/pay").method == "post"
+
+
+@when("the visitor chooses to pay now", target_fixture="checkout")
+def pay_now(visitor: Visitor, stripe_sim: StripeDriver, checkout: dict) -> dict:
+    visitor.submit(visitor.form(f"/bookings/{checkout['booking_id']}/pay"))
+    again = on_checkout_page(visitor, stripe_sim, visitor.parsed.h1.removeprefix("Pay "))
+    return {**checkout, **again, "previous_session_id": checkout["session_id"]}
+
+
+@then("the visitor is on a new Stripe payment page for the same booking")
+def new_payment_page(visitor: Visitor, checkout: dict):
+    assert checkout["session_id"] != checkout["previous_session_id"]
+    booking = booking_json(visitor, checkout["booking_id"])
+    assert booking["status"] == "pending_payment" and booking["payment"]["attempts"] == 2, booking
+    assert booking["payment"]["checkout_session_id"] == checkout["session_id"]
+
+
+def assert_expired_at_stripe(stripe_sim: StripeDriver, session_id: str) -> None:
+    session = stripe_sim.api.v1.checkout.sessions.retrieve(session_id)
+    assert session.status == "expired", session.status
+    refused = stripe_sim.pay(session_id)
+    assert refused.status_code == 409 and refused.json()["code"] == "session_not_open", refused.text
+
+
+@then("the first Checkout Session was expired at Stripe and can no longer be paid")
+def first_session_expired(stripe_sim: StripeDriver, checkout: dict):
+    assert_expired_at_stripe(stripe_sim, checkout["previous_session_id"])
+    assert [s["status"] for s in stripe_sim.sessions_for(checkout["booking_id"])] == ["expired", "open"]
+
+
+@then("the Checkout Session was expired at Stripe and can no longer be paid")
+def session_expired(stripe_sim: StripeDriver, checkout: dict):
+    assert_expired_at_stripe(stripe_sim, checkout["session_id"])
+
+
+@when("the Checkout Session expires unpaid at Stripe")
+def session_expires_at_stripe(stripe_sim: StripeDriver, checkout: dict):
+    stripe_sim.advance(45 * 60)
+    assert checkout["session_id"] in stripe_sim.expire_due_sessions()
+
+
+@given("Stripe's API fails every request to expire a Checkout Session")
+def expire_requests_fail(stripe_sim: StripeDriver):
+    stripe_sim.fault(method="POST", path="/v1/checkout/sessions/*/expire", response="500", times=None)
+
+
+@when("the hold sweep runs after the hold has ended", target_fixture="sweep")
+def hold_sweep(admin, visitor: Visitor, checkout: dict) -> dict:
+    hold_end = datetime.fromisoformat(booking_json(visitor, checkout["booking_id"])["hold_expires_at"]
+                                      .replace("Z", "+00:00"))
+    as_of = (hold_end + timedelta(minutes=1)).isoformat()
+    response = admin.post("/admin/api/payments/expire-holds", json={"as_of": as_of})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@then("the sweep released the booking")
+def sweep_released(sweep: dict, checkout: dict):
+    assert sweep["released"] == [checkout["booking_id"]], sweep
+
+
+@then("the sweep changed nothing")
+def sweep_changed_nothing(sweep: dict):
+    assert not any(sweep.values()), sweep
+
+
+@then(parsers.parse('the booking expires, its payment "{payment_status}", and its slot is offered again'))
+def booking_expired(visitor: Visitor, visitors, checkout: dict, payment_status: str):
+    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: b["status"] == "expired",
+                               "the booking to expire")
+    assert booking["payment"]["status"] == payment_status, booking["payment"]
+    assert checkout["slot"] in slots_offered(visitors, booking)
+
+
+@then(parsers.parse('the booking stays "{status}" and its payment is refunded in full for "{reason}"'))
+@then(parsers.parse('the booking is "{status}" and its payment is refunded in full for "{reason}"'))
+def refunded_in_full(visitor: Visitor, checkout: dict, status: str, reason: str):
+    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: (b["payment"] or {}).get("status")
+                               == "refunded", "the payment to be refunded")
+    payment = booking["payment"]
+    assert booking["status"] == status, booking
+    assert payment["refunded_cents"] == payment["amount_cents"] and not payment["refund_pending"], payment
+    assert payment["refund_reasons"] == [reason], payment
+
+
+@then(parsers.parse('the booking page tells the client "{sentence}"'))
+def booking_page_tells(visitors, checkout: dict, sentence: str):
+    page = visitors()
+    page.open(f"/bookings/{checkout['booking_id']}")
+    assert page.page.status_code == 200
+    assert sentence in page_text(page.page), page_text(page.page)[:1500]
+
+
+@then(parsers.parse('Stripe captured {amount:d} "{currency}" once for the booking and refunded it in full'))
+def captured_and_refunded(stripe_sim: StripeDriver, checkout: dict, amount: int, currency: str):
+    money = stripe_sim.money_for(checkout["booking_id"])
+    assert money == {"captured": [amount], "refunded": [amount], "currencies": [currency]}, money
+
+
+@when("the client cancels the booking on Calendly")
+def cancel_on_calendly(simulators, visitor: Visitor, checkout: dict):
+    invitee_uri = booking_json(visitor, checkout["booking_id"])["calendly_invitee_uri"]
+    assert invitee_uri, "the booking was never put on the calendar"
+    response = httpx.post(f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}"
+                          "/cancel", json={"by": "invitee", "reason": "Plans changed"}, timeout=30)
+    assert response.status_code < 300, response.text
+
+
+# --- Webhook faults: duplicates, order, missing data, signatures ------------------------------------
+
+COMPLETED = "checkout.session.completed"
+PLANS = {
+    "a corrupted signature": {"corrupt_signature": True},
+    "a signature 10 minutes old": {"stale_timestamp": 600},
+    "a secret the app does not know": {"wrong_key": True},
+}
+
+
+@given(parsers.parse("Stripe will deliver checkout.session.completed {copies:d} times"))
+def deliver_copies(stripe_sim: StripeDriver, copies: int):
+    stripe_sim.plan({"duplicate": copies - 1})
+
+
+@given(parsers.parse("Stripe will deliver checkout.session.completed {copies:d} times at the same moment"))
+def deliver_concurrently(stripe_sim: StripeDriver, copies: int):
+    stripe_sim.plan({"concurrent": copies})
+
+
+@given("Stripe will also send a distinct event for the same completed checkout")
+def deliver_distinct(stripe_sim: StripeDriver):
+    stripe_sim.plan({"distinct_duplicate": True})
+
+
+@given(parsers.parse("Stripe will deliver checkout.session.completed {minutes:d} minutes late"))
+def deliver_late(stripe_sim: StripeDriver, minutes: int):
+    stripe_sim.plan({"delay": minutes * 60})
+
+
+@given("Stripe will deliver checkout.session.completed without metadata.bookingId and client_reference_id")
+def deliver_without_references(stripe_sim: StripeDriver):
+    stripe_sim.plan({"drop_fields": ["data.object.metadata.bookingId", "data.object.client_reference_id"]})
+
+
+@given(parsers.parse("Stripe will deliver checkout.session.completed with {fault}"))
+def deliver_with_fault(stripe_sim: StripeDriver, fault: str):
+    stripe_sim.plan(PLANS[fault])
+
+
+@given("Stripe will lose checkout.session.completed")
+def lose_completed(stripe_sim: StripeDriver):
+    stripe_sim.plan({"drop": True})
+
+
+@when("the client pays on Stripe's side and never follows the redirect")
+def pay_without_redirect(stripe_sim: StripeDriver, checkout: dict):
+    answer = stripe_sim.pay(checkout["session_id"])
+    assert answer.status_code == 200 and answer.json()["outcome"] == "succeeded", answer.text
+
+
+@when("the visitor opens the page Stripe sends paying clients back to")
+def open_success_page(visitor: Visitor, checkout: dict):
+    visitor.open(f"/bookings/{checkout['booking_id']}/paid", session_id=checkout["session_id"])
+
+
+@then(parsers.parse('the page says "{heading}" at once'))
+def page_says_now(visitor: Visitor, heading: str):
+    assert visitor.page.status_code == 200 and visitor.parsed.h1 == heading, visitor.parsed.h1
+
+
+@then(parsers.parse('the page says "{heading}" and updates by itself'))
+def page_waits(visitor: Visitor, checkout: dict, heading: str):
+    assert visitor.page.status_code == 200 and visitor.parsed.h1 == heading, visitor.parsed.h1
+    assert any(text == "Refresh" for text, _ in visitor.parsed.links)  # without JavaScript
+    assert f"/api/v1/bookings/{checkout['booking_id']}" in visitor.page.text  # the page's polling script
+
+
+@then("the booking is still held for payment")
+def still_held(visitor: Visitor, checkout: dict):
+    booking = booking_json(visitor, checkout["booking_id"])
+    assert booking["status"] == "pending_payment" and booking["payment"]["status"] == "open", booking
+
+
+@when(parsers.parse("{minutes:d} minutes pass at Stripe"))
+def minutes_pass(stripe_sim: StripeDriver, minutes: int):
+    stripe_sim.advance(minutes * 60 + 1)
+
+
+@when("an hour passes at Stripe, so it retries the failed deliveries")
+def hour_passes(stripe_sim: StripeDriver):
+    stripe_sim.advance(3601)
+
+
+def stored_events(admin, event_type: str, status: str | None = None) -> list[dict]:
+    params = {"provider": "stripe", "event_type": event_type} | ({"status": status} if status else {})
+    return admin.get("/admin/api/webhooks", params=params).json()["events"]
+
+
+@then(parsers.parse("the app answered all {copies:d} deliveries of {event_type} with 200"))
+def answered_all(stripe_sim: StripeDriver, copies: int, event_type: str):
+    attempts = stripe_sim.wait_attempts(event_type, copies)
+    assert len(attempts) == copies and all(a["response_status"] == 200 for a in attempts), \
+        [(a["kind"], a["response_status"]) for a in attempts]
+    assert len({a["event_id"] for a in attempts}) == 1
+
+
+@then(parsers.parse("the app stored {event_type} once and processed it"))
+def stored_once(admin, event_type: str):
+    events = stored_events(admin, event_type)
+    assert [e["status"] for e in events] == ["processed"], events
+
+
+@then(parsers.parse("the app stored {count:d} distinct {event_type} events and processed both"))
+def stored_distinct(admin, stripe_sim: StripeDriver, count: int, event_type: str):
+    stripe_sim.wait_attempts(event_type, count)
+    events = stored_events(admin, event_type)
+    assert len(events) == count and len({e["dedupe_key"] for e in events}) == count, events
+    assert all(e["status"] == "processed" for e in events), events
+
+
+@when(parsers.parse("an operator replays both {event_type} events"), target_fixture="before_replay")
+def replay_events(admin, visitor: Visitor, checkout: dict, event_type: str) -> dict:
+    before = booking_json(visitor, checkout["booking_id"])
+    for event in stored_events(admin, event_type):
+        response = admin.post(f"/admin/api/webhooks/{event['id']}/replay")
+        assert response.status_code == 200 and response.json()["status"] == "processed", response.text
+    return before
+
+
+@then("the booking and its payment are exactly as they were")
+def unchanged(visitor: Visitor, checkout: dict, before_replay: dict):
+    assert booking_json(visitor, checkout["booking_id"]) == before_replay
+
+
+@when("someone pays a Checkout Session that was made outside the app", target_fixture="outside_session")
+def pay_outside_session(stripe_sim: StripeDriver) -> str:
+    session = stripe_sim.api.v1.checkout.sessions.create(params={
+        "mode": "payment", "success_url": "https://elsewhere.example/thanks",
+        "line_items": [{"price_data": {"currency": "gbp", "unit_amount": 1200,
+                                       "product_data": {"name": "Something else"}}, "quantity": 1}]})
+    assert stripe_sim.pay(session.id).status_code == 200
+    return session.id
+
+
+@then("the app dead-lettered that checkout.session.completed with a reason naming the session")
+def dead_lettered(admin, outside_session: str):
+    dead = wait_until(lambda: stored_events(admin, COMPLETED, "dead"), what="a dead-lettered checkout event")
+    assert len(dead) == 1 and outside_session in dead[0]["last_error"], dead
+    assert "not one this app opened" in dead[0]["last_error"]
+
+
+@then(parsers.parse('the app refused the delivery of {event_type} with 400 "{reason}"'))
+def refused_delivery(stripe_sim: StripeDriver, event_type: str, reason: str):
+    [attempt] = stripe_sim.wait_attempts(event_type, 1)
+    assert attempt["response_status"] == 400 and f'"{reason}"' in attempt["response_body"], attempt
+
+
+@then(parsers.parse("the app stored no {event_type} event"))
+def stored_none(admin, event_type: str):
+    assert stored_events(admin, event_type) == []
+
+
+@then("the sweep confirmed the booking from Stripe's API")
+def sweep_confirmed(sweep: dict, checkout: dict):
+    assert sweep["confirmed"] == [checkout["booking_id"]], sweep
+
+
+@when("Stripe's signing secret is rolled and the old one stays valid for an hour")
+def roll_keeping_old(stripe_sim: StripeDriver):
+    stripe_sim.roll_secret(3600)
+
+
+@when("Stripe's signing secret is rolled and the old one expires at once", target_fixture="new_secret")
+def roll_dropping_old(stripe_sim: StripeDriver) -> str:
+    return stripe_sim.roll_secret(0)
+
+
+@then(parsers.parse("the delivery of {event_type} carried a signature for each of the {count:d} active secrets"))
+def signed_per_secret(stripe_sim: StripeDriver, event_type: str, count: int):
+    [attempt] = stripe_sim.wait_attempts(event_type, 1)
+    header = attempt["request_headers"]["Stripe-Signature"]
+    assert header.count("v1=") == count and attempt["response_status"] == 200, attempt
+
+
+@when("the operator puts the new signing secret into the app's configuration")
+def new_secret_in_config(app_server, new_secret: str):
+    app_server.config.stripe_webhook_secret = new_secret
+
+
+# --- Stripe API faults at checkout ----------------------------------------------------------------
+
+@given(parsers.parse("Stripe's API answers the next Checkout Session request with a 500 {when} making the session"))
+def one_api_error(stripe_sim: StripeDriver, when: str):
+    stripe_sim.fault(method="POST", path="/v1/checkout/sessions", response="500", when=when, times=1)
+
+
+@given(parsers.re(r"Stripe's API (?P<trouble>is down|drops every connection|rate limits every request)"))
+def api_trouble(stripe_sim: StripeDriver, trouble: str):
+    match trouble:
+        case "is down":
+            stripe_sim.down("503")
+        case "drops every connection":
+            stripe_sim.down("reset")
+        case "rate limits every request":
+            stripe_sim.fault(response="429", times=None)
+        case _:
+            raise AssertionError(f"unknown trouble {trouble!r}")
+
+
+@when("Stripe's API is back")
+def api_back(stripe_sim: StripeDriver):
+    stripe_sim.clear_faults()
+
+
+@then("Stripe made exactly one Checkout Session, after failing one request")
+def exactly_one_session(stripe_sim: StripeDriver, checkout: dict):
+    state = stripe_sim.state()
+    assert [s["id"] for s in state["checkout_sessions"]] == [checkout["session_id"]]
+    assert state["faults"]["faults"] == [], state["faults"]  # the one-shot fault fired
+
+
+@then("the answer asks to retry in a minute")
+def retry_after(visitor: Visitor):
+    assert visitor.page.headers.get("Retry-After") == "60", dict(visitor.page.headers)
+    assert "try again in a minute" in page_text(visitor.page)
+
+
+@then("no payment was written and Stripe has no Checkout Session")
+def no_payment(admin, stripe_sim: StripeDriver):
+    assert admin.get("/admin/api/stats").json()["payments"] == 0
+    assert stripe_sim.state()["checkout_sessions"] == []
+
+
+@then("the chosen slot is still offered")
+def slot_still_offered(visitors, chosen_slot):
+    other = visitors()
+    other.open(session_path("Ada Stone", "Portfolio review"), tz="UTC")
+    assert chosen_slot.value in [slot.value for slot in other.parsed.slots]
+
+
+@when(parsers.parse('a JSON client posts the booking as "{name}" with email "{email}"'))
+def json_booking(visitor: Visitor, chosen_slot, name: str, email: str):
+    form = visitor.form("/book")
+    data = {**form.fields, "slot": chosen_slot.value, "name": name, "email": email}
+    visitor.page = visitor.http.post(form.action, data=data, headers={"Accept": "application/json"})
+
+
+@then(parsers.parse('the answer is JSON with status {status:d} and the code "{code}"'))
+def json_answer(visitor: Visitor, status: int, code: str):
+    assert visitor.page.status_code == status, visitor.page.text[:300]
+    assert visitor.page.headers["content-type"].startswith("application/json")
+    assert visitor.page.json()["error"]["code"] == code
