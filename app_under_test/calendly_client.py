@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import httpx
+import structlog
 from flask import current_app, has_app_context
 
 from app_under_test.availability import (
@@ -36,6 +37,7 @@ from app_under_test.config import Config
 from app_under_test.models import SessionType
 from app_under_test.timeutil import UTC, parse_utc_iso, utcnow
 
+log = structlog.get_logger("calendly")
 MAX_RANGE = timedelta(days=7)  # Calendly refuses longer /event_type_available_times ranges
 UTM_SOURCE = "booking-app"  # tracking.utm_source of every invitee this app books
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -195,8 +197,12 @@ class CalendlySlotProvider:
         cursor = earliest
         while cursor < latest:
             chunk_end = min(cursor + MAX_RANGE, latest)
-            answer = self.client.get("/event_type_available_times", event_type=event_type,
-                                     start_time=iso(cursor), end_time=iso(chunk_end))
+            try:
+                answer = self.client.get("/event_type_available_times", event_type=event_type,
+                                         start_time=iso(cursor), end_time=iso(chunk_end))
+            except CalendlyNotFound:  # the event type was deleted on Calendly: nothing to offer
+                log.warning("calendly_event_type_missing", event_type=event_type, session_type=session_type.id)
+                return []
             for item in answer.get("collection") or []:
                 if item.get("status") != "available":
                     continue

@@ -13,6 +13,7 @@ from pathlib import Path
 from app_under_test.db import get_db
 from app_under_test.migrate import upgrade
 from app_under_test.seed import seed_demo
+from harness.provision import calendly
 from harness.servers import serve_in_thread
 from harness.simulator import SimulatorHandle
 from harness.wiring import start_wired_app
@@ -32,6 +33,7 @@ def serve_forever(*, app_port: int, simulator_port: int) -> None:
     app = start_wired_app(url, sim, port=app_port)
     with app.flask_app.app_context(), get_db().transaction() as session:
         seed_demo(session)
+    calendly.mirror_builders(sim, app.flask_app)  # the builders' calendars live in the (fresh) simulator
 
     print(f"booking app        {app.url}/")
     print(f"operator API       {app.url}/admin/api   (Authorization: Bearer {app.config.admin_api_token})")

@@ -53,3 +53,27 @@ def add_host(sim: SimulatorHandle, *, name: str, slug: str, timezone: str, email
 def add_event_type(sim: SimulatorHandle, *, host_slug: str, name: str, minutes: int) -> dict:
     return _created(httpx.post(f"{sim.url}/_sim/calendly/event_types", timeout=30, json={
         "user": host_slug, "name": name, "duration": minutes}), "create a Calendly event type")["resource"]
+
+
+def mirror_builders(sim: SimulatorHandle, flask_app) -> int:
+    """Give every builder in the app's database a Calendly user and event types in this (fresh) simulator.
+
+    For ``make serve``: the demo marketplace is seeded straight into the database, and the simulator
+    starts empty on every run, so each start re-creates the builders' calendars and re-points the
+    builders and session types at them. Returns the number of builders mirrored.
+    """
+    from sqlalchemy import select  # noqa: PLC0415 (harness glue, only for the playground)
+
+    from app_under_test.db import get_db  # noqa: PLC0415
+    from app_under_test.models import Builder  # noqa: PLC0415
+
+    with flask_app.app_context(), get_db().transaction() as session:
+        builders = session.scalars(select(Builder).order_by(Builder.id)).all()
+        for builder in builders:
+            builder.calendly_user_uri = add_host(sim, name=builder.name, slug=builder.slug,
+                                                 timezone=builder.timezone, email=builder.email)["uri"]
+            for session_type in builder.session_types:
+                session_type.calendly_event_type_uri = add_event_type(
+                    sim, host_slug=builder.slug, name=session_type.name,
+                    minutes=session_type.duration_minutes)["uri"]
+        return len(builders)

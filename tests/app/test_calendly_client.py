@@ -76,6 +76,13 @@ def test_a_session_type_without_an_event_type_offers_nothing(calendly):
     assert provider.available_slots(session_type(calendly, None), start, start + timedelta(days=7)) == []
 
 
+def test_an_event_type_deleted_on_calendly_offers_nothing_instead_of_failing(calendly):
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(timezone.utc)
+    gone = session_type(calendly, "https://api.calendly.com/event_types/deleted-long-ago")
+    assert provider.available_slots(gone, start, start + timedelta(days=7)) == []
+
+
 def test_booking_carries_the_booking_id_and_a_taken_slot_is_unavailable(calendly):
     provider = CalendlySlotProvider(calendly.client)
     start = datetime.now(timezone.utc) + timedelta(hours=2)
