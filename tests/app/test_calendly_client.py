@@ -56,7 +56,7 @@ def calendly(sim):
 
 def session_type(calendly, uri: str | None = "default"):
     return SimpleNamespace(calendly_event_type_uri=calendly.event_type["uri"] if uri == "default" else uri,
-                           duration_minutes=30)
+                           duration_minutes=30, id=1)
 
 
 def test_slots_over_more_than_a_week_come_in_seven_day_chunks(calendly):
