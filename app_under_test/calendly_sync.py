@@ -1,7 +1,7 @@
 """Applying what Calendly says about an invitee to the local bookings, idempotently and in any order.
 
 Webhook handlers and reconciliation both call these functions inside one
-transaction. Each returns a short sentence saying what changed ("" when
+transaction. Each returns an ``Outcome`` saying what changed (None when
 nothing did), raises ``Ignore`` when the event has nothing to do, ``Unprocessable``
 when it can never be applied, and ``NotYetKnown`` when it concerns an invitee
 no booking is linked to yet: the inbox then retries it with backoff, and the

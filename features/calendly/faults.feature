@@ -93,6 +93,7 @@ Feature: Calendly webhook faults never lose an event and never apply one twice
     Then Calendly's delivery was refused with 400 and the reason "<reason>"
     And the app stored no Calendly event
     And the app has 0 bookings for "grace@example.com"
+    And no Calendly event took effect twice
 
     Examples:
       | shape              | reason                     |
@@ -106,6 +107,7 @@ Feature: Calendly webhook faults never lose an event and never apply one twice
     And Calendly will retry that delivery
     And the app stored no Calendly event
     And the app has 0 bookings for "grace@example.com"
+    And no Calendly event took effect twice
 
     Examples:
       | fault                          | reason                          |
