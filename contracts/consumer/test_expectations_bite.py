@@ -13,6 +13,7 @@ from pact.error import MismatchesError
 
 from contracts.consumer import calendly_api_cases as calendly_api
 from contracts.consumer import consumer_app
+from contracts.consumer import sendgrid_api_cases as sendgrid_api
 from contracts.consumer import calendly_webhook_cases as calendly_webhooks
 from contracts.consumer import stripe_api_cases as stripe_api
 from contracts.consumer import stripe_webhook_cases as stripe_webhooks
@@ -38,6 +39,8 @@ READ_FIELDS = [
     (stripe_webhooks.CASES[6], "last_payment_error"),
     (stripe_webhooks.CASES[7], "payment_method_details"),
     (stripe_webhooks.CASES[9], "amount"),
+    (sendgrid_api.UNKNOWN, "field"),
+    (sendgrid_api.UNKNOWN, "errors"),
 ]
 
 

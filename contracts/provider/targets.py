@@ -16,9 +16,10 @@ import httpx
 from contracts.provider import calendly_states, stripe_states
 from contracts.provider.calendly_messages import CalendlyWebhookSource
 from contracts.provider.calendly_sim import CalendlySim
+from contracts.provider.sendgrid_states import SendGridStates
 from contracts.provider.stripe_messages import StripeWebhookSource
 from contracts.provider.stripe_sim import StripeSim
-from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS, STRIPE_API, STRIPE_WEBHOOKS
+from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS, SENDGRID_API, STRIPE_API, STRIPE_WEBHOOKS
 from contracts.support.states import StateServer
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
@@ -80,9 +81,20 @@ def stripe_webhooks(simulator) -> Iterator[dict[str, Any]]:
         sim.close()
 
 
+@contextmanager
+def sendgrid_api(simulator) -> Iterator[dict[str, Any]]:
+    setups = SendGridStates(simulator.url)
+    try:
+        with StateServer(setups.setups(), resetter(simulator.url)) as states:
+            yield {"provider_url": f"{simulator.url}/sendgrid", "states": states}
+    finally:
+        setups.close()
+
+
 TARGETS: dict[str, Target] = {
     CALENDLY_API: calendly_api,
     CALENDLY_WEBHOOKS: calendly_webhooks,
     STRIPE_API: stripe_api,
     STRIPE_WEBHOOKS: stripe_webhooks,
+    SENDGRID_API: sendgrid_api,
 }
