@@ -74,7 +74,10 @@ def _issue_after_commit(session: Session) -> None:
     session.info["refunds_after_commit"] = True
     app = current_app._get_current_object()
 
-    def issue(_session: Session) -> None:
+    def issue(committed: Session) -> None:
+        # after_commit also fires when a savepoint is released: wait for the outermost commit.
+        if committed.get_nested_transaction() is not None or not committed.info.pop("refunds_after_commit", False):
+            return
         try:
             with app.app_context():
                 from app_under_test.db import get_db
@@ -84,7 +87,7 @@ def _issue_after_commit(session: Session) -> None:
         except Exception:  # the decision is committed; the next issue-refunds run sends what is left
             log.exception("refunds_not_issued_after_commit")
 
-    event.listen(session, "after_commit", issue, once=True)
+    event.listen(session, "after_commit", issue)
 
 
 def issue_requested(db: Database, client: stripe.StripeClient) -> dict[str, int]:
