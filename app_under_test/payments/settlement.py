@@ -130,7 +130,8 @@ def attempt_declined(session: Session, payment: Payment, failure_code: str | Non
     now = now or utcnow()
     _booking, payment = _locked(session, payment)
     payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
-    if payment.status != "open" or payment.failure_code == failure_code:
+    # Recorded whenever it arrives (an expiry may be applied first); a payment that went through has no failure.
+    if payment.status in ("paid", "refunded") or payment.failure_code == failure_code:
         return ""
     payment.failure_code = failure_code
     _touch(payment, now)

@@ -1,0 +1,112 @@
+"""Stripe's events, applied in any order and any number of times, change a booking exactly once.
+
+The events are real: the app opens the Checkout Session at the simulator and
+the simulator records what a customer's payment produces. Hypothesis then
+delivers them through the inbox in every order, with exact duplicates (same
+event id) and Stripe's distinct duplicates (a new id for the same change).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from app_under_test import booking_events
+from app_under_test.db import get_db
+from app_under_test.payments import refunds, settlement
+from app_under_test.payments.records import booking_by_public_id, lock_booking
+from tests.app.payments_fixtures import (  # noqa: F401 (fixtures)
+    control,
+    deliver,
+    events_for,
+    held_booking,
+    pay,
+    payments_app,
+    state_of,
+    stripe_server,
+)
+
+pytestmark = [pytest.mark.stripe, pytest.mark.webhook, pytest.mark.database]
+# Each example is a real checkout at the simulator (about a second), so shrinking is left out: a failure
+# still prints its example and seed.
+EXAMPLES = settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def hooks(monkeypatch) -> Counter:
+    """How often each booking hook ran, per booking (the mail side of the hooks is not under test here)."""
+    calls: Counter = Counter()
+    for name in ("booking_confirmed", "booking_expired", "payment_received"):
+        monkeypatch.setattr(booking_events, name,
+                            lambda session, booking, *args, _name=name, **kw: calls.update([(_name, booking.public_id)]))
+    monkeypatch.setattr(booking_events, "payment_refunded",
+                        lambda session, booking, refund, reason: calls.update([("payment_refunded", reason)]))
+    monkeypatch.setattr(refunds, "_issue_after_commit", lambda session: None)  # refunds stay requested here
+    return calls
+
+
+def distinct(event: dict, n: int) -> dict:
+    twin = copy.deepcopy(event)
+    twin["id"] = f"{event['id']}_distinct{n}"
+    return twin
+
+
+def shuffled_with_copies(data, events: list[dict]) -> list[dict]:
+    order = data.draw(st.permutations(events))
+    copies = data.draw(st.lists(st.sampled_from(events), max_size=4))
+    twins = [distinct(e, i) for i, e in enumerate(data.draw(st.lists(st.sampled_from(events), max_size=3)))]
+    return data.draw(st.permutations(order + copies + twins))
+
+
+@EXAMPLES
+@given(data=st.data())
+def test_a_paid_checkout_confirms_the_booking_once_whatever_the_order_and_copies(payments_app, stripe_server, hooks,
+                                                                                 data):
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id, "4000000000000002")  # a decline first, then a good card
+        pay(stripe_server, session_id, "4242424242424242")
+        events = events_for(booking_id)
+        assert {e["type"] for e in events} >= {"checkout.session.completed", "charge.succeeded",
+                                               "payment_intent.payment_failed", "payment_intent.succeeded"}
+        for event in shuffled_with_copies(data, events):
+            assert deliver(event) in ("processed", "ignored", "duplicate")
+        assert state_of(booking_id) == {"status": "confirmed", "claims": 4,
+                                        "payments": [("paid", True, "4242", None)], "refunds": []}
+        assert hooks[("booking_confirmed", booking_id)] == 1 and hooks[("payment_received", booking_id)] == 1
+
+
+@EXAMPLES
+@given(data=st.data())
+def test_an_expired_checkout_releases_the_hold_once(payments_app, stripe_server, hooks, data):
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id, "4000000000009995")
+        with control(stripe_server) as client:
+            assert client.post(f"/checkout/sessions/{session_id}/expire").status_code == 200
+        for event in shuffled_with_copies(data, events_for(booking_id)):
+            deliver(event)
+        assert state_of(booking_id) == {"status": "expired", "claims": 0,
+                                        "payments": [("expired", True, None, "insufficient_funds")], "refunds": []}
+        assert hooks[("booking_expired", booking_id)] == 1 and not hooks[("booking_confirmed", booking_id)]
+
+
+@EXAMPLES
+@given(data=st.data())
+def test_a_payment_after_the_hold_was_released_is_refunded_once(payments_app, stripe_server, hooks, data):
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with get_db().transaction() as session:  # the hold ran out while Stripe could not be asked
+            booking = booking_by_public_id(session, booking_id)
+            settlement.release_hold(session, lock_booking(session, booking.id))
+        pay(stripe_server, session_id)
+        for event in shuffled_with_copies(data, events_for(booking_id)):
+            deliver(event)
+        assert state_of(booking_id) == {"status": "expired", "claims": 0, "payments": [("paid", True, "4242", None)],
+                                        "refunds": [("late_payment", "requested", 4500)]}
+        assert not hooks[("booking_confirmed", booking_id)] and not hooks[("payment_received", booking_id)]
