@@ -1,0 +1,57 @@
+"""The booking pages when Calendly cannot be asked: a clear, retryable 503, and nothing written."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from harness.provision import calendly
+from harness.web import Visitor
+
+pytestmark = [pytest.mark.calendly, pytest.mark.database]
+PAGE = "/builders/ada-stone/sessions/intro-call"
+
+
+@pytest.fixture
+def visitor(app_server, simulators):
+    host = calendly.add_host(simulators, name="Ada Stone", slug="ada-stone", timezone="Europe/London",
+                             email="ada@example.com")
+    event_type = calendly.add_event_type(simulators, host_slug="ada-stone", name="Intro call", minutes=30)
+    with app_server.admin() as admin:
+        assert admin.post("/admin/api/builders", json={
+            "name": "Ada Stone", "timezone": "Europe/London", "email": "ada@example.com",
+            "calendly_user_uri": host["uri"], "session_types": [{
+                "name": "Intro call", "kind": "free", "duration_minutes": 30,
+                "calendly_event_type_uri": event_type["uri"]}]}).status_code == 201
+    opened = Visitor(app_server.url)
+    yield opened
+    opened.close()
+
+
+def calendly_fails(simulators, **config) -> None:
+    httpx.post(f"{simulators.url}/_sim/calendly/config", json=config, timeout=10).raise_for_status()
+
+
+@pytest.mark.parametrize("fault", [{"fail_next": {"status": 503, "times": 1}},
+                                   {"rate_limit": {"limit": 0, "window_seconds": 3600}}])
+def test_the_slot_picker_says_the_calendar_cannot_be_reached(visitor, simulators, fault):
+    calendly_fails(simulators, **fault)
+    response = visitor.open(PAGE)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "cannot be reached right now" in response.text
+
+
+def test_a_booking_while_calendly_is_down_is_refused_and_writes_nothing(visitor, simulators, app_server):
+    visitor.open(PAGE)
+    slot = visitor.parsed.slots[0]
+    form = visitor.form("/book")
+    calendly_fails(simulators, fail_next={"status": 500, "times": 5})
+    response = visitor.submit(form, slot=slot.value, name="Grace Hopper", email="grace@example.com")
+    assert response.status_code == 503 and "nothing was booked" in response.text
+    with app_server.admin() as admin:
+        stats = admin.get("/admin/api/stats").json()
+    assert (stats["bookings"], stats["slot_claims"], stats["clients"]) == (0, 0, 0)
+    calendly_fails(simulators, fail_next=None)
+    visitor.open(PAGE)
+    retried = visitor.submit(visitor.form("/book"), slot=slot.value, name="Grace Hopper", email="grace@example.com")
+    assert retried.status_code == 200 and visitor.parsed.h1 == "You're booked"
