@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pytest_bdd import given, parsers, when
 
-from harness.calendly_driver import CalendlyDriver, instant, wait_until
+from harness.calendly_driver import CalendlyDriver, instant
+from harness.waiting import wait_until
 from harness.servers import serve_in_thread
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug

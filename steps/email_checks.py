@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from pytest_bdd import parsers, then
 
-from harness.calendly_driver import instant, wait_until
+from harness.calendly_driver import instant
+from harness.waiting import wait_until
 from steps.email_steps import COUNTS, KINDS, html_text, inbox, mails_of_kind, outbox, plain, reference, says, \
     settle, shown
 

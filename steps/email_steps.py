@@ -18,7 +18,8 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, when
 
-from harness.calendly_driver import CalendlyDriver, instant, wait_until
+from harness.calendly_driver import CalendlyDriver, instant
+from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
 
 KIND_TEMPLATES = {"confirmation": "sendgrid_booking_template_id", "cancellation": "sendgrid_cancellation_template_id",

@@ -16,7 +16,8 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from harness.provision import calendly
-from harness.stripe_driver import StripeDriver, wait_until
+from harness.stripe_driver import StripeDriver
+from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug
 from steps.common_steps import page_text
