@@ -86,7 +86,7 @@ def _sweep_one(db: Database, client: stripe.StripeClient, provider: SlotProvider
         for payment in completed:
             checkout = _retrieve(client, payment.checkout_session_id)
             if checkout is not None and checkout["payment_status"] == "paid":
-                settlement.checkout_paid(session, payment, checkout, provider, now=as_of)
+                settlement.checkout_paid(session, booking, payment, checkout, provider, now=as_of)
                 report.confirmed.append(booking.public_id)
                 return
         if completed:

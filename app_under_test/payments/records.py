@@ -11,15 +11,39 @@ sees the payment rows the others committed.
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from app_under_test.models import Booking, Payment, Refund
 from app_under_test.timeutil import iso_z
 
 
+# The booking's client and session type come in the same locking query: confirming needs them for the calendar.
+_WITH_PARTIES = (joinedload(Booking.client, innerjoin=True), joinedload(Booking.session_type, innerjoin=True))
+
+
 def lock_booking(session: Session, booking_id: int) -> Booking | None:
-    return session.scalar(select(Booking).where(Booking.id == booking_id).with_for_update()
-                          .execution_options(populate_existing=True))
+    return session.scalar(select(Booking).where(Booking.id == booking_id).options(*_WITH_PARTIES)
+                          .with_for_update(of=Booking).execution_options(populate_existing=True))
+
+
+def locked(session: Session, payment: Payment) -> tuple[Booking, Payment]:
+    """Lock the payment's booking, then re-read the payment as other transactions left it."""
+    booking = lock_booking(session, payment.booking_id)
+    session.refresh(payment)
+    return booking, payment
+
+
+def locked_checkout(session: Session, checkout_session_id: str) -> tuple[Booking, Payment] | None:
+    """The booking and payment of a Checkout Session, both locked, in one query; None when no payment has it.
+
+    PostgreSQL locks a row's marks in FROM order (the booking, then its payment), the same order every
+    other path takes (booking first, its payments when it updates them), and after waiting for a lock it
+    re-reads both rows, so what comes back is what the other transaction committed."""
+    row = session.execute(
+        select(Booking, Payment).join(Payment, Payment.booking_id == Booking.id)
+        .where(Payment.checkout_session_id == checkout_session_id).options(*_WITH_PARTIES)
+        .with_for_update(of=(Booking, Payment)).execution_options(populate_existing=True)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def booking_by_public_id(session: Session, public_id: str) -> Booking | None:

@@ -1,7 +1,8 @@
 """Applying what Stripe says about a Checkout Session to its booking, idempotently and in any order.
 
 Webhook handlers and the hold sweep's reconciliation call these inside one
-transaction, with the booking row locked (``records.lock_booking``). Each
+transaction, with the booking row locked and the payment read after the lock
+(``records.locked``, ``records.locked_checkout``). Each
 returns a short sentence of what changed ("" when nothing did), so applying
 the same news twice (a duplicate delivery, Stripe's two events for one change,
 the sweep finding what a webhook already said) is a no-op.
@@ -27,28 +28,21 @@ from app_under_test.availability import SlotProvider
 from app_under_test.booking_service import SlotTaken, book_with_calendar, cancel_booking, release_slot
 from app_under_test.lifecycle import transition
 from app_under_test.models import Booking, BookingStatus, Payment
-from app_under_test.payments.records import lock_booking, payments_of
+from app_under_test.payments.records import payments_of
 from app_under_test.payments.refunds import request_refund
 from app_under_test.timeutil import utcnow
 
 CALENDAR_REFUSED = "The calendar no longer offers this time; your payment has been refunded in full."
 
 
-def _locked(session: Session, payment: Payment) -> tuple[Booking, Payment]:
-    booking = lock_booking(session, payment.booking_id)
-    session.refresh(payment)  # what another transaction committed while this one waited for the lock
-    return booking, payment
-
-
 def _touch(payment: Payment, now: datetime) -> None:
     payment.updated_at = now
 
 
-def checkout_paid(session: Session, payment: Payment, checkout: dict, provider: SlotProvider,
+def checkout_paid(session: Session, booking: Booking, payment: Payment, checkout: dict, provider: SlotProvider,
                   *, now: datetime | None = None) -> str:
     """The session completed with the money received (``payment_status == "paid"``)."""
     now = now or utcnow()
-    booking, payment = _locked(session, payment)
     if payment.status in ("paid", "refunded"):
         return ""
     payment.status = "paid"
@@ -81,7 +75,6 @@ def checkout_awaiting_payment(session: Session, payment: Payment, checkout: dict
                               *, now: datetime | None = None) -> str:
     """Completed with a delayed method (bank debit): the money is on its way; the hold is kept."""
     now = now or utcnow()
-    _booking, payment = _locked(session, payment)
     if payment.status != "open" or payment.payment_intent_id:
         return ""
     payment.payment_intent_id = checkout.get("payment_intent")
@@ -93,7 +86,6 @@ def checkout_payment_failed(session: Session, payment: Payment, failure_code: st
                             *, now: datetime | None = None) -> str:
     """A delayed payment did not settle: the attempt failed; the hold stays until it runs out."""
     now = now or utcnow()
-    _booking, payment = _locked(session, payment)
     if payment.status != "open":
         return ""
     payment.status, payment.failure_code = "failed", failure_code or payment.failure_code
@@ -101,9 +93,8 @@ def checkout_payment_failed(session: Session, payment: Payment, failure_code: st
     return "delayed payment failed"
 
 
-def checkout_expired(session: Session, payment: Payment, *, now: datetime | None = None) -> str:
+def checkout_expired(session: Session, booking: Booking, payment: Payment, *, now: datetime | None = None) -> str:
     now = now or utcnow()
-    booking, payment = _locked(session, payment)
     changed = ""
     if payment.status == "open":
         payment.status = "expired"
@@ -128,7 +119,6 @@ def attempt_declined(session: Session, payment: Payment, failure_code: str | Non
                      *, now: datetime | None = None) -> str:
     """A card was declined (or 3-D Secure failed): the session stays open for another try."""
     now = now or utcnow()
-    _booking, payment = _locked(session, payment)
     payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
     # Recorded whenever it arrives (an expiry may be applied first); a payment that went through has no failure.
     if payment.status in ("paid", "refunded") or payment.failure_code == failure_code:
@@ -139,7 +129,6 @@ def attempt_declined(session: Session, payment: Payment, failure_code: str | Non
 
 
 def card_charged(session: Session, payment: Payment, last4: str | None, payment_intent_id: str | None) -> str:
-    _booking, payment = _locked(session, payment)
     payment.payment_intent_id = payment.payment_intent_id or payment_intent_id
     if not last4 or payment.card_last4 == last4:
         return ""

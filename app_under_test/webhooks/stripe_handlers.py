@@ -15,12 +15,14 @@ import stripe
 import structlog
 from sqlalchemy.orm import Session
 
-from app_under_test.models import Payment, WebhookEvent
+from app_under_test.models import Booking, Payment, WebhookEvent
 from app_under_test.payments import settlement
 from app_under_test.payments.gateway import app_client, classify
 from app_under_test.payments.records import (
     booking_by_public_id,
     lock_booking,
+    locked,
+    locked_checkout,
     payment_for_checkout,
     payment_for_intent,
     payments_of,
@@ -61,30 +63,33 @@ def dispatch(session: Session, row: WebhookEvent, event: dict) -> None:
 
 def checkout_completed(session: Session, checkout: dict) -> str:
     # The customer finished the hosted page: paid by card, or a delayed method started (payment_status unpaid).
-    payment = checkout_payment(session, checkout)
+    booking, payment = checkout_payment(session, checkout)
     if checkout.get("payment_status") == "paid":
-        return settlement.checkout_paid(session, payment, checkout, slot_provider())
+        return settlement.checkout_paid(session, booking, payment, checkout, slot_provider())
     return settlement.checkout_awaiting_payment(session, payment, checkout)
 
 
 def async_payment_succeeded(session: Session, checkout: dict) -> str:
     # A delayed payment (bank debit) of a completed session settled.
-    return settlement.checkout_paid(session, checkout_payment(session, checkout), checkout, slot_provider())
+    booking, payment = checkout_payment(session, checkout)
+    return settlement.checkout_paid(session, booking, payment, checkout, slot_provider())
 
 
 def async_payment_failed(session: Session, checkout: dict) -> str:
     # A delayed payment of a completed session could not be collected.
-    return settlement.checkout_payment_failed(session, checkout_payment(session, checkout), "async_payment_failed")
+    _booking, payment = checkout_payment(session, checkout)
+    return settlement.checkout_payment_failed(session, payment, "async_payment_failed")
 
 
 def checkout_expired(session: Session, checkout: dict) -> str:
     # The session reached expires_at unpaid, or this app (or anyone with the key) expired it through the API.
-    return settlement.checkout_expired(session, checkout_payment(session, checkout))
+    booking, payment = checkout_payment(session, checkout)
+    return settlement.checkout_expired(session, booking, payment)
 
 
 def payment_intent_succeeded(session: Session, intent: dict) -> str:
     # The money was captured (the session's checkout.session.completed is what confirms the booking).
-    payment = intent_payment(session, intent)
+    _booking, payment = intent_payment(session, intent)
     return settlement.card_charged(session, payment, None, intent.get("id"))
 
 
@@ -92,21 +97,21 @@ def payment_intent_failed(session: Session, intent: dict) -> str:
     # A card was declined or 3-D Secure failed; the customer is still on the hosted page and may try again.
     error = intent.get("last_payment_error") or {}
     code = error.get("decline_code") or error.get("code")
-    return settlement.attempt_declined(session, intent_payment(session, intent), code, intent.get("id"))
+    _booking, payment = intent_payment(session, intent)
+    return settlement.attempt_declined(session, payment, code, intent.get("id"))
 
 
 def charge_succeeded(session: Session, charge: dict) -> str:
     # A card charge went through (it carries the card's last four digits).
     details = charge.get("payment_method_details") or {}
     last4 = (details.get("card") or {}).get("last4") if details.get("type") == "card" else None
-    return settlement.card_charged(session, intent_payment(session, charge, charge.get("payment_intent")), last4,
-                                   charge.get("payment_intent"))
+    _booking, payment = intent_payment(session, charge, charge.get("payment_intent"))
+    return settlement.card_charged(session, payment, last4, charge.get("payment_intent"))
 
 
 def charge_refunded(session: Session, charge: dict) -> str:
     # Some or all of a charge went back to the customer (by this app, or from the Dashboard).
-    payment = intent_payment(session, charge, charge.get("payment_intent"))
-    lock_booking(session, payment.booking_id)
+    _booking, payment = intent_payment(session, charge, charge.get("payment_intent"))
     try:
         refunds = app_client().v1.refunds.list(params={"payment_intent": charge["payment_intent"], "limit": 100})
         listed = [refund.to_dict() for refund in refunds.auto_paging_iter()]
@@ -117,26 +122,26 @@ def charge_refunded(session: Session, charge: dict) -> str:
 
 def refund_changed(session: Session, refund: dict) -> str:
     # A refund was created, or its status changed (pending -> succeeded or failed).
-    payment = intent_payment(session, refund, refund.get("payment_intent"))
-    lock_booking(session, payment.booking_id)
+    _booking, payment = intent_payment(session, refund, refund.get("payment_intent"))
     return record_stripe_refund(session, payment, refund)
 
 
-# --- which payment an event is about ----------------------------------------------------------
+# --- which payment an event is about (returned with its booking locked) ---------------------------
 
-def checkout_payment(session: Session, checkout: dict) -> Payment:
+def checkout_payment(session: Session, checkout: dict) -> tuple[Booking, Payment]:
     """By the session id; else by ``metadata.bookingId``, then ``client_reference_id``, for a session this app
-    opened but has no row for (the row is then made from the event)."""
+    opened but has no row for (the row is then made from the event). The session id comes first: it is the
+    one reference this app wrote itself, where metadata could have been edited by anyone with the key."""
     checkout_id = checkout.get("id")
-    payment = payment_for_checkout(session, checkout_id) if isinstance(checkout_id, str) else None
-    if payment is not None:
-        return payment
+    found = locked_checkout(session, checkout_id) if isinstance(checkout_id, str) else None
+    if found is not None:
+        return found
     reference = (checkout.get("metadata") or {}).get("bookingId") or checkout.get("client_reference_id")
     booking = booking_by_public_id(session, reference) if isinstance(reference, str) and reference else None
     if booking is None or not isinstance(checkout_id, str) or not isinstance(checkout.get("amount_total"), int):
         raise Unprocessable(f"checkout session {checkout_id!r} is not one this app opened "
                             f"(no payment row, metadata.bookingId or client_reference_id of a booking)")
-    lock_booking(session, booking.id)
+    booking = lock_booking(session, booking.id)
     payment = payment_for_checkout(session, checkout_id)
     if payment is None:
         now = utcnow()
@@ -146,21 +151,22 @@ def checkout_payment(session: Session, checkout: dict) -> Payment:
                           status="open", created_at=now, updated_at=now)
         session.add(payment)
         session.flush()
-    return payment
+    return booking, payment
 
 
-def intent_payment(session: Session, obj: dict, intent_id: str | None = None) -> Payment:
+def intent_payment(session: Session, obj: dict, intent_id: str | None = None) -> tuple[Booking, Payment]:
     """The payment of a PaymentIntent (or of a charge/refund naming one): by the intent id, else by the
     booking and attempt number the intent's metadata carries (charges copy their intent's metadata)."""
     intent_id = intent_id or obj.get("id")
     payment = payment_for_intent(session, intent_id) if isinstance(intent_id, str) else None
     if payment is not None:
-        return payment
+        return locked(session, payment)
     metadata = obj.get("metadata") or {}
     reference, attempt = metadata.get("bookingId"), str(metadata.get("attempt") or "")
     booking = booking_by_public_id(session, reference) if isinstance(reference, str) and reference else None
     if booking is not None and attempt.isdigit():
+        booking = lock_booking(session, booking.id)
         attempts = payments_of(session, booking.id)
-        if 0 < int(attempt) <= len(attempts) and attempts[int(attempt) - 1].payment_intent_id is None:
-            return attempts[int(attempt) - 1]
+        if 0 < int(attempt) <= len(attempts) and attempts[int(attempt) - 1].payment_intent_id in (None, intent_id):
+            return booking, attempts[int(attempt) - 1]
     raise Ignore(f"payment intent {intent_id!r} belongs to no payment of this app (yet)")

@@ -1,5 +1,8 @@
 """The simulator's signed deliveries are what stripe-python and the app's webhook parser expect.
 
+The app verifies with ``stripe.WebhookSignature.verify_header`` (construct_event's own check) and reads
+the body as a dict; these tests hold it to accepting and refusing exactly what construct_event does.
+
 The endpoint is registered by the app's own code (``payments.setup``), every
 delivery is verified with ``stripe.Webhook.construct_event`` and deserialises
 into stripe-python's typed objects, carrying every field the handlers read;
@@ -110,13 +113,15 @@ def test_the_parser_refuses_what_construct_event_refuses(payments_app, stripe_se
         with pytest.raises(stripe_ingest.WebhookRejected) as refused:
             stripe_ingest.parse(body, headers, config)
         assert (refused.value.status, refused.value.code) == (400, code)
+        with pytest.raises(stripe.SignatureVerificationError):  # the library refuses exactly the same
+            stripe.Webhook.construct_event(body, headers.get("Stripe-Signature"), endpoint_secret)
     not_json = b"{not json"
     with pytest.raises(stripe_ingest.WebhookRejected) as refused:
         stripe_ingest.parse(not_json, {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
             not_json.decode(), endpoint_secret)}, config)
     assert refused.value.code == "invalid_json"
-    no_object = b'{"id": "evt_2", "type": "charge.refunded", "data": {}}'
-    with pytest.raises(stripe_ingest.WebhookRejected) as refused:
-        stripe_ingest.parse(no_object, {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
-            no_object.decode(), endpoint_secret)}, config)
-    assert refused.value.code == "invalid_event"
+    for shapeless in (b'{"id": "evt_2", "type": "charge.refunded", "data": {}}', b'["evt_3"]'):
+        with pytest.raises(stripe_ingest.WebhookRejected) as refused:
+            stripe_ingest.parse(shapeless, {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+                shapeless.decode(), endpoint_secret)}, config)
+        assert refused.value.code == "invalid_event"

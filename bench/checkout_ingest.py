@@ -1,0 +1,181 @@
+"""Stripe checkout-completion ingestion throughput: the full path against a bare endpoint on the same server.
+
+    .venv/bin/python bench/checkout_ingest.py [--db sqlite,postgresql] [--events 500] [--rounds 3]
+                                              [--threads 8] [--case confirm,duplicate] [--no-hooks]
+
+For each database it starts the booking service on a loopback port with one
+held paid booking (slot claimed, Checkout Session row open) per event, then
+sends one signed ``checkout.session.completed`` per booking from N client
+threads through the whole path: ``stripe.Webhook.construct_event`` over the raw
+body, the envelope checks, the durable inbox keyed by event id, the handler
+(booking locked, payment paid, booking confirmed, the confirmation hooks), the
+answer. The event bodies are Stripe's: the simulator's own Checkout Session
+object, serialised as Stripe does, signed with stripe-python. Cases:
+
+- ``confirm``: every event is new and confirms its booking;
+- ``duplicate``: the same events again, once confirmed (the inbox acknowledges
+  each as a duplicate; what a retry storm costs).
+
+``--no-hooks`` replaces the booking event hooks (the confirmation and receipt
+mails queued in the same transaction) by no-ops, to show the payment path alone.
+
+The same requests then go to ``/bench/bare``, a route added to the same Flask
+app instance here only, which answers 200 and does nothing. Rounds alternate
+full and bare; medians are printed with their ratio. Every event must be
+processed (or, for duplicates, acknowledged as one) and every booking end
+confirmed, or the run fails. Counts are bounded; nothing leaves the machine.
+Figures, never assertions on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import stripe
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from webhook_ingest import blast  # noqa: E402  (the client side is shared with the Calendly benchmark)
+
+from app_under_test.booking_service import claim_blocks  # noqa: E402
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder  # noqa: E402
+from app_under_test.db import get_db  # noqa: E402
+from app_under_test.models import Booking, BookingStatus, Client, Payment, SlotClaim  # noqa: E402
+from harness.apps import start_app  # noqa: E402
+from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason  # noqa: E402
+from simulators.stripe import objects  # noqa: E402
+from simulators.stripe.events import serialize  # noqa: E402
+
+SECRET = "whsec_" + "b" * 32
+WARM_UP = 20
+PRICE, CURRENCY = 4500, "gbp"
+
+
+def seed(flask_app, count: int) -> list[str]:
+    """One builder, one paid session type, ``count`` held bookings an hour apart with an open payment each."""
+    refs = [f"bench-{n:05d}" for n in range(count)]
+    first = datetime(2030, 1, 7, tzinfo=timezone.utc)
+    now = datetime.now(timezone.utc)
+    with flask_app.app_context(), get_db().transaction() as session:
+        builder = add_builder(session, BuilderSpec(name="Bench Builder", timezone="UTC", email="b@example.com",
+                                                   session_types=[SessionTypeSpec("Review", "paid", 60, PRICE,
+                                                                                  CURRENCY)]))
+        client = Client(email="client@example.com", name="Bench Client", timezone="UTC")
+        session.add(client)
+        session.flush()
+        for n, ref in enumerate(refs):
+            start = first + timedelta(hours=n)
+            booking = Booking(public_id=ref, builder_id=builder.id, session_type_id=builder.session_types[0].id,
+                              client_id=client.id, start_at=start, end_at=start + timedelta(minutes=60),
+                              client_timezone="UTC", status=BookingStatus.PENDING_PAYMENT, price_cents=PRICE,
+                              currency=CURRENCY, hold_expires_at=now + timedelta(hours=2))
+            booking.claims = [SlotClaim(builder_id=builder.id, block_start=b)
+                              for b in claim_blocks(start, booking.end_at)]
+            session.add(booking)
+            session.flush()
+            session.add(Payment(booking_id=booking.id, checkout_session_id=checkout_id(n), amount_cents=PRICE,
+                                currency=CURRENCY, status="open", created_at=now, updated_at=now))
+    return refs
+
+
+def checkout_id(n: int) -> str:
+    return f"cs_test_bench{n:05d}"
+
+
+def signed_event(ref: str, n: int, app_url: str) -> tuple[bytes, dict[str, str]]:
+    """``checkout.session.completed`` as Stripe sends it: the full session object, pretty-printed, signed."""
+    now = int(time.time())
+    session = objects.checkout_session(
+        id=checkout_id(n), created=now - 120, expires_at=now + 1800, url=None, currency=CURRENCY,
+        amount_subtotal=PRICE, amount_total=PRICE, metadata={"bookingId": ref}, client_reference_id=ref,
+        customer_email="client@example.com", success_url=f"{app_url}/bookings/{ref}/paid?session_id={{"
+        "CHECKOUT_SESSION_ID}", cancel_url=f"{app_url}/bookings/{ref}/payment-canceled", payment_method_types=["card"])
+    session.update(status="complete", payment_status="paid", payment_intent=f"pi_bench{n:05d}",
+                   customer_details=objects.customer_details("client@example.com", "Bench Client"))
+    event = {"id": f"evt_bench{n:05d}", "object": "event", "api_version": "2024-06-20", "created": now,
+             "data": {"object": session}, "livemode": False, "pending_webhooks": 1,
+             "request": {"id": None, "idempotency_key": None}, "type": "checkout.session.completed"}
+    body = serialize(event)
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
+    return body, {"Stripe-Signature": header, "Content-Type": "application/json; charset=utf-8"}
+
+
+def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict:
+    databases = SqliteDatabases() if backend == "sqlite" else PostgresDatabases()
+    url = databases.create()
+    app = start_app(url, stripe_webhook_secret=SECRET)
+    try:
+        flask_app = app.flask_app
+        bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
+        flask_app.extensions["csrf"].exempt(bare)
+        total = WARM_UP + events * rounds
+        refs = seed(flask_app, total)
+        warm = [signed_event(ref, n, app.url) for n, ref in enumerate(refs[:WARM_UP])]
+        blast(f"{app.url}/webhooks/stripe", warm, threads)
+        blast(f"{app.url}/bench/bare", warm, threads)
+        full_rates, bare_rates, good = [], [], 0
+        expected = "duplicate" if case == "duplicate" else "processed"
+        for round_no in range(rounds):
+            first = WARM_UP + round_no * events
+            batch = [signed_event(refs[n], n, app.url) for n in range(first, first + events)]
+            if case == "duplicate":
+                blast(f"{app.url}/webhooks/stripe", batch, threads)  # the originals, not timed
+                batch = [signed_event(refs[n], n, app.url) for n in range(first, first + events)]
+            seconds, answers = blast(f"{app.url}/webhooks/stripe", batch, threads)
+            full_rates.append(events / seconds)
+            good += sum(1 for a in answers if a.status_code == 200 and expected in (
+                a.json().get("processing"), a.json().get("status")))
+            seconds, answers = blast(f"{app.url}/bench/bare", batch, threads)
+            if any(a.status_code != 200 for a in answers):
+                raise SystemExit(f"{backend}: the bare route failed")
+            bare_rates.append(events / seconds)
+        with app.admin() as admin:
+            confirmed = sum(1 for b in admin.get("/admin/api/bookings").json()["bookings"]
+                            if b["status"] == "confirmed" and b["payment"]["status"] == "paid")
+        if good != events * rounds or confirmed != total:
+            raise SystemExit(f"{backend}/{case}: {good}/{events * rounds} answered {expected}, "
+                             f"{confirmed}/{total} bookings confirmed and paid")
+        full_rate, bare_rate = statistics.median(full_rates), statistics.median(bare_rates)
+        return {"full": full_rate, "bare": bare_rate, "ratio": full_rate / bare_rate}
+    finally:
+        app.stop()
+        databases.drop(url)
+        databases.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--events", type=int, default=500, help="signed events per round (max 2000)")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are printed")
+    parser.add_argument("--case", default="confirm,duplicate", help="confirm (new events), duplicate (seen ones)")
+    parser.add_argument("--no-hooks", action="store_true", help="booking event hooks (mails) become no-ops")
+    args = parser.parse_args()
+    if args.no_hooks:
+        from app_under_test import booking_events
+
+        for name in ("booking_confirmed", "payment_received"):
+            setattr(booking_events, name, lambda *_args, **_kwargs: None)
+    events = max(1, min(args.events, 2000))
+    rounds = max(1, min(args.rounds, 5))
+    print(f"{'database':<12}{'case':<11}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
+          f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians"
+          f"{', hooks off' if args.no_hooks else ''})")
+    for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
+        if backend == "postgresql" and (reason := postgres_unreachable_reason()):
+            print(f"{backend:<12}skipped: {reason}")
+            continue
+        for case in [c.strip() for c in args.case.split(",") if c.strip()]:
+            result = run(backend, case, events, args.threads, rounds)
+            print(f"{backend:<12}{case:<11}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
