@@ -1,13 +1,9 @@
 """Stripe webhook verification and envelope checks.
 
-The signature is checked by stripe-python itself over the raw bytes exactly as
-received, with Stripe's 5-minute tolerance (during a secret rotation Stripe
-sends one ``v1`` per active secret; any match passes): ``WebhookSignature.verify_header``,
-the check ``stripe.Webhook.construct_event`` runs before it builds its typed
-``Event``. The handlers read plain dicts, so building that object (over a
-millisecond per event, most of the ingestion's parsing cost) is skipped and the
-body is parsed with ``json.loads``, as construct_event parses it. Tests check
-that both accept and refuse the same deliveries.
+The signature is checked by ``stripe.Webhook.construct_event`` over the raw
+bytes exactly as received, with Stripe's 5-minute tolerance (during a secret
+rotation Stripe sends one ``v1`` per active secret; any match passes). The
+handlers read the event as a plain dict (``json.loads`` of the same bytes).
 Refusals are told apart for the operator and the provider's journal:
 ``missing_signature``, ``stale_signature`` (a well-formed signature too old to
 trust), ``invalid_signature``, ``invalid_json``, ``invalid_event``.
@@ -48,8 +44,10 @@ def verify(raw: bytes, header: str | None, secret: str, *, tolerance: int = TOLE
         raise WebhookRejected(400, "missing_signature", f"the {HEADER} header is missing")
     try:
         payload = raw.decode("utf-8")
-        stripe.WebhookSignature.verify_header(payload, header, secret, tolerance)
+        stripe.Webhook.construct_event(payload, header, secret, tolerance)
         event = json.loads(payload)
+    except (TypeError, AttributeError) as exc:  # JSON, but not an object stripe-python can read as an event
+        raise WebhookRejected(400, "invalid_event", "the body must be a JSON object (a Stripe event)") from exc
     except ValueError as exc:  # not UTF-8, or not JSON
         raise WebhookRejected(400, "invalid_json", f"the body is not valid JSON ({exc})") from exc
     except stripe.SignatureVerificationError as exc:
