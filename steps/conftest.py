@@ -14,6 +14,9 @@ from steps.calendly_steps import *  # noqa: F401,F403
 from steps.calendly_checks import *  # noqa: F401,F403
 from steps.deployment_steps import *  # noqa: F401,F403
 from steps.payment_steps import *  # noqa: F401,F403
+from steps.payment_recovery_steps import *  # noqa: F401,F403
+from steps.payment_fault_steps import *  # noqa: F401,F403
+from steps.payment_browser_steps import *  # noqa: F401,F403
 from steps.email_steps import *  # noqa: F401,F403
 from steps.email_checks import *  # noqa: F401,F403
 

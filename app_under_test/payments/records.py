@@ -88,7 +88,8 @@ def payment_json(booking: Booking) -> dict | None:
     session = object_session(booking)
     if session is None:
         return None
-    payment = main_payment(payments_of(session, booking.id))
+    attempts = payments_of(session, booking.id)
+    payment = main_payment(attempts)
     if payment is None:
         return None
     refunds = refunds_of(session, payment.id)
@@ -102,6 +103,6 @@ def payment_json(booking: Booking) -> dict | None:
         "last4": payment.card_last4,
         "failure_code": payment.failure_code,
         "checkout_session_id": payment.checkout_session_id,
-        "attempts": session.scalar(select(func.count(Payment.id)).where(Payment.booking_id == booking.id)),
+        "attempts": len(attempts),
         "updated_at": iso_z(payment.updated_at),
     }
