@@ -1,7 +1,7 @@
 """The simulator's signed deliveries are what stripe-python and the app's webhook parser expect.
 
-The app verifies with ``stripe.WebhookSignature.verify_header`` (construct_event's own check) and reads
-the body as a dict; these tests hold it to accepting and refusing exactly what construct_event does.
+The app verifies with ``stripe.Webhook.construct_event`` and reads the body as a dict; these tests
+hold its parser to accepting and refusing exactly what construct_event does.
 
 The endpoint is registered by the app's own code (``payments.setup``), every
 delivery is verified with ``stripe.Webhook.construct_event`` and deserialises
