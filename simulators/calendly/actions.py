@@ -120,14 +120,9 @@ class Actions:
             raise ActionError(403, "Permission Denied", "Event in the past")
 
     # --- actions -------------------------------------------------------
-    def book(self, event_type: EventType, start: float, booker: Booker,
-             submission: RoutingFormSubmission | None = None) -> Invitee:
+    def book(self, event_type: EventType, start: float, booker: Booker) -> Invitee:
         with self.state.lock:
             invitee = self._book_locked(event_type, start, booker)
-            if submission is not None:
-                invitee.routing_form_submission_uuid = submission.uuid
-                submission.submitter_invitee_uuid = invitee.uuid
-                submission.updated_at = invitee.created_at
             emissions = [self._announce("invitee.created", invitee)]
         self.dispatcher.send(emissions)
         return invitee
@@ -209,12 +204,29 @@ class Actions:
         self.dispatcher.send(emissions)
 
     def submit_routing_form(self, form: RoutingForm, answers: list[dict[str, Any]],
-                            tracking: dict[str, str | None], result: dict[str, Any]) -> RoutingFormSubmission:
+                            tracking: dict[str, str | None], result: dict[str, Any],
+                            booking: tuple[EventType, float, Booker] | None = None,
+                            ) -> tuple[RoutingFormSubmission, Invitee | None]:
+        """Submit a form, and book straight after it when ``booking`` (event type, start, booker) is given.
+
+        Calendly announces a submission that leads to a booking once the booking exists, with the invitee
+        as its ``submitter``: ``invitee.created`` (naming the submission) first, then
+        ``routing_form_submission.created``. A submission without a booking is announced at once.
+        """
         with self.state.lock:
             now = self.state.now()
             submission = RoutingFormSubmission(self.state.new_uuid("routing_form_submission"), form.uuid,
                                                answers, tracking, result, now, now)
+            invitee = None
+            emissions = []
+            if booking is not None:  # booked first: a slot taken meanwhile refuses the whole request
+                invitee = self._book_locked(*booking)
+                invitee.routing_form_submission_uuid = submission.uuid
+                submission.submitter_invitee_uuid = invitee.uuid
             self.state.submissions[submission.uuid] = submission
+            if invitee is not None:
+                emissions.append(self._announce("invitee.created", invitee))
             payload = events.submission_payload(self.state, submission)
-        self.dispatcher.send([Emission("routing_form_submission.created", payload, now, None)])
-        return submission
+            emissions.append(Emission("routing_form_submission.created", payload, now, None))
+        self.dispatcher.send(emissions)
+        return submission, invitee

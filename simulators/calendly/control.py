@@ -138,12 +138,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
                 raise invalid("booking.start_time", "must be an ISO-8601 time with a zone")
             booker = booker_from_json(booking)
             booker.tracking = dict(tracking)
-        submission = actions.submit_routing_form(form, qa, tracking, result)
+        submission, invitee = actions.submit_routing_form(
+            form, qa, tracking, result, booking=(target, start, booker) if booker is not None else None)
         response = {"resource": resources.routing_form_submission(state, submission)}
-        if booker is not None:
-            invitee = actions.book(target, start, booker, submission=submission)
-            response = {"resource": resources.routing_form_submission(state, submission),
-                        "invitee": resources.invitee(state, invitee)}
+        if invitee is not None:
+            response["invitee"] = resources.invitee(state, invitee)
         return response, 201
 
     @bp.post("/config")

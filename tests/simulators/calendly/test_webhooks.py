@@ -207,7 +207,8 @@ def test_routing_form_submission_fires_and_a_following_booking_links_it(calendly
                     "invitee": {"name": "Rae Router", "email": "rae@example.com", "timezone": "UTC"}}})
     assert response.status_code == 201, response.text
     calendly.flush()
-    submitted, created = bodies(receiver, helpers, 2)
+    created, submitted = bodies(receiver, helpers, 2)  # the booking is announced first, then the submission
+    assert created["event"] == "invitee.created"
     assert submitted["event"] == "routing_form_submission.created"
     payload = submitted["payload"]
     assert set(payload) == {"uri", "routing_form", "questions_and_answers", "tracking", "result", "submitter",
@@ -216,12 +217,52 @@ def test_routing_form_submission_fires_and_a_following_booking_links_it(calendly
     assert payload["questions_and_answers"] == [{"question_uuid": question["uuid"], "question": "Pathway",
                                                  "answer": "Data"}]
     assert payload["result"] == {"type": "event_type", "value": event_type["uri"]}
-    assert payload["submitter"] is None and payload["submitter_type"] is None  # not booked yet when submitted
+    assert payload["submitter"] == created["payload"]["uri"] and payload["submitter_type"] == "Invitee"
     assert payload["tracking"]["utm_medium"] == "email"
-    assert created["event"] == "invitee.created"
     assert created["payload"]["routing_form_submission"] == payload["uri"]
+    assert response.json()["invitee"]["uri"] == payload["submitter"]
     later = host.api.get(f"/routing_form_submissions/{helpers.uuid_of(payload['uri'])}").json()["resource"]
     assert later["submitter"] == created["payload"]["uri"] and later["submitter_type"] == "Invitee"
+
+
+def test_a_routing_form_submission_without_a_booking_has_no_submitter(calendly, receiver, helpers):
+    host = calendly.host()
+    event_type = calendly.event_type(host)
+    calendly.subscribe(host, receiver.url + "/hooks")
+    form = calendly.control("POST", "/routing_forms", json={"name": "Which pathway?", "questions": [{"name": "Goal"}]})
+    form_uuid = helpers.uuid_of(form.json()["resource"]["uri"])
+    response = calendly.control("POST", f"/routing_forms/{form_uuid}/submissions",
+                                json={"answers": {"Goal": "Look around"}, "event_type": event_type["uri"]})
+    assert response.status_code == 201, response.text
+    calendly.flush()
+    (submitted,) = bodies(receiver, helpers, 1)
+    assert submitted["event"] == "routing_form_submission.created"
+    assert submitted["payload"]["submitter"] is None and submitted["payload"]["submitter_type"] is None
+    assert "invitee" not in response.json()
+
+
+def test_a_routing_form_booking_of_a_taken_slot_stores_and_announces_nothing(calendly, receiver, helpers):
+    host = calendly.host()
+    event_type = calendly.event_type(host)
+    calendly.subscribe(host, receiver.url + "/hooks")
+    form = calendly.control("POST", "/routing_forms", json={"name": "Which pathway?", "questions": [{"name": "Goal"}]})
+    form_uuid = helpers.uuid_of(form.json()["resource"]["uri"])
+    start = calendly.open_slots(host, event_type)[0]["start_time"]
+    booking = {"event_type": event_type["uri"], "start_time": start,
+               "invitee": {"name": "First Comer", "email": "first@example.com", "timezone": "UTC"}}
+    first = calendly.control("POST", f"/routing_forms/{form_uuid}/submissions",
+                             json={"answers": {"Goal": "Data"}, "booking": booking})
+    assert first.status_code == 201, first.text
+    calendly.flush()
+    bodies(receiver, helpers, 2)
+    second = calendly.control("POST", f"/routing_forms/{form_uuid}/submissions", json={
+        "answers": {"Goal": "Data"},
+        "booking": booking | {"invitee": {"name": "Late Comer", "email": "late@example.com", "timezone": "UTC"}}})
+    assert second.status_code >= 400, second.text
+    calendly.flush()
+    listed = host.api.get("/routing_form_submissions", params={"form": form.json()["resource"]["uri"]}).json()
+    assert len(listed["collection"]) == 1
+    assert len(receiver.requests) == 2
 
 
 def test_user_scope_only_receives_its_own_hosts_events(calendly, receiver, helpers):
