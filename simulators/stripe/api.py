@@ -17,7 +17,7 @@ from simulators.stripe.checkout_page import PAGE_PATH
 from simulators.stripe.events import request_info
 from simulators.stripe.listing import expand, line_items_list, paginate
 from simulators.stripe.params import ANY, BOOL, LIST_PARAMS, STR, coerce, created_filter, matches_created
-from simulators.stripe.refunds import create_refund
+from simulators.stripe.refunds import create_refund, update_refund
 from simulators.stripe.responses import json_response
 from simulators.stripe.state import StripeState
 from simulators.stripe.webhooks import create_endpoint, endpoint_view, get_endpoint, update_endpoint
@@ -133,6 +133,14 @@ def api_blueprint(state: StripeState) -> Blueprint:
         with state.lock:
             created = create_refund(state, params, request=_event_request())
             return _json(expand(state, created, wanted))
+
+    @api.post("/v1/refunds/<refund_id>")
+    def update_a_refund(refund_id: str) -> Response:
+        params = dict(g.params)
+        wanted = params.get("expand") or []
+        with state.lock:
+            updated = update_refund(state, refund_id, params, request=_event_request())
+            return _json(expand(state, updated, wanted))
 
     @api.get("/v1/refunds")
     def list_refunds() -> Response:

@@ -32,6 +32,9 @@ class TestCard:
     funding: str = "credit"
     decline: Decline | None = None  # declined at authorisation (or after 3DS when three_d_secure)
     three_d_secure: bool = False
+    # How a refund of this card's charge behaves: "immediate" (succeeds and stays so), "pending_then_succeeded"
+    # or "succeeded_then_failed" (Stripe's asynchronous refund cards; the change happens when settled).
+    refund: str = "immediate"
 
 
 GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
@@ -64,6 +67,8 @@ CARDS: dict[str, TestCard] = {card.number: card for card in (
     TestCard("4000002500003155", "visa", three_d_secure=True),
     TestCard("4000002760003184", "visa", three_d_secure=True),
     TestCard("4000008400001629", "visa", three_d_secure=True, decline=GENERIC),
+    TestCard("4000000000007726", "visa", refund="pending_then_succeeded"),
+    TestCard("4000000000005126", "visa", refund="succeeded_then_failed"),
 )}
 
 

@@ -3,6 +3,7 @@
     simulate stripe pay <cs_id> [--card 4000000000000002] [--3ds pass|fail] [--email E] [--name N]
     simulate stripe pay <cs_id> --bank                    (delayed method: completes unpaid)
     simulate stripe settle <cs_id> [--failed]
+    simulate stripe settle-refund <re_id>                 (the later change of an asynchronous refund)
     simulate stripe expire <cs_id> | --due
     simulate stripe fault --path '/v1/checkout/sessions*' [--method POST] [--response 500|503|429|reset|timeout]
                           [--when before|after] [--times N | --until-cleared] [--hold 5] [--should-retry]
@@ -53,6 +54,11 @@ def _settle(args: argparse.Namespace) -> int:
     body = {"outcome": "failed" if args.failed else "succeeded"}
     data = control_client(args).request("POST", f"/stripe/checkout/sessions/{args.session}/settle", json=body)
     return _show(args, data, _outcome_line(data))
+
+
+def _settle_refund(args: argparse.Namespace) -> int:
+    data = control_client(args).request("POST", f"/stripe/refunds/{args.refund}/settle")
+    return _show(args, data, f"refund {data['refund']['id']}: {data['refund']['status']}")
 
 
 def _expire(args: argparse.Namespace) -> int:
@@ -128,6 +134,10 @@ def register(subparsers) -> None:
     settle = command("settle", "settle a delayed (bank) payment", _settle)
     settle.add_argument("session")
     settle.add_argument("--failed", action="store_true", help="the debit fails instead of succeeding")
+
+    settle_refund = command("settle-refund", "make an asynchronous refund change now (pending -> succeeded for "
+                            "card 4000000000007726, succeeded -> failed for 4000000000005126)", _settle_refund)
+    settle_refund.add_argument("refund")
 
     expire = command("expire", "expire a session, or every session past its expires_at", _expire)
     expire.add_argument("session", nargs="?")

@@ -2,7 +2,7 @@
 
 Tests drive the simulator through these routes, never through the fake API:
 pay a session as the customer would (with any test card, 3-D Secure passed or
-failed), settle a delayed payment, expire sessions, roll a webhook secret,
+failed), settle a delayed payment or an asynchronous refund, expire sessions, roll a webhook secret,
 make the API fail. Answers are JSON; errors are ``{"error": message}``.
 """
 
@@ -18,6 +18,7 @@ from simulators.stripe.checkout import expire, expire_overdue
 from simulators.stripe.errors import StripeError
 from simulators.stripe.faults import FaultError
 from simulators.stripe.payments import PaymentRefused, authenticate, pay_card, pay_delayed, settle
+from simulators.stripe.refunds import RefundNotSettleable, settle_refund
 from simulators.stripe.state import Config, for_hub
 from simulators.stripe.webhooks import create_endpoint, endpoint_view, publish, roll_secret
 
@@ -137,6 +138,14 @@ def control_blueprint(hub: SimHub) -> Blueprint:
             return _error(400, "outcome must be 'succeeded' or 'failed'")
         with state.lock:
             return settle(state, session_id, succeeded=outcome == "succeeded").to_dict()
+
+    @control.post("/refunds/<refund_id>/settle")
+    def settle_a_refund(refund_id: str) -> Response | dict[str, Any]:
+        with state.lock:
+            try:
+                return {"refund": settle_refund(state, refund_id)}
+            except RefundNotSettleable as exc:
+                return _error(409, str(exc), code="nothing_to_settle")
 
     @control.post("/checkout/sessions/<session_id>/expire")
     def expire_session(session_id: str) -> dict[str, Any]:

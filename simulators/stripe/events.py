@@ -31,6 +31,8 @@ EVENT_TYPES = (
     "charge.failed",
     "charge.refunded",
     "refund.created",
+    "refund.updated",
+    "refund.failed",
 )
 
 

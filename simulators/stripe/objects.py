@@ -233,7 +233,7 @@ def bank_details(last4: str = "6789") -> dict[str, Any]:
 
 
 def refund(*, id: str, created: int, amount: int, charge: dict[str, Any], reason: str | None,
-           metadata: dict[str, str], balance_transaction: str) -> dict[str, Any]:
+           metadata: dict[str, str], balance_transaction: str, status: str = "succeeded") -> dict[str, Any]:
     return {
         "id": id,
         "object": "refund",
@@ -249,6 +249,6 @@ def refund(*, id: str, created: int, amount: int, charge: dict[str, Any], reason
         "reason": reason,
         "receipt_number": None,
         "source_transfer_reversal": None,
-        "status": "succeeded",
+        "status": status,
         "transfer_reversal": None,
     }

@@ -119,6 +119,7 @@ def _authorise(state: StripeState, session: dict[str, Any], intent: dict[str, An
                             balance_transaction=None if decline else state.new_id("txn"),
                             failure=decline.as_error() if decline else None)
     state.charges[charge["id"]] = charge
+    state.refund_behaviours[charge["id"]] = card.card.refund
     intent["latest_charge"] = charge["id"]
     if decline is not None:
         return _decline(state, session, intent, decline, charge=charge)

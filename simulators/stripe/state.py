@@ -84,6 +84,8 @@ class StripeState:
             self.payment_intents: dict[str, dict[str, Any]] = {}
             self.charges: dict[str, dict[str, Any]] = {}
             self.refunds: dict[str, dict[str, Any]] = {}
+            self.refund_behaviours: dict[str, str] = {}  # charge id -> its card's refund behaviour (cards.py)
+            self.unsettled_refunds: set[str] = set()  # asynchronous refunds whose later change has not happened
             self.events: dict[str, dict[str, Any]] = {}
             self.endpoints: dict[str, Endpoint] = {}
             self.outbox: list[dict[str, Any]] = []
