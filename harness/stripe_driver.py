@@ -97,6 +97,16 @@ class StripeDriver:
         return [s for s in self.state()["checkout_sessions"] if s["client_reference_id"] == booking_id
                 or s["metadata"].get("bookingId") == booking_id]
 
+    def refunds_for(self, booking_id: str) -> list[dict]:
+        """Every refund Stripe holds for a booking's payments, whatever its status."""
+        state = self.state()
+        intents = {i["id"] for i in state["payment_intents"] if i["metadata"].get("bookingId") == booking_id}
+        return [r for r in state["refunds"] if r["payment_intent"] in intents]
+
+    def settle_refund(self, refund_id: str) -> dict:
+        """The later status change of an asynchronous refund (Stripe's refund test cards) happens now."""
+        return self._ok(self.control.post(f"/stripe/refunds/{refund_id}/settle"))["refund"]
+
     def money_for(self, booking_id: str) -> dict:
         """What moved for a booking: captured charges and refunds, in minor units."""
         state = self.state()

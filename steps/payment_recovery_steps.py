@@ -131,3 +131,33 @@ def cancel_on_calendly(simulators, visitor: Visitor, checkout: dict):
     response = httpx.post(f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}"
                           "/cancel", json={"by": "invitee", "reason": "Plans changed"}, timeout=30)
     assert response.status_code < 300, response.text
+
+
+# --- Refunds that change later: Stripe's asynchronous refund cards -----------------------------------
+
+@then(parsers.parse('the booking is "{status}" and its refund of {amount:d} "{currency}" is pending at Stripe'))
+def refund_pending(visitor: Visitor, stripe_sim: StripeDriver, checkout: dict, status: str, amount: int,
+                   currency: str):
+    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: (b["payment"] or {}).get("refund_pending")
+                               is True, "the refund to be recorded as pending")
+    payment = booking["payment"]
+    assert booking["status"] == status, booking
+    assert payment["status"] == "paid" and payment["refunded_cents"] == 0, payment  # not back with the client yet
+    [refund] = stripe_sim.refunds_for(checkout["booking_id"])
+    assert (refund["status"], refund["amount"], refund["currency"]) == ("pending", amount, currency), refund
+
+
+@when("Stripe settles the refund of the booking")
+def settle_the_refund(stripe_sim: StripeDriver, checkout: dict):
+    [refund] = stripe_sim.refunds_for(checkout["booking_id"])
+    stripe_sim.settle_refund(refund["id"])
+
+
+@then(parsers.parse('the booking is "{status}", its payment "paid" again and its refund "failed"'))
+def refund_failed(visitor: Visitor, checkout: dict, status: str):
+    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: (b["payment"] or {}).get("refund_failed")
+                               is True, "the refund to be recorded as failed")
+    payment = booking["payment"]
+    assert booking["status"] == status, booking
+    assert payment["status"] == "paid" and payment["refunded_cents"] == 0, payment
+    assert not payment["refund_pending"] and payment["refund_reasons"] == ["canceled"], payment

@@ -99,6 +99,7 @@ def payment_json(booking: Booking) -> dict | None:
         "currency": payment.currency,
         "refunded_cents": sum(r.amount_cents for r in refunds if r.status == "succeeded"),
         "refund_pending": any(r.status == "pending" for r in refunds),
+        "refund_failed": any(r.status == "failed" for r in refunds),
         "refund_reasons": sorted({r.reason for r in refunds}),
         "last4": payment.card_last4,
         "failure_code": payment.failure_code,

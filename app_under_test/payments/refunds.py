@@ -160,6 +160,13 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> st
     succeeded = sum(r.amount_cents for r in refunds_of(session, payment.id) if r.status == "succeeded")
     if succeeded >= payment.amount_cents and payment.status == "paid":
         payment.status, payment.updated_at = "refunded", utcnow()
+    elif succeeded < payment.amount_cents and payment.status == "refunded":
+        # A refund Stripe had reported succeeded failed later (a closed card): the money is still with us.
+        payment.status, payment.updated_at = "paid", utcnow()
+    if row.status == "failed":
+        # Not retried: the card refused the money; an operator returns it another way (see docs/payments.md).
+        log.error("refund_failed", refund=refund["id"], payment=payment.id, amount_cents=row.amount_cents,
+                  failure_reason=refund.get("failure_reason"))
     if row.status == "succeeded":
         booking_events.payment_refunded(session, session.get(Booking, payment.booking_id), row, reason=row.reason)
     return f"refund {refund['id']} {row.status}"

@@ -25,6 +25,7 @@ ENABLED_EVENTS = (
     "charge.refunded",
     "refund.created",
     "refund.updated",
+    "refund.failed",
 )
 
 

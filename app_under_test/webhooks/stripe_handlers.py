@@ -54,7 +54,7 @@ def dispatch(session: Session, row: WebhookEvent, event: dict) -> None:
             outcome = charge_succeeded(session, obj)
         case "charge.refunded":
             outcome = charge_refunded(session, obj)
-        case "refund.created" | "refund.updated":
+        case "refund.created" | "refund.updated" | "refund.failed":
             outcome = refund_changed(session, obj)
         case other:
             raise Ignore(f"no handler for Stripe event {other!r}")
@@ -121,7 +121,7 @@ def charge_refunded(session: Session, charge: dict) -> str:
 
 
 def refund_changed(session: Session, refund: dict) -> str:
-    # A refund was created, or its status changed (pending -> succeeded or failed).
+    # A refund was created, or its status changed (pending -> succeeded; succeeded or pending -> failed).
     _booking, payment = intent_payment(session, refund, refund.get("payment_intent"))
     return record_stripe_refund(session, payment, refund)
 

@@ -3,7 +3,8 @@ Feature: Payment failures are recoverable and money moves at most once
   Canceling on Stripe's page leads back to an offer to pay again; a session or
   hold that runs out releases the slot; a payment that arrives after its hold
   was released is refunded and the client told; canceling a paid booking
-  refunds it through Stripe's API.
+  refunds it through Stripe's API, and a refund that Stripe completes or fails
+  later is shown as it stands.
 
   Background:
     Given a builder "Ada Stone" working in "Europe/London" with skills "python"
@@ -54,3 +55,24 @@ Feature: Payment failures are recoverable and money moves at most once
     Then the booking is "canceled" and its payment is refunded in full for "canceled"
     And the booking page tells the client "has been refunded"
     And Stripe captured 4500 "gbp" once for the booking and refunded it in full
+
+  Scenario: A refund the card's bank completes later shows as pending until Stripe reports it succeeded
+    When the visitor pays with the card "4000000000007726"
+    Then the booking is "confirmed" with its payment "paid" for 4500 "gbp" by the card ending "7726"
+    When the client cancels the booking on Calendly
+    Then the booking is "canceled" and its refund of 4500 "gbp" is pending at Stripe
+    And the booking page tells the client "is being refunded"
+    When Stripe settles the refund of the booking
+    Then the booking is "canceled" and its payment is refunded in full for "canceled"
+    And the booking page tells the client "has been refunded"
+    And Stripe captured 4500 "gbp" once for the booking and refunded it in full
+
+  Scenario: A refund that fails after Stripe reported it succeeded leaves the payment paid and says so
+    When the visitor pays with the card "4000000000005126"
+    Then the booking is "confirmed" with its payment "paid" for 4500 "gbp" by the card ending "5126"
+    When the client cancels the booking on Calendly
+    Then the booking is "canceled" and its payment is refunded in full for "canceled"
+    When Stripe settles the refund of the booking
+    Then the booking is "canceled", its payment "paid" again and its refund "failed"
+    And the booking page tells the client "We could not refund your payment"
+    And Stripe captured 4500 "gbp" once for the booking and refunded nothing
