@@ -8,11 +8,14 @@ card; unpaid while a bank debit settles), async_payment_succeeded/failed,
 expired, payment_intent.succeeded/payment_failed, charge.succeeded,
 charge.refunded (the handler then lists the intent's refunds through the API:
 served by a Pact mock of the API pact's own interaction), refund.created and
-refund.updated. ``refund.updated`` is pending: the simulator never emits it.
+refund.updated (a pending refund succeeded) and refund.failed (a refund that
+had succeeded failed later). The last two first hand the app the refund as it
+stood before (a ``refund.created``), so the case checks the change itself.
 """
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -61,9 +64,9 @@ def charge(case: dict[str, str], **fields: Any) -> dict:
             "amount": match.int(PRICE), "currency": CURRENCY, **fields}
 
 
-def refund(case: dict[str, str]) -> dict:
+def refund(case: dict[str, str], status: str = "succeeded") -> dict:
     return {"id": match.regex(case["refund"], regex=RE_ID), "object": "refund", "amount": match.int(PRICE),
-            "currency": CURRENCY, "status": "succeeded", "reason": "requested_by_customer",
+            "currency": CURRENCY, "status": status, "reason": "requested_by_customer",
             "payment_intent": match.regex(case["intent"], regex=PI_ID)}
 
 
@@ -96,6 +99,8 @@ BANK_DEBIT_FAILED = "the bank debit of the booking's checkout session failed"
 EXPIRED = "the booking's checkout session expired unpaid"
 DECLINED = "a card was declined for insufficient funds on the booking's checkout session"
 REFUNDED = "the booking's card payment was refunded in full from the Dashboard"
+REFUND_SUCCEEDED_LATER = "a pending refund of the booking's card payment succeeded"
+REFUND_FAILED_LATER = "a refund of the booking's card payment failed after it had succeeded"
 
 
 def completed_paid(n: int) -> MessageCase:
@@ -257,7 +262,7 @@ def charge_refunded(n: int) -> MessageCase:
                        consume, states=state(REFUNDED, case))
 
 
-def refund_event(n: int, event_type: str, *, pending: bool = False) -> MessageCase:
+def refund_created(n: int) -> MessageCase:
     case = ids(n)
 
     def consume(body, metadata) -> None:
@@ -267,13 +272,52 @@ def refund_event(n: int, event_type: str, *, pending: bool = False) -> MessageCa
         assert payment["status"] == "refunded" and payment["refunded_cents"] == PRICE, payment
         assert payment["refund_reasons"] == ["requested_by_customer"], payment
 
-    # refund.updated: Stripe sends it when a refund's status changes; the simulator's refunds succeed at once
-    # and it never emits the event. Pending until it does.
-    return MessageCase(STRIPE_WEBHOOKS, f"{event_type}, made from the Dashboard",
-                       envelope(case, event_type, refund(case)), consume, states=state(REFUNDED, case),
-                       pending=pending)
+    return MessageCase(STRIPE_WEBHOOKS, "refund.created, made from the Dashboard",
+                       envelope(case, "refund.created", refund(case)), consume, states=state(REFUNDED, case))
+
+
+def earlier(body: bytes | str, status: str) -> bytes:
+    """The ``refund.created`` the app saw before ``body``: the same refund, in the status it had then."""
+    event = json.loads(body)
+    event.update(id=event["id"] + "_created", type="refund.created")
+    event["data"]["object"]["status"] = status
+    return json.dumps(event).encode("utf-8")
+
+
+def refund_succeeded_later(n: int) -> MessageCase:
+    case = ids(n)
+
+    def consume(body, metadata) -> None:
+        builder = consumer_app.held_paid_booking(case["booking"], status="confirmed", payments=(paid_payment(case),))
+        assert deliver(earlier(body, "pending")) == "processed"
+        assert only_booking(builder)["payment"]["refund_pending"] is True
+        assert deliver(body) == "processed"
+        payment = only_booking(builder)["payment"]
+        assert payment["status"] == "refunded" and payment["refunded_cents"] == PRICE, payment
+        assert payment["refund_pending"] is False, payment
+
+    return MessageCase(STRIPE_WEBHOOKS, "refund.updated, a pending refund succeeded",
+                       envelope(case, "refund.updated", refund(case)), consume,
+                       states=state(REFUND_SUCCEEDED_LATER, case))
+
+
+def refund_failed_later(n: int) -> MessageCase:
+    case = ids(n)
+
+    def consume(body, metadata) -> None:
+        builder = consumer_app.held_paid_booking(case["booking"], status="confirmed", payments=(paid_payment(case),))
+        assert deliver(earlier(body, "succeeded")) == "processed"
+        assert only_booking(builder)["payment"]["status"] == "refunded"
+        assert deliver(body) == "processed"
+        payment = only_booking(builder)["payment"]
+        assert payment["status"] == "paid" and payment["refunded_cents"] == 0, payment  # the money is still here
+        assert payment["refund_failed"] is True, payment
+
+    return MessageCase(STRIPE_WEBHOOKS, "refund.failed, after it had succeeded",
+                       envelope(case, "refund.failed", refund(case, "failed")), consume,
+                       states=state(REFUND_FAILED_LATER, case))
 
 
 CASES = [completed_paid(201), completed_unpaid(202), async_succeeded(203), async_failed(204), expired(205),
          intent_succeeded(206), intent_failed(207), charge_succeeded(208), charge_refunded(209),
-         refund_event(210, "refund.created"), refund_event(211, "refund.updated", pending=True)]
+         refund_created(210), refund_succeeded_later(211), refund_failed_later(212)]

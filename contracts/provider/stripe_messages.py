@@ -22,6 +22,7 @@ from simulators.stripe.events import EVENT_TYPES
 SECRET_KEY = "sk_test_contracts_provider"
 ENDPOINT_SECRET = "whsec_contracts_provider_receiver"
 WAIT_SECONDS = 30
+PENDING_REFUND_CARD, FAILING_REFUND_CARD = "4000000000007726", "4000000000005126"  # Stripe's async refund cards
 
 Pick = Callable[[dict[str, Any]], bool]
 
@@ -47,7 +48,8 @@ MESSAGES: dict[str, Pick] = {
     "charge.succeeded, by card": _event("charge.succeeded"),
     "charge.refunded, in full": _event("charge.refunded"),
     "refund.created, made from the Dashboard": _event("refund.created"),
-    "refund.updated, made from the Dashboard": _event("refund.updated"),
+    "refund.updated, a pending refund succeeded": _event("refund.updated", lambda r: r["status"] == "succeeded"),
+    "refund.failed, after it had succeeded": _event("refund.failed"),
 }
 
 
@@ -87,10 +89,16 @@ class StripeWebhookSource:
     def declined(self, params: dict[str, Any]) -> None:
         assert self.sim.pay(self._session(params).id, card="4000000000009995")["outcome"] == "declined"
 
-    def refunded(self, params: dict[str, Any]) -> None:
-        outcome = self.sim.pay(self._session(params).id)
-        self.sim.client(SECRET_KEY).v1.refunds.create(params={
-            "payment_intent": outcome["checkout_session"]["payment_intent"], "reason": "requested_by_customer"})
+    def refunded(self, params: dict[str, Any], card: str = "4242424242424242") -> str:
+        outcome = self.sim.pay(self._session(params).id, card=card)
+        return self.sim.client(SECRET_KEY).v1.refunds.create(params={
+            "payment_intent": outcome["checkout_session"]["payment_intent"], "reason": "requested_by_customer"}).id
+
+    def refund_pending_then_succeeded(self, params: dict[str, Any]) -> None:
+        self.sim.settle_refund(self.refunded(params, card=PENDING_REFUND_CARD))
+
+    def refund_failed_later(self, params: dict[str, Any]) -> None:
+        self.sim.settle_refund(self.refunded(params, card=FAILING_REFUND_CARD))
 
     def setups(self) -> dict[str, Callable[[dict[str, Any]], None]]:
         return {
@@ -101,6 +109,8 @@ class StripeWebhookSource:
             "the booking's checkout session expired unpaid": self.expired,
             "a card was declined for insufficient funds on the booking's checkout session": self.declined,
             "the booking's card payment was refunded in full from the Dashboard": self.refunded,
+            "a pending refund of the booking's card payment succeeded": self.refund_pending_then_succeeded,
+            "a refund of the booking's card payment failed after it had succeeded": self.refund_failed_later,
         }
 
     def produce(self, name: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:

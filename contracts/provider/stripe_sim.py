@@ -66,6 +66,10 @@ class StripeSim:
     def settle(self, session_id: str, outcome: str) -> dict[str, Any]:
         return self.control("POST", f"/checkout/sessions/{session_id}/settle", json={"outcome": outcome})
 
+    def settle_refund(self, refund_id: str) -> dict[str, Any]:
+        """The later change of a refund of one of Stripe's asynchronous refund cards happens now."""
+        return self.control("POST", f"/refunds/{refund_id}/settle")["refund"]
+
     def expire(self, session_id: str) -> dict[str, Any]:
         return self.control("POST", f"/checkout/sessions/{session_id}/expire")
 

@@ -60,8 +60,7 @@ def test_the_calendly_simulator_honours_the_webhook_pact(simulators, regenerated
     report = verify(regenerated_pacts, CALENDLY_WEBHOOKS, simulators)
     write_report(report)
     assert report.success, explain(report)
-    # known gap, kept visible: the simulator never fills in the submitter of a routing form submission
-    assert report.pending_failures() == ["routing_form_submission.created, after booking"]
+    assert report.pending_failures() == []
 
 
 def test_a_webhook_payload_missing_a_block_the_app_reads_fails_verification(

@@ -26,8 +26,7 @@ def test_the_stripe_simulator_honours_the_webhook_pact(simulators, regenerated_p
     report = verify(regenerated_pacts, STRIPE_WEBHOOKS, simulators)
     write_report(report)
     assert report.success, explain(report)
-    # known gap, kept visible: the simulator's refunds succeed at once, so it never sends refund.updated
-    assert report.pending_failures() == ["refund.updated, made from the Dashboard"]
+    assert report.pending_failures() == []
 
 
 def test_a_refund_missing_a_field_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
