@@ -10,6 +10,7 @@ nothing but the process.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import hmac
@@ -29,6 +30,9 @@ from harness.apps import RunningApp, start_app
 CALENDLY_SIGNING_KEY = "contracts-calendly-signing-key"
 STRIPE_WEBHOOK_SECRET = "whsec_contracts_booking_service"
 STRIPE_SECRET_KEY = "sk_test_contracts_consumer_app"
+# The SendGrid Event Webhook's signing key pair: a fixed P-256 scalar, so every run signs with the same key.
+# The app holds only the public half, as SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY (base64 DER, as SendGrid shows it).
+SENDGRID_SIGNING_SCALAR = int.from_bytes(hashlib.sha256(b"contracts-sendgrid-event-webhook").digest(), "big") >> 1
 _lock = threading.Lock()
 _running: RunningApp | None = None
 _builders = itertools.count(1)
@@ -42,7 +46,8 @@ def app() -> RunningApp:
             url = f"sqlite:///{folder / 'bookings.sqlite3'}"
             upgrade(url)
             _running = start_app(url, calendly_webhook_signing_key=CALENDLY_SIGNING_KEY,
-                                 stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, stripe_secret_key=STRIPE_SECRET_KEY)
+                                 stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, stripe_secret_key=STRIPE_SECRET_KEY,
+                                 sendgrid_event_webhook_public_key=sendgrid_public_key())
         return _running
 
 
@@ -87,6 +92,39 @@ def post_stripe(body: bytes | str) -> dict[str, Any]:
     header = stripe.WebhookSignature.generate_signature_header(raw.decode("utf-8"), STRIPE_WEBHOOK_SECRET)
     response = httpx.post(f"{app().url}/webhooks/stripe", content=raw, timeout=30,
                           headers={"Content-Type": "application/json", "Stripe-Signature": header})
+    assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
+    return response.json()
+
+
+def _sendgrid_private_key():
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+
+    return ec.derive_private_key(SENDGRID_SIGNING_SCALAR, ec.SECP256R1())
+
+
+def sendgrid_public_key() -> str:
+    """The Event Webhook verification key as SendGrid's settings page gives it: base64 DER SubjectPublicKeyInfo."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+
+    der = _sendgrid_private_key().public_key().public_bytes(serialization.Encoding.DER,
+                                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode("ascii")
+
+
+def post_sendgrid(body: bytes | str) -> dict[str, Any]:
+    """Deliver a SendGrid Event Webhook batch signed as SendGrid signs it (ECDSA P-256 over timestamp + body)."""
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader  # noqa: PLC0415
+
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    stamp = str(int(time.time()))
+    algorithm = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)  # RFC 6979: same bytes, same signature
+    signature = _sendgrid_private_key().sign(stamp.encode() + raw, algorithm)
+    response = httpx.post(f"{app().url}/webhooks/sendgrid", content=raw, timeout=30,
+                          headers={"Content-Type": "application/json",
+                                   EventWebhookHeader.SIGNATURE: base64.b64encode(signature).decode("ascii"),
+                                   EventWebhookHeader.TIMESTAMP: stamp})
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
     return response.json()
 
@@ -154,3 +192,40 @@ def bookings_of(builder_slug: str) -> list[dict[str, Any]]:
         response = admin.get("/admin/api/bookings", params={"builder": builder_slug})
     assert response.status_code == 200, response.text
     return response.json()["bookings"]
+
+
+def sent_mail(outbox_id: int, recipient: str, *, kind: str = "booking_confirmation") -> None:
+    """A client and a booking mail the app has already handed to SendGrid (outbox row ``outbox_id``, sent).
+
+    Written straight into the app's database with its own models, under the id the message's ``outbox_id``
+    custom arg names (the id the app put into the send): sending through the app would need a Mail Send API."""
+    from app_under_test.db import Database  # noqa: PLC0415
+    from app_under_test.models import Client, OutboxMessage  # noqa: PLC0415
+    from app_under_test.timeutil import utcnow  # noqa: PLC0415
+
+    now = utcnow()
+    db = Database(app().config.database_url)
+    try:
+        with db.transaction() as session:
+            session.add(Client(email=recipient, name="Grace Hopper"))
+            session.add(OutboxMessage(id=outbox_id, idempotency_key=f"{kind}:contract-{outbox_id}:client", kind=kind,
+                                      recipient=recipient, template_id="d-9c85b537974ed61735fda4e8f18e9e7c", data={},
+                                      status="sent", attempts=1, provider_message_id=f"contract-{outbox_id}",
+                                      created_at=now, sent_at=now))
+    finally:
+        db.dispose()
+
+
+def client(email: str) -> dict[str, Any]:
+    with app().admin() as admin:
+        response = admin.get("/admin/api/clients")
+    assert response.status_code == 200, response.text
+    [found] = [c for c in response.json()["clients"] if c["email"] == email]
+    return found
+
+
+def mail_to(recipient: str) -> list[dict[str, Any]]:
+    with app().admin() as admin:
+        response = admin.get("/admin/api/mail", params={"recipient": recipient})
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]

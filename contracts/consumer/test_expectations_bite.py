@@ -14,6 +14,7 @@ from pact.error import MismatchesError
 from contracts.consumer import calendly_api_cases as calendly_api
 from contracts.consumer import consumer_app
 from contracts.consumer import sendgrid_api_cases as sendgrid_api
+from contracts.consumer import sendgrid_webhook_cases as sendgrid_webhooks
 from contracts.consumer import calendly_webhook_cases as calendly_webhooks
 from contracts.consumer import stripe_api_cases as stripe_api
 from contracts.consumer import stripe_webhook_cases as stripe_webhooks
@@ -41,6 +42,11 @@ READ_FIELDS = [
     (stripe_webhooks.CASES[9], "amount"),
     (sendgrid_api.UNKNOWN, "field"),
     (sendgrid_api.UNKNOWN, "errors"),
+    (sendgrid_webhooks.CASES[0], "email"),
+    (sendgrid_webhooks.CASES[0], "outbox_id"),
+    (sendgrid_webhooks.CASES[0], "reason"),
+    (sendgrid_webhooks.CASES[1], "type"),
+    (sendgrid_webhooks.CASES[2], "reason"),
 ]
 
 
