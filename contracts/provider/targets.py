@@ -16,10 +16,12 @@ import httpx
 from contracts.provider import calendly_states, stripe_states
 from contracts.provider.calendly_messages import CalendlyWebhookSource
 from contracts.provider.calendly_sim import CalendlySim
+from contracts.provider.sendgrid_messages import SendGridWebhookSource
 from contracts.provider.sendgrid_states import SendGridStates
 from contracts.provider.stripe_messages import StripeWebhookSource
 from contracts.provider.stripe_sim import StripeSim
-from contracts.support.names import CALENDLY_API, CALENDLY_WEBHOOKS, SENDGRID_API, STRIPE_API, STRIPE_WEBHOOKS
+from contracts.support.names import (CALENDLY_API, CALENDLY_WEBHOOKS, SENDGRID_API, SENDGRID_WEBHOOKS, STRIPE_API,
+                                     STRIPE_WEBHOOKS)
 from contracts.support.states import StateServer
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
@@ -91,10 +93,24 @@ def sendgrid_api(simulator) -> Iterator[dict[str, Any]]:
         setups.close()
 
 
+@contextmanager
+def sendgrid_webhooks(simulator) -> Iterator[dict[str, Any]]:
+    receiver = RecordingReceiver()
+    server = serve_in_thread(receiver, name="sendgrid-webhook-receiver")
+    source = SendGridWebhookSource(simulator.url, receiver, server.url)
+    try:
+        with source.account_kept(), StateServer(source.setups(), resetter(simulator.url)) as states:
+            yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
+    finally:
+        server.stop()
+        source.close()
+
+
 TARGETS: dict[str, Target] = {
     CALENDLY_API: calendly_api,
     CALENDLY_WEBHOOKS: calendly_webhooks,
     STRIPE_API: stripe_api,
     STRIPE_WEBHOOKS: stripe_webhooks,
     SENDGRID_API: sendgrid_api,
+    SENDGRID_WEBHOOKS: sendgrid_webhooks,
 }
