@@ -1,10 +1,9 @@
 """SendGrid Event Webhook batches produced by the simulator itself, for verifying the app's message pact.
 
 A provider state sets the simulated account up (its Event Webhook pointed at a
-recording receiver; which addresses bounce or are deferred; whether an unknown
-template is dropped) and sends a booking mail through the v3 Mail Send API
-with the custom args the app puts into its sends (``outbox_id`` from the
-state's parameters). The simulator's own event builders and delivery engine
+recording receiver, which addresses bounce, whether an unknown template is
+dropped) and sends a booking mail through the v3 Mail Send API with the custom
+args the app puts into its sends (``outbox_id`` from the state's parameters). The simulator's own event builders and delivery engine
 then post the signed batches, one per event kind. The message producer hands
 the verifier the exact bytes of the batch asked for. So what is verified is
 the simulator's real output, not a copy of it.
@@ -52,9 +51,7 @@ MESSAGES: dict[str, Wanted] = {
                                                                lambda e: e.get("type") == "blocked"),
     "dropped, the address bounced before": Wanted("dropped", "a drop"),
     "dropped, SendGrid does not have the template": Wanted("dropped", "a drop"),
-    "processed, SendGrid accepted the mail": Wanted("processed", "a processed event"),
-    "deferred, the receiving server asked to try again later": Wanted("deferred", "a deferral"),
-    "delivered": Wanted("delivered", "a delivery"),
+    "delivered, an event the app does not act on": Wanted("delivered", "a delivery"),
 }
 
 
@@ -83,6 +80,7 @@ class SendGridWebhookSource:
             self._request("POST", "/_sim/sendgrid/config", json=saved)
 
     def _account(self, params: dict[str, Any], **settings: Any) -> None:
+        """Every event kind on: the app subscribes to bounce and dropped only, and must not mind the others."""
         self._since, self._recipient, self._queued = len(self.receiver.requests), params["email"], None
         self._request("POST", "/_sim/sendgrid/config", json={
             "api_keys": [API_KEY], "event_webhook_url": f"{self.receiver_url}/webhooks/sendgrid",
@@ -128,11 +126,6 @@ class SendGridWebhookSource:
         self._send(params)
         self._sent()
 
-    def deferred(self, params: dict[str, Any]) -> None:
-        self._account(params, deferred_addresses=[params["email"]])
-        self._send(params)
-        self._sent()
-
     def setups(self) -> dict[str, Callable[[dict[str, Any]], None]]:
         return {
             "a booking mail to the client bounced": self.bounced,
@@ -141,7 +134,6 @@ class SendGridWebhookSource:
             "a booking mail was sent to an address that bounced before": self.bounced_before,
             "a booking mail named a template SendGrid does not have": self.unknown_template,
             "a booking mail was delivered": self.delivered,
-            "a booking mail was deferred, then delivered": self.deferred,
         }
 
     def _ours(self, batch: Any) -> bool:
