@@ -21,6 +21,12 @@ def booking_confirmed(session: Session, booking: Booking) -> None:
     notices.booking_confirmed(session, booking)
 
 
+def paid_booking_confirmed(session: Session, booking: Booking, payment) -> None:
+    """Stripe confirmed the money of a held booking, which is now confirmed: the confirmations and the
+    receipt (``payment`` is the ``models.Payment`` row)."""
+    notices.paid_booking_confirmed(session, booking, payment)
+
+
 def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
     """A booking was canceled by the client, the builder, or Calendly on their behalf."""
     from app_under_test.payments.refunds import refund_paid_payments  # noqa: PLC0415 (payments imports this module)
@@ -36,11 +42,6 @@ def booking_moved(session: Session, booking: Booking, *, previous_start: datetim
 
 def booking_expired(session: Session, booking: Booking) -> None:
     """A payment hold ran out; the slot was released."""
-
-
-def payment_received(session: Session, booking: Booking, payment) -> None:
-    """Stripe confirmed the money for a booking (``payment`` is the ``models.Payment`` row)."""
-    notices.payment_received(session, booking, payment)
 
 
 def payment_refunded(session: Session, booking: Booking, refund, *, reason: str) -> None:

@@ -161,7 +161,7 @@ def main() -> None:
     if args.no_hooks:
         from app_under_test import booking_events
 
-        for name in ("booking_confirmed", "payment_received"):
+        for name in ("booking_confirmed", "paid_booking_confirmed"):
             setattr(booking_events, name, lambda *_args, **_kwargs: None)
     events = max(1, min(args.events, 2000))
     rounds = max(1, min(args.rounds, 5))

@@ -32,12 +32,16 @@ def _config(session: Session):
     return session.info.get(CONFIG_KEY)
 
 
+def _mail(config, kind: str, booking: Booking, recipient: Recipient, data: dict,
+          revision: str | None = None) -> outbox.Mail:
+    return outbox.Mail(key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision), kind=kind,
+                       recipient=recipient.email, template_id=kinds.template_id(config, kind), data=data,
+                       booking_id=booking.id)
+
+
 def _queue(session: Session, config, kind: str, booking: Booking, recipient: Recipient, data: dict,
            revision: str | None = None) -> bool:
-    new_id = outbox.enqueue(
-        session, key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision), kind=kind,
-        recipient=recipient.email, template_id=kinds.template_id(config, kind), data=data, booking_id=booking.id)
-    return new_id is not None
+    return bool(outbox.enqueue_many(session, [_mail(config, kind, booking, recipient, data, revision)]))
 
 
 def _both(booking: Booking) -> tuple[Recipient, Recipient]:
@@ -60,14 +64,27 @@ def _refund_info(session: Session, booking: Booking) -> RefundInfo | None:
     return RefundInfo(payment.amount_cents, payment.currency, None)
 
 
+def _confirmations(config, booking: Booking, payment: Payment | None) -> list[outbox.Mail]:
+    return [_mail(config, "confirmation", booking, recipient, compose.confirmation(config, booking, recipient, payment))
+            for recipient in _both(booking)]
+
+
 def booking_confirmed(session: Session, booking: Booking) -> None:
     config = _config(session)
     if config is None:
         return
-    payment = paid_payment(session, booking)
-    for recipient in _both(booking):
-        _queue(session, config, "confirmation", booking, recipient,
-               compose.confirmation(config, booking, recipient, payment))
+    outbox.enqueue_many(session, _confirmations(config, booking, paid_payment(session, booking)))
+
+
+def paid_booking_confirmed(session: Session, booking: Booking, payment: Payment) -> None:
+    """The confirmations and the receipt of a booking its payment just confirmed, in one statement."""
+    config = _config(session)
+    if config is None:
+        return
+    client = compose.client_of(booking)
+    receipt = _mail(config, "receipt", booking, client, compose.receipt(config, booking, client, payment),
+                    payment.checkout_session_id)
+    outbox.enqueue_many(session, [*_confirmations(config, booking, payment), receipt])
 
 
 def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
@@ -75,9 +92,10 @@ def booking_canceled(session: Session, booking: Booking, *, canceler_type: str |
     if config is None:
         return
     refund = _refund_info(session, booking)
-    for recipient in _both(booking):
-        _queue(session, config, "cancellation", booking, recipient,
-               compose.cancellation(config, booking, recipient, canceler_type=canceler_type, refund=refund))
+    outbox.enqueue_many(session, [
+        _mail(config, "cancellation", booking, recipient,
+              compose.cancellation(config, booking, recipient, canceler_type=canceler_type, refund=refund))
+        for recipient in _both(booking)])
 
 
 def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:
@@ -85,18 +103,10 @@ def booking_moved(session: Session, booking: Booking, *, previous_start: datetim
     if config is None:
         return
     revision = f"{iso_z(previous_start)}>{iso_z(booking.start_at)}"
-    for recipient in _both(booking):
-        _queue(session, config, "moved", booking, recipient,
-               compose.moved(config, booking, recipient, previous_start=previous_start), revision)
-
-
-def payment_received(session: Session, booking: Booking, payment: Payment) -> None:
-    config = _config(session)
-    if config is None:
-        return
-    client = compose.client_of(booking)
-    _queue(session, config, "receipt", booking, client, compose.receipt(config, booking, client, payment),
-           payment.checkout_session_id)
+    outbox.enqueue_many(session, [
+        _mail(config, "moved", booking, recipient, compose.moved(config, booking, recipient,
+                                                                previous_start=previous_start), revision)
+        for recipient in _both(booking)])
 
 
 def payment_refunded(session: Session, booking: Booking, refund: Refund) -> None:

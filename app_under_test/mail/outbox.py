@@ -39,24 +39,58 @@ def idempotency_key(kind: str, booking_ref: str, role: str, revision: str | None
     return ":".join(part for part in (kind, booking_ref, role, revision) if part)
 
 
-def enqueue(session: Session, *, key: str, kind: str, recipient: str, template_id: str, data: dict,
-            booking_id: int | None) -> int | None:
-    """Queue one mail; returns its row id, or None (changing nothing) when its key is queued already.
+@dataclass(frozen=True)
+class Mail:
+    """One mail to queue: its idempotency key, kind, recipient, template and template data."""
+
+    key: str
+    kind: str
+    recipient: str
+    template_id: str
+    data: dict
+    booking_id: int | None
+
+
+_INSERTS: dict[str, object] = {}  # one statement per dialect, built once, so its compiled form is cached
+
+
+def _insert_statement(dialect: str):
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (insert(OutboxMessage.__table__)
+                     .on_conflict_do_nothing(index_elements=[OutboxMessage.__table__.c.idempotency_key])
+                     .returning(OutboxMessage.__table__.c.id))
+        _INSERTS[dialect] = statement
+    return statement
+
+
+def enqueue_many(session: Session, mails: list[Mail]) -> list[int]:
+    """Queue mails in one statement; returns the ids of the rows it added (a key queued already adds none).
 
     ``INSERT ... ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): a concurrent twin waits for the
     other transaction and then does nothing, without a savepoint and without failing the caller's
-    transaction, whatever else it has written.
+    transaction, whatever else it has written. The mails of one change (a confirmation to the client
+    and the builder, the receipt) share one round trip.
     """
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(OutboxMessage)
-                 .values(idempotency_key=key, kind=kind, booking_id=booking_id, recipient=recipient,
-                         template_id=template_id, data=data, status="pending", attempts=0, created_at=utcnow())
-                 .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
-                 .returning(OutboxMessage.id))
-    new_id = session.execute(statement).scalar_one_or_none()
-    if new_id is not None:
-        session.info.setdefault(NEW_ROWS, []).append(new_id)
-    return new_id
+    if not mails:
+        return []
+    now = utcnow()
+    rows = [{"idempotency_key": m.key, "kind": m.kind, "booking_id": m.booking_id, "recipient": m.recipient,
+             "template_id": m.template_id, "data": m.data, "status": "pending", "attempts": 0, "created_at": now}
+            for m in mails]
+    statement = _insert_statement(session.get_bind().dialect.name)
+    new_ids = list(session.execute(statement, rows).scalars()) if len(rows) > 1 else \
+        list(session.execute(statement, rows[0]).scalars())
+    session.info.setdefault(NEW_ROWS, []).extend(new_ids)
+    return new_ids
+
+
+def enqueue(session: Session, *, key: str, kind: str, recipient: str, template_id: str, data: dict,
+            booking_id: int | None) -> int | None:
+    """Queue one mail; returns its row id, or None (changing nothing) when its key is queued already."""
+    new_ids = enqueue_many(session, [Mail(key, kind, recipient, template_id, data, booking_id)])
+    return new_ids[0] if new_ids else None
 
 
 def retry_delay(attempts: int) -> timedelta | None:

@@ -66,8 +66,7 @@ def _confirm(session: Session, booking: Booking, payment: Payment, provider: Slo
         cancel_booking(session, booking, reason=CALENDAR_REFUSED, canceled_by="calendar", at=now)
         return f"the calendar refused booking {booking.public_id}; canceled and refunded"
     transition(booking, BookingStatus.CONFIRMED, at=now)
-    booking_events.booking_confirmed(session, booking)
-    booking_events.payment_received(session, booking, payment)
+    booking_events.paid_booking_confirmed(session, booking, payment)
     return f"booking {booking.public_id} paid and confirmed"
 
 

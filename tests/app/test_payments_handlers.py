@@ -41,7 +41,7 @@ EXAMPLES = settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phas
 def hooks(monkeypatch) -> Counter:
     """How often each booking hook ran, per booking (the mail side of the hooks is not under test here)."""
     calls: Counter = Counter()
-    for name in ("booking_confirmed", "booking_expired", "payment_received"):
+    for name in ("booking_confirmed", "booking_expired", "paid_booking_confirmed"):
         monkeypatch.setattr(booking_events, name,
                             lambda session, booking, *args, _name=name, **kw: calls.update([(_name, booking.public_id)]))
     monkeypatch.setattr(booking_events, "payment_refunded",
@@ -78,7 +78,7 @@ def test_a_paid_checkout_confirms_the_booking_once_whatever_the_order_and_copies
             assert deliver(event) in ("processed", "ignored", "duplicate")
         assert state_of(booking_id) == {"status": "confirmed", "claims": 4,
                                         "payments": [("paid", True, "4242", None)], "refunds": []}
-        assert hooks[("booking_confirmed", booking_id)] == 1 and hooks[("payment_received", booking_id)] == 1
+        assert hooks[("paid_booking_confirmed", booking_id)] == 1 and not hooks[("booking_confirmed", booking_id)]
 
 
 @EXAMPLES
@@ -93,7 +93,7 @@ def test_an_expired_checkout_releases_the_hold_once(payments_app, stripe_server,
             deliver(event)
         assert state_of(booking_id) == {"status": "expired", "claims": 0,
                                         "payments": [("expired", True, None, "insufficient_funds")], "refunds": []}
-        assert hooks[("booking_expired", booking_id)] == 1 and not hooks[("booking_confirmed", booking_id)]
+        assert hooks[("booking_expired", booking_id)] == 1 and not hooks[("paid_booking_confirmed", booking_id)]
 
 
 @EXAMPLES
@@ -109,4 +109,4 @@ def test_a_payment_after_the_hold_was_released_is_refunded_once(payments_app, st
             deliver(event)
         assert state_of(booking_id) == {"status": "expired", "claims": 0, "payments": [("paid", True, "4242", None)],
                                         "refunds": [("late_payment", "requested", 4500)]}
-        assert not hooks[("booking_confirmed", booking_id)] and not hooks[("payment_received", booking_id)]
+        assert not hooks[("paid_booking_confirmed", booking_id)] and not hooks[("booking_confirmed", booking_id)]
