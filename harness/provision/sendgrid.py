@@ -47,7 +47,8 @@ def _run(app: RunningApp, *args: str) -> dict[str, str]:
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
     response = httpx.post(f"{sim.url}/_sim/sendgrid/config", timeout=30, json={
-        "api_keys": [app.config.sendgrid_api_key], "bounce_addresses": [], "deferred_addresses": []})
+        "api_keys": [app.config.sendgrid_api_key], "bounce_addresses": [], "deferred_addresses": [],
+        "blocked_addresses": []})
     if response.status_code != 200:
         raise RuntimeError(f"could not configure the SendGrid account: {response.status_code} {response.text[:300]}")
     for name, value in (_run(app, "mail", "provision-templates") | _run(app, "mail", "register-webhook")).items():

@@ -46,7 +46,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         unknown = sorted(set(body) - set(state.config.to_dict()))
         if unknown:
             return _error(400, f"unknown config keys: {', '.join(unknown)}")
-        for key in ("api_keys", "bounce_addresses", "deferred_addresses"):
+        for key in ("api_keys", "bounce_addresses", "deferred_addresses", "blocked_addresses"):
             if key in body and not _string_list(body[key]):
                 return _error(400, f"{key} must be a list of non-empty strings")
         limit = body.get("max_body_bytes", state.config.max_body_bytes)
@@ -62,7 +62,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
             return _error(400, "event_kinds must map event names to true/false")
         with state.lock:
             config = state.config
-            for key in ("api_keys", "bounce_addresses", "deferred_addresses", "unknown_template"):
+            for key in ("api_keys", "bounce_addresses", "deferred_addresses", "blocked_addresses", "unknown_template"):
                 if key in body:
                     setattr(config, key, list(body[key]) if isinstance(body[key], list) else body[key])
             config.max_body_bytes = limit

@@ -11,6 +11,9 @@ Outcomes, decided per recipient when the message is accepted:
   - suppressed (bounced before): ``processed`` then ``dropped`` "Bounced Address"
   - matches ``bounce_addresses``: ``processed`` then ``bounce`` (and the address
     is suppressed from then on, as SendGrid's bounce list does)
+  - matches ``blocked_addresses``: ``processed`` then ``bounce`` of ``type``
+    ``blocked`` (the receiving server refused for now, e.g. the sending IP's
+    reputation; SendGrid lists it as a block but does not suppress the address)
   - matches ``deferred_addresses``: ``processed``, ``deferred``, ``delivered``
   - template unknown in "drop" mode: ``processed`` then ``dropped`` "Invalid SMTPAPI header"
   - otherwise: ``processed`` then ``delivered``
@@ -22,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+BLOCK_REASON = "550 5.7.1 Message rejected: the sending IP is listed on a block list. Try again later."
 BOUNCE_REASON = ("550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking "
                  "the recipient's email address for typos or unnecessary spaces.")
 
@@ -31,6 +35,7 @@ class Outcome:
     final: str  # delivered | bounce | dropped
     deferred: bool = False
     drop_reason: str | None = None
+    blocked: bool = False  # a bounce of type "blocked" (temporary) rather than "bounce" (the address is bad)
 
 
 def sg_message_id(message_id: str, copy_index: int, filter_token: str) -> str:
@@ -64,6 +69,9 @@ def details(kind: str, outcome: Outcome) -> dict[str, Any]:
         return {"response": "250 OK", "tls": 1, "ip": "149.72.0.1"}
     if kind == "deferred":
         return {"response": "400 try again later", "attempt": "1", "tls": 1, "ip": "149.72.0.1"}
+    if kind == "bounce" and outcome.blocked:
+        return {"reason": BLOCK_REASON, "status": "5.7.1", "type": "blocked",
+                "bounce_classification": "Reputation", "tls": 1, "ip": "149.72.0.1"}
     if kind == "bounce":
         return {"reason": BOUNCE_REASON, "status": "5.1.1", "type": "bounce",
                 "bounce_classification": "Invalid Address", "tls": 1, "ip": "149.72.0.1"}

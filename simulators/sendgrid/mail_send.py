@@ -64,6 +64,8 @@ def _outcome(state: SendGridState, email: str, template_dropped: bool) -> Outcom
     if matches_any(email, config.bounce_addresses):
         state.suppressed_bounces[email.lower()] = state.hub.clock.now()
         return Outcome("bounce")
+    if matches_any(email, config.blocked_addresses):
+        return Outcome("bounce", blocked=True)  # not suppressed: a block is about the sender, not the address
     return Outcome("delivered", deferred=matches_any(email, config.deferred_addresses))
 
 
@@ -99,7 +101,7 @@ def accept(state: SendGridState, body: dict[str, Any], request_headers: dict[str
                         categories=list(body.get("categories") or []), custom_args=custom_args, headers=headers,
                         request_json=body, request_headers=request_headers, virtual_time=now, real_time=real_now)
                     outcome = _outcome(state, entry.to, template_dropped)
-                    entry.status = outcome.final
+                    entry.status = "blocked" if outcome.blocked else outcome.final
                     produced.extend(webhook.build_events(state, entry, outcome, copy_index, filter_token))
                     entries.append(entry)
         state.add_entries(entries)

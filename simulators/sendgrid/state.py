@@ -33,6 +33,7 @@ class Config:
     event_kinds: dict[str, bool] = field(default_factory=lambda: {kind: True for kind in EVENT_KINDS})
     bounce_addresses: list[str] = field(default_factory=list)  # exact addresses or fnmatch patterns
     deferred_addresses: list[str] = field(default_factory=list)  # deferred once, then delivered
+    blocked_addresses: list[str] = field(default_factory=list)  # refused for now: a bounce of type "blocked"
     unknown_template: str = "reject"  # "reject": 400 at send time; "drop": 202 then a dropped event (real SendGrid)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +41,8 @@ class Config:
             "api_keys": list(self.api_keys), "max_body_bytes": self.max_body_bytes,
             "event_webhook_url": self.event_webhook_url, "event_webhook_enabled": self.event_webhook_enabled,
             "event_kinds": dict(self.event_kinds), "bounce_addresses": list(self.bounce_addresses),
-            "deferred_addresses": list(self.deferred_addresses), "unknown_template": self.unknown_template,
+            "deferred_addresses": list(self.deferred_addresses), "blocked_addresses": list(self.blocked_addresses),
+            "unknown_template": self.unknown_template,
         }
 
 

@@ -82,6 +82,22 @@ def test_a_bounce_address_bounces_and_is_dropped_afterwards(sg, webhook_to):
     assert sg.control("GET", "/suppressions").json() == {"bounces": ["gone@bounce.test"]}
 
 
+def test_a_blocked_address_bounces_as_blocked_and_is_not_suppressed(sg, webhook_to):
+    sg.configure(blocked_addresses=["*@strict.test"])
+
+    for _ in range(2):
+        sg.post_send(sg.plain_body(personalizations=[{"to": [{"email": "ops@strict.test"}]}]))
+    sg.flush()
+
+    events = _events(webhook_to.wait_for(4))
+    blocks = [e for e in events if e["event"] == "bounce"]
+    assert len(blocks) == 2 and {e["type"] for e in blocks} == {"blocked"}  # the second send is tried again
+    assert blocks[0]["status"] == "5.7.1" and blocks[0]["bounce_classification"] == "Reputation"
+    assert not [e for e in events if e["event"] == "dropped"]
+    assert [m["status"] for m in sg.messages(to="ops@strict.test")] == ["blocked", "blocked"]
+    assert sg.control("GET", "/suppressions").json() == {"bounces": []}
+
+
 def test_deferred_addresses_are_deferred_before_delivery(sg, webhook_to):
     sg.configure(deferred_addresses=["slow@example.com"])
 
