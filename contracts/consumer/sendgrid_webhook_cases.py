@@ -7,8 +7,7 @@ configured with (``consumer_app.post_sendgrid``), posts it to
 ``sendgrid_handlers.dispatch`` did. One case per branch of the handler:
 
   - ``bounce`` (type ``bounce``): the client is undeliverable, the mail dead with SendGrid's reason;
-  - ``bounce`` of type ``blocked`` (a temporary block): nothing changes. Pending: the simulator
-    never blocks, it only bounces;
+  - ``bounce`` of type ``blocked`` (a temporary block): nothing changes;
   - ``dropped`` because the address bounced before: the mail dead and the client undeliverable;
   - ``dropped`` for any other reason (a template SendGrid does not have): the mail dead, the client
     left alone;
@@ -104,11 +103,10 @@ def blocked(n: int) -> MessageCase:
         assert deliver(body) == "ignored"  # the address itself is fine
         assert outcome(case) == (False, "sent", None)
 
-    # SendGrid reports a temporary block as a bounce of type "blocked"; the simulator's receiving servers
-    # only ever refuse an address outright. Pending until it can block.
+    # SendGrid reports a temporary block as a bounce of type "blocked": the address is not at fault
     return MessageCase(SENDGRID_WEBHOOKS, "bounce, blocked for now by the receiving server",
                        batch(case, "bounce", type=exactly("blocked"), reason=match.str(BLOCK_REASON)), consume,
-                       states=state(BLOCKED, case), pending=True)
+                       states=state(BLOCKED, case))
 
 
 def dropped_bounced_address(n: int) -> MessageCase:

@@ -85,7 +85,8 @@ class SendGridWebhookSource:
         self._request("POST", "/_sim/sendgrid/config", json={
             "api_keys": [API_KEY], "event_webhook_url": f"{self.receiver_url}/webhooks/sendgrid",
             "event_kinds": {kind: True for kind in ("processed", "deferred", "delivered", "bounce", "dropped")},
-            "bounce_addresses": [], "deferred_addresses": [], "unknown_template": "reject", **settings})
+            "bounce_addresses": [], "deferred_addresses": [], "blocked_addresses": [], "unknown_template": "reject",
+            **settings})
 
     def _send(self, params: dict[str, Any], *, outbox_id: str | None = None,
               template_id: str = BOOKING_TEMPLATE) -> None:
@@ -110,6 +111,11 @@ class SendGridWebhookSource:
         self._send(params)
         self._sent()
 
+    def blocked(self, params: dict[str, Any]) -> None:
+        self._account(params, blocked_addresses=[params["email"]])
+        self._send(params)
+        self._sent()
+
     def bounced_before(self, params: dict[str, Any]) -> None:
         self._account(params, bounce_addresses=[params["email"]])
         self._send(params, outbox_id=str(int(params["outbox_id"]) - 1))  # an earlier mail: it bounces
@@ -129,8 +135,7 @@ class SendGridWebhookSource:
     def setups(self) -> dict[str, Callable[[dict[str, Any]], None]]:
         return {
             "a booking mail to the client bounced": self.bounced,
-            # the nearest the simulator comes: its receiving servers refuse outright, they never block
-            "the receiving server blocked a booking mail for now": self.bounced,
+            "the receiving server blocked a booking mail for now": self.blocked,
             "a booking mail was sent to an address that bounced before": self.bounced_before,
             "a booking mail named a template SendGrid does not have": self.unknown_template,
             "a booking mail was delivered": self.delivered,

@@ -47,8 +47,7 @@ def test_the_sendgrid_simulator_honours_the_event_webhook_pact(simulators, regen
     report = verify(regenerated_pacts, SENDGRID_WEBHOOKS, simulators)
     write_report(report)
     assert report.success, explain(report)
-    # known gap, kept visible: the simulator's receiving servers refuse an address outright, they never block it
-    assert report.pending_failures() == ["bounce, blocked for now by the receiving server"]
+    assert report.pending_failures() == []
 
 
 def test_a_drop_without_the_reason_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
