@@ -225,12 +225,18 @@ def test_routing_form_submission_fires_and_a_following_booking_links_it(calendly
     assert later["submitter"] == created["payload"]["uri"] and later["submitter_type"] == "Invitee"
 
 
-def test_a_routing_form_submission_without_a_booking_has_no_submitter(calendly, receiver, helpers):
+@pytest.fixture
+def goal_form(calendly, receiver, helpers):
+    """A host with an event type, subscribed to every event, and a one-question routing form."""
     host = calendly.host()
     event_type = calendly.event_type(host)
     calendly.subscribe(host, receiver.url + "/hooks")
     form = calendly.control("POST", "/routing_forms", json={"name": "Which pathway?", "questions": [{"name": "Goal"}]})
-    form_uuid = helpers.uuid_of(form.json()["resource"]["uri"])
+    return host, event_type, form.json()["resource"]["uri"], helpers.uuid_of(form.json()["resource"]["uri"])
+
+
+def test_a_routing_form_submission_without_a_booking_has_no_submitter(calendly, receiver, helpers, goal_form):
+    _host, event_type, _form_uri, form_uuid = goal_form
     response = calendly.control("POST", f"/routing_forms/{form_uuid}/submissions",
                                 json={"answers": {"Goal": "Look around"}, "event_type": event_type["uri"]})
     assert response.status_code == 201, response.text
@@ -241,12 +247,8 @@ def test_a_routing_form_submission_without_a_booking_has_no_submitter(calendly, 
     assert "invitee" not in response.json()
 
 
-def test_a_routing_form_booking_of_a_taken_slot_stores_and_announces_nothing(calendly, receiver, helpers):
-    host = calendly.host()
-    event_type = calendly.event_type(host)
-    calendly.subscribe(host, receiver.url + "/hooks")
-    form = calendly.control("POST", "/routing_forms", json={"name": "Which pathway?", "questions": [{"name": "Goal"}]})
-    form_uuid = helpers.uuid_of(form.json()["resource"]["uri"])
+def test_a_routing_form_booking_of_a_taken_slot_stores_and_announces_nothing(calendly, receiver, helpers, goal_form):
+    host, event_type, form_uri, form_uuid = goal_form
     start = calendly.open_slots(host, event_type)[0]["start_time"]
     booking = {"event_type": event_type["uri"], "start_time": start,
                "invitee": {"name": "First Comer", "email": "first@example.com", "timezone": "UTC"}}
@@ -260,7 +262,7 @@ def test_a_routing_form_booking_of_a_taken_slot_stores_and_announces_nothing(cal
         "booking": booking | {"invitee": {"name": "Late Comer", "email": "late@example.com", "timezone": "UTC"}}})
     assert second.status_code >= 400, second.text
     calendly.flush()
-    listed = host.api.get("/routing_form_submissions", params={"form": form.json()["resource"]["uri"]}).json()
+    listed = host.api.get("/routing_form_submissions", params={"form": form_uri}).json()
     assert len(listed["collection"]) == 1
     assert len(receiver.requests) == 2
 
