@@ -157,6 +157,21 @@ def no_dead_mail(admin):
     assert outbox(admin, status="dead") == []
 
 
+@then(parsers.parse('SendGrid reported the mail to "{email}" as blocked and the app took the report'))
+def blocked_report_taken(simulators, admin, email: str):
+    wait_until(lambda: [m for m in inbox(simulators, to=email) if m["status"] == "blocked"],
+               what=f"SendGrid to block the mail to {email}")
+    settle(simulators)  # the bounce of type blocked has been answered by the app
+    reports = admin.get("/admin/api/webhooks", params={"provider": "sendgrid", "event_type": "bounce"}).json()
+    assert [e["status"] for e in reports["events"]] == ["ignored"], reports  # stored, nothing to change
+
+
+@then(parsers.parse('the operator does not see "{email}" as undeliverable'))
+def still_deliverable(admin, email: str):
+    undeliverable = admin.get("/admin/api/clients", params={"undeliverable": 1}).json()["clients"]
+    assert email not in [c["email"] for c in undeliverable], undeliverable
+
+
 @then(parsers.parse('the operator sees "{email}" as undeliverable'))
 def undeliverable(admin, email: str):
     wait_until(lambda: email in [c["email"] for c in admin.get("/admin/api/clients",

@@ -138,6 +138,11 @@ def address_bounces(simulators, email: str):
     sendgrid_control(simulators, "POST", "/config", json={"bounce_addresses": [email]})
 
 
+@given(parsers.parse('the receiving server blocks mail to "{email}" for now'))
+def address_blocked(simulators, email: str):
+    sendgrid_control(simulators, "POST", "/config", json={"blocked_addresses": [email]})
+
+
 # --- When --------------------------------------------------------------------------------------
 
 @when("SendGrid is back")

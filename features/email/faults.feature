@@ -51,3 +51,11 @@ Feature: A failing mail provider never costs a booking, and its failures reach t
     Then the operator sees "grace@example.com" as undeliverable
     And the operator sees a dead mail to "grace@example.com" saying "SendGrid reported a bounce"
     And "ada-stone@builders.example.com" receives exactly 1 confirmation mail
+
+  Scenario: A mail the receiving server blocks for now leaves the address deliverable
+    Given the receiving server blocks mail to "grace@example.com" for now
+    And "grace@example.com" has booked the first "Intro call" slot of "Ada Stone" in the app
+    Then SendGrid reported the mail to "grace@example.com" as blocked and the app took the report
+    And the operator does not see "grace@example.com" as undeliverable
+    And the operator sees no dead mail
+    And "ada-stone@builders.example.com" receives exactly 1 confirmation mail
