@@ -8,7 +8,7 @@ test suite and one fetched from a Pact Broker meet the same provider.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, ContextManager, Iterator
 
 import httpx
@@ -38,72 +38,62 @@ def resetter(simulator_url: str) -> Callable[[], None]:
 
 
 @contextmanager
-def calendly_api(simulator) -> Iterator[dict[str, Any]]:
-    sim = CalendlySim(simulator.url)
+def _api(simulator, path: str, setups: dict[str, Callable[..., Any]], close: Callable[[], None]
+         ) -> Iterator[dict[str, Any]]:
+    """Replay requests against ``{simulator}/{path}``; provider states set up by ``setups``."""
     try:
-        with StateServer(calendly_states.setups(sim), resetter(simulator.url)) as states:
-            yield {"provider_url": f"{simulator.url}/calendly", "states": states}
+        with StateServer(setups, resetter(simulator.url)) as states:
+            yield {"provider_url": f"{simulator.url}/{path}", "states": states}
     finally:
-        sim.close()
+        close()
 
 
 @contextmanager
-def calendly_webhooks(simulator) -> Iterator[dict[str, Any]]:
-    sim, receiver = CalendlySim(simulator.url), RecordingReceiver()
-    server = serve_in_thread(receiver, name="calendly-webhook-receiver")
-    source = CalendlyWebhookSource(sim, receiver, server.url)
-    try:
-        with StateServer(source.setups(), resetter(simulator.url)) as states:
-            yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
-    finally:
-        server.stop()
-        sim.close()
-
-
-@contextmanager
-def stripe_api(simulator) -> Iterator[dict[str, Any]]:
-    sim = StripeSim(simulator.url)
-    try:
-        with StateServer(stripe_states.setups(sim), resetter(simulator.url)) as states:
-            yield {"provider_url": f"{simulator.url}/stripe", "states": states}
-    finally:
-        sim.close()
-
-
-@contextmanager
-def stripe_webhooks(simulator) -> Iterator[dict[str, Any]]:
-    sim, receiver = StripeSim(simulator.url), RecordingReceiver()
-    server = serve_in_thread(receiver, name="stripe-webhook-receiver")
-    source = StripeWebhookSource(sim, receiver, server.url)
-    try:
-        with StateServer(source.setups(), resetter(simulator.url)) as states:
-            yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
-    finally:
-        server.stop()
-        sim.close()
-
-
-@contextmanager
-def sendgrid_api(simulator) -> Iterator[dict[str, Any]]:
-    setups = SendGridStates(simulator.url)
-    try:
-        with StateServer(setups.setups(), resetter(simulator.url)) as states:
-            yield {"provider_url": f"{simulator.url}/sendgrid", "states": states}
-    finally:
-        setups.close()
-
-
-@contextmanager
-def sendgrid_webhooks(simulator) -> Iterator[dict[str, Any]]:
+def _webhooks(simulator, name: str, make_source: Callable[[RecordingReceiver, str], Any],
+              close: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Messages the simulator really delivered to a recording receiver (``make_source(receiver, url)``);
+    ``close`` (default: the source's own) runs at the end."""
     receiver = RecordingReceiver()
-    server = serve_in_thread(receiver, name="sendgrid-webhook-receiver")
-    source = SendGridWebhookSource(simulator.url, receiver, server.url)
+    server = serve_in_thread(receiver, name=f"{name}-webhook-receiver")
+    source = make_source(receiver, server.url)
+    kept = getattr(source, "account_kept", nullcontext)  # settings that outlive a simulator reset
     try:
-        with source.account_kept(), StateServer(source.setups(), resetter(simulator.url)) as states:
+        with kept(), StateServer(source.setups(), resetter(simulator.url)) as states:
             yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
     finally:
         server.stop()
-        source.close()
+        (close or source.close)()
+
+
+def calendly_api(simulator) -> ContextManager[dict[str, Any]]:
+    sim = CalendlySim(simulator.url)
+    return _api(simulator, "calendly", calendly_states.setups(sim), sim.close)
+
+
+def calendly_webhooks(simulator) -> ContextManager[dict[str, Any]]:
+    sim = CalendlySim(simulator.url)
+    return _webhooks(simulator, "calendly", lambda receiver, url: CalendlyWebhookSource(sim, receiver, url),
+                     sim.close)
+
+
+def stripe_api(simulator) -> ContextManager[dict[str, Any]]:
+    sim = StripeSim(simulator.url)
+    return _api(simulator, "stripe", stripe_states.setups(sim), sim.close)
+
+
+def stripe_webhooks(simulator) -> ContextManager[dict[str, Any]]:
+    sim = StripeSim(simulator.url)
+    return _webhooks(simulator, "stripe", lambda receiver, url: StripeWebhookSource(sim, receiver, url), sim.close)
+
+
+def sendgrid_api(simulator) -> ContextManager[dict[str, Any]]:
+    setups = SendGridStates(simulator.url)
+    return _api(simulator, "sendgrid", setups.setups(), setups.close)
+
+
+def sendgrid_webhooks(simulator) -> ContextManager[dict[str, Any]]:
+    return _webhooks(simulator, "sendgrid",
+                     lambda receiver, url: SendGridWebhookSource(simulator.url, receiver, url))
 
 
 TARGETS: dict[str, Target] = {
