@@ -176,5 +176,6 @@ def main() -> None:
             result = run(backend, case, events, args.threads, rounds)
             print(f"{backend:<12}{case:<9}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
 
+
 if __name__ == "__main__":
     main()
