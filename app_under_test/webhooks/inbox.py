@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ log = structlog.get_logger("webhooks")
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
                 timedelta(hours=6))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+_INSERT_PROCESSED = insert(WebhookEvent.__table__).returning(WebhookEvent.__table__.c.id)
 
 # A handler receives the open transaction, the event row and the parsed payload.
 Handler = Callable[[Session, WebhookEvent, dict], None]
@@ -102,18 +103,21 @@ def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: da
     now = now or utcnow()
     try:
         with db.transaction() as session:
-            row = WebhookEvent(provider=incoming.provider, dedupe_key=incoming.dedupe_key,
-                               event_type=incoming.event_type, payload=incoming.raw_body, status="processed",
-                               attempts=1, processed_at=now)
-            session.add(row)
-            session.flush()
+            values = {"provider": incoming.provider, "dedupe_key": incoming.dedupe_key,
+                      "event_type": incoming.event_type, "payload": incoming.raw_body, "status": "processed",
+                      "attempts": 1, "processed_at": now, "received_at": utcnow()}
+            # A Core INSERT (one statement, compiled once): the hot path needs the id, not a unit of work.
+            event_id = session.execute(_INSERT_PROCESSED, values).scalar_one()
+            row = WebhookEvent(id=event_id, **values)  # what handlers read; not added to the session
             try:
                 dispatch(session, row, json.loads(incoming.raw_body))
             except Ignore as reason:
                 row.status, row.last_error = "ignored", str(reason)
+                session.execute(update(WebhookEvent.__table__).where(WebhookEvent.__table__.c.id == event_id)
+                                .values(status=row.status, last_error=row.last_error))
             except Exception as exc:  # noqa: BLE001 (recorded below, never raised)
                 raise _HandlerFailed(exc) from exc
-            return Received(row.id, duplicate=False, status=row.status)
+            return Received(event_id, duplicate=False, status=row.status)
     except IntegrityError:
         return Received(None, duplicate=True, status=None)
     except _HandlerFailed as failed:
