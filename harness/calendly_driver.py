@@ -125,8 +125,9 @@ class CalendlyDriver:
         The app processes an event before it answers, so once an attempt is recorded its effect is visible.
         """
         def settled() -> bool:
-            now = self.virtual_now().timestamp()
-            return not [d for d in self.pending() if d["status"] == "pending" and d["next_attempt_at"] <= now]
+            answer = self._ok(self.control.get("/pending", params={"provider": "calendly"}))
+            now = answer["virtual_now"]  # read after the snapshot, so a just-released delivery counts as due
+            return not [d for d in answer["deliveries"] if d["status"] == "pending" and d["next_attempt_at"] <= now]
         wait_until(settled, timeout=timeout, what="Calendly's due deliveries to be answered")
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:

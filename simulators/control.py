@@ -160,7 +160,9 @@ def create_control_app(hub: SimHub) -> Flask:
     @app.get("/pending")
     def pending():
         rows = engine.pending(provider=request.args.get("provider"))
-        return {"deliveries": [d.to_dict() for d in rows]}
+        # Read after the snapshot: a delivery released while it was taken is due at or before this time, so
+        # "is anything due?" asked with this clock reading never misses it (the clock keeps ticking).
+        return {"deliveries": [d.to_dict() for d in rows], "virtual_now": hub.clock.now()}
 
     @app.post("/deliveries/flush")
     def flush():

@@ -184,8 +184,12 @@ def test_pending_lists_undelivered_deliveries_with_their_next_attempt(control, e
     control.post("/plans", json={"provider": "calendly", "plan": {"reorder": True}, "event_type": "held.one"})
     emit("held.one")
     emit("fails.once")
-    [held] = control.get("/pending").json()["deliveries"][:1]
+    answer = control.get("/pending").json()
+    [held] = answer["deliveries"][:1]
     assert held["status"] == "held" and held["event_type"] == "held.one"
+    # the clock is read after the snapshot: whatever the snapshot shows as due is due by this reading
+    assert all(d["next_attempt_at"] <= answer["virtual_now"] for d in answer["deliveries"] if d["status"] == "pending")
+    assert answer["virtual_now"] >= held["next_attempt_at"]
     control.post("/clock/advance", json={"seconds": 0})  # sends fails.once, which releases held.one
     by_type = {d["event_type"]: d for d in control.get("/pending").json()["deliveries"]}
     assert set(by_type) == {"fails.once"}
