@@ -1,0 +1,61 @@
+"""Pooled PostgreSQL connections: an idle one that the server closed is replaced, not handed out broken.
+
+The engine pings a pooled connection only when it sat unused for ``IDLE_BEFORE_PING`` seconds
+(a restart or an idle timeout closes such connections); a busy pool skips the round trip. The
+server side of a connection is closed here with ``pg_terminate_backend``, as a restart would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from app_under_test import db as db_module
+from app_under_test.db import Database
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+def database(postgresql_databases):
+    url = postgresql_databases.create()
+    database = Database(url)
+    yield database
+    database.dispose()
+    postgresql_databases.drop(url)
+
+
+def backend_pid(database: Database) -> int:
+    with database.transaction() as session:
+        return session.scalar(text("SELECT pg_backend_pid()"))
+
+
+def terminate(database: Database, pid: int) -> None:
+    """Close the server side of connection ``pid`` from a connection of its own (not from the pool)."""
+    other = create_engine(database.engine.url, poolclass=NullPool)
+    try:
+        with other.connect() as connection:
+            # with a timeout it returns once the backend has gone (PostgreSQL 14+), not just signalled
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}) is True
+    finally:
+        other.dispose()
+
+
+def test_an_idle_connection_closed_by_the_server_is_replaced_before_use(database, monkeypatch):
+    pid = backend_pid(database)
+    terminate(database, pid)
+    monkeypatch.setattr(db_module, "IDLE_BEFORE_PING", 0.0)  # the pooled connection counts as idle
+
+    assert backend_pid(database) != pid  # pinged, found dead, and a new connection took its place
+
+
+def test_a_busy_connection_is_not_pinged(database, monkeypatch):
+    pid = backend_pid(database)
+    terminate(database, pid)
+    monkeypatch.setattr(db_module, "IDLE_BEFORE_PING", 3600.0)  # just used: no ping
+
+    with pytest.raises(OperationalError):  # the dead connection is used as is: the transaction fails whole
+        backend_pid(database)
+    assert backend_pid(database) != pid  # and the pool has dropped it: the next transaction works
