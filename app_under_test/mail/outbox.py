@@ -80,8 +80,7 @@ def enqueue_many(session: Session, mails: list[Mail]) -> list[int]:
              "template_id": m.template_id, "data": m.data, "status": "pending", "attempts": 0, "created_at": now}
             for m in mails]
     statement = _insert_statement(session.get_bind().dialect.name)
-    new_ids = list(session.execute(statement, rows).scalars()) if len(rows) > 1 else \
-        list(session.execute(statement, rows[0]).scalars())
+    new_ids = list(session.execute(statement, rows if len(rows) > 1 else rows[0]).scalars())
     session.info.setdefault(NEW_ROWS, []).extend(new_ids)
     return new_ids
 
