@@ -30,7 +30,6 @@ Figures, never assertions on time.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -41,7 +40,7 @@ import stripe
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook_ingest import blast  # noqa: E402  (the client side is shared with the Calendly benchmark)
+from webhook_ingest import add_bare_route, bare_rate, blast, medians  # noqa: E402  (shared with the Calendly one)
 
 from app_under_test.booking_service import claim_blocks  # noqa: E402
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder  # noqa: E402
@@ -112,8 +111,7 @@ def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict
     app = start_app(url, stripe_webhook_secret=SECRET)
     try:
         flask_app = app.flask_app
-        bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
-        flask_app.extensions["csrf"].exempt(bare)
+        add_bare_route(flask_app)
         total = WARM_UP + events * rounds
         refs = seed(flask_app, total)
         warm = [signed_event(ref, n, app.url) for n, ref in enumerate(refs[:WARM_UP])]
@@ -131,18 +129,14 @@ def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict
             full_rates.append(events / seconds)
             good += sum(1 for a in answers if a.status_code == 200 and expected in (
                 a.json().get("processing"), a.json().get("status")))
-            seconds, answers = blast(f"{app.url}/bench/bare", batch, threads)
-            if any(a.status_code != 200 for a in answers):
-                raise SystemExit(f"{backend}: the bare route failed")
-            bare_rates.append(events / seconds)
+            bare_rates.append(bare_rate(app.url, batch, threads, backend))
         with app.admin() as admin:
             confirmed = sum(1 for b in admin.get("/admin/api/bookings").json()["bookings"]
                             if b["status"] == "confirmed" and b["payment"]["status"] == "paid")
         if good != events * rounds or confirmed != total:
             raise SystemExit(f"{backend}/{case}: {good}/{events * rounds} answered {expected}, "
                              f"{confirmed}/{total} bookings confirmed and paid")
-        full_rate, bare_rate = statistics.median(full_rates), statistics.median(bare_rates)
-        return {"full": full_rate, "bare": bare_rate, "ratio": full_rate / bare_rate}
+        return medians(full_rates, bare_rates)
     finally:
         app.stop()
         databases.drop(url)

@@ -119,6 +119,25 @@ def blast(url: str, requests: list[tuple[bytes, dict[str, str]]], threads: int) 
         return time.perf_counter() - started, answers
 
 
+def add_bare_route(flask_app) -> None:
+    """``POST /bench/bare`` on this app instance only: answers 200 and does nothing (the server's ceiling)."""
+    bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
+    flask_app.extensions["csrf"].exempt(bare)
+
+
+def bare_rate(app_url: str, batch: list[tuple[bytes, dict[str, str]]], threads: int, backend: str) -> float:
+    """Requests per second of ``batch`` sent to the bare route (every answer must be 200)."""
+    seconds, answers = blast(f"{app_url}/bench/bare", batch, threads)
+    if any(a.status_code != 200 for a in answers):
+        raise SystemExit(f"{backend}: the bare route failed")
+    return len(batch) / seconds
+
+
+def medians(full_rates: list[float], bare_rates: list[float]) -> dict:
+    full, bare = statistics.median(full_rates), statistics.median(bare_rates)
+    return {"full": full, "bare": bare, "ratio": full / bare}
+
+
 def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict:
     """``rounds`` alternating runs of the full path and the bare route; the median of each."""
     databases = SqliteDatabases() if backend == "sqlite" else PostgresDatabases()
@@ -126,8 +145,7 @@ def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict
     app = start_app(url, calendly_webhook_signing_key=KEY)
     try:
         flask_app = app.flask_app
-        bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
-        flask_app.extensions["csrf"].exempt(bare)
+        add_bare_route(flask_app)
         total = WARM_UP + events * rounds
         refs = seed(flask_app, total, linked=case == "confirm")
         warm = [signed_event(ref, n) for n, ref in enumerate(refs[:WARM_UP])]
@@ -140,16 +158,12 @@ def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict
             seconds, answers = blast(f"{app.url}/webhooks/calendly", batch, threads)
             full_rates.append(events / seconds)
             accepted += sum(1 for a in answers if a.status_code == 200 and a.json().get("processing") == "processed")
-            seconds, answers = blast(f"{app.url}/bench/bare", batch, threads)
-            if any(a.status_code != 200 for a in answers):
-                raise SystemExit(f"{backend}: the bare route failed")
-            bare_rates.append(events / seconds)
+            bare_rates.append(bare_rate(app.url, batch, threads, backend))
         with app.admin() as admin:
             linked = sum(1 for b in admin.get("/admin/api/bookings").json()["bookings"] if b["calendly_invitee_uri"])
         if accepted != events * rounds or linked != total:
             raise SystemExit(f"{backend}: {accepted}/{events * rounds} accepted, {linked}/{total} bookings linked")
-        full_rate, bare_rate = statistics.median(full_rates), statistics.median(bare_rates)
-        return {"full": full_rate, "bare": bare_rate, "ratio": full_rate / bare_rate}
+        return medians(full_rates, bare_rates)
     finally:
         app.stop()
         databases.drop(url)
