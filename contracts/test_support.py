@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from pact import match
 
 from contracts.support.cases import Exchange, HttpCase, MessageCase, Request, Response, State, with_renamed_field
 from contracts.support.drift import accept, differences
 from contracts.support.workspace import PactWorkspace
+from harness import http_clients
 
 pytestmark = pytest.mark.contract
 
 
 def read_status(base_url: str) -> None:
-    answer = httpx.get(f"{base_url}/things/1", timeout=10).json()
+    answer = http_clients.get(f"{base_url}/things/1", timeout=10).json()
     assert answer["status"] in ("open", "done")
 
 

@@ -9,6 +9,7 @@ import httpx
 
 from app_under_test import create_app
 from app_under_test.config import Config
+from harness import http_clients
 from harness.servers import RunningServer, serve_in_thread
 
 
@@ -24,7 +25,7 @@ class RunningApp:
 
     def admin(self) -> httpx.Client:
         """An httpx client for the operator API, authenticated with this app's token."""
-        return httpx.Client(base_url=self.url, timeout=30,
+        return http_clients.client(base_url=self.url, timeout=30,
                             headers={"Authorization": f"Bearer {self.config.admin_api_token}"})
 
     def stop(self) -> None:

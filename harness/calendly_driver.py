@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
+from harness import http_clients
 from harness.simulator import SimulatorHandle
 from harness.waiting import wait_until
-
 
 
 def uuid_of(uri: str) -> str:
@@ -33,8 +33,8 @@ def iso(value: datetime) -> str:
 
 class CalendlyDriver:
     def __init__(self, sim: SimulatorHandle, token: str) -> None:
-        self.control = httpx.Client(base_url=f"{sim.url}/_sim", timeout=30)
-        self.api = httpx.Client(base_url=f"{sim.url}/calendly", timeout=30,
+        self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
+        self.api = http_clients.client(base_url=f"{sim.url}/calendly", timeout=30,
                                 headers={"Authorization": f"Bearer {token}"})
 
     def close(self) -> None:

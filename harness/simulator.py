@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from harness import http_clients
 from harness.servers import RunningServer, serve_in_thread
 from simulators.server import Simulator, create_simulator
 
@@ -25,10 +26,10 @@ class SimulatorHandle:
 
     def control(self) -> httpx.Client:
         """An httpx client on the control API (``/_sim``)."""
-        return httpx.Client(base_url=f"{self.url}/_sim", timeout=30)
+        return http_clients.client(base_url=f"{self.url}/_sim", timeout=30)
 
     def reset(self, seed: int) -> None:
-        response = httpx.post(f"{self.url}/_sim/reset", json={"seed": seed}, timeout=30)
+        response = http_clients.post(f"{self.url}/_sim/reset", json={"seed": seed}, timeout=30)
         response.raise_for_status()
 
     def stop(self) -> None:

@@ -14,14 +14,14 @@ from typing import Any
 import httpx
 import stripe
 
+from harness import http_clients
 from harness.simulator import SimulatorHandle
 from harness.waiting import wait_until
 
 
-
 class StripeDriver:
     def __init__(self, sim: SimulatorHandle, secret_key: str) -> None:
-        self.control = httpx.Client(base_url=f"{sim.url}/_sim", timeout=30)
+        self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
         self.api = stripe.StripeClient(secret_key, base_addresses={"api": f"{sim.url}/stripe"},
                                        max_network_retries=0)
 

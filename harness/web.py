@@ -13,6 +13,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from harness import http_clients
+
 
 @dataclass
 class Form:
@@ -98,7 +100,7 @@ class Visitor:
     """One person's browser session (cookies included) against a base URL."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
+        self.http = http_clients.client(base_url=base_url, timeout=30, follow_redirects=False)
         self.page: httpx.Response | None = None
         self.url: str = "/"
 

@@ -6,10 +6,10 @@ import os
 import subprocess
 import sys
 
-import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from harness import http_clients
 from harness.apps import start_app
 
 COMPLETE = {
@@ -108,7 +108,7 @@ def probe_target(app_server):
 
 @when("the orchestrator probes the service", target_fixture="probes")
 def probe(probe_target) -> dict:
-    return {path: httpx.get(probe_target.url + path, timeout=30) for path in ("/healthz", "/readyz")}
+    return {path: http_clients.get(probe_target.url + path, timeout=30) for path in ("/healthz", "/readyz")}
 
 
 @then(parsers.parse('"{path}" answers {status:d} with status "{value}"'))

@@ -14,10 +14,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from pytest_bdd import given, parsers, when
 
+from harness import http_clients
 from harness.calendly_driver import CalendlyDriver, instant
 from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
@@ -33,7 +33,7 @@ _TAGS = re.compile(r"<[^>]+>")
 # --- reading mail ------------------------------------------------------------------------------
 
 def inbox(simulators, **params) -> list[dict]:
-    response = httpx.get(f"{simulators.url}/_sim/sendgrid/messages", params=params, timeout=30)
+    response = http_clients.get(f"{simulators.url}/_sim/sendgrid/messages", params=params, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()["messages"]
 
@@ -113,7 +113,7 @@ def received() -> dict:
 # --- Given: SendGrid's side --------------------------------------------------------------------
 
 def sendgrid_control(simulators, method: str, path: str, **kwargs) -> dict:
-    response = httpx.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
+    response = http_clients.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
     assert response.status_code < 300, response.text
     return response.json()
 

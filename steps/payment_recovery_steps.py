@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import httpx
 from pytest_bdd import given, parsers, then, when
 
+from harness import http_clients
 from harness.stripe_driver import StripeDriver
 from harness.web import Visitor
 from steps.common_steps import page_text
 from steps.payment_steps import booking_json, on_checkout_page, slots_offered, wait_for_booking
-
 
 # --- Recovery: cancel and pay again, expiry, late payments, refunds ----------------------------------
 
@@ -128,7 +127,7 @@ def captured_and_refunded(stripe_sim: StripeDriver, checkout: dict, amount: int,
 def cancel_on_calendly(simulators, visitor: Visitor, checkout: dict):
     invitee_uri = booking_json(visitor, checkout["booking_id"])["calendly_invitee_uri"]
     assert invitee_uri, "the booking was never put on the calendar"
-    response = httpx.post(f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}"
+    response = http_clients.post(f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}"
                           "/cancel", json={"by": "invitee", "reason": "Plans changed"}, timeout=30)
     assert response.status_code < 300, response.text
 

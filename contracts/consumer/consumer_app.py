@@ -22,9 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import httpx
-
 from app_under_test.migrate import upgrade
+from harness import http_clients
 from harness.apps import RunningApp, start_app
 
 CALENDLY_SIGNING_KEY = "contracts-calendly-signing-key"
@@ -77,7 +76,7 @@ def post_calendly(body: bytes | str) -> dict[str, Any]:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     stamp = int(time.time())
     signature = hmac.new(CALENDLY_SIGNING_KEY.encode(), f"{stamp}.".encode() + raw, hashlib.sha256).hexdigest()
-    response = httpx.post(f"{app().url}/webhooks/calendly", content=raw, timeout=30,
+    response = http_clients.post(f"{app().url}/webhooks/calendly", content=raw, timeout=30,
                           headers={"Content-Type": "application/json",
                                    "Calendly-Webhook-Signature": f"t={stamp},v1={signature}"})
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
@@ -90,7 +89,7 @@ def post_stripe(body: bytes | str) -> dict[str, Any]:
 
     raw = body.encode("utf-8") if isinstance(body, str) else body
     header = stripe.WebhookSignature.generate_signature_header(raw.decode("utf-8"), STRIPE_WEBHOOK_SECRET)
-    response = httpx.post(f"{app().url}/webhooks/stripe", content=raw, timeout=30,
+    response = http_clients.post(f"{app().url}/webhooks/stripe", content=raw, timeout=30,
                           headers={"Content-Type": "application/json", "Stripe-Signature": header})
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
     return response.json()
@@ -121,7 +120,7 @@ def post_sendgrid(body: bytes | str) -> dict[str, Any]:
     stamp = str(int(time.time()))
     algorithm = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)  # RFC 6979: same bytes, same signature
     signature = _sendgrid_private_key().sign(stamp.encode() + raw, algorithm)
-    response = httpx.post(f"{app().url}/webhooks/sendgrid", content=raw, timeout=30,
+    response = http_clients.post(f"{app().url}/webhooks/sendgrid", content=raw, timeout=30,
                           headers={"Content-Type": "application/json",
                                    EventWebhookHeader.SIGNATURE: base64.b64encode(signature).decode("ascii"),
                                    EventWebhookHeader.TIMESTAMP: stamp})
@@ -139,8 +138,7 @@ def held_paid_booking(public_id: str, *, price_cents: int = 5000, currency: str 
     from datetime import timedelta  # noqa: PLC0415
 
     from app_under_test.db import Database  # noqa: PLC0415
-    from app_under_test.models import (  # noqa: PLC0415
-        Booking, BookingStatus, Builder, Client, Payment, SessionKind, SessionType)
+    from app_under_test.models import Booking, BookingStatus, Builder, Client, Payment, SessionKind, SessionType  # noqa: PLC0415
     from app_under_test.timeutil import utcnow  # noqa: PLC0415
 
     number = next(_builders)

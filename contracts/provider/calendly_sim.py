@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from harness import http_clients
+
 WEBHOOK_EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
                   "routing_form_submission.created"]
 ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in
@@ -54,7 +56,7 @@ class Host:
 class CalendlySim:
     def __init__(self, simulator_url: str) -> None:
         self.url = simulator_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        self.http = http_clients.client(base_url=self.url, timeout=30)
 
     @property
     def api_base(self) -> str:

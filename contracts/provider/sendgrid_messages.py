@@ -22,8 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-import httpx
-
+from harness import http_clients
 from harness.receiver import RecordingReceiver
 
 API_KEY = "SG.contracts-provider.event-webhook"
@@ -57,7 +56,7 @@ MESSAGES: dict[str, Wanted] = {
 
 class SendGridWebhookSource:
     def __init__(self, simulator_url: str, receiver: RecordingReceiver, receiver_url: str) -> None:
-        self.http = httpx.Client(base_url=simulator_url.rstrip("/"), timeout=30)
+        self.http = http_clients.client(base_url=simulator_url.rstrip("/"), timeout=30)
         self.receiver = receiver
         self.receiver_url = receiver_url
         self._since = 0

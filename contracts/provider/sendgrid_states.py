@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import httpx
+from harness import http_clients
 
 
 class SendGridStates:
     def __init__(self, simulator_url: str) -> None:
-        self.http = httpx.Client(base_url=f"{simulator_url.rstrip('/')}/_sim/sendgrid", timeout=30)
+        self.http = http_clients.client(base_url=f"{simulator_url.rstrip('/')}/_sim/sendgrid", timeout=30)
 
     def _post(self, path: str, body: dict[str, Any]) -> None:
         response = self.http.post(path, json=body)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import httpx
 import stripe
+
+from harness import http_clients
 
 APP_URL = "https://bookings.example"
 
@@ -20,7 +21,7 @@ APP_URL = "https://bookings.example"
 class StripeSim:
     def __init__(self, simulator_url: str) -> None:
         self.url = simulator_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        self.http = http_clients.client(base_url=self.url, timeout=30)
 
     def client(self, secret_key: str) -> stripe.StripeClient:
         return stripe.StripeClient(secret_key, base_addresses={"api": f"{self.url}/stripe"}, max_network_retries=0)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, ContextManager, Iterator
 
-import httpx
-
 from contracts.provider import calendly_states, stripe_states
 from contracts.provider.calendly_messages import CalendlyWebhookSource
 from contracts.provider.calendly_sim import CalendlySim
@@ -20,9 +18,16 @@ from contracts.provider.sendgrid_messages import SendGridWebhookSource
 from contracts.provider.sendgrid_states import SendGridStates
 from contracts.provider.stripe_messages import StripeWebhookSource
 from contracts.provider.stripe_sim import StripeSim
-from contracts.support.names import (CALENDLY_API, CALENDLY_WEBHOOKS, SENDGRID_API, SENDGRID_WEBHOOKS, STRIPE_API,
-                                     STRIPE_WEBHOOKS)
+from contracts.support.names import (
+    CALENDLY_API,
+    CALENDLY_WEBHOOKS,
+    SENDGRID_API,
+    SENDGRID_WEBHOOKS,
+    STRIPE_API,
+    STRIPE_WEBHOOKS,
+)
 from contracts.support.states import StateServer
+from harness import http_clients
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
 
@@ -33,7 +38,7 @@ Target = Callable[[Any], ContextManager[dict[str, Any]]]
 
 def resetter(simulator_url: str) -> Callable[[], None]:
     def reset() -> None:
-        httpx.post(f"{simulator_url}/_sim/reset", json={"seed": VERIFY_SEED}, timeout=30).raise_for_status()
+        http_clients.post(f"{simulator_url}/_sim/reset", json={"seed": VERIFY_SEED}, timeout=30).raise_for_status()
     return reset
 
 

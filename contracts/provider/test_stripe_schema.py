@@ -9,12 +9,12 @@ validated against the trimmed copy of Stripe's spec in ``contracts/schemas/``.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import stripe
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency of the schema checks")
 from contracts.schemas.openapi import STRIPE, problems  # noqa: E402
+from harness import http_clients
 
 pytestmark = [pytest.mark.contract, pytest.mark.stripe]
 
@@ -35,7 +35,7 @@ def create_session(client: stripe.StripeClient, reference: str) -> stripe.checko
 def stripe_activity(simulators):
     """Sessions in every state the booking flow meets, and every event the simulator recorded for them."""
     client = stripe.StripeClient(KEY, base_addresses={"api": f"{simulators.url}/stripe"}, max_network_retries=0)
-    control = httpx.Client(base_url=f"{simulators.url}/_sim/stripe", timeout=30)
+    control = http_clients.client(base_url=f"{simulators.url}/_sim/stripe", timeout=30)
     paid, declined, expired = (create_session(client, ref) for ref in ("bk_paid", "bk_declined", "bk_expired"))
     assert control.post(f"/checkout/sessions/{paid.id}/pay", json={"card": "4242424242424242"}).status_code == 200
     assert control.post(f"/checkout/sessions/{declined.id}/pay", json={"card": "4000000000000002"}).status_code == 200

@@ -14,6 +14,7 @@ import secrets
 
 import httpx
 
+from harness import http_clients
 from harness.apps import RunningApp
 from harness.simulator import SimulatorHandle
 
@@ -37,7 +38,7 @@ def _created(response: httpx.Response, what: str) -> dict:
 
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
-    _created(httpx.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
+    _created(http_clients.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
         "name": "Marketplace Operations", "email": "ops@marketplace.example.com", "slug": ACCOUNT_SLUG,
         "timezone": "UTC", "token": app.config.calendly_api_token}), "create the Calendly account")
     with app.admin() as admin:
@@ -46,12 +47,12 @@ def connect(sim: SimulatorHandle, app: RunningApp) -> None:
 
 def add_host(sim: SimulatorHandle, *, name: str, slug: str, timezone: str, email: str) -> dict:
     """A builder's Calendly user (default availability: Monday to Friday, 09:00-17:00 in ``timezone``)."""
-    return _created(httpx.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
+    return _created(http_clients.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
         "name": name, "slug": slug, "timezone": timezone, "email": email}), "create a Calendly host")["resource"]
 
 
 def add_event_type(sim: SimulatorHandle, *, host_slug: str, name: str, minutes: int) -> dict:
-    return _created(httpx.post(f"{sim.url}/_sim/calendly/event_types", timeout=30, json={
+    return _created(http_clients.post(f"{sim.url}/_sim/calendly/event_types", timeout=30, json={
         "user": host_slug, "name": name, "duration": minutes}), "create a Calendly event type")["resource"]
 
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import secrets
 
-import httpx
-
 from app_under_test.mail.kinds import TEMPLATES
+from harness import http_clients
 from harness.apps import RunningApp
 from harness.simulator import SimulatorHandle
 
@@ -46,7 +45,7 @@ def _run(app: RunningApp, *args: str) -> dict[str, str]:
 
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
-    response = httpx.post(f"{sim.url}/_sim/sendgrid/config", timeout=30, json={
+    response = http_clients.post(f"{sim.url}/_sim/sendgrid/config", timeout=30, json={
         "api_keys": [app.config.sendgrid_api_key], "bounce_addresses": [], "deferred_addresses": [],
         "blocked_addresses": []})
     if response.status_code != 200:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import secrets
 
-import httpx
-
+from harness import http_clients
 from harness.apps import RunningApp
 from harness.simulator import SimulatorHandle
 
@@ -39,7 +38,7 @@ def register_webhook(app: RunningApp, *extra: str) -> str:
 
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
-    response = httpx.post(f"{sim.url}/_sim/stripe/config", timeout=30,
+    response = http_clients.post(f"{sim.url}/_sim/stripe/config", timeout=30,
                           json={"api_keys": [app.config.stripe_secret_key]})
     if response.status_code != 200:
         raise RuntimeError(f"could not configure the Stripe account: {response.status_code} {response.text[:300]}")

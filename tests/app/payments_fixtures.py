@@ -27,6 +27,7 @@ from app_under_test.models import Booking, Payment, SessionType
 from app_under_test.payments.checkout import open_checkout
 from app_under_test.payments.gateway import app_client
 from app_under_test.webhooks import inbox, stripe_handlers
+from harness import http_clients
 from harness.servers import serve_in_thread
 from simulators.server import create_simulator
 
@@ -79,7 +80,7 @@ def held_booking(app) -> tuple[str, str]:
 
 
 def control(sim) -> httpx.Client:
-    return httpx.Client(base_url=f"{sim.url}/_sim/stripe", timeout=30)
+    return http_clients.client(base_url=f"{sim.url}/_sim/stripe", timeout=30)
 
 
 def pay(sim, session_id: str, card: str = "4242424242424242", **extra) -> dict:

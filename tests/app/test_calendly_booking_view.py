@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
+from harness import http_clients
 from harness.provision import calendly
 from harness.web import Visitor
 
@@ -29,7 +29,7 @@ def visitor(app_server, simulators):
 
 
 def calendly_fails(simulators, **config) -> None:
-    httpx.post(f"{simulators.url}/_sim/calendly/config", json=config, timeout=10).raise_for_status()
+    http_clients.post(f"{simulators.url}/_sim/calendly/config", json=config, timeout=10).raise_for_status()
 
 
 @pytest.mark.parametrize("fault", [{"fail_next": {"status": 503, "times": 1}},

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 
 from app_under_test import create_app
 from app_under_test.config import Config
+from harness import http_clients
 from harness.simulator import start_simulator
 
 pytestmark = [pytest.mark.calendly, pytest.mark.database]
@@ -62,7 +62,7 @@ def test_register_webhook_creates_then_finds_the_subscription(app):
 def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
     control = app.calendly["control"]
     start = datetime.now(timezone.utc) + timedelta(days=1)
-    slots = httpx.get(f"{app.calendly['url']}/calendly/event_type_available_times",
+    slots = http_clients.get(f"{app.calendly['url']}/calendly/event_type_available_times",
                       headers={"Authorization": f"Bearer {TOKEN}"},
                       params={"event_type": app.calendly["event_type"], "start_time": start.isoformat(),
                               "end_time": (start + timedelta(days=6)).isoformat()}).json()["collection"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.mail import compose, delivery, kinds, outbox, provision, sender
 from app_under_test.models import OutboxMessage
+from harness import http_clients
 from tests.app.mail_fixtures import make_booking
 
 pytestmark = pytest.mark.email
@@ -24,7 +24,7 @@ API_KEY = "SG.mail-tests.key"
 
 @pytest.fixture
 def config(simulators) -> Config:
-    httpx.post(f"{simulators.url}/_sim/sendgrid/config", json={"api_keys": [API_KEY]}, timeout=30).raise_for_status()
+    http_clients.post(f"{simulators.url}/_sim/sendgrid/config", json={"api_keys": [API_KEY]}, timeout=30).raise_for_status()
     config = Config(env="test", sendgrid_api_key=API_KEY, sendgrid_api_base=f"{simulators.url}/sendgrid",
                     mail_from="Builders Marketplace <bookings@marketplace.example.com>",
                     public_base_url="https://book.example.com")
@@ -34,7 +34,7 @@ def config(simulators) -> Config:
 
 
 def control(simulators, method: str, path: str, **kwargs) -> dict:
-    response = httpx.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
+    response = http_clients.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
     response.raise_for_status()
     return response.json()
 

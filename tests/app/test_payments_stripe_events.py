@@ -11,7 +11,6 @@ the app's parser accepts each one under its event id.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import stripe
 
@@ -19,6 +18,7 @@ from app_under_test.config import Config
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.setup import ENABLED_EVENTS, register_webhook
 from app_under_test.webhooks import stripe_ingest
+from harness import http_clients
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
 from tests.app.payments_fixtures import control, held_booking, pay, payments_app, stripe_server  # noqa: F401
@@ -67,7 +67,7 @@ def test_every_delivery_verifies_and_deserialises_with_stripe_python(payments_ap
         pay(stripe_server, bank_session, payment_method="us_bank_account")
         with control(stripe_server) as client:
             assert client.post(f"/checkout/sessions/{bank_session}/settle", json={"outcome": "failed"}).is_success
-    assert httpx.post(f"{stripe_server.url}/_sim/deliveries/flush", timeout=30).is_success
+    assert http_clients.post(f"{stripe_server.url}/_sim/deliveries/flush", timeout=30).is_success
     requests = receiver.requests
     assert requests
     seen = set()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import simulators.server
+from harness import http_clients
 from simulators.delivery import CALENDLY
 
 pytestmark = [pytest.mark.webhook]
@@ -25,7 +26,7 @@ def control(simulator, monkeypatch):
     """An HTTP client for /_sim. Plans are checked against the mounted providers, read per request;
     pin that list after the simulator is built so these tests do not depend on which providers exist."""
     monkeypatch.setattr(simulators.server, "PROVIDERS", ("calendly", "stripe"))
-    with httpx.Client(base_url=f"{simulator.url}/_sim", timeout=30) as client:
+    with http_clients.client(base_url=f"{simulator.url}/_sim", timeout=30) as client:
         yield client
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import http_clients
+
 ALL_EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
               "routing_form_submission.created"]
 ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in
@@ -43,7 +45,7 @@ class CalendlyDriver:
 
     def api(self, token: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.Client(base_url=f"{self.url}/calendly", headers=headers, timeout=30)
+        client = http_clients.client(base_url=f"{self.url}/calendly", headers=headers, timeout=30)
         self._clients.append(client)
         return client
 
@@ -131,7 +133,7 @@ def assert_signed(request, key: str = SIGNING_KEY) -> dict[str, Any]:
 
 @pytest.fixture
 def calendly(simulator):
-    driver = CalendlyDriver(simulator.url, httpx.Client(base_url=simulator.url, timeout=30))
+    driver = CalendlyDriver(simulator.url, http_clients.client(base_url=simulator.url, timeout=30))
     yield driver
     driver.close()
 

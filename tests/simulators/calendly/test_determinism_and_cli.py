@@ -6,9 +6,9 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 
+from harness import http_clients
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
 from simulators.cli import main as simulate
@@ -25,7 +25,7 @@ def run_scenario(seed: int, start: str, *, public_url: str = "http://sim.test") 
     server, recording = serve_in_thread(sim.wsgi_app), RecordingReceiver()
     receiver = serve_in_thread(recording)
     try:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
+        with http_clients.client(base_url=server.url, timeout=30) as http:
             http.post("/_sim/calendly/config", json={"public_url": public_url})
             user = http.post("/_sim/calendly/users", json={}).json()
             api = {"Authorization": f"Bearer {user['token']}"}

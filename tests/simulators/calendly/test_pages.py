@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from harness import http_clients
+
 pytestmark = [pytest.mark.calendly, pytest.mark.booking]
 
 
@@ -41,7 +43,7 @@ class PageReader(HTMLParser):
 
 @pytest.fixture
 def browser(calendly):
-    with httpx.Client(base_url=calendly.url, follow_redirects=False, timeout=30) as client:
+    with http_clients.client(base_url=calendly.url, follow_redirects=False, timeout=30) as client:
         yield client
 
 

@@ -7,9 +7,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-import httpx
-
 import pytest
+
+from harness import http_clients
 
 pytestmark = [pytest.mark.calendly, pytest.mark.webhook]
 
@@ -370,7 +370,7 @@ def test_retry_started_at_clears_once_deliveries_succeed_again(calendly, receive
 
 
 def test_automatic_delivery_sends_without_a_flush(auto_simulator, receiver, helpers):
-    with httpx.Client(base_url=auto_simulator.url, timeout=30) as http:
+    with http_clients.client(base_url=auto_simulator.url, timeout=30) as http:
         user = http.post("/_sim/calendly/users", json={"timezone": "UTC"}).json()
         http.put("/_sim/calendly/availability", json={"user": user["resource"]["uri"], "weekly_hours": helpers.ALWAYS_OPEN})
         event_type = http.post("/_sim/calendly/event_types", json={"user": user["resource"]["uri"],
@@ -396,7 +396,7 @@ def test_concurrent_bookings_of_one_solo_slot_let_exactly_one_through(calendly):
     body = {"event_type": event_type["uri"], "start_time": start}
 
     def attempt(n: int) -> int:
-        with httpx.Client(base_url=f"{calendly.url}/calendly", timeout=30,
+        with http_clients.client(base_url=f"{calendly.url}/calendly", timeout=30,
                           headers={"Authorization": f"Bearer {host.token}"}) as client:
             invitee = {"name": f"Racer {n}", "email": f"racer{n}@example.com"}
             return client.post("/invitees", json={**body, "invitee": invitee}).status_code

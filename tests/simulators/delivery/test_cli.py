@@ -9,10 +9,10 @@ import subprocess
 import sys
 import textwrap
 
-import httpx
 import pytest
 
 import simulators
+from harness import http_clients
 from simulators.cli import main
 
 pytestmark = [pytest.mark.webhook]
@@ -136,7 +136,7 @@ def test_serve_runs_a_reachable_server_until_interrupted():
         while not (line := process.stdout.readline()).startswith("Ctrl-C"):
             mounts.append(line.strip())
         assert f"{base}/_sim" in mounts
-        health = httpx.get(f"{base}/_sim/health", timeout=10).json()
+        health = http_clients.get(f"{base}/_sim/health", timeout=10).json()
         assert health["seed"] == 7 and health["auto_deliver"] is False
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0

@@ -17,6 +17,8 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.eventwebhook import EventWebhook, EventWebhookHeader
 from sendgrid.helpers.mail import Mail
 
+from harness import http_clients
+
 API_KEY = "SG.simulator-test-key"
 CONFIRMATION_TEMPLATE = "d-9c85b537974ed61735fda4e8f18e9e7c"
 CONFIRMATION_DATA = {
@@ -101,7 +103,7 @@ class SendGridDriver:
 
 @pytest.fixture
 def sg(simulator) -> SendGridDriver:
-    with httpx.Client(base_url=simulator.url, timeout=30) as http:
+    with http_clients.client(base_url=simulator.url, timeout=30) as http:
         driver = SendGridDriver(simulator.url, http, simulator)
         driver.configure(api_keys=[API_KEY])
         yield driver

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import stripe
 
+from harness import http_clients
 from harness.servers import serve_in_thread
 from simulators.server import create_simulator
 
@@ -58,7 +59,7 @@ def stripe_client(api_base) -> stripe.StripeClient:
 
 @pytest.fixture
 def control(simulator):
-    with httpx.Client(base_url=f"{simulator.url}/_sim", timeout=30) as client:
+    with http_clients.client(base_url=f"{simulator.url}/_sim", timeout=30) as client:
         yield client
 
 

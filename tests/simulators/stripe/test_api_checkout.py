@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import stripe
 
+from harness import http_clients
 from tests.simulators.stripe.conftest import API_KEY, session_params
 
 pytestmark = [pytest.mark.stripe]
@@ -133,7 +133,7 @@ def test_unknown_and_missing_keys_are_401(api_base, stripe_control):
         bad.v1.checkout.sessions.list()
     assert refused.value.http_status == 401 and "Invalid API Key" in refused.value.user_message
     assert "sk_test_unknown" not in refused.value.user_message  # the key is redacted
-    assert httpx.get(f"{api_base}/v1/checkout/sessions").status_code == 401
+    assert http_clients.get(f"{api_base}/v1/checkout/sessions").status_code == 401
     good = stripe.StripeClient(API_KEY, base_addresses={"api": api_base}, max_network_retries=0)
     assert good.v1.checkout.sessions.list().object == "list"
 
@@ -145,6 +145,6 @@ def test_unknown_url_is_a_stripe_style_404(stripe_module):
 
 
 def test_responses_carry_request_id_and_pretty_json(api_base):
-    response = httpx.get(f"{api_base}/v1/checkout/sessions", headers={"Authorization": f"Bearer {API_KEY}"})
+    response = http_clients.get(f"{api_base}/v1/checkout/sessions", headers={"Authorization": f"Bearer {API_KEY}"})
     assert response.headers["Request-Id"].startswith("req_")
     assert response.text.startswith('{\n  "object": "list",')

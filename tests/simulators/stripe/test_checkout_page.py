@@ -6,6 +6,8 @@ import httpx
 import pytest
 from markupsafe import escape
 
+from harness import http_clients
+
 pytestmark = [pytest.mark.stripe]
 
 FUTURE = {"card_expiry": "12 / 40", "card_cvc": "123", "name": "Grace Hopper"}
@@ -13,7 +15,7 @@ FUTURE = {"card_expiry": "12 / 40", "card_cvc": "123", "name": "Grace Hopper"}
 
 @pytest.fixture
 def browser():
-    with httpx.Client(timeout=30, follow_redirects=False) as client:
+    with http_clients.client(timeout=30, follow_redirects=False) as client:
         yield client
 
 

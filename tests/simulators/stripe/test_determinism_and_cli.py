@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 import stripe
 
+from harness import http_clients
 from harness.servers import serve_in_thread
 from simulators.cli import main
 from simulators.server import create_simulator
@@ -21,7 +21,7 @@ def scripted_run(url: str) -> dict:
     client = stripe.StripeClient(API_KEY, base_addresses={"api": f"{url}/stripe"}, max_network_retries=0)
     paid = client.v1.checkout.sessions.create(params=session_params())
     declined = client.v1.checkout.sessions.create(params=session_params())
-    with httpx.Client(base_url=f"{url}/_sim/stripe") as control:
+    with http_clients.client(base_url=f"{url}/_sim/stripe") as control:
         control.post(f"/checkout/sessions/{paid.id}/pay", json={"card": "4242424242424242"})
         control.post(f"/checkout/sessions/{declined.id}/pay", json={"card": "4000000000000002"})
         control.post("/webhook_endpoints", json={"url": "http://127.0.0.1:9/hook"})
@@ -34,7 +34,7 @@ def scripted_run(url: str) -> dict:
 
 
 def _state(url: str) -> dict:
-    return httpx.get(f"{url}/_sim/stripe/state").json()
+    return http_clients.get(f"{url}/_sim/stripe/state").json()
 
 
 def run_once(seed: int) -> dict:

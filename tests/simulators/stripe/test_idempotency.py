@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import stripe
 
+from harness import http_clients
 from tests.simulators.stripe.conftest import API_KEY, session_params
 
 pytestmark = [pytest.mark.stripe]
@@ -21,7 +21,7 @@ def test_same_key_and_params_replay_the_stored_response(stripe_client, api_base)
     second = stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
     assert second.id == first.id
     assert count_sessions(stripe_client) == 1
-    raw = httpx.post(f"{api_base}/v1/checkout/sessions", headers={
+    raw = http_clients.post(f"{api_base}/v1/checkout/sessions", headers={
         "Authorization": f"Bearer {API_KEY}", "Idempotency-Key": "booking-bk_123-attempt-1"},
         content=_encoded(session_params()))
     assert raw.headers["Idempotent-Replayed"] == "true" and raw.headers["Original-Request"].startswith("req_")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 import stripe
 
+from harness import http_clients
 from tests.simulators.stripe.conftest import session_params
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook]
@@ -226,7 +226,7 @@ def test_events_api_filters_and_pages(endpoint, new_session, pay, stripe_client,
 def test_automatic_delivery_needs_no_flush(auto_simulator, receiver, hook_url):
     """As with real Stripe: pay, and the signed events simply arrive."""
     base = f"{auto_simulator.url}/stripe"
-    with httpx.Client(base_url=f"{auto_simulator.url}/_sim/stripe", timeout=30) as control:
+    with http_clients.client(base_url=f"{auto_simulator.url}/_sim/stripe", timeout=30) as control:
         secret = control.post("/webhook_endpoints", json={"url": hook_url, "enabled_events": [
             "checkout.session.completed"]}).json()["secret"]
         client = stripe.StripeClient("sk_test_auto", base_addresses={"api": base}, max_network_retries=0)
