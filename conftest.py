@@ -18,6 +18,8 @@ from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unrea
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
 
+pytest_plugins = ["harness.bdd_xdist"]
+
 
 def _backends() -> list[str]:
     chosen = os.environ.get("HARNESS_DATABASES", "sqlite,postgresql")
@@ -30,6 +32,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if metafunc.definition.get_closest_marker("browser") is not None:
             backends = backends[:1]  # browser journeys check the UI; the database matrix is covered elsewhere
         metafunc.parametrize("db_backend", backends, scope="function")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep expensive per-process set-ups on one pytest-xdist worker (``--dist loadgroup``).
+
+    Each worker starts its own simulators and databases; Chromium and the contracts' pact
+    workspace (every consumer case, run once per process) are worth starting only once, and a
+    single browser worker keeps the journeys from starving the other workers of both cores.
+    """
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.nodeid.startswith("contracts/"):
+            item.add_marker(pytest.mark.xdist_group("contracts"))
 
 
 @pytest.fixture(scope="session")

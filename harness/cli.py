@@ -23,11 +23,38 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"  # git-ignored
 
 
+SELECTING_OPTIONS = ("-k", "-m", "--deselect", "--lf", "--last-failed")
+
+
+def _selects(extra: list[str]) -> bool:
+    """Does this command line pick some tests (an option, a node id, a test or feature path)?"""
+    for arg in extra:
+        if arg in SELECTING_OPTIONS or arg.startswith(("-k=", "-m=", "--deselect=")) or "::" in arg:
+            return True
+        if not arg.startswith("-") and (ROOT / arg).exists():
+            return True
+    return False
+
+
+def _parallel(extra: list[str]) -> list[str]:
+    """pytest-xdist options for a whole run: one worker per core (``HARNESS_WORKERS`` overrides).
+
+    A run that picks a few tests stays in one process, where starting workers would cost more
+    than it saves; ``-n`` on the command line always wins.
+    """
+    if any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist" for arg in extra):
+        return []
+    workers = os.environ.get("HARNESS_WORKERS", "auto" if not _selects(extra) else "0")
+    if workers == "0":
+        return ["-n", "0"]
+    return ["-n", workers, "--dist", "loadgroup"]
+
+
 def _pytest(args: list[str], env_overrides: dict[str, str], junit: Path, cucumber: Path) -> int:
     REPORTS.mkdir(exist_ok=True)
     for stale in (junit, cucumber):
         stale.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pytest", *args, f"--junitxml={junit}", f"--cucumberjson={cucumber}",
+    command = [sys.executable, "-m", "pytest", *_parallel(args), *args, f"--junitxml={junit}", f"--cucumberjson={cucumber}",
                "-o", "junit_family=xunit2", "-q", "-r", "fEs"]
     env = {**os.environ, **env_overrides}
     return subprocess.call(command, cwd=ROOT, env=env)
