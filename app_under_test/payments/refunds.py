@@ -35,6 +35,10 @@ REQUESTED = "requested"  # decided here, not yet accepted by Stripe
 COUNTING = ("requested", "pending", "requires_action", "succeeded")  # refunds that cover part of a payment
 # Stripe accepts only these reasons; the app's own reason travels in metadata.
 STRIPE_REASONS = {"canceled": "requested_by_customer", "duplicate_payment": "duplicate"}
+# A Stripe refund only moves forward: requires_action -> pending -> succeeded, and to failed or
+# canceled from any of those (succeeded -> failed when the card refuses the money later). Its
+# events can arrive in any order, so a snapshot that would move a refund backwards is stale.
+STAGE = {REQUESTED: 0, "requires_action": 1, "pending": 2, "succeeded": 3, "failed": 4, "canceled": 4}
 
 
 def refund_key(payment: Payment, reason: str) -> str:
@@ -151,12 +155,12 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> st
                      status=REQUESTED)
         session.add(row)
     before = row.status
+    if before != REQUESTED and STAGE.get(refund["status"], 0) <= STAGE.get(before, 0):
+        return ""  # the same state again, or an older snapshot than the one applied already
     row.stripe_refund_id = refund["id"]
     row.amount_cents = refund["amount"]
     row.status = refund["status"]
     session.flush()
-    if row.status == before:
-        return ""
     succeeded = sum(r.amount_cents for r in refunds_of(session, payment.id) if r.status == "succeeded")
     if succeeded >= payment.amount_cents and payment.status == "paid":
         payment.status, payment.updated_at = "refunded", utcnow()

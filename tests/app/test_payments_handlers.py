@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from app_under_test import booking_events
 from app_under_test.db import get_db
 from app_under_test.payments import refunds, settlement
+from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
 from tests.app.payments_fixtures import (  # noqa: F401 (fixtures)
     control,
@@ -110,3 +111,37 @@ def test_a_payment_after_the_hold_was_released_is_refunded_once(payments_app, st
         assert state_of(booking_id) == {"status": "expired", "claims": 0, "payments": [("paid", True, "4242", None)],
                                         "refunds": [("late_payment", "requested", 4500)]}
         assert not hooks[("paid_booking_confirmed", booking_id)] and not hooks[("booking_confirmed", booking_id)]
+
+
+@settings(EXAMPLES, max_examples=10)  # each example is a payment, a refund and its settling at the simulator
+@given(data=st.data())
+def test_a_refund_that_failed_stays_failed_whatever_the_order_of_its_events(payments_app, stripe_server, hooks,
+                                                                             data):
+    # Stripe's card 4000000000005126: the refund succeeds, then fails (the card refuses the money). Its
+    # events (refund.created succeeded, charge.refunded, refund.failed) may arrive in any order; an
+    # older snapshot must never bring a failed refund back to succeeded, nor the payment to refunded.
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id, "4000000000005126")
+        paid = events_for(booking_id)
+        for event in paid:
+            deliver(event)
+        with get_db().transaction() as session:
+            booking = booking_by_public_id(session, booking_id)
+            refunds.refund_paid_payments(session, lock_booking(session, booking.id), "canceled")
+        assert refunds.issue_requested(get_db(), app_client()) == {"issued": 1}
+        [(refund_id,)] = [(r["id"],) for r in stripe_refunds(booking_id)]
+        with control(stripe_server) as client:
+            assert client.post(f"/refunds/{refund_id}/settle").status_code == 200
+        seen = {e["id"] for e in paid}
+        later = [e for e in events_for(booking_id) if e["id"] not in seen]
+        assert {e["type"] for e in later} >= {"charge.refunded", "refund.failed"}
+        for event in shuffled_with_copies(data, later):
+            deliver(event)
+        assert state_of(booking_id) == {"status": "confirmed", "claims": 4, "payments": [("paid", True, "5126", None)],
+                                        "refunds": [("canceled", "failed", 4500)]}
+
+
+def stripe_refunds(booking_id: str) -> list[dict]:
+    listed = [r.to_dict() for r in app_client().v1.refunds.list(params={"limit": 100}).auto_paging_iter()]
+    return [r for r in listed if (r.get("metadata") or {}).get("bookingId") == booking_id]
