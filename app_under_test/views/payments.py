@@ -26,7 +26,8 @@ from app_under_test.providers import app_config
 from app_under_test.timeutil import format_in_zone
 
 blueprint = Blueprint("payments", __name__)
-POLL_SECONDS = 2
+POLL_SECONDS = 2  # the waiting page's slowest check of the booking
+FIRST_POLL_MS = 250  # its first check; the delay doubles up to POLL_SECONDS
 
 
 def _load(session, public_id: str) -> Booking:
@@ -50,7 +51,8 @@ def _render(template: str, public_id: str):
         booking = _load(session, public_id)
         return render_template(
             template, booking=booking, local_start=format_in_zone(booking.start_at, booking.client_timezone),
-            poll_seconds=POLL_SECONDS, waiting=booking.status is BookingStatus.PENDING_PAYMENT,
+            poll_seconds=POLL_SECONDS, first_poll_ms=FIRST_POLL_MS,
+            waiting=booking.status is BookingStatus.PENDING_PAYMENT,
             **payment_context(booking))
 
 
