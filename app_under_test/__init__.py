@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.observability import configure_logging, configure_sentry, install_request_logging
+from app_under_test.template_cache import PAGES
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: Config | None = None) -> Flask:
     config.validate()
 
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": PAGES}
     app.config.update(
         SECRET_KEY=config.secret_key,
         MAX_CONTENT_LENGTH=max(config.max_form_bytes, config.max_webhook_bytes),
