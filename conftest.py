@@ -12,6 +12,7 @@ import os
 import zlib
 
 import pytest
+from hypothesis import settings
 
 from harness.browser import launched_chromium
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
@@ -19,6 +20,13 @@ from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
 
 pytest_plugins = ["harness.bdd_xdist"]
+
+# Property tests draw the same examples on every run, in any order and on any worker (each test's
+# examples derive from its name): the gate stays deterministic. HYPOTHESIS_PROFILE=explore draws new
+# examples each run and remembers failing ones in .hypothesis/, for hunting beyond the gate.
+settings.register_profile("gate", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 
 def _backends() -> list[str]:
