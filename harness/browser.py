@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import pytest
 
@@ -23,6 +23,7 @@ DEVICES = {
               "device_scale_factor": 2},
 }
 SERIOUS = ("serious", "critical")
+T = TypeVar("T")
 
 
 def require_chromium() -> None:
@@ -50,10 +51,29 @@ def serious_violations(page) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
-    page.wait_for_load_state("load")
-    return [f"{page.url}: {v['id']} ({v['impact']})" for v in Axe().run(page).response["violations"]
-            if v.get("impact") in SERIOUS]
+    def run() -> list[str]:
+        page.wait_for_load_state("load")
+        return [f"{page.url}: {v['id']} ({v['impact']})" for v in Axe().run(page).response["violations"]
+                if v.get("impact") in SERIOUS]
+
+    return _after_any_reload(page, run)
 
 
 def scrolls_sideways(page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
+    return _after_any_reload(page, lambda: bool(
+        page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")))
+
+
+def _after_any_reload(page, check: Callable[[], T], attempts: int = 3) -> T:
+    """Run a check in the page; if the page navigated meanwhile (the payment waiting page reloads itself
+    when the webhook lands), run it again on the page that loaded."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(attempts - 1):
+        try:
+            return check()
+        except PlaywrightError as exc:
+            if "Execution context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            page.wait_for_load_state("load")
+    return check()

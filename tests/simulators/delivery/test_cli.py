@@ -139,7 +139,7 @@ def test_serve_runs_a_reachable_server_until_interrupted():
         health = http_clients.get(f"{base}/_sim/health", timeout=10).json()
         assert health["seed"] == 7 and health["auto_deliver"] is False
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        assert process.wait(timeout=60) == 0  # a deadline for a stuck process, not a speed check
     finally:
         if process.poll() is None:
             process.kill()
