@@ -56,6 +56,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("contracts"))
 
 
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Name the shuffled order's seed even in quiet runs, so a failure in that order can be replayed."""
+    if config.pluginmanager.has_plugin("randomly") and not hasattr(config, "workerinput"):
+        seed = config.getoption("randomly_seed", None)
+        if seed is not None:
+            terminalreporter.write_line(f"random order: replay it with -p randomly "
+                                        f"--randomly-seed={seed}")
+
+
 @pytest.fixture(scope="session")
 def sqlite_databases():
     databases = SqliteDatabases()

@@ -125,7 +125,8 @@ def test_a_provider_package_can_add_its_own_commands(tmp_path, monkeypatch, caps
 @pytest.mark.slow
 def test_serve_runs_a_reachable_server_until_interrupted():
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulators.cli", "serve", "--port", "0", "--seed", "7", "--manual"],
+        [sys.executable, "-X", "faulthandler", "-m", "simulators.cli", "serve", "--port", "0", "--seed", "7",
+         "--manual"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -139,7 +140,13 @@ def test_serve_runs_a_reachable_server_until_interrupted():
         health = http_clients.get(f"{base}/_sim/health", timeout=10).json()
         assert health["seed"] == 7 and health["auto_deliver"] is False
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0  # a deadline for a stuck process, not a speed check
+        try:
+            code = process.wait(timeout=60)  # a deadline for a stuck process, not a speed check
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # faulthandler prints where every thread is
+            stderr = process.communicate(timeout=30)[1]
+            pytest.fail(f"simulate serve did not stop on Ctrl-C; its threads:\n{stderr[-6000:]}")
+        assert code == 0
     finally:
         if process.poll() is None:
             process.kill()
