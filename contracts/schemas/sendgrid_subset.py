@@ -1,0 +1,67 @@
+"""Cut SendGrid's Mail Send operation out of its published OpenAPI description.
+
+Source: ``oai_v3_stoplight.json`` of the ``sendgrid/sendgrid-oai`` repository
+(OpenAPI 3.1, MIT licence). Kept: ``POST /mail/send`` (request body and every
+response) and the components it refers to, prose and ``x-`` annotations
+dropped. The description publishes no schema for Event Webhook posts, so
+none is kept (``docs/fidelity.md`` lists that gap). Regenerate with::
+
+    git -C sendgrid-oai show COMMIT:oai_v3_stoplight.json > sendgrid.json
+    .venv/bin/python -m contracts.schemas.sendgrid_subset sendgrid.json --commit COMMIT
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from contracts.schemas.stripe_subset import _clean
+
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE / "sendgrid.subset.openapi.json"
+
+
+def _refs(node: Any) -> set[str]:
+    """``section/name`` of every ``#/components/...`` reference under ``node``."""
+    if isinstance(node, list):
+        return set().union(*map(_refs, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {node["$ref"][len("#/components/"):]} if str(node.get("$ref", "")).startswith("#/components/") else set()
+    return found.union(*map(_refs, node.values())) if node else found
+
+
+def subset(document: dict[str, Any], commit: str) -> dict[str, Any]:
+    paths = {"/mail/send": {"post": _clean(document["paths"]["/mail/send"]["post"])}}
+    kept: dict[str, dict[str, Any]] = {}
+    todo = sorted(_refs(paths))
+    while todo:
+        section, name = todo.pop().split("/", 1)
+        if name in kept.get(section, {}):
+            continue
+        kept.setdefault(section, {})[name] = _clean(document["components"][section][name])
+        todo.extend(sorted(_refs(kept[section][name])))
+    info = {"title": "SendGrid v3 API (subset: Mail Send)", "version": document["info"].get("version", ""),
+            "x-booking-harness-source": {"repository": "sendgrid/sendgrid-oai", "commit": commit,
+                                         "path": "oai_v3_stoplight.json"}}
+    components = {section: dict(sorted(items.items())) for section, items in sorted(kept.items())}
+    return {"openapi": document["openapi"], "info": info, "servers": document.get("servers", []),
+            "paths": paths, "components": components}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", type=Path)
+    parser.add_argument("--commit", required=True)
+    parser.add_argument("--out", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    result = subset(json.loads(args.source.read_text(encoding="utf-8")), args.commit)
+    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"{args.out}: {sum(map(len, result['components'].values()))} components, "
+          f"{args.out.stat().st_size // 1024} KiB")
+
+
+if __name__ == "__main__":
+    main()
