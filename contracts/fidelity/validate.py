@@ -33,18 +33,24 @@ def load(path: Path) -> dict[str, Any]:
 
 
 Extras = tuple[tuple[str, str], ...]  # (schema name, property name) pairs
+# (schema name, route of keys below its properties, e.g. ("events", "items"), extra accepted values)
+Widened = tuple[tuple[str, tuple[str, ...], tuple[Any, ...]], ...]
 
 
-def _strict(node: Any, *, lenient_presence: bool) -> Any:
+def _strict(node: Any, *, lenient_presence: bool, part: bool = False) -> Any:
+    """``node`` as strict JSON Schema; ``part``: one branch of an ``allOf``, so it stays open to the others."""
     if isinstance(node, list):
-        return [_strict(item, lenient_presence=lenient_presence) for item in node]
+        return [_strict(item, lenient_presence=lenient_presence, part=part) for item in node]
     if not isinstance(node, dict):
         return node
-    result = {key: _strict(value, lenient_presence=lenient_presence) for key, value in node.items()
+    result = {key: _strict(value, lenient_presence=lenient_presence, part=key == "allOf")
+              for key, value in node.items()
               if not key.startswith("x-") and key not in ("nullable", "discriminator", "example", "examples")}
     if "$ref" in node:
         result = {"$ref": "#/$defs/" + node["$ref"][len(REF_PREFIX):]}
-    if isinstance(node.get("properties"), dict):
+    if isinstance(result.get("enum"), str):  # a description's slip: one value written without its list
+        result["enum"] = [result["enum"]]
+    if isinstance(node.get("properties"), dict) and not part:
         result.setdefault("additionalProperties", False)
         if not lenient_presence:
             always = set(node.get("required", [])) | {name for name, prop in node["properties"].items()
@@ -61,19 +67,33 @@ def _strict(node: Any, *, lenient_presence: bool) -> Any:
 
 
 @cache
-def _definitions(path: Path, lenient_presence: bool, added: Extras, on_request: Extras) -> dict[str, Any]:
-    """The document's schemas, strict; ``added`` properties allowed (any value), ``on_request`` ones optional."""
+def _definitions(path: Path, lenient_presence: bool, added: Extras, on_request: Extras,
+                 widened: Widened) -> dict[str, Any]:
+    """The document's schemas, strict; ``added`` properties allowed (any value), ``on_request`` ones optional,
+    ``widened`` values accepted where the description's enum or type would refuse them."""
     schemas = load(path)["components"]["schemas"]
     definitions = {name: _strict(schema, lenient_presence=lenient_presence) for name, schema in schemas.items()}
-    for name, prop in added:
-        definitions[name]["properties"][prop] = {}
+    for name, prop in added:  # ``prop`` may be a dotted route: "event_memberships.items.user_email"
+        *route, last = prop.split(".")
+        node = definitions[name]
+        for key in route:
+            node = node["properties"][key] if key in node.get("properties", {}) else node[key]
+        node["properties"][last] = {}
     for name, prop in on_request:
         definitions[name]["required"] = [p for p in definitions[name].get("required", []) if p != prop]
+    for name, route, values in widened:
+        *parents, last = (name, "properties", *route) if route else (name,)
+        holder = definitions
+        for key in parents:
+            holder = holder[key]
+        node = holder[last]
+        holder[last] = {**node, "enum": [*node["enum"], *values]} if "enum" in node else \
+            {"anyOf": [node, {"enum": list(values)}]}
     return definitions
 
 
 def validator(path: Path, schema: dict[str, Any] | str, *, lenient_presence: bool = False, added: Extras = (),
-              on_request: Extras = ()):
+              on_request: Extras = (), widened: Widened = ()):
     """A jsonschema validator for a component (by name) or an inline schema of the document at ``path``.
 
     ``added``: (schema, property) pairs the description does not know but are accepted (a deliberate,
@@ -82,7 +102,7 @@ def validator(path: Path, schema: dict[str, Any] | str, *, lenient_presence: boo
 
     root = {"$ref": f"#/$defs/{schema}"} if isinstance(schema, str) else _strict(
         schema, lenient_presence=lenient_presence)
-    root = {**root, "$defs": _definitions(path, lenient_presence, added, on_request)}
+    root = {**root, "$defs": _definitions(path, lenient_presence, added, on_request, widened)}
     return Draft202012Validator(root, format_checker=_format_checker())
 
 
@@ -99,10 +119,10 @@ def _leaves(error) -> list:
 
 
 def problems(payload: Any, path: Path, schema: dict[str, Any] | str, *, lenient_presence: bool = False,
-             added: Extras = (), on_request: Extras = ()) -> list[str]:
+             added: Extras = (), on_request: Extras = (), widened: Widened = ()) -> list[str]:
     """Every way ``payload`` breaks the schema (empty when it conforms)."""
-    found = validator(path, schema, lenient_presence=lenient_presence, added=added,
-                      on_request=on_request).iter_errors(payload)
+    found = validator(path, schema, lenient_presence=lenient_presence, added=added, on_request=on_request,
+                      widened=widened).iter_errors(payload)
     lines = []
     for error in found:
         for leaf in _leaves(error):

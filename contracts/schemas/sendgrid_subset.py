@@ -17,36 +17,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contracts.schemas.stripe_subset import _clean
+from contracts.schemas.cutting import clean, closure, component_refs
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "sendgrid.subset.openapi.json"
-
-
-def _refs(node: Any) -> set[str]:
-    """``section/name`` of every ``#/components/...`` reference under ``node``."""
-    if isinstance(node, list):
-        return set().union(*map(_refs, node)) if node else set()
-    if not isinstance(node, dict):
-        return set()
-    found = {node["$ref"][len("#/components/"):]} if str(node.get("$ref", "")).startswith("#/components/") else set()
-    return found.union(*map(_refs, node.values())) if node else found
+PROSE = ("description", "summary")  # the committed copy keeps SendGrid's examples
 
 
 def subset(document: dict[str, Any], commit: str) -> dict[str, Any]:
-    paths = {"/mail/send": {"post": _clean(document["paths"]["/mail/send"]["post"])}}
-    kept: dict[str, dict[str, Any]] = {}
-    todo = sorted(_refs(paths))
-    while todo:
-        section, name = todo.pop().split("/", 1)
-        if name in kept.get(section, {}):
-            continue
-        kept.setdefault(section, {})[name] = _clean(document["components"][section][name])
-        todo.extend(sorted(_refs(kept[section][name])))
+    paths = {"/mail/send": {"post": clean(document["paths"]["/mail/send"]["post"], prose=PROSE)}}
     info = {"title": "SendGrid v3 API (subset: Mail Send)", "version": document["info"].get("version", ""),
             "x-booking-harness-source": {"repository": "sendgrid/sendgrid-oai", "commit": commit,
                                          "path": "oai_v3_stoplight.json"}}
-    components = {section: dict(sorted(items.items())) for section, items in sorted(kept.items())}
+    components = closure(document, component_refs(paths), prose=PROSE)
     return {"openapi": document["openapi"], "info": info, "servers": document.get("servers", []),
             "paths": paths, "components": components}
 

@@ -24,6 +24,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from contracts.schemas.cutting import clean, load
+
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "stripe.subset.openapi.json"
 STUB = "x-booking-harness-stub"
@@ -44,26 +46,10 @@ OPERATIONS = (
 # The API resources the simulator returns (or carries in events): copied whole, the rest are stubs.
 RESOURCES = ("checkout.session", "item", "price", "payment_intent", "charge", "refund", "event",
              "webhook_endpoint", "deleted_webhook_endpoint", "error")
-KEPT_KEYS = {"x-resourceId", "x-expandableFields"}
 
 
-def _load(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        return json.loads(text)
-    import yaml  # noqa: PLC0415 (only regeneration reads YAML)
-
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
-def _clean(node: Any, *, names: bool = False) -> Any:
-    """``node`` without prose and annotations; ``names``: its keys are property names, all kept."""
-    if isinstance(node, list):
-        return [_clean(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    return {key: _clean(value, names=key == "properties" and not names) for key, value in node.items()
-            if names or (key not in ("description", "summary") and (not key.startswith("x-") or key in KEPT_KEYS))}
+def _clean(node: Any) -> Any:
+    return clean(node, prose=("description", "summary"))
 
 
 def _refs(node: Any) -> set[str]:
@@ -106,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", default="openapi/spec3.yaml", help="the copy's path in that repository")
     parser.add_argument("--out", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    result = subset(_load(args.source), args.commit, args.path)
+    result = subset(load(args.source), args.commit, args.path)
     args.out.write_text(json.dumps(result, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"{args.out}: {len(result['paths'])} paths, {len(result['components']['schemas'])} schemas, "
           f"API version {result['info']['version']}, {args.out.stat().st_size // 1024} KiB")
