@@ -11,9 +11,10 @@ import pytest
 
 pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency of the schema checks")
 from contracts.fidelity import __main__ as fidelity  # noqa: E402
-from contracts.fidelity.stripe_check import DESCRIPTION, LATER_EVENT_TYPES, check, stripe_event_types  # noqa: E402
+from contracts.fidelity.stripe_check import (  # noqa: E402
+    DESCRIPTION, FIXTURE_KEYS, LATER_ADDITIONS, LATER_EVENT_TYPES, check, missing_from_fixtures, stripe_event_types)
 from contracts.fidelity.stripe_probe import Answer  # noqa: E402
-from contracts.fidelity.validate import problems  # noqa: E402
+from contracts.fidelity.validate import load, problems  # noqa: E402
 from simulators.stripe.events import EVENT_TYPES  # noqa: E402
 
 pytestmark = [pytest.mark.contract]
@@ -64,3 +65,19 @@ def test_a_divergent_object_is_caught(mutation, expected):
 def test_an_error_body_outside_stripes_shape_is_caught():
     answer = Answer("get", "/v1/refunds/{refund}", 404, {"error": {"type": "not_found", "message": "gone"}})
     assert any("'not_found' is not one of" in v for v in check([answer], []).violations)
+
+
+def test_every_property_accepted_beyond_the_description_is_one_stripe_sends_in_the_announced_version():
+    keys = load(FIXTURE_KEYS)["keys"]
+    nested = {"payment_pages_checkout_session_automatic_tax": keys["checkout.session.automatic_tax"],
+              "payment_pages_checkout_session_custom_text": keys["checkout.session.custom_text"],
+              "payment_method_details_card": keys["charge.payment_method_details.card"]}
+    for schema, prop in LATER_ADDITIONS:
+        assert prop in keys.get(schema, nested.get(schema, [])), (schema, prop)
+
+
+def test_a_property_stripes_fixtures_carry_is_missed_when_absent():
+    charge = {"object": "charge", "payment_method_details": {"type": "card", "card": {}}}
+    found = missing_from_fixtures({"object": "list", "data": [charge]}, "")
+    assert "data.0: 'outcome', which Stripe's fixtures carry, is missing" in found
+    assert "data.0.payment_method_details.card: 'network_token', which Stripe's fixtures carry, is missing" in found

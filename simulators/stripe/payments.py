@@ -111,9 +111,10 @@ def authenticate(state: StripeState, session_id: str, *, passed: bool) -> Paymen
 
 def _authorise(state: StripeState, session: dict[str, Any], intent: dict[str, Any], card: CardInput,
                email: str, name: str | None, payment_method: str, *, three_d_secure: str | None) -> PaymentOutcome:
-    details = objects.card_details(brand=card.card.brand, last4=card.last4, exp_month=card.exp_month,
-                                   exp_year=card.exp_year, funding=card.card.funding, three_d_secure=three_d_secure)
     decline = card.card.decline
+    details = objects.card_details(brand=card.card.brand, last4=card.last4, exp_month=card.exp_month,
+                                   exp_year=card.exp_year, funding=card.card.funding, amount=intent["amount"],
+                                   authorized=decline is None, three_d_secure=three_d_secure)
     charge = objects.charge(id=state.new_id("ch"), created=state.now(), intent=intent, payment_method=payment_method,
                             method_details=details, email=email, name=name,
                             balance_transaction=None if decline else state.new_id("txn"),
