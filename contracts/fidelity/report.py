@@ -15,6 +15,7 @@ class ProviderReport:
     validated: Counter = field(default_factory=Counter)  # object kind -> how many were checked
     violations: list[str] = field(default_factory=list)
     divergences: list[tuple[str, str]] = field(default_factory=list)  # (what, why), deliberate
+    appendix: str = ""  # more markdown for the provider's section (Stripe: the Schemathesis tally)
 
     def check(self, kind: str, found: list[str], where: str) -> None:
         """Count one validated object of ``kind`` and keep its problems, prefixed with where it came from."""
@@ -37,6 +38,8 @@ def markdown(reports: list[ProviderReport]) -> str:
     for report in reports:
         lines += ["", f"### {report.provider}: deliberate divergences", "", "| what | why |", "|---|---|"]
         lines += [f"| {what} | {why} |" for what, why in report.divergences] or ["| - | - |"]
+        if report.appendix:
+            lines.append(report.appendix.rstrip("\n"))
         if report.violations:
             lines += ["", f"### {report.provider}: violations", ""] + [f"- {v}" for v in report.violations]
     return "\n".join(lines) + "\n"
