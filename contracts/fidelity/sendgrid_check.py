@@ -1,10 +1,13 @@
 """The SendGrid simulator's Mail Send answers against SendGrid's published description (``sendgrid/sendgrid-oai``).
 
-Requests that the description calls valid (checked against its request
-schema first, so the probe itself cannot drift) must be accepted with 202 and
-an empty body; refused ones must come back with a status the description
-lists and an error body that matches it. The description has no schema for
-Event Webhook posts, so those are not checked here (the table says so).
+The booking service's real Mail Send requests (from its pact) must match the
+description's request schema. Requests that the description calls valid
+(checked against it first, so the probe itself cannot drift) must be accepted
+with 202, an empty body and ``X-Message-Id``; refused ones must come back with
+a status the description lists and an error body that matches it. The
+description has no schema for Event Webhook posts; what it does say is which
+event kinds exist (the Event Webhook settings), so every event the simulator
+posts must be one of those.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import copy
+import json
 
 import httpx
 
 from contracts.fidelity.report import ProviderReport
 from contracts.fidelity.validate import load, problems
+from harness.receiver import RecordingReceiver
+from harness.servers import serve_in_thread
+from harness.waiting import wait_until
 
-DESCRIPTION = Path(__file__).resolve().parent.parent / "schemas" / "sendgrid.subset.openapi.json"
+CONTRACTS = Path(__file__).resolve().parent.parent
+DESCRIPTION = CONTRACTS / "schemas" / "sendgrid.subset.openapi.json"
+PACT = CONTRACTS / "pacts" / "booking-service-sendgrid-api.json"  # what the booking service really sends
 KEY = "SG.fidelity-check-key"
 TEMPLATE_MAIL = {"personalizations": [{"to": [{"email": "client@example.com", "name": "Ada"}],
                                        "dynamic_template_data": {"name": "Ada"}}],
@@ -42,10 +51,13 @@ TEMPLATE = {"id": TEMPLATE_MAIL["template_id"], "name": "Booking confirmation", 
 DIVERGENCES = [
     ("`errors[].help` is a URL string or `null`", "SendGrid sends it so (and the simulator copies it); the "
      "description says an object: the check accepts a string, `null` or an object there"),
+    ("top-level `custom_args` is an object", "SendGrid documents and takes an object of strings (as in "
+     "`personalizations[].custom_args`); the description says a string: the check accepts an object"),
     ("a mail with `template_id` needs no `subject` or `content`", "SendGrid takes them from the template; the "
      "description lists both as always required: the check drops that requirement when `template_id` is set"),
-    ("Event Webhook bodies not validated", "`sendgrid-oai` publishes no schema for Event Webhook posts; their "
-     "shape is pinned by the pacts and the simulator's own tests instead"),
+    ("Event Webhook bodies checked for their event kind only", "`sendgrid-oai` publishes no schema for Event "
+     "Webhook posts, only the kinds (its Event Webhook settings); the shape is pinned by the pacts and the "
+     "simulator's own tests instead"),
     ("429 (rate limit) and 503 answers", "SendGrid sends them, but the description lists neither; not "
      "checked here (the simulator's own tests pin their bodies and `X-RateLimit-*` headers)"),
     ("`personalizations`, `from` and `content` checks beyond the schema",
@@ -69,6 +81,7 @@ def _request_schema(body: dict[str, Any]) -> dict[str, Any]:
     schema = copy.deepcopy(post["requestBody"]["content"]["application/json"]["schema"])
     if "template_id" in body:  # the description's gap, see DIVERGENCES
         schema["required"] = [name for name in schema["required"] if name not in ("subject", "content")]
+    schema["properties"]["custom_args"] = {"type": "object", "additionalProperties": {"type": "string"}}
     return schema
 
 
@@ -84,6 +97,45 @@ def _error_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# Recipients the simulator is told to treat as SendGrid would treat a bouncing, slow or blocking mailbox.
+OUTCOMES = {"bounce_addresses": ["bounce@example.com"], "deferred_addresses": ["slow@example.com"],
+            "blocked_addresses": ["blocked@example.com"], "unknown_template": "drop"}
+WANTED_KINDS = {"processed", "delivered", "bounce", "deferred", "dropped"}
+
+
+def event_kinds() -> set[str]:
+    """The Event Webhook's event kinds, as SendGrid's description of its settings names them."""
+    settings = load(DESCRIPTION)["components"]["schemas"]["event-webhook-response"]["properties"]
+    return set(settings) - {"enabled", "url", "oauth_client_id", "oauth_token_url"}
+
+
+def _events(simulator_url: str, send: Any, report: ProviderReport) -> None:
+    """Mail to every kind of mailbox; every event posted back must be a kind SendGrid's description names."""
+    recorder = RecordingReceiver()
+    server = serve_in_thread(recorder, name="fidelity-sendgrid-receiver")
+    try:
+        with httpx.Client(base_url=f"{simulator_url}/_sim", timeout=30) as control:
+            assert control.post("/sendgrid/config", json={**OUTCOMES, "event_webhook_url": f"{server.url}/events"}
+                                ).status_code == 200
+            for address in ("client@example.com", "bounce@example.com", "slow@example.com", "blocked@example.com"):
+                send({**PLAIN_MAIL, "personalizations": [{"to": [{"email": address}]}]}, {})
+            send({**TEMPLATE_MAIL, "template_id": "d-ffffffffffffffffffffffffffffffff"}, {})
+
+            def posted() -> list[dict[str, Any]]:
+                control.post("/clock/advance", json={"seconds": 600})
+                return [event for request in recorder.requests for event in json.loads(request.body)]
+
+            events = wait_until(lambda: (lambda e: e if {x["event"] for x in e} >= WANTED_KINDS else None)(posted()),
+                                timeout=30, what="the SendGrid simulator's events of every kind")
+    finally:
+        server.stop()
+    known = event_kinds()
+    report.event_types = sorted({event["event"] for event in events})
+    for event in events:
+        found = [] if event["event"] in known else [f"event kind {event['event']!r} is not one of {sorted(known)}"]
+        report.check("Event Webhook event", found, f"event {event['event']} for {event.get('email')}")
+
+
 def run(simulator_url: str) -> ProviderReport:
     report = ProviderReport(
         "SendGrid", "`sendgrid/sendgrid-oai` `oai_v3_stoplight.json` at `{}`".format(
@@ -97,6 +149,11 @@ def run(simulator_url: str) -> ProviderReport:
     def send(body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
         return client.post("/mail/send", json=body, headers={"Authorization": f"Bearer {KEY}", **headers})
 
+    for interaction in json.loads(PACT.read_text(encoding="utf-8"))["interactions"]:
+        body = interaction["request"]["body"]["content"]
+        report.check("mail send request (booking service)",
+                     problems(body, DESCRIPTION, _request_schema(body), lenient_presence=True),
+                     f"request of the booking service ({interaction['description']})")
     try:
         for why, body in (("template mail", TEMPLATE_MAIL), ("plain mail", PLAIN_MAIL)):
             report.check("mail send request", problems(body, DESCRIPTION, _request_schema(body), lenient_presence=True),
@@ -116,6 +173,7 @@ def run(simulator_url: str) -> ProviderReport:
             report.check(f"{response.status_code} error body",
                          problems(response.json(), DESCRIPTION, _error_schema(schema), lenient_presence=True),
                          f"POST /v3/mail/send ({why}) -> {response.status_code}")
+        _events(simulator_url, send, report)
     finally:
         client.close()
     return report

@@ -40,6 +40,11 @@ def test_the_stripe_flows_cover_every_simulated_event_type_and_object_kind(repor
             "deleted_webhook_endpoint", "error", "event"} <= set(stripe.validated)
 
 
+def test_the_sendgrid_flows_post_every_event_kind_the_booking_service_handles(reports):
+    assert {"processed", "delivered", "bounce", "deferred", "dropped"} <= set(reports["SendGrid"].event_types)
+    assert reports["SendGrid"].validated["mail send request (booking service)"] >= 4
+
+
 def test_the_fidelity_table_in_the_docs_is_current(reports):
     expected = fidelity.document([reports[name] for name in ("Stripe", "Calendly", "SendGrid")])
     assert fidelity.TABLE.read_text(encoding="utf-8") == expected, "docs/fidelity.md is stale: run harness fidelity"

@@ -3,8 +3,9 @@
 Source: ``oai_v3_stoplight.json`` of the ``sendgrid/sendgrid-oai`` repository
 (OpenAPI 3.1, MIT licence). Kept: ``POST /mail/send`` (request body and every
 response) and the components it refers to, prose and ``x-`` annotations
-dropped. The description publishes no schema for Event Webhook posts, so
-none is kept (``docs/fidelity.md`` lists that gap). Regenerate with::
+dropped, and the Event Webhook settings schema, whose flags name the event
+kinds. The description publishes no schema for Event Webhook posts
+themselves (``docs/fidelity.md`` lists that gap). Regenerate with::
 
     git -C sendgrid-oai show COMMIT:oai_v3_stoplight.json > sendgrid.json
     .venv/bin/python -m contracts.schemas.sendgrid_subset sendgrid.json --commit COMMIT
@@ -22,6 +23,7 @@ from contracts.schemas.cutting import clean, closure, component_refs
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "sendgrid.subset.openapi.json"
 PROSE = ("description", "summary")  # the committed copy keeps SendGrid's examples
+EVENT_SETTINGS = "event-webhook-response"  # the Event Webhook's settings: the only place naming its event kinds
 
 
 def subset(document: dict[str, Any], commit: str) -> dict[str, Any]:
@@ -29,7 +31,7 @@ def subset(document: dict[str, Any], commit: str) -> dict[str, Any]:
     info = {"title": "SendGrid v3 API (subset: Mail Send)", "version": document["info"].get("version", ""),
             "x-booking-harness-source": {"repository": "sendgrid/sendgrid-oai", "commit": commit,
                                          "path": "oai_v3_stoplight.json"}}
-    components = closure(document, component_refs(paths), prose=PROSE)
+    components = closure(document, component_refs(paths) | {f"schemas/{EVENT_SETTINGS}"}, prose=PROSE)
     return {"openapi": document["openapi"], "info": info, "servers": document.get("servers", []),
             "paths": paths, "components": components}
 
