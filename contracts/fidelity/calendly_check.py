@@ -26,7 +26,7 @@ ENVELOPE_EVENTS = ("invitee.created", "invitee.canceled", "routing_form_submissi
 # description, whose Invitee is the REST resource: accepted with any value, listed in the table.
 WEBHOOK_ADDITIONS = (("Invitee", "scheduled_event"), ("Invitee", "invitee_scheduled_by"),
                      ("Invitee", "scheduling_method"), ("Cancellation", "created_at"))
-# Properties Calendly's API reference documents and sends that the (older) description lacks.
+# Properties Calendly's API reference documents that the (older) description pinned here lacks.
 LATER_ADDITIONS = (("User", "locale"), ("User", "time_notation"), ("User", "resource_type"),
                    ("EventType", "duration_options"), ("EventType", "locations"),
                    ("Event", "meeting_notes_plain"), ("Event", "meeting_notes_html"),
@@ -39,7 +39,8 @@ DIVERGENCES = [
      "Calendly's webhook payloads carry them; the description describes the REST resources, which lack "
      "them: accepted, any value"),
     ("properties newer than the description: " + ", ".join(f"`{s}.{p}`" for s, p in LATER_ADDITIONS),
-     "in Calendly's current API reference and sent by Calendly; accepted, any value"),
+     "documented in Calendly's API reference, newer than the description pinned here (no newer one could "
+     "be pinned); accepted, any value"),
     ("`invitee_no_show.created`/`.deleted` in `WebhookSubscription.events`", "Calendly offers these "
      "subscriptions; the description's enum lacks them"),
     ("`Event.calendar_event` is `null`", "the simulated hosts have no connected calendar, and Calendly sends "
