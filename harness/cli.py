@@ -7,6 +7,8 @@
   harness serve  the app and the simulators on fixed local ports, seeded, until Ctrl-C
   harness can-i-deploy
                  the deploy gate: are the committed pacts verified? (python -m contracts.can_i_deploy)
+  harness fidelity
+                 the simulators against the providers' published descriptions; writes docs/fidelity.md
 """
 
 from __future__ import annotations
@@ -99,14 +101,17 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--simulator-port", type=int, default=8025)
     sub.add_parser("can-i-deploy", add_help=False,
                    help="deploy gate over the pact files and verification results (options: --help)")
+    sub.add_parser("fidelity", add_help=False,
+                   help="simulators vs the providers' descriptions, writes docs/fidelity.md (options: --help)")
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         sys.exit(run_features(extra))
     if args.command == "test":
         sys.exit(run_tests(extra))
-    if args.command == "can-i-deploy":
+    if args.command in ("can-i-deploy", "fidelity"):
         # contracts/ is not an installed package: run it from the project root, as make does
-        sys.exit(subprocess.call([sys.executable, "-m", "contracts.can_i_deploy", *extra], cwd=ROOT))
+        module = {"can-i-deploy": "contracts.can_i_deploy", "fidelity": "contracts.fidelity"}[args.command]
+        sys.exit(subprocess.call([sys.executable, "-m", module, *extra], cwd=ROOT))
     from harness.playground import serve_forever
 
     serve_forever(app_port=args.app_port, simulator_port=args.simulator_port)

@@ -71,6 +71,7 @@ def event_type(state: CalendlyState, value: EventType) -> dict[str, Any]:
         "duration": value.duration,
         "duration_options": None,
         "kind": value.kind,
+        "kind_description": "One-on-One" if value.kind == "solo" else "Group",
         "pooling_type": None,
         "type": "StandardEventType",
         "color": value.color,
@@ -111,6 +112,7 @@ def scheduled_event(state: CalendlyState, value: ScheduledEvent) -> dict[str, An
         "updated_at": iso(value.updated_at),
         "event_memberships": [{"user": host.uri, "user_email": host.email, "user_name": host.name}],
         "event_guests": [dict(g) for g in value.event_guests],
+        "calendar_event": None,  # the hosts have no connected calendar
     }
     if value.cancellation is not None:
         body["cancellation"] = cancellation(value.cancellation)

@@ -20,9 +20,14 @@ class Decline:
     message: str
 
     def as_error(self, charge_id: str | None = None) -> dict[str, object]:
-        return {"type": "card_error", "code": self.code, "decline_code": self.decline_code,
-                "message": self.message, "charge": charge_id, "doc_url":
-                f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"}
+        """The error as Stripe gives it: ``charge`` and ``decline_code`` are left out, never null, when absent."""
+        error: dict[str, object] = {"type": "card_error", "code": self.code, "message": self.message,
+                                    "doc_url": f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"}
+        if self.decline_code is not None:
+            error["decline_code"] = self.decline_code
+        if charge_id is not None:
+            error["charge"] = charge_id
+        return error
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,8 @@ def _line_items(raw: list[dict[str, Any]], state: StripeState) -> list[dict[str,
         if quantity < 1:
             raise errors.invalid("This value must be greater than or equal to 1.", param=f"{path}[quantity]")
         items.append(objects.line_item(id=state.new_id("li"), product_id=state.new_id("prod"), name=name,
-                                       description=product.get("description"), currency=currency,
-                                       unit_amount=unit_amount, quantity=quantity))
+                                       created=state.now(), currency=currency, unit_amount=unit_amount,
+                                       quantity=quantity))
     return items
 
 

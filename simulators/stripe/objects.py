@@ -34,6 +34,7 @@ def checkout_session(*, id: str, created: int, expires_at: int, url: str, curren
         "consent_collection": None,
         "created": created,
         "currency": currency,
+        "currency_conversion": None,
         "custom_fields": [],
         "custom_text": {"after_submit": None, "shipping_address": None, "submit": None,
                         "terms_of_service_acceptance": None},
@@ -51,11 +52,13 @@ def checkout_session(*, id: str, created: int, expires_at: int, url: str, curren
         "payment_intent": None,
         "payment_link": None,
         "payment_method_collection": "if_required",
+        "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": payment_method_types,
         "payment_status": "unpaid",
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
+        "saved_payment_method_options": None,
         "setup_intent": None,
         "shipping_address_collection": None,
         "shipping_cost": None,
@@ -76,8 +79,10 @@ def customer_details(email: str, name: str | None) -> dict[str, Any]:
             "tax_ids": []}
 
 
-def line_item(*, id: str, product_id: str, name: str, description: str | None, currency: str,
-              unit_amount: int, quantity: int) -> dict[str, Any]:
+def line_item(*, id: str, product_id: str, name: str, created: int, currency: str, unit_amount: int,
+              quantity: int) -> dict[str, Any]:
+    """A line item made from ``price_data``: Stripe creates an inactive one-time price for it (the
+    product's description lives on the product, which is not simulated)."""
     total = unit_amount * quantity
     return {
         "id": id,
@@ -92,14 +97,22 @@ def line_item(*, id: str, product_id: str, name: str, description: str | None, c
             "id": f"price_{id[3:]}",
             "object": "price",
             "active": False,
+            "billing_scheme": "per_unit",
+            "created": created,
             "currency": currency,
+            "custom_unit_amount": None,
+            "livemode": False,
+            "lookup_key": None,
+            "metadata": {},
+            "nickname": None,
             "product": product_id,
+            "recurring": None,
+            "tax_behavior": "unspecified",
+            "tiers_mode": None,
+            "transform_quantity": None,
             "type": "one_time",
             "unit_amount": unit_amount,
             "unit_amount_decimal": str(unit_amount),
-            "livemode": False,
-            "metadata": {},
-            "product_description": description,
         },
         "quantity": quantity,
     }
@@ -192,6 +205,7 @@ def charge(*, id: str, created: int, intent: dict[str, Any], payment_method: str
         "refunded": False,
         "review": None,
         "shipping": None,
+        "source": None,
         "source_transfer": None,
         "statement_descriptor": None,
         "statement_descriptor_suffix": None,
@@ -214,15 +228,24 @@ def _outcome(failure: dict[str, Any] | None) -> dict[str, Any]:
             "type": "blocked" if blocked else "issuer_declined"}
 
 
-def card_details(*, brand: str, last4: str, exp_month: int, exp_year: int, funding: str,
-                 three_d_secure: str | None = None) -> dict[str, Any]:
+def card_details(*, brand: str, last4: str, exp_month: int, exp_year: int, funding: str, amount: int,
+                 authorized: bool, three_d_secure: str | None = None) -> dict[str, Any]:
+    """``charge.payment_method_details`` for a card; ``three_d_secure`` is the result of a challenge, if any."""
+    secure = None
+    if three_d_secure:
+        secure = {"authentication_flow": "challenge", "result": three_d_secure, "result_reason": None,
+                  "version": "2.2.0"}
     return {"type": "card", "card": {
+        "amount_authorized": amount if authorized else None, "authorization_code": None,
         "brand": brand, "checks": {"address_line1_check": None, "address_postal_code_check": None,
                                    "cvc_check": "pass"},
-        "country": "US", "exp_month": exp_month, "exp_year": exp_year, "fingerprint": None,
-        "funding": funding, "last4": last4, "network": brand,
-        "three_d_secure": {"result": three_d_secure, "version": "2.2.0"} if three_d_secure else None,
-        "wallet": None}}
+        "country": "US", "exp_month": exp_month, "exp_year": exp_year,
+        "extended_authorization": {"status": "disabled"}, "fingerprint": None, "funding": funding,
+        "incremental_authorization": {"status": "unavailable"}, "installments": None, "last4": last4,
+        "mandate": None, "multicapture": {"status": "unavailable"}, "network": brand,
+        "network_token": {"used": False},
+        "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
+        "three_d_secure": secure, "wallet": None}}
 
 
 def bank_details(last4: str = "6789") -> dict[str, Any]:

@@ -111,9 +111,10 @@ def authenticate(state: StripeState, session_id: str, *, passed: bool) -> Paymen
 
 def _authorise(state: StripeState, session: dict[str, Any], intent: dict[str, Any], card: CardInput,
                email: str, name: str | None, payment_method: str, *, three_d_secure: str | None) -> PaymentOutcome:
-    details = objects.card_details(brand=card.card.brand, last4=card.last4, exp_month=card.exp_month,
-                                   exp_year=card.exp_year, funding=card.card.funding, three_d_secure=three_d_secure)
     decline = card.card.decline
+    details = objects.card_details(brand=card.card.brand, last4=card.last4, exp_month=card.exp_month,
+                                   exp_year=card.exp_year, funding=card.card.funding, amount=intent["amount"],
+                                   authorized=decline is None, three_d_secure=three_d_secure)
     charge = objects.charge(id=state.new_id("ch"), created=state.now(), intent=intent, payment_method=payment_method,
                             method_details=details, email=email, name=name,
                             balance_transaction=None if decline else state.new_id("txn"),
@@ -162,9 +163,9 @@ def pay_delayed(state: StripeState, session_id: str, method: str, *, email: str 
                             method_details=objects.bank_details(), email=email, name=name, balance_transaction=None)
     charge.update(status="pending", paid=False, captured=True, amount_captured=intent["amount"])
     state.charges[charge["id"]] = charge
+    # ``processing`` stays null: Stripe describes only card processing there, never bank debits.
     intent.update(status="processing", payment_method=payment_method, latest_charge=charge["id"],
-                  payment_method_types=[method], last_payment_error=None, receipt_email=email,
-                  processing={"type": method})
+                  payment_method_types=[method], last_payment_error=None, receipt_email=email)
     session.update(status="complete", payment_status="unpaid", url=None,
                    customer_details=objects.customer_details(email, name))
     emit(state, "payment_intent.processing", intent)
@@ -179,7 +180,6 @@ def settle(state: StripeState, session_id: str, *, succeeded: bool) -> PaymentOu
     if intent is None or intent["status"] != "processing":
         raise PaymentRefused("nothing_to_settle", "This Checkout Session has no payment waiting to settle.")
     charge = state.charges[intent["latest_charge"]]
-    intent["processing"] = None
     if succeeded:
         charge.update(status="succeeded", paid=True, balance_transaction=state.new_id("txn"))
         intent.update(status="succeeded", amount_received=intent["amount"])
