@@ -20,6 +20,7 @@ import importlib.util
 import json
 import os
 import pkgutil
+import signal
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -114,6 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
     for mount in [f"/{name}" for name in PROVIDERS] + ["/_sim"]:
         print(f"  {base}{mount}")
     print("Ctrl-C to stop.", flush=True)
+    _stop_on_interrupt_or_terminate()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -122,6 +124,18 @@ def _serve(args: argparse.Namespace) -> int:
         server.server_close()
         simulator.hub.engine.close()
     return 0
+
+
+def _stop_on_interrupt_or_terminate() -> None:
+    """Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the server cleanly, even when it was
+    started by a process that ignores or blocks SIGINT (a background job, a test worker): both become
+    a KeyboardInterrupt in the serving loop."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupt)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _reset(args: argparse.Namespace) -> int:

@@ -123,7 +123,8 @@ def test_a_provider_package_can_add_its_own_commands(tmp_path, monkeypatch, caps
 
 
 @pytest.mark.slow
-def test_serve_runs_a_reachable_server_until_interrupted():
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_runs_a_reachable_server_until_interrupted(stop):
     process = subprocess.Popen(
         [sys.executable, "-X", "faulthandler", "-m", "simulators.cli", "serve", "--port", "0", "--seed", "7",
          "--manual"],
@@ -139,13 +140,15 @@ def test_serve_runs_a_reachable_server_until_interrupted():
         assert f"{base}/_sim" in mounts
         health = http_clients.get(f"{base}/_sim/health", timeout=10).json()
         assert health["seed"] == 7 and health["auto_deliver"] is False
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             code = process.wait(timeout=60)  # a deadline for a stuck process, not a speed check
         except subprocess.TimeoutExpired:
+            with open(f"/proc/{process.pid}/status") as status:
+                masks = [line.strip() for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt"))]
             process.send_signal(signal.SIGABRT)  # faulthandler prints where every thread is
             stderr = process.communicate(timeout=30)[1]
-            pytest.fail(f"simulate serve did not stop on Ctrl-C; its threads:\n{stderr[-6000:]}")
+            pytest.fail(f"simulate serve did not stop on {stop.name} ({masks}); its threads:\n{stderr[-6000:]}")
         assert code == 0
     finally:
         if process.poll() is None:
