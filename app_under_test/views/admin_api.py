@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import fields
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 from sqlalchemy import func, select
 
 from app_under_test.catalog import (
@@ -35,10 +35,22 @@ def _require_token():
     token = app_config().admin_api_token
     if not token:
         abort(404)
-    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(supplied.encode(), token.encode()):
-        return error_response(401, "unauthorized", "A valid operator token is required.")
+    supplied = bearer_token(request.headers.get("Authorization", ""))
+    if supplied is None or not hmac.compare_digest(supplied.encode(), token.encode()):
+        response = make_response(error_response(401, "unauthorized", "A valid operator token is required "
+                                                "(Authorization: Bearer <token>)."))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="operator API"'
+        return response
     return None
+
+
+def bearer_token(header: str) -> str | None:
+    """The credentials of an ``Authorization: Bearer <token>`` header (the scheme is case-insensitive,
+    RFC 9110 11.1); None for any other scheme, or for a bare token."""
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
 
 
 def _spec(cls, data: dict):

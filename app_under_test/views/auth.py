@@ -30,8 +30,11 @@ def load_client(client_id: str) -> Client | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else (//evil, https://evil) goes home."""
-    if not target:
+    """Only same-site relative paths; anything else (//evil, https://evil, a header-splitting CR/LF) goes home.
+
+    The one place a ``next`` is checked: a control character or a space can only come from tampering
+    (a browser percent-encodes them), and would break the Location header."""
+    if not target or len(target) > 2000 or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         return url_for("marketplace.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -41,7 +41,7 @@ def payment_context(booking: Booking) -> dict:
     """What ``_payment_notice.html`` needs (call while the booking's session is open)."""
     return {"payment": payment_json(booking), "format_amount": money.format_amount,
             "price": money.format_amount(booking.price_cents, booking.currency),
-            "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M %Z")
+            "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M")
             if booking.hold_expires_at else None}
 
 
