@@ -60,6 +60,10 @@ def create_app(config: Config | None = None) -> Flask:
     from app_under_test.commands import register_commands
 
     register_error_handlers(app)
+    from app_under_test import rate_limits, security_headers
+
+    rate_limits.install(app, config)
+    security_headers.install(app, config)
     app.extensions["slot_provider"] = build_slot_provider(config)
     register_commands(app)
     from app_under_test import mail

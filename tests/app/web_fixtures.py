@@ -23,11 +23,13 @@ FREE_PATH = "/builders/ada-stone/sessions/intro-call"
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def make_web_app(db_url: str, **overrides):
+def make_web_app(db_url: str, *, seed: bool = True, **overrides):
     config = Config(env="test", database_url=db_url, secret_key=secrets.token_hex(32), admin_api_token=ADMIN_TOKEN,
                     log_level="CRITICAL", stripe_secret_key="sk_test_never_called",
                     stripe_api_base="http://127.0.0.1:9", **overrides)
     app = create_app(config)
+    if not seed:  # a second app process on a database another one already seeded
+        return app
     with app.app_context():
         with get_db().transaction() as session:
             add_pathway(session, "First-time founder", "")
