@@ -64,3 +64,10 @@ class SignInForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=128,
+                                                         message="Use at least 10 characters.")])
+    confirm = PasswordField("Repeat new password", validators=[EqualTo("password", "The passwords differ.")])
