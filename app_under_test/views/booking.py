@@ -33,7 +33,7 @@ from app_under_test.timeutil import (
     parse_utc_iso,
     zone,
 )
-from app_under_test.views.payments import payment_context, provider_unavailable
+from app_under_test.views.payments import payment_context, provider_unavailable, remember_held_booking
 from app_under_test.views.zones import client_zone, remember_zone
 
 blueprint = Blueprint("booking", __name__)
@@ -147,7 +147,7 @@ def book(builder_slug: str, type_slug: str):
     try:
         with get_db().transaction() as session:
             session_type = _load_session_type(session, builder_slug, type_slug)
-            account = None if anonymous else session.get(Client, int(current_user.get_id()))
+            account = None if anonymous else session.get(Client, current_user.id)
             booking = create_booking(session, BookingRequest(
                 session_type=session_type, start_at=parse_utc_iso(form.slot.data),
                 client_name=account.name if account else form.name.data,
@@ -164,6 +164,8 @@ def book(builder_slug: str, type_slug: str):
         return _calendar_unavailable()
     except ProviderError as exc:
         return provider_unavailable(exc)
+    if anonymous:
+        remember_held_booking(public_id)
     return redirect(next_url or url_for("booking.confirmation", public_id=public_id), code=303)
 
 

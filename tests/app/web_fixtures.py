@@ -24,9 +24,9 @@ _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def make_web_app(db_url: str, *, seed: bool = True, **overrides):
+    settings = {"stripe_secret_key": "sk_test_never_called", "stripe_api_base": "http://127.0.0.1:9", **overrides}
     config = Config(env="test", database_url=db_url, secret_key=secrets.token_hex(32), admin_api_token=ADMIN_TOKEN,
-                    log_level="CRITICAL", stripe_secret_key="sk_test_never_called",
-                    stripe_api_base="http://127.0.0.1:9", **overrides)
+                    log_level="CRITICAL", **settings)
     app = create_app(config)
     if not seed:  # a second app process on a database another one already seeded
         return app
