@@ -12,6 +12,7 @@ from dataclasses import fields
 
 from flask import Blueprint, abort, jsonify, make_response, request
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app_under_test.catalog import (
     BuilderSpec,
@@ -53,6 +54,16 @@ def bearer_token(header: str) -> str | None:
     return credentials.strip()
 
 
+def json_object() -> dict:
+    """The request's JSON object body; no body means no options (``{}``); anything else is refused (422)."""
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        abort(make_response(error_response(422, "invalid_body", "The body must be a JSON object.")))
+    return body
+
+
 def _spec(cls, data: dict):
     if not isinstance(data, dict):
         raise CatalogError("expected a JSON object")
@@ -77,6 +88,8 @@ def create_builder():
             result = {"slug": builder.slug, "session_types": [t.slug for t in builder.session_types]}
     except CatalogError as exc:
         return error_response(422, "invalid_builder", str(exc))
+    except IntegrityError:  # a Calendly URI another builder has (checked by the database, race-free)
+        return _already_exists()
     return jsonify(result), 201
 
 
@@ -93,6 +106,8 @@ def create_session_type(builder_slug: str):
             result = {"slug": session_type.slug, "builder": builder.slug}
     except CatalogError as exc:
         return error_response(422, "invalid_session_type", str(exc))
+    except IntegrityError:
+        return _already_exists()
     return jsonify(result), 201
 
 
@@ -101,9 +116,21 @@ def create_pathway():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"].strip():
         return error_response(422, "invalid_pathway", "name is required")
-    with get_db().transaction() as session:
-        pathway = add_pathway(session, body["name"].strip(), str(body.get("description", "")), body.get("slug"))
-        return jsonify({"slug": pathway.slug}), 201
+    unknown = sorted(set(body) - {"name", "description", "slug"})
+    if unknown:
+        return error_response(422, "invalid_pathway", f"unknown fields: {', '.join(unknown)}")
+    try:
+        with get_db().transaction() as session:
+            pathway = add_pathway(session, body["name"].strip(), body.get("description", ""), body.get("slug"))
+            return jsonify({"slug": pathway.slug}), 201
+    except CatalogError as exc:
+        return error_response(422, "invalid_pathway", str(exc))
+    except IntegrityError:
+        return _already_exists()
+
+
+def _already_exists():
+    return error_response(409, "already_exists", "Something with the same slug or Calendly URI already exists.")
 
 
 @blueprint.get("/bookings")

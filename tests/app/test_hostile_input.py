@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.database, pytest.mark.validation]
 SPLIT_HEADER = "/\r\nX-Injected: 1"
 
 
-@pytest.mark.parametrize("target", [SPLIT_HEADER, "/\nX: 1", "/ok\x00", "/\tpath"])
+@pytest.mark.parametrize("target", [SPLIT_HEADER, "/\nX: 1", "/ok\x7f", "/\tpath"])
 def test_a_next_with_control_characters_on_sign_up_goes_home(browser, target):
     response = sign_up(browser, "cr@example.com", next_path=target)
     assert response.status_code == 303
@@ -65,13 +65,34 @@ def test_booking_a_slot_at_the_edges_of_time_is_refused_and_writes_nothing(brows
     assert stats(browser) == before
 
 
-@pytest.mark.parametrize("name", ["Eve\r\nBcc: all@example.com", "Eve\nSmith", "Eve\u2028Smith", "Eve\x00"])
+@pytest.mark.parametrize("name", ["Eve\r\nBcc: all@example.com", "Eve\nSmith", "Eve\u2028Smith", "Eve\x07"])
 def test_a_booking_name_with_a_line_break_is_refused_and_writes_nothing(browser, name):
     before = stats(browser)
     response = book_free(browser, name=name)
     assert response.status_code == 422
     assert "no line breaks" in response.get_data(as_text=True)
     assert stats(browser) == before
+
+
+@pytest.mark.parametrize("where", ["query", "form", "path"])
+def test_a_nul_character_anywhere_is_a_400_before_any_view_runs(browser, where):
+    before = stats(browser)
+    if where == "query":
+        response = browser.get("/", query_string={"q": "py\x00thon"})
+    elif where == "path":
+        response = browser.get("/builders/ada%00stone")
+    else:
+        response = book_free(browser, name="Eve\x00")
+    assert response.status_code == 400
+    assert 'data-error-code="invalid_characters"' in response.get_data(as_text=True)
+    assert stats(browser) == before
+
+
+def test_a_nul_in_an_operator_json_body_is_a_400_with_a_json_reason(browser):
+    response = browser.post("/admin/api/pathways", json={"name": "Found\x00ers"},
+                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_characters"
 
 
 def test_a_sign_up_name_with_a_line_break_is_refused(browser):
