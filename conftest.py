@@ -18,6 +18,8 @@ from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unrea
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
 
+pytest_plugins = ["harness.fuzz_report"]  # prints the fuzzers' request counts at the end of a run
+
 
 def _backends() -> list[str]:
     chosen = os.environ.get("HARNESS_DATABASES", "sqlite,postgresql")
