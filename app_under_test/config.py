@@ -123,6 +123,8 @@ class Config:
             for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
                 values.setdefault(attr, "")
             values.setdefault("secret_key", "")
+        if "RATE_LIMITS_ENABLED" in env:
+            values["rate_limits_enabled"] = env["RATE_LIMITS_ENABLED"].strip().lower() not in ("0", "false", "no", "off")
         if "PAYMENT_HOLD_MINUTES" in env:
             values["payment_hold_minutes"] = int(env["PAYMENT_HOLD_MINUTES"])
         values.update(overrides)

@@ -45,6 +45,8 @@ def install(app: Flask, config: Config) -> Limiter:
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1}
         if config.ratelimit_storage_uri.startswith("redis") else {},
     )
+    # The limits below hold only a weak reference to the limiter, and a disabled one registers nowhere.
+    app.extensions["rate_limiter"] = limiter
     sign_in = app.view_functions["auth.sign_in"]
     sign_in = limiter.limit(config.sign_in_limit_per_account, key_func=account_named_in_form, methods=["POST"],
                             deduct_when=_refused_password)(sign_in)

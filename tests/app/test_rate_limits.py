@@ -95,3 +95,14 @@ def test_two_app_processes_share_the_counters_in_redis(db_url):
     finally:
         first.extensions["booking_db"].dispose()
         second.extensions["booking_db"].dispose()
+
+
+def test_with_limits_switched_off_sign_in_still_works(db_url):
+    app = make_web_app(db_url, rate_limits_enabled=False)
+    try:
+        sign_up(app.test_client(), "grace@example.com")
+        answers = [sign_in(app.test_client(), "grace@example.com", "wrong-password").status_code for _ in range(7)]
+        assert answers == [401] * 7
+        assert sign_in(app.test_client(), "grace@example.com").status_code == 303
+    finally:
+        app.extensions["booking_db"].dispose()

@@ -23,7 +23,7 @@ class FuzzBudget:
 
 
 PROFILES = {
-    "small": FuzzBudget("small", examples_per_operation=12, stateful_examples=10, stateful_steps=8, form_examples=25),
+    "small": FuzzBudget("small", examples_per_operation=10, stateful_examples=10, stateful_steps=8, form_examples=50),
     "deep": FuzzBudget("deep", examples_per_operation=150, stateful_examples=60, stateful_steps=12,
                        form_examples=1500),
 }
