@@ -113,7 +113,7 @@ def _check_session_type(spec: SessionTypeSpec) -> None:
 
 def add_builder(session: Session, spec: BuilderSpec) -> Builder:
     _check_builder(spec)
-    slug = spec.slug or slugify(spec.name)
+    slug = slugify(spec.name) if spec.slug is None else spec.slug  # a given slug is used as given
     if not SLUG.match(slug):
         raise CatalogError("slug must be lower-case letters, digits and dashes")
     if not spec.name.strip():
@@ -134,7 +134,7 @@ def add_builder(session: Session, spec: BuilderSpec) -> Builder:
 
 def add_session_type(builder: Builder, spec: SessionTypeSpec) -> SessionType:
     _check_session_type(spec)
-    type_slug = spec.slug or slugify(spec.name)
+    type_slug = slugify(spec.name) if spec.slug is None else spec.slug
     if not SLUG.match(type_slug):
         raise CatalogError("session type slug must be lower-case letters, digits and dashes")
     if any(t.slug == type_slug for t in builder.session_types):
@@ -151,7 +151,7 @@ def add_pathway(session: Session, name: str, description: str = "", slug: str | 
     _text("name", name, 120)
     _text("description", description, 10_000, one_line=False)
     _text("slug", slug, 80, optional=True)
-    slug = slug or slugify(name)
+    slug = slugify(name) if slug is None else slug
     if not SLUG.match(slug):
         raise CatalogError("slug must be lower-case letters, digits and dashes")
     if session.scalar(select(Pathway.id).where(Pathway.slug == slug)) is not None:

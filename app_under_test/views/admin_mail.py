@@ -62,8 +62,9 @@ def send_reminders():
     except ValueError:
         return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
     hours = body.get("within_hours", reminders.DEFAULT_WINDOW.total_seconds() / 3600)
-    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 14:
-        return error_response(422, "invalid_window", "within_hours must be a number of hours between 0 and 336")
+    # At least 0.01 h (36 s): a smaller float makes an empty window (timedelta rounds it to zero).
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0.01 <= hours <= 24 * 14:
+        return error_response(422, "invalid_window", "within_hours must be a number of hours between 0.01 and 336")
     return {"reminders": reminders.queue_reminders(get_db(), now=now, within=timedelta(hours=hours))}
 
 

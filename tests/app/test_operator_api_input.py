@@ -55,3 +55,17 @@ def test_a_body_that_is_not_a_json_object_is_a_422(browser, path):
     response = browser.post(path, json=[1, 2], headers=AUTH)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "invalid_body"
+
+
+@pytest.mark.parametrize("route", ["/admin/api/pathways", "/admin/api/builders"])
+def test_an_empty_slug_is_refused_not_replaced(browser, route):
+    body = {"name": "Design", "slug": ""} if route.endswith("pathways") else {**BUILDER, "slug": ""}
+    response = browser.post(route, json=body, headers=AUTH)
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("hours", [5e-324, 0.009, 0, 337])
+def test_a_reminder_window_too_small_to_hold_a_second_is_a_422(browser, hours):
+    response = browser.post("/admin/api/mail/send-reminders", json={"within_hours": hours}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_window"
