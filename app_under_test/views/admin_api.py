@@ -82,7 +82,9 @@ def create_builder():
     body = request.get_json(silent=True)
     try:
         spec = _spec(BuilderSpec, body)
-        spec.session_types = [_spec(SessionTypeSpec, t) for t in (spec.session_types or [])]
+        if not isinstance(spec.session_types, list):
+            raise CatalogError("session_types must be a list")
+        spec.session_types = [_spec(SessionTypeSpec, t) for t in spec.session_types]
         with get_db().transaction() as session:
             builder = add_builder(session, spec)
             result = {"slug": builder.slug, "session_types": [t.slug for t in builder.session_types]}

@@ -13,7 +13,8 @@ BUILDER = {"name": "Lin Wu", "timezone": "Asia/Tokyo", "email": "lin@example.com
 
 @pytest.mark.parametrize("change", [{"slug": 2376523}, {"name": 5}, {"timezone": ["UTC"]}, {"skills": "go"},
                                     {"skills": [1]}, {"email": None}, {"name": "x" * 121},
-                                    {"headline": "new\nline"}, {"calendly_user_uri": "u" * 256}])
+                                    {"headline": "new\nline"}, {"calendly_user_uri": "u" * 256},
+                                    {"session_types": 5}, {"session_types": None}])
 def test_a_builder_with_a_wrong_type_or_size_is_a_422(browser, change):
     before = stats(browser)
     response = browser.post("/admin/api/builders", json={**BUILDER, **change}, headers=AUTH)
