@@ -1,7 +1,7 @@
 """A pytest plugin that prints how many requests each fuzz test sent, at the end of the run.
 
-Fuzz tests record ``record_property("fuzz_requests", n)``; the figure travels in the test report,
-so it reaches this summary from pytest-xdist workers too.
+A fuzz test calls ``record_fuzz_requests(request.node, n)``; the figure is copied onto the test's
+report (so it reaches this summary from pytest-xdist workers too, and stays out of the JUnit XML).
 """
 
 from __future__ import annotations
@@ -10,14 +10,25 @@ import os
 
 import pytest
 
+FUZZ_REQUESTS = pytest.StashKey[int]()
 _TALLY: list[tuple[str, int]] = []
 
 
+def record_fuzz_requests(node: pytest.Item, count: int) -> None:
+    node.stash[FUZZ_REQUESTS] = count
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    if call.when == "call" and FUZZ_REQUESTS in item.stash:
+        outcome.get_result().fuzz_requests = item.stash[FUZZ_REQUESTS]
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call":
-        for name, value in report.user_properties:
-            if name == "fuzz_requests":
-                _TALLY.append((report.nodeid, int(value)))
+    count = getattr(report, "fuzz_requests", None)
+    if report.when == "call" and count is not None:
+        _TALLY.append((report.nodeid, int(count)))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -1,7 +1,7 @@
 """The fuzzers' budget: small in the normal run, ``FUZZ_PROFILE=deep`` for nightly runs (docs/testing.md).
 
-Each fuzz test records how many requests it sent (``record_property("fuzz_requests", n)``);
-``harness.fuzz_report`` prints the tally at the end of the run.
+Each fuzz test records how many requests it sent (``harness.fuzz_report.record_fuzz_requests``),
+and the tally is printed at the end of the run.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from harness.fuzz_report import record_fuzz_requests
 from tests.fuzz.conftest import fuzz_budget, hypothesis_settings
 from tests.fuzz.fuzz_app import OPERATOR_AUTH, SPEC_PATH, fuzzed_app
 
@@ -55,7 +56,7 @@ def _can_be_invalid(operation) -> bool:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
-def test_every_operation_answers_only_what_is_documented(api, mode, record_property):
+def test_every_operation_answers_only_what_is_documented(api, mode, request):
     sent = 0
     checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
     for operation in _operations(api):
@@ -71,11 +72,11 @@ def test_every_operation_answers_only_what_is_documented(api, mode, record_prope
             case.validate_response(response, checks=checks, headers=OPERATOR_AUTH)
 
         call()
-    record_property("fuzz_requests", sent)
+    record_fuzz_requests(request.node, sent)
     assert sent > 0
 
 
-def test_workflows_following_the_documents_links(api, record_property):
+def test_workflows_following_the_documents_links(api, request):
     sent = 0
 
     class Workflows(api.as_state_machine()):
@@ -89,5 +90,5 @@ def test_workflows_following_the_documents_links(api, record_property):
 
     budget = fuzz_budget()
     Workflows.run(settings=hypothesis_settings(budget.stateful_examples, stateful_step_count=budget.stateful_steps))
-    record_property("fuzz_requests", sent)
+    record_fuzz_requests(request.node, sent)
     assert sent > 0

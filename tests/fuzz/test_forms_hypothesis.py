@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.app.web_fixtures import FREE_PATH, csrf_token, make_web_app, sign_up
+from harness.fuzz_report import record_fuzz_requests
 from tests.fuzz.conftest import fuzz_budget, hypothesis_settings
 
 pytestmark = [pytest.mark.database, pytest.mark.fuzz]
@@ -66,7 +67,7 @@ class Sender:
         return response
 
 
-def test_pages_and_forms_never_answer_5xx(fuzzed, record_property):
+def test_pages_and_forms_never_answer_5xx(fuzzed, request):
     examples = hypothesis_settings(fuzz_budget().form_examples)
     visitor = fuzzed.test_client()
     signed_in = fuzzed.test_client()
@@ -110,5 +111,5 @@ def test_pages_and_forms_never_answer_5xx(fuzzed, record_property):
 
     for target in (slot_page, listings_and_confirmations, booking_forms, account_forms, payment_forms):
         target()
-    record_property("fuzz_requests", send.sent + member.sent)
+    record_fuzz_requests(request.node, send.sent + member.sent)
     assert send.sent and member.sent
