@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_under_test.mail.compose import display_name, one_line
+from app_under_test.mail import compose
 from tests.app.web_fixtures import (  # noqa: F401 (fixtures)
     ADMIN_TOKEN,
     FREE_PATH,
@@ -102,9 +102,9 @@ def test_a_sign_up_name_with_a_line_break_is_refused(browser):
 
 
 def test_a_mail_never_carries_a_line_break_in_a_name_whatever_its_source():
-    assert display_name("Eve\r\nBcc: all@example.com", "eve@example.com") == "Eve Bcc: all@example.com"
-    assert display_name(" \n ", "eve@example.com") == "eve@example.com"
-    assert one_line("Deep\ndive") == "Deep dive"
+    assert compose.display_name("Eve\r\nBcc: all@example.com", "eve@example.com") == "Eve Bcc: all@example.com"
+    assert compose.display_name(" \n ", "eve@example.com") == "eve@example.com"
+    assert compose.one_line("Deep\ndive") == "Deep dive"
 
 
 @pytest.mark.parametrize("header", [f"bearer {ADMIN_TOKEN}", f"BEARER {ADMIN_TOKEN}", f"Bearer   {ADMIN_TOKEN} "])
