@@ -19,7 +19,10 @@ from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unrea
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
 
-pytest_plugins = ["harness.bdd_xdist"]
+pytest_plugins = [
+    "harness.bdd_xdist",  # cucumber JSON from pytest-xdist workers
+    "harness.fuzz_report",  # prints the fuzzers' request counts at the end of a run
+]
 
 # Property tests draw the same examples on every run, in any order and on any worker (each test's
 # examples derive from its name): the gate stays deterministic. HYPOTHESIS_PROFILE=explore draws new

@@ -62,6 +62,11 @@ def create_app(config: Config | None = None) -> Flask:
     from app_under_test.commands import register_commands
 
     register_error_handlers(app)
+    from app_under_test import input_guard, rate_limits, security_headers
+
+    input_guard.install(app)
+    rate_limits.install(app, config)
+    security_headers.install(app, config)
     app.extensions["slot_provider"] = build_slot_provider(config)
     register_commands(app)
     from app_under_test import mail

@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from typing import Mapping
+from urllib.parse import urlsplit
 
 REAL_STRIPE_API = "https://api.stripe.com"
 REAL_CALENDLY_API = "https://api.calendly.com"
@@ -82,6 +83,14 @@ class Config:
     max_form_bytes: int = 64 * 1024
     max_webhook_bytes: int = 512 * 1024
     payment_hold_minutes: int = 30
+    # Sign-in and sign-up limits (Flask-Limiter notation); see rate_limits.py and docs/operations.md.
+    ratelimit_storage_uri: str = field(default="memory://", repr=False)  # redis://host:6379/0 to share them
+    ratelimit_key_prefix: str = "booking"
+    rate_limits_enabled: bool = True
+    sign_in_limit_per_address: str = "30 per minute;300 per hour"
+    sign_in_limit_per_account: str = "5 per minute;20 per hour"  # refused passwords only
+    sign_up_limit_per_address: str = "10 per minute;100 per hour"
+    sign_up_limit_per_account: str = "5 per hour"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Config":
@@ -100,6 +109,11 @@ class Config:
             "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key",
             "MAIL_FROM": "mail_from", "SLOT_PROVIDER": "slot_provider", "ADMIN_API_TOKEN": "admin_api_token",
             "SENTRY_DSN": "sentry_dsn", "LOG_LEVEL": "log_level",
+            "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri", "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
+            "SIGN_IN_LIMIT_PER_ADDRESS": "sign_in_limit_per_address",
+            "SIGN_IN_LIMIT_PER_ACCOUNT": "sign_in_limit_per_account",
+            "SIGN_UP_LIMIT_PER_ADDRESS": "sign_up_limit_per_address",
+            "SIGN_UP_LIMIT_PER_ACCOUNT": "sign_up_limit_per_account",
         }
         for name, attr in simple.items():
             if name in env:
@@ -109,6 +123,8 @@ class Config:
             for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
                 values.setdefault(attr, "")
             values.setdefault("secret_key", "")
+        if "RATE_LIMITS_ENABLED" in env:
+            values["rate_limits_enabled"] = env["RATE_LIMITS_ENABLED"].strip().lower() not in ("0", "false", "no", "off")
         if "PAYMENT_HOLD_MINUTES" in env:
             values["payment_hold_minutes"] = int(env["PAYMENT_HOLD_MINUTES"])
         values.update(overrides)
@@ -141,6 +157,14 @@ class Config:
         if self.slot_provider != "calendly":
             problems.append("SLOT_PROVIDER must be 'calendly' in production")
         return problems
+
+    @property
+    def checkout_origin(self) -> str:
+        """Where Stripe's hosted payment page lives (the booking form redirects there: CSP form-action)."""
+        if self.stripe_api_base.rstrip("/") == REAL_STRIPE_API:
+            return "https://checkout.stripe.com"
+        parts = urlsplit(self.stripe_api_base)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def validate(self) -> None:
         if self.env not in {"development", "test", "production"}:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import structlog
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app_under_test.observability import report_exception
+
+log = structlog.get_logger("errors")
+DATABASE_RETRY_AFTER = 30  # seconds
 
 
 def wants_json() -> bool:
@@ -21,7 +26,7 @@ def error_response(status: int, code: str, message: str, **extra):
         response = jsonify({"error": {"code": code, "message": message, **extra}})
         response.status_code = status
         return response
-    return render_template("error.html", status=status, code=code, message=message), status
+    return render_template("error.html", status=status, code=code, message=message, extra=extra), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -39,6 +44,18 @@ def register_error_handlers(app: Flask) -> None:
             413: "The request body is larger than this endpoint accepts.",
         }
         return error_response(exc.code or 500, code, messages.get(exc.code, exc.description or exc.name))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unreachable(exc: Exception):
+        # The database is down or restarting: nothing was written (every write is one transaction), and
+        # trying again shortly is the right advice, for a browser and for a script alike.
+        log.warning("database_unreachable", error=type(exc).__name__, path=request.path)
+        g._login_user = current_app.login_manager.anonymous_user()  # the page must not ask the database who is in
+        response = make_response(error_response(503, "service_unavailable", "The service is briefly unavailable; "
+                                                "nothing was changed. Please try again in a minute."))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception):

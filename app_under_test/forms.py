@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -14,6 +16,12 @@ def _valid_zone(_form, field) -> None:
         raise ValidationError("Unknown time zone.")
 
 
+def _single_line(_form, field) -> None:
+    # A name travels into mail headers and subjects: a line break there would start a new header line.
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in field.data or ""):
+        raise ValidationError("Please use letters, digits and punctuation only (no line breaks).")
+
+
 def _valid_instant(_form, field) -> None:
     try:
         parse_utc_iso(field.data or "")
@@ -24,8 +32,8 @@ def _valid_instant(_form, field) -> None:
 class BookingForm(FlaskForm):
     slot = StringField("Time", validators=[DataRequired("Please pick a time."), Length(max=40), _valid_instant])
     timezone = HiddenField("Time zone", validators=[DataRequired(), _valid_zone])
-    name = StringField("Your name", validators=[Optional(), Length(min=1, max=120)])
-    email = EmailField("Email", validators=[Optional(), Length(max=254),
+    name = StringField("Your name", validators=[Optional(), Length(min=1, max=120), _single_line])
+    email = EmailField("Email", validators=[Optional(), Length(max=254), _single_line,
                                             Email("Please enter a valid email address.", check_deliverability=False)])
     pathway = SelectField("Pathway", choices=[], validate_choice=False, validators=[Optional()])
 
@@ -42,8 +50,8 @@ class BookingForm(FlaskForm):
 
 
 class SignUpForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254),
+    name = StringField("Name", validators=[DataRequired(), Length(max=120), _single_line])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), _single_line,
                                             Email("Please enter a valid email address.", check_deliverability=False)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=128,
                                                      message="Use at least 10 characters.")])
@@ -56,3 +64,10 @@ class SignInForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=128,
+                                                         message="Use at least 10 characters.")])
+    confirm = PasswordField("Repeat new password", validators=[EqualTo("password", "The passwords differ.")])

@@ -120,6 +120,8 @@ class Client(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     timezone: Mapped[str | None] = mapped_column(String(64))
     email_undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of every session cookie's user id: raising it (sign-out, password change) ends every earlier session.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -127,7 +129,7 @@ class Client(UserMixin, Base):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version}"
 
 
 class Booking(Base):

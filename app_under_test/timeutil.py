@@ -7,7 +7,7 @@ ever sees aware datetimes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
@@ -59,12 +59,38 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# The dates this service can reason about. Every date or instant taken from a request passes through
+# ``parse_day`` or ``parse_utc_iso``, so arithmetic on it (a week on, a session's end, a zone's offset)
+# can never overflow Python's date range (years 1 and 9999 are one step from an OverflowError).
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"dates must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+
+
+def parse_day(text: str) -> date:
+    """A calendar date ``YYYY-MM-DD`` within the supported range; raise ValueError otherwise."""
+    if len(text) != 10:
+        raise ValueError("a date is written YYYY-MM-DD")
+    day = date.fromisoformat(text)
+    _in_range(day)
+    return day
+
+
 def parse_utc_iso(text: str) -> datetime:
     """Parse an ISO-8601 instant with an explicit offset (or Z) into aware UTC; raise ValueError otherwise."""
+    if len(text) > 40:
+        raise ValueError("not an instant")
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("time must carry an offset or Z")
-    return value.astimezone(UTC)
+    _in_range(value.date())  # before converting: an offset on 0001-01-01 overflows in astimezone
+    value = value.astimezone(UTC)
+    _in_range(value.date())
+    return value
 
 
 def iso_z(value: datetime) -> str:

@@ -77,3 +77,28 @@ def _after_any_reload(page, check: Callable[[], T], attempts: int = 3) -> T:
                 raise
             page.wait_for_load_state("load")
     return check()
+
+
+# Runs in every page of a context before the page's own scripts (injected by the browser, so no CSP
+# applies to it): each Content-Security-Policy violation becomes a console error that names it.
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', function (event) {
+  console.error('CSP violation: ' + event.effectiveDirective + ' blocked ' + (event.blockedURI || 'inline')
+                + ' on ' + event.documentURI);
+});
+"""
+
+
+def watch_csp_violations(context, page, sink: list[str]) -> None:
+    """Collect into ``sink`` every CSP violation in the context's pages, as the console reports it.
+
+    Chromium logs a refusal ("Refused to execute inline script because it violates the following
+    Content Security Policy directive...") and the listener above logs the DOM's violation event."""
+    context.add_init_script(_CSP_LISTENER)
+
+    def _on_console(message) -> None:
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
+            sink.append(f"{page.url}: {text}")
+
+    page.on("console", _on_console)

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.browser import DEVICES, scrolls_sideways, serious_violations
+from harness.browser import DEVICES, scrolls_sideways, serious_violations, watch_csp_violations
 from steps.booking_steps import session_path
 
 
@@ -19,6 +19,7 @@ class BrowserSession:
         self.base_url = base_url
         self.violations: list[str] = []
         self.sideways: list[str] = []
+        self.csp_violations: list[str] = []
 
     def audit(self) -> None:
         self.violations.extend(serious_violations(self.page))
@@ -30,7 +31,9 @@ class BrowserSession:
 def browser_tab(chromium, app_server, device: str, zone: str):
     context = chromium.new_context(timezone_id=zone, locale="en-GB", **DEVICES[device])
     context.set_default_timeout(15_000)
-    session = BrowserSession(context.new_page(), app_server.url)
+    page = context.new_page()
+    session = BrowserSession(page, app_server.url)
+    watch_csp_violations(context, page, session.csp_violations)
     yield session
     context.close()
 
@@ -112,3 +115,8 @@ def no_serious_violations(tab: BrowserSession):
 @then("no page scrolled sideways")
 def no_sideways_scroll(tab: BrowserSession):
     assert not tab.sideways, tab.sideways
+
+
+@then("no Content Security Policy violation was logged in the console")
+def no_csp_violations(tab: BrowserSession):
+    assert not tab.csp_violations, tab.csp_violations

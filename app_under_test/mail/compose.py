@@ -31,8 +31,14 @@ class Recipient:
     zone: str
 
 
+def one_line(text: str | None) -> str:
+    """Whitespace runs (line breaks included) as one space: names land in subjects, where a line break
+    would start a new header line, and a name from a provider's webhook is not checked by our forms."""
+    return " ".join((text or "").split())
+
+
 def display_name(name: str | None, email: str) -> str:
-    return (name or "").strip() or email
+    return one_line(name) or email
 
 
 def client_of(booking) -> Recipient:
@@ -85,15 +91,15 @@ def base(config, booking, recipient: Recipient) -> dict:
         "recipient_name": recipient.name,
         "client_name": display_name(client.name, client.email),
         "builder_name": display_name(booking.builder.name, booking.builder.email),
-        "session_name": booking.session_type.name.strip() or booking.session_type.slug,
+        "session_name": one_line(booking.session_type.name) or booking.session_type.slug,
         "start_local": format_in_zone(booking.start_at, recipient.zone),
         "timezone": recipient.zone,
         "duration_minutes": int((booking.end_at - booking.start_at).total_seconds() // 60),
         "booking_reference": booking.public_id,
         "manage_url": manage_url(config, booking, recipient),
     }
-    if booking.pathway is not None and booking.pathway.name.strip():
-        data["pathway"] = booking.pathway.name.strip()
+    if booking.pathway is not None and one_line(booking.pathway.name):
+        data["pathway"] = one_line(booking.pathway.name)
     return data
 
 

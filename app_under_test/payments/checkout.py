@@ -36,12 +36,13 @@ MAX_ATTEMPTS = 10  # checkout sessions per booking: "pay again" cannot hold a sl
 
 
 class CannotPay(Exception):
-    """This booking cannot take a payment now (not held any more, or already paid)."""
+    """This booking cannot take a payment now (not held any more, already paid, out of attempts)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, open_checkout_url: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.open_checkout_url = open_checkout_url  # a payment page that can still be used, if any
 
 
 def session_expiry(hold_end: datetime, now: datetime) -> int:
@@ -148,6 +149,13 @@ def pay_again(session: Session, booking_id: int, client: stripe.StripeClient, co
         raise CannotPay("not_payable", f"This booking is {status.replace('_', ' ')}; there is nothing to pay.")
     if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
         raise CannotPay("hold_ended", "The time we held for you has been released; please pick a slot again.")
+    payments = payments_of(session, booking.id)
+    if len(payments) >= MAX_ATTEMPTS:
+        # Checked before expiring anything: the last payment page stays usable and the slot stays held.
+        still_open = next((p.checkout_url for p in reversed(payments) if p.status == "open"), None)
+        raise CannotPay("too_many_attempts", "This booking has had as many payment attempts as we allow. "
+                        + ("Your last payment page is still open while we hold the time for you."
+                           if still_open else "Please book again."), open_checkout_url=still_open)
     if expire_open_sessions(session, booking, client, now=now):
         raise CannotPay("payment_in_progress", "Your payment is already being processed; this page will update "
                                                "as soon as Stripe confirms it.")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import fields
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app_under_test.catalog import (
     BuilderSpec,
@@ -35,10 +36,32 @@ def _require_token():
     token = app_config().admin_api_token
     if not token:
         abort(404)
-    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(supplied.encode(), token.encode()):
-        return error_response(401, "unauthorized", "A valid operator token is required.")
+    supplied = bearer_token(request.headers.get("Authorization", ""))
+    if supplied is None or not hmac.compare_digest(supplied.encode(), token.encode()):
+        response = make_response(error_response(401, "unauthorized", "A valid operator token is required "
+                                                "(Authorization: Bearer <token>)."))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="operator API"'
+        return response
     return None
+
+
+def bearer_token(header: str) -> str | None:
+    """The credentials of an ``Authorization: Bearer <token>`` header (the scheme is case-insensitive,
+    RFC 9110 11.1); None for any other scheme, or for a bare token."""
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+def json_object() -> dict:
+    """The request's JSON object body; no body means no options (``{}``); anything else is refused (422)."""
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        abort(make_response(error_response(422, "invalid_body", "The body must be a JSON object.")))
+    return body
 
 
 def _spec(cls, data: dict):
@@ -59,12 +82,16 @@ def create_builder():
     body = request.get_json(silent=True)
     try:
         spec = _spec(BuilderSpec, body)
-        spec.session_types = [_spec(SessionTypeSpec, t) for t in (spec.session_types or [])]
+        if not isinstance(spec.session_types, list):
+            raise CatalogError("session_types must be a list")
+        spec.session_types = [_spec(SessionTypeSpec, t) for t in spec.session_types]
         with get_db().transaction() as session:
             builder = add_builder(session, spec)
             result = {"slug": builder.slug, "session_types": [t.slug for t in builder.session_types]}
     except CatalogError as exc:
         return error_response(422, "invalid_builder", str(exc))
+    except IntegrityError:  # a Calendly URI another builder has (checked by the database, race-free)
+        return _already_exists()
     return jsonify(result), 201
 
 
@@ -81,6 +108,8 @@ def create_session_type(builder_slug: str):
             result = {"slug": session_type.slug, "builder": builder.slug}
     except CatalogError as exc:
         return error_response(422, "invalid_session_type", str(exc))
+    except IntegrityError:
+        return _already_exists()
     return jsonify(result), 201
 
 
@@ -89,9 +118,21 @@ def create_pathway():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"].strip():
         return error_response(422, "invalid_pathway", "name is required")
-    with get_db().transaction() as session:
-        pathway = add_pathway(session, body["name"].strip(), str(body.get("description", "")), body.get("slug"))
-        return jsonify({"slug": pathway.slug}), 201
+    unknown = sorted(set(body) - {"name", "description", "slug"})
+    if unknown:
+        return error_response(422, "invalid_pathway", f"unknown fields: {', '.join(unknown)}")
+    try:
+        with get_db().transaction() as session:
+            pathway = add_pathway(session, body["name"].strip(), body.get("description", ""), body.get("slug"))
+            return jsonify({"slug": pathway.slug}), 201
+    except CatalogError as exc:
+        return error_response(422, "invalid_pathway", str(exc))
+    except IntegrityError:
+        return _already_exists()
+
+
+def _already_exists():
+    return error_response(409, "already_exists", "Something with the same slug or Calendly URI already exists.")
 
 
 @blueprint.get("/bookings")

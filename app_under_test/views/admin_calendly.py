@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from sqlalchemy import select
 
 from app_under_test.calendly_client import CalendlyError, CalendlyUnavailable, app_client
@@ -13,7 +12,7 @@ from app_under_test.models import Client, RoutingFormSubmission
 from app_under_test.providers import app_config
 from app_under_test.reconcile import default_window, reconcile
 from app_under_test.timeutil import iso_z, parse_utc_iso
-from app_under_test.views.admin_api import blueprint
+from app_under_test.views.admin_api import blueprint, json_object
 
 
 def _calendly_failed(exc: CalendlyError):
@@ -26,7 +25,7 @@ def calendly_register_webhook():
     client = app_client()
     if client is None:
         return error_response(409, "calendly_not_configured", "CALENDLY_API_TOKEN is not set")
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     try:
         result = register_webhook(client, app_config(), force=bool(body.get("force")))
     except ValueError as exc:
@@ -56,7 +55,7 @@ def calendly_reconcile():
     client = app_client()
     if client is None:
         return error_response(409, "calendly_not_configured", "CALENDLY_API_TOKEN is not set")
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     start, end = default_window()
     try:
         start = parse_utc_iso(str(body["from"])) if body.get("from") else start

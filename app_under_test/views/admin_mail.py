@@ -13,7 +13,7 @@ from app_under_test.mail import delivery, outbox, reminders
 from app_under_test.models import Booking, Client, OutboxMessage
 from app_under_test.providers import app_config
 from app_under_test.timeutil import iso_z, parse_utc_iso, utcnow
-from app_under_test.views.admin_api import blueprint
+from app_under_test.views.admin_api import blueprint, json_object
 
 
 def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict:
@@ -48,7 +48,7 @@ def list_mail():
 @blueprint.post("/mail/send-due")
 def send_due():
     try:
-        now = _as_of(request.get_json(silent=True) or {})
+        now = _as_of(json_object())
     except ValueError:
         return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
     return {"outcomes": delivery.send_due(get_db(), app_config(), now=now)}
@@ -56,18 +56,19 @@ def send_due():
 
 @blueprint.post("/mail/send-reminders")
 def send_reminders():
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     try:
         now = _as_of(body)
     except ValueError:
         return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
     hours = body.get("within_hours", reminders.DEFAULT_WINDOW.total_seconds() / 3600)
-    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 < hours <= 24 * 14:
-        return error_response(422, "invalid_window", "within_hours must be a number of hours between 0 and 336")
+    # At least 0.01 h (36 s): a smaller float makes an empty window (timedelta rounds it to zero).
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0.01 <= hours <= 24 * 14:
+        return error_response(422, "invalid_window", "within_hours must be a number of hours between 0.01 and 336")
     return {"reminders": reminders.queue_reminders(get_db(), now=now, within=timedelta(hours=hours))}
 
 
-@blueprint.post("/mail/<int:message_id>/retry")
+@blueprint.post("/mail/<int(max=2147483647):message_id>/retry")
 def retry(message_id: int):
     with get_db().transaction() as session:
         if outbox.requeue(session, message_id) is None:

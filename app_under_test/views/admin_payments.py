@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
@@ -12,7 +11,7 @@ from app_under_test.payments.refunds import issue_requested
 from app_under_test.payments.setup import register_webhook
 from app_under_test.providers import app_config, slot_provider
 from app_under_test.timeutil import parse_utc_iso
-from app_under_test.views.admin_api import blueprint
+from app_under_test.views.admin_api import blueprint, json_object
 
 
 def _stripe_failed(exc: ProviderError):
@@ -22,7 +21,7 @@ def _stripe_failed(exc: ProviderError):
 @blueprint.post("/payments/register-webhook")
 def payments_register_webhook():
     """``{"replace": bool}``; the answer carries the signing secret when a new endpoint was made."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     try:
         result = register_webhook(app_client(), app_config(), replace=bool(body.get("replace")))
     except PaymentsNotConfigured as exc:
@@ -35,7 +34,7 @@ def payments_register_webhook():
 @blueprint.post("/payments/expire-holds")
 def payments_expire_holds():
     """Release holds past their end; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     as_of = None
     if body.get("as_of") is not None:
         try:

@@ -9,7 +9,7 @@ from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.models import WebhookEvent
 from app_under_test.timeutil import iso_z, parse_utc_iso
-from app_under_test.views.admin_api import blueprint
+from app_under_test.views.admin_api import blueprint, json_object
 from app_under_test.webhooks import inbox
 from app_under_test.webhooks.registry import webhook_providers
 
@@ -34,7 +34,7 @@ def list_webhooks():
 @blueprint.post("/webhooks/process-due")
 def process_due():
     """Process retries that are due; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     as_of = None
     if body.get("as_of") is not None:
         try:
@@ -45,7 +45,7 @@ def process_due():
     return {"outcomes": inbox.process_due(get_db(), dispatchers, now=as_of)}
 
 
-@blueprint.post("/webhooks/<int:event_id>/replay")
+@blueprint.post("/webhooks/<int(max=2147483647):event_id>/replay")
 def replay(event_id: int):
     with get_db().reader() as session:
         row = session.get(WebhookEvent, event_id)

@@ -1,17 +1,18 @@
-"""Sign-up, sign-in and sign-out (Flask-Login sessions, hashed passwords, CSRF-protected forms)."""
+"""Sign-up, sign-in, sign-out and password change (Flask-Login sessions, hashed passwords, CSRF-protected forms)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as session_cookie
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app_under_test.db import get_db
-from app_under_test.forms import SignInForm, SignUpForm
+from app_under_test.forms import ChangePasswordForm, SignInForm, SignUpForm
 from app_under_test.models import Client
 from app_under_test.timeutil import is_valid_zone
 
@@ -21,17 +22,29 @@ blueprint = Blueprint("auth", __name__)
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def load_client(client_id: str) -> Client | None:
-    if not client_id.isdigit():
+def load_client(user_id: str) -> Client | None:
+    """The signed-in client of a session cookie, unless that session was ended since (``id.session_version``)."""
+    client_id, _, version = user_id.partition(".")
+    if not client_id.isdigit() or not version.isdigit():
         return None
     with get_db().reader() as session:
         client = session.get(Client, int(client_id))
-        return client if client is not None and client.has_account else None
+    if client is None or not client.has_account or client.session_version != int(version):
+        return None
+    return client
+
+
+def end_sessions(session, client: Client) -> None:
+    """Every session cookie issued to this client so far stops signing anyone in."""
+    client.session_version += 1
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else (//evil, https://evil) goes home."""
-    if not target:
+    """Only same-site relative paths; anything else (//evil, https://evil, a header-splitting CR/LF) goes home.
+
+    The one place a ``next`` is checked: a control character or a space can only come from tampering
+    (a browser percent-encodes them), and would break the Location header."""
+    if not target or len(target) > 2000 or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         return url_for("marketplace.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -91,5 +104,28 @@ def sign_in():
 @blueprint.post("/signout")
 def sign_out():
     if current_user.is_authenticated:
+        with get_db().transaction() as session:
+            client = session.get(Client, current_user.id)
+            if client is not None:
+                end_sessions(session, client)
         logout_user()
+    session_cookie.clear()  # nothing of the signed-in visit (held bookings included) outlives it
+    return redirect(url_for("marketplace.index"), code=303)
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("change_password.html", form=form), 422 if request.method == "POST" else 200
+    with get_db().transaction() as session:
+        client = session.get(Client, current_user.id)
+        if not check_password_hash(client.password_hash, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+            return render_template("change_password.html", form=form), 401
+        client.password_hash = generate_password_hash(form.password.data)
+        end_sessions(session, client)
+    login_user(client)  # this browser stays signed in, with the new session version
+    flash("Your password was changed; every other session was signed out.")
     return redirect(url_for("marketplace.index"), code=303)

@@ -23,8 +23,17 @@ from app_under_test.models import Booking, Builder, Client, Pathway, SessionKind
 from app_under_test.payments.checkout import open_checkout
 from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError, app_client
 from app_under_test.providers import app_config, slot_provider
-from app_under_test.timeutil import UTC, format_in_zone, parse_utc_iso, zone
-from app_under_test.views.payments import payment_context, provider_unavailable
+from app_under_test.timeutil import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    UTC,
+    format_in_zone,
+    is_valid_zone,
+    parse_day,
+    parse_utc_iso,
+    zone,
+)
+from app_under_test.views.payments import payment_context, provider_unavailable, remember_held_booking
 from app_under_test.views.zones import client_zone, remember_zone
 
 blueprint = Blueprint("booking", __name__)
@@ -39,12 +48,23 @@ def _load_session_type(session, builder_slug: str, type_slug: str) -> SessionTyp
     return session_type
 
 
+class BadWeek(ValueError):
+    """The ``week`` query parameter is not a supported date."""
+
+
 def _week_start(zone_name: str) -> date:
     raw = request.args.get("week", "")
-    try:
-        return date.fromisoformat(raw) if raw else datetime.now(zone(zone_name)).date()
-    except ValueError:
+    if not raw:
         return datetime.now(zone(zone_name)).date()
+    try:
+        return parse_day(raw)
+    except ValueError as exc:
+        raise BadWeek(str(exc)) from exc
+
+
+def _bad_week():
+    return error_response(400, "invalid_week", f"The week must be a date written YYYY-MM-DD between "
+                                               f"{EARLIEST_DAY} and {LATEST_DAY}.")
 
 
 def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date):
@@ -94,6 +114,8 @@ def pick_slot(builder_slug: str, type_slug: str):
             return _render_picker(session, session_type, BookingForm(), client_zone())
         except CalendarUnavailable:
             return _calendar_unavailable()
+        except BadWeek:
+            return _bad_week()
 
 
 @blueprint.post("/builders/<builder_slug>/sessions/<type_slug>/book")
@@ -112,6 +134,8 @@ def book(builder_slug: str, type_slug: str):
                                       error="Please correct the highlighted fields.")
             except CalendarUnavailable:
                 return _calendar_unavailable()
+            except BadWeek:
+                return _bad_week()
         kind = session_type.kind
     stripe_client = None
     if kind is SessionKind.PAID:
@@ -123,7 +147,7 @@ def book(builder_slug: str, type_slug: str):
     try:
         with get_db().transaction() as session:
             session_type = _load_session_type(session, builder_slug, type_slug)
-            account = None if anonymous else session.get(Client, int(current_user.get_id()))
+            account = None if anonymous else session.get(Client, current_user.id)
             booking = create_booking(session, BookingRequest(
                 session_type=session_type, start_at=parse_utc_iso(form.slot.data),
                 client_name=account.name if account else form.name.data,
@@ -140,6 +164,8 @@ def book(builder_slug: str, type_slug: str):
         return _calendar_unavailable()
     except ProviderError as exc:
         return provider_unavailable(exc)
+    if anonymous:
+        remember_held_booking(public_id)
     return redirect(next_url or url_for("booking.confirmation", public_id=public_id), code=303)
 
 
@@ -151,7 +177,7 @@ def confirmation(public_id: str):
             selectinload(Booking.client)))
         if booking is None:
             abort(404)
-        zone_name = request.args.get("tz") or booking.client_timezone
+        zone_name = request.args.get("tz") if is_valid_zone(request.args.get("tz")) else booking.client_timezone
         return render_template("confirmation.html", booking=booking, zone_name=zone_name,
                                local_start=format_in_zone(booking.start_at, zone_name),
                                builder_start=format_in_zone(booking.start_at, booking.builder.timezone),

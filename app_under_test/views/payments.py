@@ -12,6 +12,8 @@ expiring the old one through the API, so only one of them can ever be paid.
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask import session as session_cookie
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -40,9 +42,9 @@ def _load(session, public_id: str) -> Booking:
 
 def payment_context(booking: Booking) -> dict:
     """What ``_payment_notice.html`` needs (call while the booking's session is open)."""
-    return {"payment": payment_json(booking), "format_amount": money.format_amount,
+    return {"payment": payment_json(booking), "format_amount": money.format_amount, "can_pay": holds_booking(booking),
             "price": money.format_amount(booking.price_cents, booking.currency),
-            "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M %Z")
+            "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M")
             if booking.hold_expires_at else None}
 
 
@@ -86,10 +88,30 @@ def provider_unavailable(exc: ProviderError):
     return response
 
 
+HELD_BOOKINGS = "held_bookings"  # the signed session cookie's list of bookings this browser made anonymously
+
+
+def remember_held_booking(public_id: str) -> None:
+    """This browser made the booking without an account: it, and only it, may pay for it."""
+    held = [b for b in session_cookie.get(HELD_BOOKINGS, []) if b != public_id]
+    session_cookie[HELD_BOOKINGS] = [*held[-19:], public_id]
+
+
+def holds_booking(booking: Booking) -> bool:
+    """Whether the person asking made the booking: the client signed in, or the browser that booked it."""
+    if current_user.is_authenticated and booking.client_id == current_user.id:
+        return True
+    return booking.public_id in session_cookie.get(HELD_BOOKINGS, [])
+
+
 @blueprint.post("/bookings/<public_id>/pay")
 def pay(public_id: str):
     with get_db().reader() as session:
-        booking_id = _load(session, public_id).id
+        booking = _load(session, public_id)
+        booking_id = booking.id
+        if not holds_booking(booking):
+            return error_response(403, "not_your_booking", "Only the person who made this booking can pay for it: "
+                                  "open it in the browser you booked with, or sign in to the account you used.")
     try:
         client = app_client()
         with get_db().transaction() as session:
@@ -100,6 +122,8 @@ def pay(public_id: str):
     except CannotPay as exc:
         if exc.code == "payment_in_progress":
             return redirect(url_for("payments.paid", public_id=public_id), code=303)
+        if exc.open_checkout_url:
+            return error_response(409, exc.code, exc.message, checkout_url=exc.open_checkout_url)
         return error_response(409, exc.code, exc.message)
     except ProviderError as exc:
         return provider_unavailable(exc)

@@ -19,6 +19,7 @@ Feature: A client books in a real browser, on desktop and on a phone
     And the booked time is shown in "Asia/Tokyo"
     And no page had serious accessibility violations
     And no page scrolled sideways
+    And no Content Security Policy violation was logged in the console
 
     Examples:
       | device  |
@@ -33,3 +34,4 @@ Feature: A client books in a real browser, on desktop and on a phone
     When the client corrects the email to "grace@example.com" and books again
     Then the browser shows "You're booked"
     And no page had serious accessibility violations
+    And no Content Security Policy violation was logged in the console

@@ -18,6 +18,7 @@ Feature: A client pays for a session in a real browser, on desktop and on a phon
     And the browser shows that "£45.00" was paid with the card ending "4242"
     And no page had serious accessibility violations
     And no page scrolled sideways
+    And no Content Security Policy violation was logged in the console
 
     Examples:
       | device  |

@@ -1,0 +1,139 @@
+"""Hostile but ordinary input gets a precise 4xx and writes nothing (each case once answered 500 or worse)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_under_test.mail import compose
+from tests.app.web_fixtures import (  # noqa: F401 (fixtures)
+    ADMIN_TOKEN,
+    FREE_PATH,
+    book_free,
+    browser,
+    csrf_token,
+    first_slot,
+    sign_in,
+    sign_up,
+    stats,
+    web_app,
+)
+
+pytestmark = [pytest.mark.database, pytest.mark.validation]
+SPLIT_HEADER = "/\r\nX-Injected: 1"
+
+
+@pytest.mark.parametrize("target", [SPLIT_HEADER, "/\nX: 1", "/ok\x7f", "/\tpath"])
+def test_a_next_with_control_characters_on_sign_up_goes_home(browser, target):
+    response = sign_up(browser, "cr@example.com", next_path=target)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    assert "X-Injected" not in response.headers
+
+
+def test_a_next_with_a_line_break_on_sign_in_goes_home_and_signs_in(browser):
+    sign_up(browser, "grace@example.com")
+    browser.post("/signout", data={"csrf_token": csrf_token(browser, "/signin")})
+    response = sign_in(browser, "grace@example.com", next_path=SPLIT_HEADER)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    assert "X-Injected" not in response.headers
+
+
+def test_a_plain_next_is_still_followed(browser):
+    response = sign_up(browser, "plain@example.com", next_path=f"{FREE_PATH}?tz=UTC")
+    assert response.headers["Location"] == f"{FREE_PATH}?tz=UTC"
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "1999-12-31", "2200-01-01", "2027-02-30", "20270101"])
+def test_a_week_outside_the_supported_dates_is_a_400_page(browser, week):
+    response = browser.get(FREE_PATH, query_string={"week": week})
+    assert response.status_code == 400
+    assert 'data-error-code="invalid_week"' in response.get_data(as_text=True)
+
+
+def test_a_week_inside_the_supported_dates_shows_that_week(browser):
+    response = browser.get(FREE_PATH, query_string={"week": "2199-12-25", "tz": "UTC"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("slot", ["9999-12-31T23:45:00Z", "0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00Z",
+                                  "2199-12-31T23:45:00-14:00"])
+def test_booking_a_slot_at_the_edges_of_time_is_refused_and_writes_nothing(browser, slot):
+    before = stats(browser)
+    response = book_free(browser, slot=slot)
+    assert response.status_code == 422
+    assert stats(browser) == before
+
+
+@pytest.mark.parametrize("name", ["Eve\r\nBcc: all@example.com", "Eve\nSmith", "Eve\u2028Smith", "Eve\x07"])
+def test_a_booking_name_with_a_line_break_is_refused_and_writes_nothing(browser, name):
+    before = stats(browser)
+    response = book_free(browser, name=name)
+    assert response.status_code == 422
+    assert "no line breaks" in response.get_data(as_text=True)
+    assert stats(browser) == before
+
+
+@pytest.mark.parametrize("where", ["query", "form", "path"])
+def test_a_nul_character_anywhere_is_a_400_before_any_view_runs(browser, where):
+    before = stats(browser)
+    if where == "query":
+        response = browser.get("/", query_string={"q": "py\x00thon"})
+    elif where == "path":
+        response = browser.get("/builders/ada%00stone")
+    else:
+        response = book_free(browser, name="Eve\x00")
+    assert response.status_code == 400
+    assert 'data-error-code="invalid_characters"' in response.get_data(as_text=True)
+    assert stats(browser) == before
+
+
+def test_a_nul_in_an_operator_json_body_is_a_400_with_a_json_reason(browser):
+    response = browser.post("/admin/api/pathways", json={"name": "Found\x00ers"},
+                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_characters"
+
+
+def test_a_sign_up_name_with_a_line_break_is_refused(browser):
+    response = sign_up(browser, "eve@example.com", name="Eve\r\nBcc: x@example.com")
+    assert response.status_code == 422
+    assert stats(browser)["clients"] == 0
+
+
+def test_a_mail_never_carries_a_line_break_in_a_name_whatever_its_source():
+    assert compose.display_name("Eve\r\nBcc: all@example.com", "eve@example.com") == "Eve Bcc: all@example.com"
+    assert compose.display_name(" \n ", "eve@example.com") == "eve@example.com"
+    assert compose.one_line("Deep\ndive") == "Deep dive"
+
+
+@pytest.mark.parametrize("header", [f"bearer {ADMIN_TOKEN}", f"BEARER {ADMIN_TOKEN}", f"Bearer   {ADMIN_TOKEN} "])
+def test_the_operator_api_takes_the_bearer_scheme_in_any_case(browser, header):
+    assert browser.get("/admin/api/stats", headers={"Authorization": header}).status_code == 200
+
+
+@pytest.mark.parametrize("header", [ADMIN_TOKEN, f"Basic {ADMIN_TOKEN}", "Bearer", "Bearer ", f"Token {ADMIN_TOKEN}"])
+def test_the_operator_api_refuses_a_bare_token_or_another_scheme(browser, header):
+    response = browser.get("/admin/api/stats", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_free_booking_that_cannot_be_paid_says_so_and_not_that_the_time_was_taken(browser):
+    booked = book_free(browser)
+    public_id = booked.headers["Location"].rsplit("/", 1)[1]
+    response = browser.post(f"/bookings/{public_id}/pay", data={"csrf_token": csrf_token(browser, "/signin")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "There is nothing to pay" in page
+    assert "That time was just taken" not in page
+
+
+def test_a_taken_slot_still_says_the_time_was_taken(browser, web_app):
+    slot = first_slot(browser)
+    assert book_free(browser, slot=slot).status_code == 303
+    other = web_app.test_client()
+    response = book_free(other, slot=slot, email="late@example.com")
+    assert response.status_code == 409
+    assert "That time was just taken" in response.get_data(as_text=True)

@@ -1,0 +1,72 @@
+"""What the API fuzzer found in the operator API, kept as plain regression tests (each once answered 500)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.web_fixtures import ADMIN_TOKEN, browser, stats, web_app  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.database, pytest.mark.validation]
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+BUILDER = {"name": "Lin Wu", "timezone": "Asia/Tokyo", "email": "lin@example.com"}
+
+
+@pytest.mark.parametrize("change", [{"slug": 2376523}, {"name": 5}, {"timezone": ["UTC"]}, {"skills": "go"},
+                                    {"skills": [1]}, {"email": None}, {"name": "x" * 121},
+                                    {"headline": "new\nline"}, {"calendly_user_uri": "u" * 256},
+                                    {"session_types": 5}, {"session_types": None}])
+def test_a_builder_with_a_wrong_type_or_size_is_a_422(browser, change):
+    before = stats(browser)
+    response = browser.post("/admin/api/builders", json={**BUILDER, **change}, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "invalid_builder"
+    assert stats(browser) == before
+
+
+@pytest.mark.parametrize("change", [{"price_cents": 10**12}, {"currency": 840}, {"kind": None},
+                                    {"duration_minutes": True}, {"name": ""}])
+def test_a_session_type_with_a_wrong_value_is_a_422(browser, change):
+    spec = {"name": "Deep dive", "kind": "paid", "duration_minutes": 60, "price_cents": 5000, **change}
+    response = browser.post("/admin/api/builders/ada-stone/session_types", json=spec, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+
+
+def test_a_second_pathway_with_the_same_slug_is_refused_not_a_500(browser):
+    assert browser.post("/admin/api/pathways", json={"name": "Design"}, headers=AUTH).status_code == 201
+    again = browser.post("/admin/api/pathways", json={"name": "Design"}, headers=AUTH)
+    assert again.status_code == 422 and "already exists" in again.get_json()["error"]["message"]
+
+
+def test_a_builder_reusing_a_calendly_uri_is_a_409(browser):
+    uri = {"calendly_user_uri": "https://api.calendly.com/users/ABC"}
+    assert browser.post("/admin/api/builders", json={**BUILDER, **uri}, headers=AUTH).status_code == 201
+    other = {**BUILDER, "name": "Other Person", **uri}
+    assert browser.post("/admin/api/builders", json=other, headers=AUTH).status_code == 409
+
+
+@pytest.mark.parametrize("path", ["/admin/api/mail/25783902342434573516800/retry",
+                                  "/admin/api/webhooks/2147483648/replay"])
+def test_an_id_beyond_any_row_is_a_404(browser, path):
+    assert browser.post(path, headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/admin/api/webhooks/process-due", "/admin/api/mail/send-due",
+                                  "/admin/api/payments/expire-holds"])
+def test_a_body_that_is_not_a_json_object_is_a_422(browser, path):
+    response = browser.post(path, json=[1, 2], headers=AUTH)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_body"
+
+
+@pytest.mark.parametrize("route", ["/admin/api/pathways", "/admin/api/builders"])
+def test_an_empty_slug_is_refused_not_replaced(browser, route):
+    body = {"name": "Design", "slug": ""} if route.endswith("pathways") else {**BUILDER, "slug": ""}
+    response = browser.post(route, json=body, headers=AUTH)
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("hours", [5e-324, 0.009, 0, 337])
+def test_a_reminder_window_too_small_to_hold_a_second_is_a_422(browser, hours):
+    response = browser.post("/admin/api/mail/send-reminders", json={"within_hours": hours}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid_window"

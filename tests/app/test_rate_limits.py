@@ -1,0 +1,108 @@
+"""Sign-in and sign-up are rate limited per account and per address, in memory or in a shared Redis."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+import redis
+
+from tests.app.web_fixtures import PASSWORD, csrf_token, make_web_app, sign_in, sign_up
+
+pytestmark = [pytest.mark.database, pytest.mark.auth]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_storage() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc} (CI must test the shared storage)")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request) -> dict:
+    if request.param == "memory":
+        return {"ratelimit_storage_uri": "memory://"}
+    # A prefix of its own: tests running in parallel share the Redis server, never each other's counters.
+    return {"ratelimit_storage_uri": _redis_storage(), "ratelimit_key_prefix": f"test-{secrets.token_hex(6)}"}
+
+
+@pytest.fixture
+def limited_app(db_url, storage):
+    app = make_web_app(db_url, **storage)
+    yield app
+    app.extensions["booking_db"].dispose()
+
+
+def test_wrong_passwords_for_one_account_are_stopped_and_the_right_one_waits(limited_app):
+    sign_up(limited_app.test_client(), "grace@example.com")
+    attacker = limited_app.test_client()
+    answers = [sign_in(attacker, "grace@example.com", f"guess-number-{n}").status_code for n in range(5)]
+    assert answers == [401] * 5
+    refused = sign_in(attacker, "GRACE@example.com", PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert "Signed in as" not in limited_app.test_client().get("/").get_data(as_text=True)
+
+
+def test_signing_in_successfully_does_not_use_up_the_account_limit(limited_app):
+    sign_up(limited_app.test_client(), "grace@example.com")
+    answers = [sign_in(limited_app.test_client(), "grace@example.com").status_code for _ in range(7)]
+    assert answers == [303] * 7
+
+
+def test_one_address_trying_many_accounts_is_stopped(db_url, storage):
+    app = make_web_app(db_url, sign_in_limit_per_address="4 per minute", **storage)
+    try:
+        attacker = app.test_client()
+        answers = [sign_in(attacker, f"person{n}@example.com", "wrong-password").status_code for n in range(5)]
+        assert answers == [401] * 4 + [429]
+    finally:
+        app.extensions["booking_db"].dispose()
+
+
+def test_sign_up_is_limited_per_address_with_a_json_reason_for_scripts(db_url, storage):
+    app = make_web_app(db_url, sign_up_limit_per_address="2 per minute", **storage)
+    try:
+        client = app.test_client()
+        assert [sign_up(client, f"new{n}@example.com").status_code for n in range(2)] == [303, 303]
+        token = csrf_token(client, "/signup")
+        refused = client.post("/signup", headers={"Accept": "application/json"}, data={
+            "csrf_token": token, "name": "N", "email": "new3@example.com", "password": PASSWORD, "confirm": PASSWORD})
+        assert refused.status_code == 429
+        assert refused.get_json()["error"]["code"] == "too_many_requests"
+        assert "Retry-After" in refused.headers
+    finally:
+        app.extensions["booking_db"].dispose()
+
+
+def test_two_app_processes_share_the_counters_in_redis(db_url):
+    shared = {"ratelimit_storage_uri": _redis_storage(), "ratelimit_key_prefix": f"test-{secrets.token_hex(6)}"}
+    first, second = make_web_app(db_url, **shared), make_web_app(db_url, seed=False, **shared)
+    try:
+        sign_up(first.test_client(), "grace@example.com")
+        for n in range(5):
+            client = (first if n % 2 else second).test_client()
+            assert sign_in(client, "grace@example.com", f"wrong-{n}").status_code == 401
+        assert sign_in(first.test_client(), "grace@example.com").status_code == 429
+        assert sign_in(second.test_client(), "grace@example.com").status_code == 429
+    finally:
+        first.extensions["booking_db"].dispose()
+        second.extensions["booking_db"].dispose()
+
+
+def test_with_limits_switched_off_sign_in_still_works(db_url):
+    app = make_web_app(db_url, rate_limits_enabled=False)
+    try:
+        sign_up(app.test_client(), "grace@example.com")
+        answers = [sign_in(app.test_client(), "grace@example.com", "wrong-password").status_code for _ in range(7)]
+        assert answers == [401] * 7
+        assert sign_in(app.test_client(), "grace@example.com").status_code == 303
+    finally:
+        app.extensions["booking_db"].dispose()

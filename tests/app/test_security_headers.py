@@ -1,0 +1,55 @@
+"""Every answer carries the security headers; production adds HSTS over HTTPS; inline scripts carry the nonce."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app_under_test import create_app
+from app_under_test.config import Config
+from tests.app.web_fixtures import FREE_PATH, browser, web_app  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.database
+
+
+@pytest.mark.parametrize("path", ["/", FREE_PATH, "/signin", "/signup", "/api/v1/bookings/nope", "/healthz",
+                                  "/admin/api/stats", "/no-such-page"])
+def test_every_answer_carries_the_security_headers(browser, path):
+    headers = browser.get(path).headers
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "'unsafe-inline'" not in policy
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in headers  # a test server speaks plain HTTP
+
+
+def test_forms_may_lead_only_here_and_to_the_payment_page(browser, web_app):
+    policy = browser.get("/").headers["Content-Security-Policy"]
+    form_action = re.search(r"form-action ([^;]+)", policy).group(1).split()
+    assert form_action == ["'self'", web_app.extensions["booking_config"].checkout_origin]
+
+
+def test_inline_scripts_carry_this_answers_nonce(browser):
+    response = browser.get(FREE_PATH, query_string={"tz": "UTC"})
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    scripts = re.findall(r"<script([^>]*)>", response.get_data(as_text=True))
+    assert scripts and all(f'nonce="{nonce}"' in attributes for attributes in scripts)
+    assert browser.get(FREE_PATH).headers["Content-Security-Policy"] != response.headers["Content-Security-Policy"]
+
+
+def test_production_sends_hsts_over_https_and_points_forms_at_stripe(tmp_path):
+    config = Config.from_env({
+        "APP_ENV": "production", "SECRET_KEY": "s" * 40, "ADMIN_API_TOKEN": "t" * 30, "SLOT_PROVIDER": "calendly",
+        "DATABASE_URL": "postgresql://app@db.internal/booking", "NEXT_PUBLIC_BASE_URL": "https://book.example.com",
+        "CALENDLY_API_TOKEN": "cal-token-live-123", "CALENDLY_USERNAME": "ada",
+        "CALENDLY_WEBHOOK_SIGNING_KEY": "cal-signing-key-live", "STRIPE_SECRET_KEY": "sk_live_abc123def456",
+        "STRIPE_WEBHOOK_SECRET": "whsec_abc123def456", "STRIPE_PUBLISHABLE_KEY": "pk_live_abc123def456",
+        "SENDGRID_API_KEY": "SG.abc123def456", "SENDGRID_BOOKING_TEMPLATE_ID": "d-abc123def456"})
+    app = create_app(config)
+    response = app.test_client().get("/healthz", base_url="https://book.example.com")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "form-action 'self' https://checkout.stripe.com" in response.headers["Content-Security-Policy"]
+    assert app.config["SESSION_COOKIE_SECURE"] is True
