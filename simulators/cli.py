@@ -29,6 +29,7 @@ import httpx
 
 from simulators.durations import parse_duration
 from simulators.hub import DEFAULT_SEED
+from simulators.tls import tls_context
 
 DEFAULT_URL = "http://127.0.0.1:8025"
 
@@ -42,7 +43,7 @@ class ControlClient:
 
     def __init__(self, base_url: str, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=f"{self.base_url}/_sim", timeout=timeout)
+        self._http = httpx.Client(base_url=f"{self.base_url}/_sim", timeout=timeout, verify=tls_context())
 
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:

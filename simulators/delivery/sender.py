@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from simulators.delivery.records import RESPONSE_BODY_LIMIT
+from simulators.tls import tls_context
 
 
 @dataclass
@@ -28,7 +29,7 @@ class SendResult:
 class Sender:
     def __init__(self, *, connect_timeout: float, read_timeout: float) -> None:
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, verify=tls_context())
         # Upper bound for threads waiting on each other before a concurrent burst.
         self._barrier_timeout = connect_timeout + read_timeout
 
