@@ -94,8 +94,15 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite readers must not take the write lock; other backends share one engine.
-        self.read_engine = make_engine(url, write_locks=False) if self.engine.dialect.name == "sqlite" else self.engine
+        # A page or JSON answer reads several rows in several statements; each reader is one snapshot,
+        # so it never shows a payment as one commit left it and its refunds as the next one did.
+        # SQLite: a deferred BEGIN (no write lock) reads one WAL snapshot. PostgreSQL: read-only
+        # REPEATABLE READ on the same pool (READ COMMITTED gives every statement its own snapshot).
+        if self.engine.dialect.name == "sqlite":
+            self.read_engine = make_engine(url, write_locks=False)
+        else:
+            self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ",
+                                                             postgresql_readonly=True)
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
