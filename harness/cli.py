@@ -52,12 +52,13 @@ def _parallel(extra: list[str]) -> list[str]:
     return ["-n", workers, "--dist", "loadgroup"]
 
 
-def _pytest(args: list[str], env_overrides: dict[str, str], junit: Path, cucumber: Path) -> int:
+def _pytest(args: list[str], extra: list[str], env_overrides: dict[str, str], junit: Path, cucumber: Path) -> int:
+    """pytest on ``args`` plus what the user typed (``extra``), which alone decides one process or many."""
     REPORTS.mkdir(exist_ok=True)
     for stale in (junit, cucumber):
         stale.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pytest", *_parallel(args), *args, f"--junitxml={junit}", f"--cucumberjson={cucumber}",
-               "-o", "junit_family=xunit2", "-q", "-r", "fEs"]
+    command = [sys.executable, "-m", "pytest", *_parallel(extra), *args, *extra, f"--junitxml={junit}",
+               f"--cucumberjson={cucumber}", "-o", "junit_family=xunit2", "-q", "-r", "fEs"]
     env = {**os.environ, **env_overrides}
     return subprocess.call(command, cwd=ROOT, env=env)
 
@@ -80,13 +81,13 @@ def _summarise(title: str, code: int, junit: Path, cucumber: Path) -> int:
 
 def run_features(extra: list[str]) -> int:
     junit, cucumber = REPORTS / "features-junit.xml", REPORTS / "features-cucumber.json"
-    code = _pytest(["steps", *extra], {"HARNESS_DATABASES": "sqlite"}, junit, cucumber)
+    code = _pytest(["steps"], extra, {"HARNESS_DATABASES": "sqlite"}, junit, cucumber)
     return _summarise("harness", code, junit, cucumber)
 
 
 def run_tests(extra: list[str]) -> int:
     junit, cucumber = REPORTS / "junit.xml", REPORTS / "cucumber.json"
-    code = _pytest(list(extra), {}, junit, cucumber)
+    code = _pytest([], extra, {}, junit, cucumber)
     return _summarise("tests", code, junit, cucumber)
 
 
