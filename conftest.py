@@ -65,8 +65,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if config.pluginmanager.has_plugin("randomly") and not hasattr(config, "workerinput"):
         seed = config.getoption("randomly_seed", None)
         if seed is not None:
-            terminalreporter.write_line(f"random order: replay it with -p randomly "
-                                        f"--randomly-seed={seed}")
+            terminalreporter.write_line(f"random order: replay it with -p randomly --randomly-seed={seed}")
 
 
 @pytest.fixture(scope="session")

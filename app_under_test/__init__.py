@@ -57,9 +57,9 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.exempt(admin_api.blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
     csrf.exempt(webhooks.blueprint)  # providers authenticate by signature
 
+    from app_under_test.commands import register_commands
     from app_under_test.errors import register_error_handlers
     from app_under_test.providers import build_slot_provider
-    from app_under_test.commands import register_commands
 
     register_error_handlers(app)
     from app_under_test import input_guard, rate_limits, security_headers

@@ -46,8 +46,9 @@ class SlotProvider(Protocol):
     def available_slots(self, session_type: SessionType, start: datetime, end: datetime) -> list[Slot]:
         """Start times offered for ``session_type`` in [start, end), aware UTC, sorted."""
 
-    def book(self, session_type: SessionType, slot_start: datetime, invitee: Invitee,
-             booking_ref: str) -> CalendarBooking:
+    def book(
+        self, session_type: SessionType, slot_start: datetime, invitee: Invitee, booking_ref: str
+    ) -> CalendarBooking:
         """Record the booking with the calendar; raise ``SlotUnavailable`` if it refuses."""
 
 
@@ -95,6 +96,7 @@ class LocalSchedule:
             day += timedelta(days=1)
         return slots
 
-    def book(self, session_type: SessionType, slot_start: datetime, invitee: Invitee,
-             booking_ref: str) -> CalendarBooking:
+    def book(
+        self, session_type: SessionType, slot_start: datetime, invitee: Invitee, booking_ref: str
+    ) -> CalendarBooking:
         return CalendarBooking()

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from app_under_test import booking_events
-from app_under_test.booking_locks import lock_booking_ref
 from app_under_test.availability import MINIMUM_NOTICE, Invitee, SlotProvider, SlotUnavailable
+from app_under_test.booking_locks import lock_booking_ref
 from app_under_test.lifecycle import transition
 from app_under_test.models import (
     CLAIM_BLOCK_MINUTES,
@@ -88,9 +88,13 @@ def claim_blocks(start: datetime, end: datetime) -> list[datetime]:
 
 
 def taken_blocks(session: Session, builder_id: int, start: datetime, end: datetime) -> set[datetime]:
-    rows = session.scalars(select(SlotClaim.block_start).where(
-        SlotClaim.builder_id == builder_id, SlotClaim.block_start >= start - timedelta(hours=8),
-        SlotClaim.block_start < end))
+    rows = session.scalars(
+        select(SlotClaim.block_start).where(
+            SlotClaim.builder_id == builder_id,
+            SlotClaim.block_start >= start - timedelta(hours=8),
+            SlotClaim.block_start < end,
+        )
+    )
     return set(rows)
 
 
@@ -108,8 +112,14 @@ def find_or_create_client(session: Session, name: str, email: str, timezone: str
     return client
 
 
-def create_booking(session: Session, request: BookingRequest, provider: SlotProvider,
-                   *, hold_minutes: int = 30, now: datetime | None = None) -> Booking:
+def create_booking(
+    session: Session,
+    request: BookingRequest,
+    provider: SlotProvider,
+    *,
+    hold_minutes: int = 30,
+    now: datetime | None = None,
+) -> Booking:
     now = now or utcnow()
     session_type = request.session_type
     if request.start_at < now + MINIMUM_NOTICE:
@@ -125,7 +135,8 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
 
     end_at = request.start_at + timedelta(minutes=session_type.duration_minutes)
     client = request.account or find_or_create_client(
-        session, request.client_name, request.client_email, request.client_timezone)
+        session, request.client_name, request.client_email, request.client_timezone
+    )
     paid = session_type.kind is SessionKind.PAID
     booking = Booking(
         public_id=new_public_id(),
@@ -141,8 +152,9 @@ def create_booking(session: Session, request: BookingRequest, provider: SlotProv
         currency=session_type.currency,
         hold_expires_at=now + timedelta(minutes=hold_minutes) if paid else None,
     )
-    booking.claims = [SlotClaim(builder_id=session_type.builder_id, block_start=b)
-                      for b in claim_blocks(request.start_at, end_at)]
+    booking.claims = [
+        SlotClaim(builder_id=session_type.builder_id, block_start=b) for b in claim_blocks(request.start_at, end_at)
+    ]
     session.add(booking)
     try:
         session.flush()  # the slot_claims primary key refuses an overlapping active booking here
@@ -195,8 +207,15 @@ def release_slot(booking: Booking) -> None:
     booking.claims.clear()
 
 
-def cancel_booking(session: Session, booking: Booking, *, reason: str | None, canceled_by: str | None,
-                   canceler_type: str | None = None, at: datetime | None = None) -> bool:
+def cancel_booking(
+    session: Session,
+    booking: Booking,
+    *,
+    reason: str | None,
+    canceled_by: str | None,
+    canceler_type: str | None = None,
+    at: datetime | None = None,
+) -> bool:
     """Cancel; returns False when it already was canceled or expired (idempotent)."""
     if booking.status in (BookingStatus.CANCELED, BookingStatus.EXPIRED):
         return False

@@ -109,11 +109,22 @@ def _error(response: httpx.Response) -> CalendlyError:
 
 
 class CalendlyClient:
-    def __init__(self, base_url: str, token: str, *, timeout: httpx.Timeout = TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: httpx.Timeout = TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, verify=_tls_context(),
-                                  headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            verify=_tls_context(),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
         self._me: dict | None = None
 
     @classmethod
@@ -206,8 +217,12 @@ class CalendlySlotProvider:
         while cursor < latest:
             chunk_end = min(cursor + MAX_RANGE, latest)
             try:
-                answer = self.client.get("/event_type_available_times", event_type=event_type,
-                                         start_time=iso(cursor), end_time=iso(chunk_end))
+                answer = self.client.get(
+                    "/event_type_available_times",
+                    event_type=event_type,
+                    start_time=iso(cursor),
+                    end_time=iso(chunk_end),
+                )
             except CalendlyNotFound:  # the event type was deleted on Calendly: nothing to offer
                 log.warning("calendly_event_type_missing", event_type=event_type, session_type=session_type.id)
                 return []
@@ -220,8 +235,9 @@ class CalendlySlotProvider:
             cursor = chunk_end
         return [found[key] for key in sorted(found)]
 
-    def book(self, session_type: SessionType, slot_start: datetime, invitee: Invitee,
-             booking_ref: str) -> CalendarBooking:
+    def book(
+        self, session_type: SessionType, slot_start: datetime, invitee: Invitee, booking_ref: str
+    ) -> CalendarBooking:
         if not session_type.calendly_event_type_uri:
             raise SlotUnavailable("this session type has no Calendly event type")
         body = {

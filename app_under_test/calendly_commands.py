@@ -35,8 +35,10 @@ def register(app: Flask) -> None:
         except (CalendlyError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         subscription = result["subscription"] or {}
-        click.echo(f"{result['status']}: {subscription.get('uri')} ({subscription.get('state')}) "
-                   f"-> {subscription.get('callback_url')}")
+        click.echo(
+            f"{result['status']}: {subscription.get('uri')} ({subscription.get('state')}) "
+            f"-> {subscription.get('callback_url')}"
+        )
 
     @calendly.command("reconcile")
     @click.option("--from", "start", default=None, help="ISO instant (default: 1 day ago).")

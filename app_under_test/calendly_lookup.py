@@ -48,10 +48,16 @@ def _by_invitee_or_reference(session: Session, change: InviteeChange) -> tuple[B
 
 def by_match(session: Session, change: InviteeChange) -> Booking | None:
     candidates = session.scalars(
-        select(Booking).join(SessionType, Booking.session_type_id == SessionType.id)
+        select(Booking)
+        .join(SessionType, Booking.session_type_id == SessionType.id)
         .join(Client, Booking.client_id == Client.id)
-        .where(SessionType.calendly_event_type_uri == change.event_type_uri, Booking.start_at == change.start,
-               Client.email == change.email, Booking.calendly_invitee_uri.is_(None))).all()
+        .where(
+            SessionType.calendly_event_type_uri == change.event_type_uri,
+            Booking.start_at == change.start,
+            Client.email == change.email,
+            Booking.calendly_invitee_uri.is_(None),
+        )
+    ).all()
     return candidates[0] if len(candidates) == 1 else None
 
 

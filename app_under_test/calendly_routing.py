@@ -38,10 +38,15 @@ def store_submission(session: Session, submission: Submission) -> str:
     row = session.scalar(select(RoutingFormSubmission).where(RoutingFormSubmission.uri == submission.uri))
     client_id = _client_for(session, submission)
     if row is None:
-        row = RoutingFormSubmission(uri=submission.uri, client_id=client_id, submitter_uri=submission.submitter,
-                                    routing_form_uri=submission.routing_form,
-                                    result_event_type_uri=submission.result_event_type, answers=submission.answers,
-                                    created_at=submission.occurred_at)
+        row = RoutingFormSubmission(
+            uri=submission.uri,
+            client_id=client_id,
+            submitter_uri=submission.submitter,
+            routing_form_uri=submission.routing_form,
+            result_event_type_uri=submission.result_event_type,
+            answers=submission.answers,
+            created_at=submission.occurred_at,
+        )
         session.add(row)
         session.flush()
         return f"routing form submission {submission.uri} stored" + (" for a known client" if client_id else "")
@@ -61,8 +66,10 @@ def link_submissions(session: Session, change: InviteeChange, client_id: int) ->
     """
     if not change.routing_form_submission:
         return
-    clauses = [RoutingFormSubmission.submitter_uri == change.uri,
-               RoutingFormSubmission.uri == change.routing_form_submission]
+    clauses = [
+        RoutingFormSubmission.submitter_uri == change.uri,
+        RoutingFormSubmission.uri == change.routing_form_submission,
+    ]
     for row in session.scalars(select(RoutingFormSubmission).where(or_(*clauses))):
         if row.client_id is None:
             row.client_id = client_id

@@ -14,8 +14,13 @@ from __future__ import annotations
 from app_under_test.calendly_client import CalendlyClient, CalendlyConflict, path_of
 from app_under_test.config import Config
 
-EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-          "routing_form_submission.created"]  # the last needs the organization scope
+EVENTS = [
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+    "routing_form_submission.created",
+]  # the last needs the organization scope
 
 
 def callback_url(config: Config) -> str:
@@ -28,8 +33,9 @@ def organization(client: CalendlyClient) -> str:
 
 def find_subscription(client: CalendlyClient, config: Config) -> dict | None:
     url = callback_url(config)
-    for subscription in client.collection("/webhook_subscriptions", organization=organization(client),
-                                          scope="organization"):
+    for subscription in client.collection(
+        "/webhook_subscriptions", organization=organization(client), scope="organization"
+    ):
         if subscription.get("callback_url") == url:
             return subscription
     return None
@@ -46,8 +52,13 @@ def register_webhook(client: CalendlyClient, config: Config, *, force: bool = Fa
     if existing is not None:
         client.delete(path_of(existing["uri"]))
         status = "recreated"
-    body = {"url": callback_url(config), "events": EVENTS, "organization": organization(client),
-            "scope": "organization", "signing_key": config.calendly_webhook_signing_key}
+    body = {
+        "url": callback_url(config),
+        "events": EVENTS,
+        "organization": organization(client),
+        "scope": "organization",
+        "signing_key": config.calendly_webhook_signing_key,
+    }
     try:
         created = client.post("/webhook_subscriptions", body)["resource"]
     except CalendlyConflict:

@@ -135,11 +135,21 @@ def _new_booking(session: Session, session_type: SessionType, change: InviteeCha
     zone = change.timezone if is_valid_zone(change.timezone) else builder.timezone
     client = find_or_create_client(session, change.name, change.email, zone)
     booking = Booking(
-        public_id=new_public_id(), builder_id=builder.id, session_type_id=session_type.id, client_id=client.id,
-        start_at=change.start, end_at=change.end, client_timezone=zone, status=BookingStatus.CONFIRMED,
-        status_changed_at=change.occurred_at, price_cents=session_type.price_cents,
-        currency=session_type.currency, calendly_event_uri=change.event_uri, calendly_invitee_uri=change.uri,
-        source="calendly")
+        public_id=new_public_id(),
+        builder_id=builder.id,
+        session_type_id=session_type.id,
+        client_id=client.id,
+        start_at=change.start,
+        end_at=change.end,
+        client_timezone=zone,
+        status=BookingStatus.CONFIRMED,
+        status_changed_at=change.occurred_at,
+        price_cents=session_type.price_cents,
+        currency=session_type.currency,
+        calendly_event_uri=change.event_uri,
+        calendly_invitee_uri=change.uri,
+        source="calendly",
+    )
     booking.claims = [SlotClaim(builder_id=builder.id, block_start=b) for b in claim_blocks(change.start, change.end)]
     savepoint = session.begin_nested()
     session.add(booking)
@@ -147,8 +157,10 @@ def _new_booking(session: Session, session_type: SessionType, change: InviteeCha
         session.flush()
     except IntegrityError as exc:  # the slot_claims key refuses an overlap with a booking made here
         savepoint.rollback()
-        raise Unprocessable(f"Calendly booked {change.start.isoformat()} for {change.email}, but that time "
-                            f"overlaps another booking of {builder.slug} here") from exc
+        raise Unprocessable(
+            f"Calendly booked {change.start.isoformat()} for {change.email}, but that time "
+            f"overlaps another booking of {builder.slug} here"
+        ) from exc
     savepoint.commit()
     booking_events.booking_confirmed(session, booking)
     link_submissions(session, change, client.id)
@@ -156,8 +168,14 @@ def _new_booking(session: Session, session_type: SessionType, change: InviteeCha
 
 
 def _cancel(session: Session, booking: Booking, cancellation: Cancellation, fallback_at: datetime) -> bool:
-    return cancel_booking(session, booking, reason=cancellation.reason, canceled_by=cancellation.canceled_by,
-                          canceler_type=cancellation.canceler_type, at=cancellation.at or fallback_at)
+    return cancel_booking(
+        session,
+        booking,
+        reason=cancellation.reason,
+        canceled_by=cancellation.canceled_by,
+        canceler_type=cancellation.canceler_type,
+        at=cancellation.at or fallback_at,
+    )
 
 
 def invitee_canceled(session: Session, change: InviteeChange) -> Outcome | None:
@@ -173,8 +191,9 @@ def invitee_canceled(session: Session, change: InviteeChange) -> Outcome | None:
     return Outcome("canceled", booking.public_id, change.uri, f"by {cancellation.canceled_by}: {cancellation.reason}")
 
 
-def no_show_changed(session: Session, change: InviteeChange, *, no_show: bool,
-                    at: datetime | None = None) -> Outcome | None:
+def no_show_changed(
+    session: Session, change: InviteeChange, *, no_show: bool, at: datetime | None = None
+) -> Outcome | None:
     """Set or clear the flag as of ``at`` (default: the event's time); an older change never wins."""
     at = at or change.occurred_at
     booking = booking_for_change(session, change)

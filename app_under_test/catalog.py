@@ -98,8 +98,11 @@ def _check_session_type(spec: SessionTypeSpec) -> None:
         raise CatalogError("name is required")
     if spec.kind not in {k.value for k in SessionKind}:
         raise CatalogError(f"kind must be one of free, pathway, paid (got {spec.kind!r})")
-    if not isinstance(spec.duration_minutes, int) or not 15 <= spec.duration_minutes <= 480 \
-            or spec.duration_minutes % 15:
+    if (
+        not isinstance(spec.duration_minutes, int)
+        or not 15 <= spec.duration_minutes <= 480
+        or spec.duration_minutes % 15
+    ):
         raise CatalogError("duration_minutes must be a multiple of 15 between 15 and 480")
     if not isinstance(spec.price_cents, int) or spec.price_cents < 0:
         raise CatalogError("price_cents must be a non-negative integer (minor units)")
@@ -122,8 +125,15 @@ def add_builder(session: Session, spec: BuilderSpec) -> Builder:
         raise CatalogError(f"timezone {spec.timezone!r} is not an IANA time zone")
     if session.scalar(select(Builder.id).where(Builder.slug == slug)) is not None:
         raise CatalogError(f"a builder with slug {slug!r} already exists")
-    builder = Builder(slug=slug, name=spec.name.strip(), headline=spec.headline, bio=spec.bio,
-                      timezone=spec.timezone, email=spec.email.lower(), calendly_user_uri=spec.calendly_user_uri)
+    builder = Builder(
+        slug=slug,
+        name=spec.name.strip(),
+        headline=spec.headline,
+        bio=spec.bio,
+        timezone=spec.timezone,
+        email=spec.email.lower(),
+        calendly_user_uri=spec.calendly_user_uri,
+    )
     builder.skills = [BuilderSkill(skill=s.strip().lower()) for s in dict.fromkeys(spec.skills) if s.strip()]
     session.add(builder)
     for type_spec in spec.session_types:
@@ -140,9 +150,15 @@ def add_session_type(builder: Builder, spec: SessionTypeSpec) -> SessionType:
     if any(t.slug == type_slug for t in builder.session_types):
         raise CatalogError(f"{builder.slug} already has a session type {type_slug!r}")
     session_type = SessionType(
-        slug=type_slug, name=spec.name, description=spec.description, kind=SessionKind(spec.kind),
-        duration_minutes=spec.duration_minutes, price_cents=spec.price_cents, currency=spec.currency,
-        calendly_event_type_uri=spec.calendly_event_type_uri)
+        slug=type_slug,
+        name=spec.name,
+        description=spec.description,
+        kind=SessionKind(spec.kind),
+        duration_minutes=spec.duration_minutes,
+        price_cents=spec.price_cents,
+        currency=spec.currency,
+        calendly_event_type_uri=spec.calendly_event_type_uri,
+    )
     builder.session_types.append(session_type)
     return session_type
 

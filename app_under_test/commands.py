@@ -6,8 +6,8 @@ import click
 from flask import Flask
 
 from app_under_test import calendly_commands
-from app_under_test.payments import commands as payment_commands
 from app_under_test.db import get_db
+from app_under_test.payments import commands as payment_commands
 from app_under_test.providers import app_config
 
 
@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     register_mail_commands(app)
     calendly_commands.register(app)
     payment_commands.register(app)
+
     @app.cli.command("db-upgrade")
     def db_upgrade() -> None:
         """Apply every Alembic migration to DATABASE_URL."""
@@ -68,8 +69,10 @@ def register_webhook_commands(app: Flask) -> None:
             statement = statement.where(WebhookEvent.status == status)
         with get_db().reader() as session:
             for row in session.scalars(statement):
-                click.echo(f"{row.id}\t{row.provider}\t{row.event_type}\t{row.status}\t{row.attempts}\t"
-                           f"{(row.last_error or '')[:80]}")
+                click.echo(
+                    f"{row.id}\t{row.provider}\t{row.event_type}\t{row.status}\t{row.attempts}\t"
+                    f"{(row.last_error or '')[:80]}"
+                )
 
     @webhooks.command("process-due")
     def process_due() -> None:

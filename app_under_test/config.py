@@ -100,16 +100,23 @@ class Config:
             if name in env:
                 values[attr] = env[name]
         simple = {
-            "APP_ENV": "env", "SECRET_KEY": "secret_key", "CALENDLY_API_BASE": "calendly_api_base",
-            "STRIPE_API_BASE": "stripe_api_base", "SENDGRID_API_BASE": "sendgrid_api_base",
+            "APP_ENV": "env",
+            "SECRET_KEY": "secret_key",
+            "CALENDLY_API_BASE": "calendly_api_base",
+            "STRIPE_API_BASE": "stripe_api_base",
+            "SENDGRID_API_BASE": "sendgrid_api_base",
             "SENDGRID_CANCELLATION_TEMPLATE_ID": "sendgrid_cancellation_template_id",
             "SENDGRID_RECEIPT_TEMPLATE_ID": "sendgrid_receipt_template_id",
             "SENDGRID_REMINDER_TEMPLATE_ID": "sendgrid_reminder_template_id",
             "SENDGRID_MOVED_TEMPLATE_ID": "sendgrid_moved_template_id",
             "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key",
-            "MAIL_FROM": "mail_from", "SLOT_PROVIDER": "slot_provider", "ADMIN_API_TOKEN": "admin_api_token",
-            "SENTRY_DSN": "sentry_dsn", "LOG_LEVEL": "log_level",
-            "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri", "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
+            "MAIL_FROM": "mail_from",
+            "SLOT_PROVIDER": "slot_provider",
+            "ADMIN_API_TOKEN": "admin_api_token",
+            "SENTRY_DSN": "sentry_dsn",
+            "LOG_LEVEL": "log_level",
+            "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri",
+            "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
             "SIGN_IN_LIMIT_PER_ADDRESS": "sign_in_limit_per_address",
             "SIGN_IN_LIMIT_PER_ACCOUNT": "sign_in_limit_per_account",
             "SIGN_UP_LIMIT_PER_ADDRESS": "sign_up_limit_per_address",
@@ -124,7 +131,12 @@ class Config:
                 values.setdefault(attr, "")
             values.setdefault("secret_key", "")
         if "RATE_LIMITS_ENABLED" in env:
-            values["rate_limits_enabled"] = env["RATE_LIMITS_ENABLED"].strip().lower() not in ("0", "false", "no", "off")
+            values["rate_limits_enabled"] = env["RATE_LIMITS_ENABLED"].strip().lower() not in (
+                "0",
+                "false",
+                "no",
+                "off",
+            )
         if "PAYMENT_HOLD_MINUTES" in env:
             values["payment_hold_minutes"] = int(env["PAYMENT_HOLD_MINUTES"])
         values.update(overrides)
@@ -145,8 +157,11 @@ class Config:
                 problems.append(f"{name} holds a placeholder value")
             elif prefix and not value.startswith(prefix):
                 problems.append(f"{name} must start with {prefix!r}")
-        if self.public_base_url and not _PLACEHOLDER.match(self.public_base_url) \
-                and not self.public_base_url.startswith("https://"):
+        if (
+            self.public_base_url
+            and not _PLACEHOLDER.match(self.public_base_url)
+            and not self.public_base_url.startswith("https://")
+        ):
             problems.append("NEXT_PUBLIC_BASE_URL must be an https:// URL in production")
         if self.database_url and not self.database_url.startswith(("postgresql", "postgres")):
             problems.append("DATABASE_URL must point at PostgreSQL in production")

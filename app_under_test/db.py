@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def normalise_url(url: str) -> str:
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -101,8 +101,9 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             self.read_engine = make_engine(url, write_locks=False)
         else:
-            self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ",
-                                                             postgresql_readonly=True)
+            self.read_engine = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager

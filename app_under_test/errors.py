@@ -32,8 +32,9 @@ def error_response(status: int, code: str, message: str, **extra):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, "csrf_failed", "The form expired or was not sent from this site; "
-                                                  "please reload the page and try again.")
+        return error_response(
+            400, "csrf_failed", "The form expired or was not sent from this site; please reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -52,8 +53,13 @@ def register_error_handlers(app: Flask) -> None:
         # trying again shortly is the right advice, for a browser and for a script alike.
         log.warning("database_unreachable", error=type(exc).__name__, path=request.path)
         g._login_user = current_app.login_manager.anonymous_user()  # the page must not ask the database who is in
-        response = make_response(error_response(503, "service_unavailable", "The service is briefly unavailable; "
-                                                "nothing was changed. Please try again in a minute."))
+        response = make_response(
+            error_response(
+                503,
+                "service_unavailable",
+                "The service is briefly unavailable; nothing was changed. Please try again in a minute.",
+            )
+        )
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
         return response
 

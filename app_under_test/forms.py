@@ -33,8 +33,15 @@ class BookingForm(FlaskForm):
     slot = StringField("Time", validators=[DataRequired("Please pick a time."), Length(max=40), _valid_instant])
     timezone = HiddenField("Time zone", validators=[DataRequired(), _valid_zone])
     name = StringField("Your name", validators=[Optional(), Length(min=1, max=120), _single_line])
-    email = EmailField("Email", validators=[Optional(), Length(max=254), _single_line,
-                                            Email("Please enter a valid email address.", check_deliverability=False)])
+    email = EmailField(
+        "Email",
+        validators=[
+            Optional(),
+            Length(max=254),
+            _single_line,
+            Email("Please enter a valid email address.", check_deliverability=False),
+        ],
+    )
     pathway = SelectField("Pathway", choices=[], validate_choice=False, validators=[Optional()])
 
     def validate_for(self, *, anonymous: bool) -> bool:
@@ -51,10 +58,18 @@ class BookingForm(FlaskForm):
 
 class SignUpForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120), _single_line])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), _single_line,
-                                            Email("Please enter a valid email address.", check_deliverability=False)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=128,
-                                                     message="Use at least 10 characters.")])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            _single_line,
+            Email("Please enter a valid email address.", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=10, max=128, message="Use at least 10 characters.")]
+    )
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
     timezone = HiddenField("Time zone", validators=[Optional(), _valid_zone])
     next = HiddenField()
@@ -68,6 +83,7 @@ class SignInForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=128,
-                                                         message="Use at least 10 characters.")])
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=10, max=128, message="Use at least 10 characters.")]
+    )
     confirm = PasswordField("Repeat new password", validators=[EqualTo("password", "The passwords differ.")])

@@ -42,6 +42,7 @@ def install(app: Flask) -> None:
         if request.path.startswith("/webhooks/"):
             return None
         if _request_holds_nul():
-            return error_response(400, "invalid_characters", "The request holds a NUL character, which no "
-                                                             "field here accepts.")
+            return error_response(
+                400, "invalid_characters", "The request holds a NUL character, which no field here accepts."
+            )
         return None

@@ -72,10 +72,12 @@ class Builder(Base):
     calendly_user_uri: Mapped[str | None] = mapped_column(String(255), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    skills: Mapped[list["BuilderSkill"]] = relationship(back_populates="builder", cascade="all, delete-orphan",
-                                                        order_by="BuilderSkill.skill")
-    session_types: Mapped[list["SessionType"]] = relationship(back_populates="builder", cascade="all, delete-orphan",
-                                                              order_by="SessionType.id")
+    skills: Mapped[list["BuilderSkill"]] = relationship(
+        back_populates="builder", cascade="all, delete-orphan", order_by="BuilderSkill.skill"
+    )
+    session_types: Mapped[list["SessionType"]] = relationship(
+        back_populates="builder", cascade="all, delete-orphan", order_by="SessionType.id"
+    )
 
 
 class BuilderSkill(Base):
@@ -101,8 +103,9 @@ class SessionType(Base):
     slug: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[SessionKind] = mapped_column(Enum(SessionKind, native_enum=False, length=16,
-                                                   values_callable=lambda e: [m.value for m in e]))
+    kind: Mapped[SessionKind] = mapped_column(
+        Enum(SessionKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
     duration_minutes: Mapped[int] = mapped_column(Integer)
     price_cents: Mapped[int] = mapped_column(Integer, default=0)  # integer minor units, never floats
     currency: Mapped[str] = mapped_column(String(3), default="usd")
@@ -143,8 +146,9 @@ class Booking(Base):
     start_at: Mapped[datetime] = mapped_column(index=True)
     end_at: Mapped[datetime]
     client_timezone: Mapped[str] = mapped_column(String(64))
-    status: Mapped[BookingStatus] = mapped_column(Enum(BookingStatus, native_enum=False, length=24,
-                                                       values_callable=lambda e: [m.value for m in e]), index=True)
+    status: Mapped[BookingStatus] = mapped_column(
+        Enum(BookingStatus, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]), index=True
+    )
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     price_cents: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="usd")
@@ -153,7 +157,9 @@ class Booking(Base):
     calendly_invitee_uri: Mapped[str | None] = mapped_column(String(255), unique=True)
     no_show: Mapped[bool] = mapped_column(Boolean, default=False)
     no_show_changed_at: Mapped[datetime | None]  # time of the provider event that last set no_show
-    source: Mapped[str] = mapped_column(String(20), default="app", server_default="app")  # app | calendly (booked on Calendly directly)
+    source: Mapped[str] = mapped_column(
+        String(20), default="app", server_default="app"
+    )  # app | calendly (booked on Calendly directly)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     canceled_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -183,7 +189,9 @@ class WebhookEvent(Base):
     dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
     event_type: Mapped[str] = mapped_column(String(80))
     payload: Mapped[str] = mapped_column(Text)  # the raw verified body, exactly as received
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)  # received|processed|retry|dead|ignored
+    status: Mapped[str] = mapped_column(
+        String(20), default="received", index=True
+    )  # received|processed|retry|dead|ignored
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -73,8 +73,7 @@ def configure_sentry(config: Config) -> None:
     def before_send(event, _hint):
         return redactor.scrub(event)
 
-    sentry_sdk.init(dsn=config.sentry_dsn, environment=config.env,
-                    traces_sample_rate=0.0, before_send=before_send)
+    sentry_sdk.init(dsn=config.sentry_dsn, environment=config.env, traces_sample_rate=0.0, before_send=before_send)
 
 
 def install_request_logging(app: Flask) -> None:
@@ -91,8 +90,13 @@ def install_request_logging(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         if not request.path.startswith("/static"):
-            log.info("request", method=request.method, path=request.path, status=response.status_code,
-                     duration_ms=round(elapsed, 1))
+            log.info(
+                "request",
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round(elapsed, 1),
+            )
         structlog.contextvars.clear_contextvars()
         return response
 

@@ -39,17 +39,28 @@ def _refused_password(response) -> bool:
 def install(app: Flask, config: Config) -> Limiter:
     """Attach the limiter to ``app`` and limit the sign-in and sign-up POSTs (call after the blueprints)."""
     limiter = Limiter(
-        client_address, app=app, storage_uri=config.ratelimit_storage_uri, key_prefix=config.ratelimit_key_prefix,
-        strategy="moving-window", headers_enabled=True, retry_after="delta-seconds",
-        in_memory_fallback_enabled=True, enabled=config.rate_limits_enabled,
+        client_address,
+        app=app,
+        storage_uri=config.ratelimit_storage_uri,
+        key_prefix=config.ratelimit_key_prefix,
+        strategy="moving-window",
+        headers_enabled=True,
+        retry_after="delta-seconds",
+        in_memory_fallback_enabled=True,
+        enabled=config.rate_limits_enabled,
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1}
-        if config.ratelimit_storage_uri.startswith("redis") else {},
+        if config.ratelimit_storage_uri.startswith("redis")
+        else {},
     )
     # The limits below hold only a weak reference to the limiter, and a disabled one registers nowhere.
     app.extensions["rate_limiter"] = limiter
     sign_in = app.view_functions["auth.sign_in"]
-    sign_in = limiter.limit(config.sign_in_limit_per_account, key_func=account_named_in_form, methods=["POST"],
-                            deduct_when=_refused_password)(sign_in)
+    sign_in = limiter.limit(
+        config.sign_in_limit_per_account,
+        key_func=account_named_in_form,
+        methods=["POST"],
+        deduct_when=_refused_password,
+    )(sign_in)
     sign_in = limiter.limit(config.sign_in_limit_per_address, methods=["POST"])(sign_in)
     app.view_functions["auth.sign_in"] = sign_in
     sign_up = app.view_functions["auth.sign_up"]
@@ -58,13 +69,17 @@ def install(app: Flask, config: Config) -> Limiter:
     app.view_functions["auth.sign_up"] = sign_up
     # A stolen session must not become a way to guess the password behind it.
     change = app.view_functions["auth.change_password"]
-    change = limiter.limit(config.sign_in_limit_per_account, key_func=signed_in_account, methods=["POST"],
-                           deduct_when=_refused_password)(change)
+    change = limiter.limit(
+        config.sign_in_limit_per_account, key_func=signed_in_account, methods=["POST"], deduct_when=_refused_password
+    )(change)
     app.view_functions["auth.change_password"] = change
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc: RateLimitExceeded):
-        return error_response(429, "too_many_requests", "Too many attempts from here or for this account; "
-                                                        "please wait a little and try again.")
+        return error_response(
+            429,
+            "too_many_requests",
+            "Too many attempts from here or for this account; please wait a little and try again.",
+        )
 
     return limiter

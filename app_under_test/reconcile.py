@@ -46,8 +46,13 @@ class Report:
     problems: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"from": iso_z(self.window[0]), "to": iso_z(self.window[1]), "invitees_checked": self.invitees_checked,
-                "changes": self.changes, "problems": self.problems}
+        return {
+            "from": iso_z(self.window[0]),
+            "to": iso_z(self.window[1]),
+            "invitees_checked": self.invitees_checked,
+            "changes": self.changes,
+            "problems": self.problems,
+        }
 
 
 def default_window(now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -58,8 +63,13 @@ def default_window(now: datetime | None = None) -> tuple[datetime, datetime]:
 def reconcile(db: Database, client: CalendlyClient, *, start: datetime, end: datetime) -> Report:
     report = Report((start, end))
     seen: set[str] = set()
-    events = client.collection("/scheduled_events", organization=organization(client), min_start_time=iso(start),
-                               max_start_time=iso(end), sort="start_time:asc")
+    events = client.collection(
+        "/scheduled_events",
+        organization=organization(client),
+        min_start_time=iso(start),
+        max_start_time=iso(end),
+        sort="start_time:asc",
+    )
     for event in events:
         for invitee in client.collection(f"{path_of(event['uri'])}/invitees"):
             seen.add(invitee["uri"])
@@ -69,16 +79,18 @@ def reconcile(db: Database, client: CalendlyClient, *, start: datetime, end: dat
                 with db.transaction() as session:
                     outcomes = _apply(session, change, invitee, client)
             except Unprocessable as problem:
-                report.problems.append({"problem": "cannot_apply", "invitee": invitee.get("uri"),
-                                        "detail": str(problem)})
+                report.problems.append(
+                    {"problem": "cannot_apply", "invitee": invitee.get("uri"), "detail": str(problem)}
+                )
                 continue
             report.changes.extend(outcome.as_dict() for outcome in outcomes)
     report.problems.extend(_missing_on_calendly(db, start, end, seen))
     return report
 
 
-def _apply(session: Session, change: InviteeChange, invitee: dict, client: CalendlyClient) \
-        -> list[calendly_sync.Outcome]:
+def _apply(
+    session: Session, change: InviteeChange, invitee: dict, client: CalendlyClient
+) -> list[calendly_sync.Outcome]:
     outcomes: list[calendly_sync.Outcome | None] = []
     if invitee.get("status") == "active":
         outcomes.append(_ignoring(calendly_sync.invitee_created, session, change, client))
@@ -108,9 +120,21 @@ def _no_show(session: Session, change: InviteeChange, invitee: dict) -> calendly
 
 def _missing_on_calendly(db: Database, start: datetime, end: datetime, seen: set[str]) -> list[dict]:
     with db.reader() as session:
-        rows = session.execute(select(Booking.public_id, Booking.calendly_invitee_uri).where(
-            Booking.status.in_(ACTIVE_STATUSES), Booking.start_at >= start, Booking.start_at <= end,
-            Booking.calendly_invitee_uri.is_not(None))).all()
-    return [{"problem": "missing_on_calendly", "booking": public_id, "invitee": uri,
-             "detail": "active here, but Calendly lists no such invitee in the window"}
-            for public_id, uri in rows if uri not in seen]
+        rows = session.execute(
+            select(Booking.public_id, Booking.calendly_invitee_uri).where(
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.start_at >= start,
+                Booking.start_at <= end,
+                Booking.calendly_invitee_uri.is_not(None),
+            )
+        ).all()
+    return [
+        {
+            "problem": "missing_on_calendly",
+            "booking": public_id,
+            "invitee": uri,
+            "detail": "active here, but Calendly lists no such invitee in the window",
+        }
+        for public_id, uri in rows
+        if uri not in seen
+    ]

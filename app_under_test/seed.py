@@ -14,10 +14,30 @@ from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder, ad
 from app_under_test.models import Builder, Pathway
 
 DEMO_SEED = 4242
-ZONES = ["America/New_York", "Europe/London", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney",
-         "America/Los_Angeles", "Asia/Kolkata", "America/Sao_Paulo"]
-SKILLS = ["python", "product design", "fundraising", "react", "data engineering", "devops",
-          "go-to-market", "machine learning", "mobile apps", "hiring", "postgres", "pricing"]
+ZONES = [
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "America/Sao_Paulo",
+]
+SKILLS = [
+    "python",
+    "product design",
+    "fundraising",
+    "react",
+    "data engineering",
+    "devops",
+    "go-to-market",
+    "machine learning",
+    "mobile apps",
+    "hiring",
+    "postgres",
+    "pricing",
+]
 PATHWAYS = [
     ("Career change into tech", "For people moving into software from another field."),
     ("First-time founder", "From idea to first paying customers."),
@@ -40,19 +60,32 @@ def seed_demo(session: Session, *, seed: int = DEMO_SEED, builders: int = 6) -> 
         name = fake.unique.name()
         currency, price = PRICES[index % len(PRICES)]
         skills = fake.random_elements(SKILLS, length=3, unique=True)
-        add_builder(session, BuilderSpec(
-            name=name,
-            timezone=ZONES[index % len(ZONES)],
-            email=f"{name.split()[0].lower()}.{index}@builders.example.com",
-            headline=fake.catch_phrase(),
-            bio=" ".join(fake.paragraphs(nb=2)),
-            skills=list(skills),
-            session_types=[
-                SessionTypeSpec("Intro call", "free", 30, description="A short first conversation."),
-                SessionTypeSpec("Pathway mentoring", "pathway", 45,
-                                description="Mentoring along one of the marketplace pathways."),
-                SessionTypeSpec("Deep-dive session", "paid", 60, price_cents=price, currency=currency,
-                                description="An hour on your hardest problem."),
-            ],
-        ))
+        add_builder(
+            session,
+            BuilderSpec(
+                name=name,
+                timezone=ZONES[index % len(ZONES)],
+                email=f"{name.split()[0].lower()}.{index}@builders.example.com",
+                headline=fake.catch_phrase(),
+                bio=" ".join(fake.paragraphs(nb=2)),
+                skills=list(skills),
+                session_types=[
+                    SessionTypeSpec("Intro call", "free", 30, description="A short first conversation."),
+                    SessionTypeSpec(
+                        "Pathway mentoring",
+                        "pathway",
+                        45,
+                        description="Mentoring along one of the marketplace pathways.",
+                    ),
+                    SessionTypeSpec(
+                        "Deep-dive session",
+                        "paid",
+                        60,
+                        price_cents=price,
+                        currency=currency,
+                        description="An hour on your hardest problem.",
+                    ),
+                ],
+            ),
+        )
     return builders

@@ -62,24 +62,49 @@ def seed(flask_app, count: int) -> list[str]:
     first = datetime(2030, 1, 7, tzinfo=timezone.utc)
     now = datetime.now(timezone.utc)
     with flask_app.app_context(), get_db().transaction() as session:
-        builder = add_builder(session, BuilderSpec(name="Bench Builder", timezone="UTC", email="b@example.com",
-                                                   session_types=[SessionTypeSpec("Review", "paid", 60, PRICE,
-                                                                                  CURRENCY)]))
+        builder = add_builder(
+            session,
+            BuilderSpec(
+                name="Bench Builder",
+                timezone="UTC",
+                email="b@example.com",
+                session_types=[SessionTypeSpec("Review", "paid", 60, PRICE, CURRENCY)],
+            ),
+        )
         client = Client(email="client@example.com", name="Bench Client", timezone="UTC")
         session.add(client)
         session.flush()
         for n, ref in enumerate(refs):
             start = first + timedelta(hours=n)
-            booking = Booking(public_id=ref, builder_id=builder.id, session_type_id=builder.session_types[0].id,
-                              client_id=client.id, start_at=start, end_at=start + timedelta(minutes=60),
-                              client_timezone="UTC", status=BookingStatus.PENDING_PAYMENT, price_cents=PRICE,
-                              currency=CURRENCY, hold_expires_at=now + timedelta(hours=2))
-            booking.claims = [SlotClaim(builder_id=builder.id, block_start=b)
-                              for b in claim_blocks(start, booking.end_at)]
+            booking = Booking(
+                public_id=ref,
+                builder_id=builder.id,
+                session_type_id=builder.session_types[0].id,
+                client_id=client.id,
+                start_at=start,
+                end_at=start + timedelta(minutes=60),
+                client_timezone="UTC",
+                status=BookingStatus.PENDING_PAYMENT,
+                price_cents=PRICE,
+                currency=CURRENCY,
+                hold_expires_at=now + timedelta(hours=2),
+            )
+            booking.claims = [
+                SlotClaim(builder_id=builder.id, block_start=b) for b in claim_blocks(start, booking.end_at)
+            ]
             session.add(booking)
             session.flush()
-            session.add(Payment(booking_id=booking.id, checkout_session_id=checkout_id(n), amount_cents=PRICE,
-                                currency=CURRENCY, status="open", created_at=now, updated_at=now))
+            session.add(
+                Payment(
+                    booking_id=booking.id,
+                    checkout_session_id=checkout_id(n),
+                    amount_cents=PRICE,
+                    currency=CURRENCY,
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
     return refs
 
 
@@ -91,15 +116,37 @@ def signed_event(ref: str, n: int, app_url: str) -> tuple[bytes, dict[str, str]]
     """``checkout.session.completed`` as Stripe sends it: the full session object, pretty-printed, signed."""
     now = int(time.time())
     session = objects.checkout_session(
-        id=checkout_id(n), created=now - 120, expires_at=now + 1800, url=None, currency=CURRENCY,
-        amount_subtotal=PRICE, amount_total=PRICE, metadata={"bookingId": ref}, client_reference_id=ref,
-        customer_email="client@example.com", success_url=f"{app_url}/bookings/{ref}/paid?session_id={{"
-        "CHECKOUT_SESSION_ID}", cancel_url=f"{app_url}/bookings/{ref}/payment-canceled", payment_method_types=["card"])
-    session.update(status="complete", payment_status="paid", payment_intent=f"pi_bench{n:05d}",
-                   customer_details=objects.customer_details("client@example.com", "Bench Client"))
-    event = {"id": f"evt_bench{n:05d}", "object": "event", "api_version": "2024-06-20", "created": now,
-             "data": {"object": session}, "livemode": False, "pending_webhooks": 1,
-             "request": {"id": None, "idempotency_key": None}, "type": "checkout.session.completed"}
+        id=checkout_id(n),
+        created=now - 120,
+        expires_at=now + 1800,
+        url=None,
+        currency=CURRENCY,
+        amount_subtotal=PRICE,
+        amount_total=PRICE,
+        metadata={"bookingId": ref},
+        client_reference_id=ref,
+        customer_email="client@example.com",
+        success_url=f"{app_url}/bookings/{ref}/paid?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{app_url}/bookings/{ref}/payment-canceled",
+        payment_method_types=["card"],
+    )
+    session.update(
+        status="complete",
+        payment_status="paid",
+        payment_intent=f"pi_bench{n:05d}",
+        customer_details=objects.customer_details("client@example.com", "Bench Client"),
+    )
+    event = {
+        "id": f"evt_bench{n:05d}",
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": now,
+        "data": {"object": session},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": "checkout.session.completed",
+    }
     body = serialize(event)
     header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET)
     return body, {"Stripe-Signature": header, "Content-Type": "application/json; charset=utf-8"}
@@ -127,15 +174,23 @@ def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict
                 batch = [signed_event(refs[n], n, app.url) for n in range(first, first + events)]
             seconds, answers = blast(f"{app.url}/webhooks/stripe", batch, threads)
             full_rates.append(events / seconds)
-            good += sum(1 for a in answers if a.status_code == 200 and expected in (
-                a.json().get("processing"), a.json().get("status")))
+            good += sum(
+                1
+                for a in answers
+                if a.status_code == 200 and expected in (a.json().get("processing"), a.json().get("status"))
+            )
             bare_rates.append(bare_rate(app.url, batch, threads, backend))
         with app.admin() as admin:
-            confirmed = sum(1 for b in admin.get("/admin/api/bookings").json()["bookings"]
-                            if b["status"] == "confirmed" and b["payment"]["status"] == "paid")
+            confirmed = sum(
+                1
+                for b in admin.get("/admin/api/bookings").json()["bookings"]
+                if b["status"] == "confirmed" and b["payment"]["status"] == "paid"
+            )
         if good != events * rounds or confirmed != total:
-            raise SystemExit(f"{backend}/{case}: {good}/{events * rounds} answered {expected}, "
-                             f"{confirmed}/{total} bookings confirmed and paid")
+            raise SystemExit(
+                f"{backend}/{case}: {good}/{events * rounds} answered {expected}, "
+                f"{confirmed}/{total} bookings confirmed and paid"
+            )
         return medians(full_rates, bare_rates)
     finally:
         app.stop()
@@ -159,9 +214,11 @@ def main() -> None:
             setattr(booking_events, name, lambda *_args, **_kwargs: None)
     events = max(1, min(args.events, 2000))
     rounds = max(1, min(args.rounds, 5))
-    print(f"{'database':<12}{'case':<11}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
-          f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians"
-          f"{', hooks off' if args.no_hooks else ''})")
+    print(
+        f"{'database':<12}{'case':<11}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
+        f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians"
+        f"{', hooks off' if args.no_hooks else ''})"
+    )
     for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
         if backend == "postgresql" and (reason := postgres_unreachable_reason()):
             print(f"{backend:<12}skipped: {reason}")

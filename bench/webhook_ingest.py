@@ -66,21 +66,36 @@ def seed(flask_app, count: int, *, linked: bool) -> list[str]:
     refs = [f"bench-{n:05d}" for n in range(count)]
     first = datetime(2030, 1, 7, tzinfo=timezone.utc)
     with flask_app.app_context(), get_db().transaction() as session:
-        builder = add_builder(session, BuilderSpec(name="Bench Builder", timezone="UTC", email="b@example.com",
-                                                   session_types=[SessionTypeSpec("Call", "free", 30,
-                                                                                  calendly_event_type_uri=EVENT_TYPE)]))
+        builder = add_builder(
+            session,
+            BuilderSpec(
+                name="Bench Builder",
+                timezone="UTC",
+                email="b@example.com",
+                session_types=[SessionTypeSpec("Call", "free", 30, calendly_event_type_uri=EVENT_TYPE)],
+            ),
+        )
         client = Client(email="client@example.com", name="Bench Client", timezone="UTC")
         session.add(client)
         session.flush()
         for n, ref in enumerate(refs):
             start = first + timedelta(hours=n)
             event, invitee = invitee_uri(n) if linked else (None, None)
-            booking = Booking(public_id=ref, builder_id=builder.id, session_type_id=builder.session_types[0].id,
-                              client_id=client.id, start_at=start, end_at=start + timedelta(minutes=30),
-                              client_timezone="UTC", status=BookingStatus.CONFIRMED,
-                              calendly_event_uri=event, calendly_invitee_uri=invitee)
-            booking.claims = [SlotClaim(builder_id=builder.id, block_start=b)
-                              for b in claim_blocks(start, booking.end_at)]
+            booking = Booking(
+                public_id=ref,
+                builder_id=builder.id,
+                session_type_id=builder.session_types[0].id,
+                client_id=client.id,
+                start_at=start,
+                end_at=start + timedelta(minutes=30),
+                client_timezone="UTC",
+                status=BookingStatus.CONFIRMED,
+                calendly_event_uri=event,
+                calendly_invitee_uri=invitee,
+            )
+            booking.claims = [
+                SlotClaim(builder_id=builder.id, block_start=b) for b in claim_blocks(start, booking.end_at)
+            ]
             session.add(booking)
     return refs
 
@@ -88,16 +103,32 @@ def seed(flask_app, count: int, *, linked: bool) -> list[str]:
 def signed_event(ref: str, n: int) -> tuple[bytes, dict[str, str]]:
     start = datetime(2030, 1, 7, tzinfo=timezone.utc) + timedelta(hours=n)
     event, invitee = invitee_uri(n)
-    body = json.dumps({"event": "invitee.created", "created_at": "2029-12-01T10:00:00.000000Z",
-                       "created_by": f"{API}/users/OPS", "payload": {
-                           "uri": invitee, "email": "client@example.com",
-                           "name": "Bench Client", "status": "active", "timezone": "UTC", "event": event,
-                           "tracking": {"utm_source": "booking-app", "utm_content": ref},
-                           "rescheduled": False, "old_invitee": None, "new_invitee": None,
-                           "scheduled_event": {"uri": event, "start_time": start.isoformat(),
-                                               "end_time": (start + timedelta(minutes=30)).isoformat(),
-                                               "event_type": EVENT_TYPE}}},
-                      separators=(",", ":")).encode()
+    body = json.dumps(
+        {
+            "event": "invitee.created",
+            "created_at": "2029-12-01T10:00:00.000000Z",
+            "created_by": f"{API}/users/OPS",
+            "payload": {
+                "uri": invitee,
+                "email": "client@example.com",
+                "name": "Bench Client",
+                "status": "active",
+                "timezone": "UTC",
+                "event": event,
+                "tracking": {"utm_source": "booking-app", "utm_content": ref},
+                "rescheduled": False,
+                "old_invitee": None,
+                "new_invitee": None,
+                "scheduled_event": {
+                    "uri": event,
+                    "start_time": start.isoformat(),
+                    "end_time": (start + timedelta(minutes=30)).isoformat(),
+                    "event_type": EVENT_TYPE,
+                },
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
     t = int(time.time())
     signature = hmac.new(KEY.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
     return body, {"Calendly-Webhook-Signature": f"t={t},v1={signature}", "Content-Type": "application/json"}
@@ -180,8 +211,10 @@ def main() -> None:
     args = parser.parse_args()
     events = max(1, min(args.events, 2000))
     rounds = max(1, min(args.rounds, 5))
-    print(f"{'database':<12}{'case':<9}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
-          f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians)")
+    print(
+        f"{'database':<12}{'case':<9}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
+        f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians)"
+    )
     for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
         if backend == "postgresql" and (reason := postgres_unreachable_reason()):
             print(f"{backend:<12}skipped: {reason}")

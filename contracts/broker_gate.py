@@ -49,8 +49,9 @@ def broker_matrix(broker_url: str, *, branch: str | None = None, publish: bool =
                 detail = f"no pacts fetched or the verification did not run: {str(errors[0])[:300]}"
             else:
                 detail = "the verification run failed"
-            rows.append(Row(CONSUMER, branch or "latest", provider, len(outcomes), passed and bool(outcomes),
-                            str(detail)))
+            rows.append(
+                Row(CONSUMER, branch or "latest", provider, len(outcomes), passed and bool(outcomes), str(detail))
+            )
     finally:
         simulator.stop()
     return rows

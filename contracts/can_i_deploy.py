@@ -56,8 +56,11 @@ def local_row(pact_file: Path, results_dir: Path) -> Row:
     row = Row(consumer, version, provider, len(descriptions), False, "")
     if not path.exists():
         others = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime) if path.parent.is_dir() else []
-        row.detail = "never verified" if not others else \
-            f"this version was never verified (last verified: {others[-1].stem}, a different pact)"
+        row.detail = (
+            "never verified"
+            if not others
+            else f"this version was never verified (last verified: {others[-1].stem}, a different pact)"
+        )
         return row
     report = json.loads(path.read_text(encoding="utf-8"))
     results = {i["description"]: i["result"] for i in report.get("interactions", [])}
@@ -79,7 +82,9 @@ def local_row(pact_file: Path, results_dir: Path) -> Row:
     row.verified = True
     row.detail = f"verified {report.get('verified_at')} (provider version {report.get('provider_version')})"
     if pending_failing:
-        row.detail += f"; {len(pending_failing)} pending, not yet produced by the provider: " + "; ".join(pending_failing)
+        row.detail += f"; {len(pending_failing)} pending, not yet produced by the provider: " + "; ".join(
+            pending_failing
+        )
     return row
 
 
@@ -89,12 +94,14 @@ def local_matrix(pacts_dir: Path, results_dir: Path) -> list[Row]:
 
 def print_matrix(rows: list[Row], out=sys.stdout) -> None:
     headers = ("CONSUMER", "VERSION", "PROVIDER", "INTERACTIONS", "VERIFIED", "DETAIL")
-    table = [(r.consumer, r.version, r.provider, str(r.interactions), "yes" if r.verified else "NO", r.detail)
-             for r in rows]
+    table = [
+        (r.consumer, r.version, r.provider, str(r.interactions), "yes" if r.verified else "NO", r.detail) for r in rows
+    ]
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(headers[:-1])]
     for line in (headers, *table):
-        cells = [cell.ljust(width) if i != 3 else cell.rjust(width) for i, (cell, width) in
-                 enumerate(zip(line[:-1], widths))]
+        cells = [
+            cell.ljust(width) if i != 3 else cell.rjust(width) for i, (cell, width) in enumerate(zip(line[:-1], widths))
+        ]
         print("  ".join([*cells, line[-1]]).rstrip(), file=out)
 
 
@@ -113,13 +120,20 @@ def verdict(rows: list[Row], out=sys.stdout) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m contracts.can_i_deploy", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m contracts.can_i_deploy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--pacts", type=Path, default=PACTS_DIR, help="folder of pact files (default: %(default)s)")
-    parser.add_argument("--results", type=Path, default=RESULTS_DIR,
-                        help="folder of verification results (default: %(default)s)")
-    parser.add_argument("--broker-url", default=os.environ.get("PACT_BROKER_BASE_URL"),
-                        help="verify against the pacts in this Pact Broker instead of the local files")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS_DIR, help="folder of verification results (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--broker-url",
+        default=os.environ.get("PACT_BROKER_BASE_URL"),
+        help="verify against the pacts in this Pact Broker instead of the local files",
+    )
     parser.add_argument("--consumer-branch", help="with a broker: the consumer branch whose latest pacts to verify")
     parser.add_argument("--publish", action="store_true", help="with a broker: publish the verification results")
     args = parser.parse_args(argv)

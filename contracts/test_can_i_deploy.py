@@ -22,21 +22,36 @@ pytestmark = pytest.mark.contract
 def write_pact(folder: Path, provider: str, descriptions: list[str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"booking-service-{provider}.json"
-    path.write_text(json.dumps({
-        "consumer": {"name": "booking-service"}, "provider": {"name": provider},
-        "interactions": [{"description": d, "type": "Synchronous/HTTP"} for d in descriptions],
-        "metadata": {"pactSpecification": {"version": "4.0"}},
-    }, indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "consumer": {"name": "booking-service"},
+                "provider": {"name": provider},
+                "interactions": [{"description": d, "type": "Synchronous/HTTP"} for d in descriptions],
+                "metadata": {"pactSpecification": {"version": "4.0"}},
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def record(results: Path, pact: Path, outcomes: dict[str, str], *, success: bool | None = None) -> None:
     data = json.loads(pact.read_text())
-    write_report(VerificationReport(
-        consumer="booking-service", provider=data["provider"]["name"], consumer_version=pact_version(pact),
-        pact_file=pact.name, provider_version="abc123", verified_at="2026-01-01T00:00:00+00:00",
-        success=all(r == "OK" for r in outcomes.values()) if success is None else success,
-        interactions=[InteractionResult(d, r) for d, r in outcomes.items()]), results)
+    write_report(
+        VerificationReport(
+            consumer="booking-service",
+            provider=data["provider"]["name"],
+            consumer_version=pact_version(pact),
+            pact_file=pact.name,
+            provider_version="abc123",
+            verified_at="2026-01-01T00:00:00+00:00",
+            success=all(r == "OK" for r in outcomes.values()) if success is None else success,
+            interactions=[InteractionResult(d, r) for d, r in outcomes.items()],
+        ),
+        results,
+    )
 
 
 def gate(pacts: Path, results: Path) -> tuple[int, str]:
@@ -114,10 +129,14 @@ def test_no_pact_files_is_not_a_yes(tmp_path):
     assert "nothing to decide on" in output
 
 
-@pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "contracts.can_i_deploy"],
-    [sys.executable, "-m", "harness.cli", "can-i-deploy"],
-], ids=["module", "harness"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "contracts.can_i_deploy"],
+        [sys.executable, "-m", "harness.cli", "can-i-deploy"],
+    ],
+    ids=["module", "harness"],
+)
 def test_the_command_exits_with_the_verdict(tmp_path, command):
     pacts, results = tmp_path / "pacts", tmp_path / "results"
     pact = write_pact(pacts, "sendgrid-api", ["send a mail"])
@@ -137,8 +156,13 @@ def test_with_an_unreachable_broker_the_answer_is_no(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    answer = subprocess.run([sys.executable, "-m", "contracts.can_i_deploy", "--broker-url", f"http://127.0.0.1:{port}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    answer = subprocess.run(
+        [sys.executable, "-m", "contracts.can_i_deploy", "--broker-url", f"http://127.0.0.1:{port}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
     assert answer.returncode == 1, answer.stdout + answer.stderr
     assert "No pacts found for provider 'calendly-api'" in answer.stdout

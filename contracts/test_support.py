@@ -20,12 +20,23 @@ def read_status(base_url: str) -> None:
     assert answer["status"] in ("open", "done")
 
 
-GOOD = HttpCase("thing-api", (Exchange(
-    "read a thing", Request("GET", "/things/1"),
-    Response(200, {"id": match.int(1), "status": match.regex("open", regex="^(open|done)$")}),
-    states=(State("a thing exists", {"id": 1}),)),), read_status)
-WRONG_PATH = HttpCase("thing-api", (Exchange("read another thing", Request("GET", "/things/2"),
-                                             Response(200, {"status": "open"})),), read_status)
+GOOD = HttpCase(
+    "thing-api",
+    (
+        Exchange(
+            "read a thing",
+            Request("GET", "/things/1"),
+            Response(200, {"id": match.int(1), "status": match.regex("open", regex="^(open|done)$")}),
+            states=(State("a thing exists", {"id": 1}),),
+        ),
+    ),
+    read_status,
+)
+WRONG_PATH = HttpCase(
+    "thing-api",
+    (Exchange("read another thing", Request("GET", "/things/2"), Response(200, {"status": "open"})),),
+    read_status,
+)
 
 
 def consume_status(body, metadata) -> None:

@@ -25,8 +25,9 @@ class RunningApp:
 
     def admin(self) -> httpx.Client:
         """An httpx client for the operator API, authenticated with this app's token."""
-        return http_clients.client(base_url=self.url, timeout=30,
-                            headers={"Authorization": f"Bearer {self.config.admin_api_token}"})
+        return http_clients.client(
+            base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.config.admin_api_token}"}
+        )
 
     def stop(self) -> None:
         self.server.stop()
@@ -34,8 +35,14 @@ class RunningApp:
 
 
 def start_app(database_url: str, *, port: int = 0, **overrides) -> RunningApp:
-    config = Config(env="test", database_url=database_url, secret_key=secrets.token_hex(32),
-                    admin_api_token=secrets.token_hex(24), log_level="WARNING", **overrides)
+    config = Config(
+        env="test",
+        database_url=database_url,
+        secret_key=secrets.token_hex(32),
+        admin_api_token=secrets.token_hex(24),
+        log_level="WARNING",
+        **overrides,
+    )
     flask_app = create_app(config)
     server = serve_in_thread(flask_app, port=port, name="booking-app")
     config.public_base_url = server.url

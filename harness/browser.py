@@ -15,12 +15,24 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Background networking off: this machine has no network beyond loopback and package registries.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 DEVICES = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
-              "device_scale_factor": 2},
+    "phone": {
+        "viewport": {"width": 360, "height": 740},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
 }
 SERIOUS = ("serious", "critical")
 T = TypeVar("T")
@@ -53,15 +65,19 @@ def serious_violations(page) -> list[str]:
 
     def run() -> list[str]:
         page.wait_for_load_state("load")
-        return [f"{page.url}: {v['id']} ({v['impact']})" for v in Axe().run(page).response["violations"]
-                if v.get("impact") in SERIOUS]
+        return [
+            f"{page.url}: {v['id']} ({v['impact']})"
+            for v in Axe().run(page).response["violations"]
+            if v.get("impact") in SERIOUS
+        ]
 
     return _after_any_reload(page, run)
 
 
 def scrolls_sideways(page) -> bool:
-    return _after_any_reload(page, lambda: bool(
-        page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")))
+    return _after_any_reload(
+        page, lambda: bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
+    )
 
 
 def _after_any_reload(page, check: Callable[[], T], attempts: int = 3) -> T:

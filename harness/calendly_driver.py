@@ -34,8 +34,9 @@ def iso(value: datetime) -> str:
 class CalendlyDriver:
     def __init__(self, sim: SimulatorHandle, token: str) -> None:
         self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
-        self.api = http_clients.client(base_url=f"{sim.url}/calendly", timeout=30,
-                                headers={"Authorization": f"Bearer {token}"})
+        self.api = http_clients.client(
+            base_url=f"{sim.url}/calendly", timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def close(self) -> None:
         self.control.close()
@@ -43,8 +44,9 @@ class CalendlyDriver:
 
     @staticmethod
     def _ok(response: httpx.Response) -> dict:
-        assert response.status_code < 300, f"{response.request.method} {response.request.url}: " \
-                                           f"{response.status_code} {response.text[:500]}"
+        assert response.status_code < 300, (
+            f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}"
+        )
         return response.json() if response.content else {}
 
     # --- what people do on Calendly ----------------------------------------------------
@@ -59,29 +61,53 @@ class CalendlyDriver:
     def open_slots(self, event_type_uri: str, *, after: datetime | None = None) -> list[str]:
         start = max(self.virtual_now(), datetime.now(timezone.utc)) + timedelta(hours=2)
         start = max(start, after or start)
-        answer = self._ok(self.api.get("/event_type_available_times", params={
-            "event_type": event_type_uri, "start_time": iso(start), "end_time": iso(start + timedelta(days=7))}))
+        answer = self._ok(
+            self.api.get(
+                "/event_type_available_times",
+                params={
+                    "event_type": event_type_uri,
+                    "start_time": iso(start),
+                    "end_time": iso(start + timedelta(days=7)),
+                },
+            )
+        )
         return [slot["start_time"] for slot in answer["collection"]]
 
-    def book(self, event_type_uri: str, start_time: str, *, name: str, email: str, timezone_name: str = "UTC",
-             tracking: dict | None = None) -> dict:
-        body = {"event_type": event_type_uri, "start_time": start_time,
-                "invitee": {"name": name, "email": email, "timezone": timezone_name}}
+    def book(
+        self,
+        event_type_uri: str,
+        start_time: str,
+        *,
+        name: str,
+        email: str,
+        timezone_name: str = "UTC",
+        tracking: dict | None = None,
+    ) -> dict:
+        body = {
+            "event_type": event_type_uri,
+            "start_time": start_time,
+            "invitee": {"name": name, "email": email, "timezone": timezone_name},
+        }
         if tracking:
             body["tracking"] = tracking
         return self._ok(self.control.post("/calendly/bookings", json=body))["resource"]
 
     def cancel(self, invitee_uri: str, *, by: str, reason: str) -> dict:
-        return self._ok(self.control.post(f"/calendly/invitees/{uuid_of(invitee_uri)}/cancel",
-                                          json={"by": by, "reason": reason}))["resource"]
+        return self._ok(
+            self.control.post(f"/calendly/invitees/{uuid_of(invitee_uri)}/cancel", json={"by": by, "reason": reason})
+        )["resource"]
 
     def cancel_event_as_host(self, event_uri: str, reason: str) -> dict:
-        return self._ok(self.api.post(f"/scheduled_events/{uuid_of(event_uri)}/cancellation",
-                                      json={"reason": reason}))["resource"]
+        return self._ok(self.api.post(f"/scheduled_events/{uuid_of(event_uri)}/cancellation", json={"reason": reason}))[
+            "resource"
+        ]
 
     def reschedule(self, invitee_uri: str, start_time: str, order: str) -> dict:
-        return self._ok(self.control.post(f"/calendly/invitees/{uuid_of(invitee_uri)}/reschedule",
-                                          json={"start_time": start_time, "order": order}))["resource"]
+        return self._ok(
+            self.control.post(
+                f"/calendly/invitees/{uuid_of(invitee_uri)}/reschedule", json={"start_time": start_time, "order": order}
+            )
+        )["resource"]
 
     def mark_no_show(self, invitee_uri: str) -> dict:
         return self._ok(self.api.post("/invitee_no_shows", json={"invitee": invitee_uri}))["resource"]
@@ -90,8 +116,11 @@ class CalendlyDriver:
         self._ok(self.api.delete(f"/invitee_no_shows/{uuid_of(no_show_uri)}"))
 
     def routing_form(self, name: str, questions: list[str]) -> dict:
-        return self._ok(self.control.post("/calendly/routing_forms", json={
-            "name": name, "questions": [{"name": q} for q in questions]}))["resource"]
+        return self._ok(
+            self.control.post(
+                "/calendly/routing_forms", json={"name": name, "questions": [{"name": q} for q in questions]}
+            )
+        )["resource"]
 
     def submit_routing_form(self, form_uri: str, answers: dict, booking: dict | None = None) -> dict:
         body: dict[str, Any] = {"answers": answers}
@@ -100,14 +129,20 @@ class CalendlyDriver:
         return self._ok(self.control.post(f"/calendly/routing_forms/{uuid_of(form_uri)}/submissions", json=body))
 
     def invitee(self, invitee_uri: str) -> dict:
-        return self._ok(self.api.get(f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/')[0])}"
-                                     f"/invitees/{uuid_of(invitee_uri)}"))["resource"]
+        return self._ok(
+            self.api.get(
+                f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/')[0])}/invitees/{uuid_of(invitee_uri)}"
+            )
+        )["resource"]
 
     # --- faults and deliveries ---------------------------------------------------------
 
     def plan(self, plan: dict, event_type: str | None = None, times: int | None = 1) -> None:
-        self._ok(self.control.post("/plans", json={"provider": "calendly", "plan": plan, "event_type": event_type,
-                                                   "times": times}))
+        self._ok(
+            self.control.post(
+                "/plans", json={"provider": "calendly", "plan": plan, "event_type": event_type, "times": times}
+            )
+        )
 
     def deliveries(self, event_type: str | None = None) -> dict:
         params = {"provider": "calendly"} | ({"event_type": event_type} if event_type else {})
@@ -124,15 +159,19 @@ class CalendlyDriver:
 
         The app processes an event before it answers, so once an attempt is recorded its effect is visible.
         """
+
         def settled() -> bool:
             answer = self._ok(self.control.get("/pending", params={"provider": "calendly"}))
             now = answer["virtual_now"]  # read after the snapshot, so a just-released delivery counts as due
             return not [d for d in answer["deliveries"] if d["status"] == "pending" and d["next_attempt_at"] <= now]
+
         wait_until(settled, timeout=timeout, what="Calendly's due deliveries to be answered")
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:
         """Until at least ``count`` attempts of ``event_type`` were made and none is in flight."""
+
         def answered():
             rows = self.deliveries(event_type)["attempts"]
             return rows if len(rows) >= count else None
+
         return wait_until(answered, timeout=timeout, what=f"{count} attempt(s) of {event_type}")

@@ -1,14 +1,14 @@
 """``harness``: the project's two jobs, plus a manual playground.
 
-  harness run    the Gherkin features against the embedded default (SQLite, simulators and app in-process),
-                 then a per-feature summary and where the reports are
-  harness test   the whole suite (features, unit/property tests, contracts, browser journeys) on SQLite and
-                 PostgreSQL, with the same summary
-  harness serve  the app and the simulators on fixed local ports, seeded, until Ctrl-C
-  harness can-i-deploy
-                 the deploy gate: are the committed pacts verified? (python -m contracts.can_i_deploy)
-  harness fidelity
-                 the simulators against the providers' published descriptions; writes docs/fidelity.md
+harness run    the Gherkin features against the embedded default (SQLite, simulators and app in-process),
+               then a per-feature summary and where the reports are
+harness test   the whole suite (features, unit/property tests, contracts, browser journeys) on SQLite and
+               PostgreSQL, with the same summary
+harness serve  the app and the simulators on fixed local ports, seeded, until Ctrl-C
+harness can-i-deploy
+               the deploy gate: are the committed pacts verified? (python -m contracts.can_i_deploy)
+harness fidelity
+               the simulators against the providers' published descriptions; writes docs/fidelity.md
 """
 
 from __future__ import annotations
@@ -57,8 +57,21 @@ def _pytest(args: list[str], extra: list[str], env_overrides: dict[str, str], ju
     REPORTS.mkdir(exist_ok=True)
     for stale in (junit, cucumber):
         stale.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pytest", *_parallel(extra), *args, *extra, f"--junitxml={junit}",
-               f"--cucumberjson={cucumber}", "-o", "junit_family=xunit2", "-q", "-r", "fEs"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *_parallel(extra),
+        *args,
+        *extra,
+        f"--junitxml={junit}",
+        f"--cucumberjson={cucumber}",
+        "-o",
+        "junit_family=xunit2",
+        "-q",
+        "-r",
+        "fEs",
+    ]
     env = {**os.environ, **env_overrides}
     return subprocess.call(command, cwd=ROOT, env=env)
 
@@ -92,18 +105,25 @@ def run_tests(extra: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="harness", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="harness", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the Gherkin features on the embedded default")
     sub.add_parser("test", help="run the whole suite on SQLite and PostgreSQL")
     serve = sub.add_parser("serve", help="start app + simulators for manual exploration")
     serve.add_argument("--app-port", type=int, default=5000)
     serve.add_argument("--simulator-port", type=int, default=8025)
-    sub.add_parser("can-i-deploy", add_help=False,
-                   help="deploy gate over the pact files and verification results (options: --help)")
-    sub.add_parser("fidelity", add_help=False,
-                   help="simulators vs the providers' descriptions, writes docs/fidelity.md (options: --help)")
+    sub.add_parser(
+        "can-i-deploy",
+        add_help=False,
+        help="deploy gate over the pact files and verification results (options: --help)",
+    )
+    sub.add_parser(
+        "fidelity",
+        add_help=False,
+        help="simulators vs the providers' descriptions, writes docs/fidelity.md (options: --help)",
+    )
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         sys.exit(run_features(extra))

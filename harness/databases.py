@@ -81,8 +81,12 @@ class PostgresDatabases:
         with psycopg.connect(self._url_for(self.template), autocommit=True, connect_timeout=5) as connection:
             self._schema = _schema_of(connection)
             # Emptying reproduces a fresh copy only while the migrations leave every table empty.
-            self._reusable = not any(connection.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(
-                sql.Identifier(table))).fetchone()[0] for table in _tables(connection))
+            self._reusable = not any(
+                connection.execute(
+                    sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
+                ).fetchone()[0]
+                for table in _tables(connection)
+            )
 
     def _execute(self, statement) -> None:
         with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as connection:
@@ -96,8 +100,9 @@ class PostgresDatabases:
         if self._free:
             return self._url_for(self._free.pop())
         name = f"{self.prefix}_{next(self._names)}"
-        self._execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
-                                                                       sql.Identifier(self.template)))
+        self._execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(self.template))
+        )
         self._made.add(name)
         return self._url_for(name)
 
@@ -114,16 +119,19 @@ class PostgresDatabases:
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
                 # Whatever the test left connected (a pool, a thread) goes, as DROP ... WITH (FORCE) would.
-                connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
                 if _schema_of(connection) != self._schema:
                     return False
                 with connection.transaction():
                     connection.execute("SET LOCAL session_replication_role = replica")  # rows in any order
                     for table in _tables(connection):
                         connection.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
-                    for (sequence,) in connection.execute("SELECT sequencename FROM pg_sequences "
-                                                          "WHERE schemaname = 'public'").fetchall():
+                    for (sequence,) in connection.execute(
+                        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+                    ).fetchall():
                         connection.execute(sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(sequence)))
                 return True
         except psycopg.Error:
@@ -136,8 +144,12 @@ class PostgresDatabases:
 
 def _tables(connection: psycopg.Connection) -> list[str]:
     """The application's tables (Alembic's version table is schema, not data)."""
-    return [row[0] for row in connection.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+    return [
+        row[0]
+        for row in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+    ]
 
 
 def _schema_of(connection: psycopg.Connection) -> tuple:

@@ -63,10 +63,13 @@ def feature_table(results: list[FeatureResult]) -> str:
     lines = [f"{'feature'.ljust(width)}  passed  failed  skipped", "-" * (width + 26)]
     for r in results:
         marker = "" if not r.counts["failed"] else "   <-- FAILED"
-        lines.append(f"{r.name.ljust(width)}  {r.counts['passed']:>6}  {r.counts['failed']:>6}  "
-                     f"{r.counts['skipped']:>7}{marker}")
+        lines.append(
+            f"{r.name.ljust(width)}  {r.counts['passed']:>6}  {r.counts['failed']:>6}  {r.counts['skipped']:>7}{marker}"
+        )
     totals = sum((r.counts for r in results), Counter())
     lines.append("-" * (width + 26))
-    lines.append(f"{'scenarios (all features)'.ljust(width)}  {totals['passed']:>6}  {totals['failed']:>6}  "
-                 f"{totals['skipped']:>7}")
+    lines.append(
+        f"{'scenarios (all features)'.ljust(width)}  {totals['passed']:>6}  {totals['failed']:>6}  "
+        f"{totals['skipped']:>7}"
+    )
     return "\n".join(lines)

@@ -42,7 +42,8 @@ def serve_in_thread(wsgi_app, *, host: str = "127.0.0.1", port: int = 0, name: s
     server.daemon_threads = True
     # shutdown() waits for the serve loop to notice it, at most one poll interval later; every
     # scenario stops its app, so 10 ms (not socketserver's 500 ms) keeps teardown quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                              name=f"{name}:{server.server_port}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=f"{name}:{server.server_port}", daemon=True
+    )
     thread.start()
     return RunningServer(server=server, thread=thread)

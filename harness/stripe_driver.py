@@ -22,16 +22,16 @@ from harness.waiting import wait_until
 class StripeDriver:
     def __init__(self, sim: SimulatorHandle, secret_key: str) -> None:
         self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
-        self.api = stripe.StripeClient(secret_key, base_addresses={"api": f"{sim.url}/stripe"},
-                                       max_network_retries=0)
+        self.api = stripe.StripeClient(secret_key, base_addresses={"api": f"{sim.url}/stripe"}, max_network_retries=0)
 
     def close(self) -> None:
         self.control.close()
 
     @staticmethod
     def _ok(response: httpx.Response) -> dict:
-        assert response.status_code < 300, f"{response.request.method} {response.request.url}: " \
-                                           f"{response.status_code} {response.text[:500]}"
+        assert response.status_code < 300, (
+            f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}"
+        )
         return response.json() if response.content else {}
 
     # --- the customer -------------------------------------------------------------------
@@ -54,13 +54,19 @@ class StripeDriver:
         return self._ok(self.control.get("/stripe/faults"))
 
     def plan(self, plan: dict, event_type: str | None = "checkout.session.completed", times: int | None = 1) -> None:
-        self._ok(self.control.post("/plans", json={"provider": "stripe", "plan": plan, "event_type": event_type,
-                                                   "times": times}))
+        self._ok(
+            self.control.post(
+                "/plans", json={"provider": "stripe", "plan": plan, "event_type": event_type, "times": times}
+            )
+        )
 
     def roll_secret(self, expires_in: float) -> str:
         [endpoint] = self.state()["webhook_endpoints"]
-        return self._ok(self.control.post(f"/stripe/webhook_endpoints/{endpoint['id']}/roll_secret",
-                                          json={"expires_in": expires_in}))["secret"]
+        return self._ok(
+            self.control.post(
+                f"/stripe/webhook_endpoints/{endpoint['id']}/roll_secret", json={"expires_in": expires_in}
+            )
+        )["secret"]
 
     # --- time and deliveries --------------------------------------------------------------
 
@@ -76,16 +82,20 @@ class StripeDriver:
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:
         """Until at least ``count`` attempts of ``event_type`` were answered."""
+
         def answered():
             rows = [a for a in self.attempts(event_type) if a["response_status"] is not None or a["error"]]
             return rows if len(rows) >= count else None
+
         return wait_until(answered, timeout=timeout, what=f"{count} answered attempt(s) of {event_type}")
 
     def wait_delivered(self, timeout: float = 20.0) -> None:
         """Until no Stripe delivery is waiting to be sent now (failed ones wait for their retry time)."""
+
         def idle():
             rows = self._ok(self.control.get("/pending", params={"provider": "stripe"}))["deliveries"]
             return not [d for d in rows if d["status"] in ("pending", "held")]
+
         wait_until(idle, timeout=timeout, what="Stripe's deliveries to be sent")
 
     # --- what Stripe holds ------------------------------------------------------------------
@@ -94,8 +104,11 @@ class StripeDriver:
         return self._ok(self.control.get("/stripe/state"))
 
     def sessions_for(self, booking_id: str) -> list[dict]:
-        return [s for s in self.state()["checkout_sessions"] if s["client_reference_id"] == booking_id
-                or s["metadata"].get("bookingId") == booking_id]
+        return [
+            s
+            for s in self.state()["checkout_sessions"]
+            if s["client_reference_id"] == booking_id or s["metadata"].get("bookingId") == booking_id
+        ]
 
     def refunds_for(self, booking_id: str) -> list[dict]:
         """Every refund Stripe holds for a booking's payments, whatever its status."""
@@ -113,5 +126,8 @@ class StripeDriver:
         intents = {i["id"] for i in state["payment_intents"] if i["metadata"].get("bookingId") == booking_id}
         charges = [c for c in state["charges"] if c["payment_intent"] in intents and c["status"] == "succeeded"]
         refunds = [r for r in state["refunds"] if r["payment_intent"] in intents and r["status"] == "succeeded"]
-        return {"captured": [c["amount"] for c in charges], "refunded": [r["amount"] for r in refunds],
-                "currencies": sorted({c["currency"] for c in charges})}
+        return {
+            "captured": [c["amount"] for c in charges],
+            "refunded": [r["amount"] for r in refunds],
+            "currencies": sorted({c["currency"] for c in charges}),
+        }

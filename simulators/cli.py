@@ -60,8 +60,11 @@ class ControlClient:
 
 
 def add_client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", default=os.environ.get("SIMULATOR_URL", DEFAULT_URL),
-                        help="simulator base URL (default: $SIMULATOR_URL or %(default)s)")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("SIMULATOR_URL", DEFAULT_URL),
+        help="simulator base URL (default: $SIMULATOR_URL or %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print the raw JSON answer")
 
 
@@ -71,6 +74,7 @@ def control_client(args: argparse.Namespace) -> ControlClient:
 
 # -- output ----------------------------------------------------------------------------------
 
+
 def _when(virtual_at: float | None) -> str:
     if virtual_at is None:
         return "-"
@@ -79,13 +83,17 @@ def _when(virtual_at: float | None) -> str:
 
 def _attempt_line(row: dict[str, Any]) -> str:
     outcome = str(row["response_status"]) if row["response_status"] is not None else f"ERR {row['error']}"
-    return (f"{_when(row['virtual_at'])}  {row['provider']:<9} {row['event_type']:<34} "
-            f"{row['delivery_id']}  #{row['attempt_no']:<2} {row['kind']:<10} {outcome}  {row['latency_ms']:.0f}ms")
+    return (
+        f"{_when(row['virtual_at'])}  {row['provider']:<9} {row['event_type']:<34} "
+        f"{row['delivery_id']}  #{row['attempt_no']:<2} {row['kind']:<10} {outcome}  {row['latency_ms']:.0f}ms"
+    )
 
 
 def _delivery_line(row: dict[str, Any]) -> str:
-    return (f"{row['id']}  {row['provider']:<9} {row['event_type']:<34} {row['status']:<9} "
-            f"attempts={row['attempts']}  next={_when(row['next_attempt_at'])}  {row['kind']}")
+    return (
+        f"{row['id']}  {row['provider']:<9} {row['event_type']:<34} {row['status']:<9} "
+        f"attempts={row['attempts']}  next={_when(row['next_attempt_at'])}  {row['kind']}"
+    )
 
 
 def _faults(plan: dict[str, Any]) -> str:
@@ -103,6 +111,7 @@ def _print(args: argparse.Namespace, data: dict[str, Any], lines: list[str], emp
 
 
 # -- commands --------------------------------------------------------------------------------
+
 
 def _serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
@@ -131,6 +140,7 @@ def _stop_on_interrupt_or_terminate() -> None:
     """Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the server cleanly, even when it was
     started by a process that ignores or blocks SIGINT (a background job, a test worker): both become
     a KeyboardInterrupt in the serving loop."""
+
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -152,8 +162,11 @@ def _flush(args: argparse.Namespace) -> int:
 
 
 def _journal(args: argparse.Namespace) -> int:
-    params = {key: value for key, value in (("provider", args.provider), ("event_type", args.event_type),
-                                            ("status", args.status)) if value}
+    params = {
+        key: value
+        for key, value in (("provider", args.provider), ("event_type", args.event_type), ("status", args.status))
+        if value
+    }
     data = control_client(args).request("GET", "/deliveries", params=params)
     _print(args, data, [_attempt_line(row) for row in data["attempts"]], "no attempts yet")
     return 0
@@ -189,8 +202,10 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _plans(args: argparse.Namespace) -> int:
     data = control_client(args).request("GET", "/plans")
-    lines = [f"{p['provider']:<9} {p['event_type'] or '*':<34} times={p['times']}  {_faults(p['plan'])}"
-             for p in data["plans"]]
+    lines = [
+        f"{p['provider']:<9} {p['event_type'] or '*':<34} times={p['times']}  {_faults(p['plan'])}"
+        for p in data["plans"]
+    ]
     _print(args, data, lines, "no plans queued")
     return 0
 
@@ -216,7 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the simulator server until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8025, help="0 picks a free port")
-    serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed for ids, data and faults (default %(default)s)")
+    serve.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="seed for ids, data and faults (default %(default)s)"
+    )
     serve.add_argument("--manual", action="store_true", help="only deliver webhooks on flush/advance")
     serve.set_defaults(handler=_serve)
 
@@ -227,15 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     client_command("reset", "reset every provider, the clock and the engine", _reset).add_argument(
-        "--seed", type=int, help="switch to this seed")
+        "--seed", type=int, help="switch to this seed"
+    )
     client_command("flush", "send every delivery that is due now (releases held ones)", _flush)
     journal = client_command("journal", "list delivery attempts", _journal)
     journal.add_argument("--provider")
     journal.add_argument("--event-type")
-    journal.add_argument("--status", help="only deliveries in this status (pending, held, delivered, failed, exhausted)")
+    journal.add_argument(
+        "--status", help="only deliveries in this status (pending, held, delivered, failed, exhausted)"
+    )
     client_command("pending", "list deliveries not yet delivered", _pending).add_argument("--provider")
     client_command("advance", "move the virtual clock and send what falls due", _advance).add_argument(
-        "duration", type=_duration, help="seconds, or e.g. 90m, 2h, 1d, 1h30m")
+        "duration", type=_duration, help="seconds, or e.g. 90m, 2h, 1d, 1h30m"
+    )
     plan = client_command("plan", "queue a delivery plan (faults) for the next events", _plan)
     plan.add_argument("--provider", required=True)
     plan.add_argument("--event-type")

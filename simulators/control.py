@@ -103,14 +103,18 @@ def create_control_app(hub: SimHub) -> Flask:
         body = _json_object(required=True)
         value = body.get("seconds", body.get("duration"))
         if value is None:
-            raise ControlInputError("give seconds (a number) or duration (e.g. \"2h\", \"90m\", \"1d\")")
+            raise ControlInputError('give seconds (a number) or duration (e.g. "2h", "90m", "1d")')
         try:
             seconds = parse_duration(value)
         except ValueError as exc:
             raise ControlInputError(str(exc)) from None
         attempts = engine.advance(seconds)
-        return {"virtual_now": hub.clock.now(), "offset": hub.clock.offset, "advanced": seconds,
-                "attempts": [a.to_dict() for a in attempts]}
+        return {
+            "virtual_now": hub.clock.now(),
+            "offset": hub.clock.offset,
+            "advanced": seconds,
+            "attempts": [a.to_dict() for a in attempts],
+        }
 
     @app.get("/plans")
     def list_plans():
@@ -137,8 +141,13 @@ def create_control_app(hub: SimHub) -> Flask:
         if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
             raise ControlInputError("times must be a positive integer or null (until cleared)")
         engine.set_plan(provider, plan, event_type=event_type, times=times)
-        return {"status": "planned", "provider": provider, "event_type": event_type, "times": times,
-                "plan": plan.to_dict()}, 201
+        return {
+            "status": "planned",
+            "provider": provider,
+            "event_type": event_type,
+            "times": times,
+            "plan": plan.to_dict(),
+        }, 201
 
     @app.delete("/plans")
     def clear_plans():
@@ -151,8 +160,9 @@ def create_control_app(hub: SimHub) -> Flask:
         provider = request.args.get("provider")
         event_type = request.args.get("event_type")
         status = _check_status(request.args.get("status"))
-        selected = [d for d in engine.deliveries(provider=provider, status=status)
-                    if event_type in (None, d.event_type)]
+        selected = [
+            d for d in engine.deliveries(provider=provider, status=status) if event_type in (None, d.event_type)
+        ]
         ids = {d.id for d in selected}
         rows = [a for a in engine.journal(provider=provider, event_type=event_type) if a.delivery_id in ids]
         return {"attempts": [a.to_dict() for a in rows], "deliveries": [d.to_dict() for d in selected]}

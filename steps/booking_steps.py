@@ -32,23 +32,42 @@ def booking_id(visitor: Visitor) -> str:
 
 # --- Given -----------------------------------------------------------------------------------
 
+
 @given(parsers.parse('a builder "{name}" working in "{zone}" with skills "{skills}"'))
 def builder_exists(admin, simulators, name: str, zone: str, skills: str):
     email = f"{slug(name)}@builders.example.com"
     host = calendly.add_host(simulators, name=name, slug=slug(name), timezone=zone, email=email)
-    response = admin.post("/admin/api/builders", json={
-        "name": name, "timezone": zone, "email": email, "calendly_user_uri": host["uri"],
-        "headline": f"{name} builds things", "skills": [s.strip() for s in skills.split(",")]})
+    response = admin.post(
+        "/admin/api/builders",
+        json={
+            "name": name,
+            "timezone": zone,
+            "email": email,
+            "calendly_user_uri": host["uri"],
+            "headline": f"{name} builds things",
+            "skills": [s.strip() for s in skills.split(",")],
+        },
+    )
     assert response.status_code == 201, response.text
 
 
-@given(parsers.re(r'"(?P<name>[^"]+)" offers a (?P<kind>free|pathway) session "(?P<session>[^"]+)" '
-                  r'of (?P<minutes>\d+) minutes'))
+@given(
+    parsers.re(
+        r'"(?P<name>[^"]+)" offers a (?P<kind>free|pathway) session "(?P<session>[^"]+)" '
+        r"of (?P<minutes>\d+) minutes"
+    )
+)
 def builder_offers_session(admin, simulators, name: str, kind: str, session: str, minutes: str):
     event_type = calendly.add_event_type(simulators, host_slug=slug(name), name=session, minutes=int(minutes))
-    response = admin.post(f"/admin/api/builders/{slug(name)}/session_types", json={
-        "name": session, "kind": kind, "duration_minutes": int(minutes),
-        "calendly_event_type_uri": event_type["uri"]})
+    response = admin.post(
+        f"/admin/api/builders/{slug(name)}/session_types",
+        json={
+            "name": session,
+            "kind": kind,
+            "duration_minutes": int(minutes),
+            "calendly_event_type_uri": event_type["uri"],
+        },
+    )
     assert response.status_code == 201, response.text
 
 
@@ -66,8 +85,7 @@ def visitor_in_zone(visitors, zone: str) -> Visitor:
 
 def sign_up(visitor: Visitor, name: str, email: str, zone: str, password: str = PASSWORD) -> None:
     visitor.open("/signup")
-    visitor.submit(visitor.form("/signup"), name=name, email=email, password=password, confirm=password,
-                   timezone=zone)
+    visitor.submit(visitor.form("/signup"), name=name, email=email, password=password, confirm=password, timezone=zone)
     assert visitor.page.status_code == 200 and "Signed in as" in visitor.page.text, visitor.page.text[:500]
 
 
@@ -84,6 +102,7 @@ def existing_account(visitors, name: str, email: str, password: str):
 
 
 # --- When ------------------------------------------------------------------------------------
+
 
 @when(parsers.parse('the visitor searches the marketplace for "{skill}"'))
 def search(visitor: Visitor, skill: str):
@@ -140,9 +159,17 @@ def post_anonymous_pathway(visitor: Visitor, session: str, name: str):
     visitor.open("/signin")
     token = visitor.form("/signin").fields["csrf_token"]
     tomorrow = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
-    response = visitor.http.post(f"{session_path(name, session)}/book", data={
-        "csrf_token": token, "slot": tomorrow.strftime("%Y-%m-%dT%H:%M:%SZ"), "timezone": "Europe/Berlin",
-        "name": "Anon", "email": "anon@example.com", "pathway": "first-time-founder"})
+    response = visitor.http.post(
+        f"{session_path(name, session)}/book",
+        data={
+            "csrf_token": token,
+            "slot": tomorrow.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timezone": "Europe/Berlin",
+            "name": "Anon",
+            "email": "anon@example.com",
+            "pathway": "first-time-founder",
+        },
+    )
     visitor.page = response
 
 
@@ -152,6 +179,7 @@ def sign_in(visitor: Visitor, email: str, password: str):
 
 
 # --- Then ------------------------------------------------------------------------------------
+
 
 @then(parsers.parse('the marketplace lists "{name}"'))
 def marketplace_lists(visitor: Visitor, name: str):
@@ -208,11 +236,13 @@ def back_on_session(visitor: Visitor, session: str, name: str):
     assert parse(visitor.page.text).slots, "the slot picker should be shown"
 
 
-
 # --- Races and overlaps -------------------------------------------------------------------------
 
-@when(parsers.parse('{count:d} clients book the same "{session}" slot of "{name}" at the same moment'),
-      target_fixture="race_results")
+
+@when(
+    parsers.parse('{count:d} clients book the same "{session}" slot of "{name}" at the same moment'),
+    target_fixture="race_results",
+)
 def race_for_slot(visitors, count: int, session: str, name: str) -> dict:
     racers = [visitors() for _ in range(count)]
     for racer in racers:
@@ -224,8 +254,9 @@ def race_for_slot(visitors, count: int, session: str, name: str) -> dict:
 
     def go(index: int) -> None:
         barrier.wait(timeout=30)
-        response = racers[index].submit(forms[index], follow=False, slot=slot.value, name=f"Racer {index}",
-                                        email=f"racer{index}@example.com")
+        response = racers[index].submit(
+            forms[index], follow=False, slot=slot.value, name=f"Racer {index}", email=f"racer{index}@example.com"
+        )
         statuses[index] = response.status_code
 
     threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
@@ -244,8 +275,9 @@ def exactly_one_confirmed(race_results: dict):
 @then("the others are told the slot was just taken")
 def others_taken(race_results: dict):
     losers = [r for r, s in zip(race_results["racers"], race_results["statuses"]) if s != 303]
-    assert all(r.page.status_code == 409 and "just booked" in page_text(r.page) for r in losers), \
-        race_results["statuses"]
+    assert all(r.page.status_code == 409 and "just booked" in page_text(r.page) for r in losers), race_results[
+        "statuses"
+    ]
 
 
 @then(parsers.parse('"{name}" has exactly one booking at that time'))
@@ -265,14 +297,17 @@ def has_booked(visitors, email: str, session: str, name: str) -> SlotOption:
     return slot
 
 
-@when(parsers.parse('another client books the "{session}" slot of "{name}" starting 30 minutes into that booking'),
-      target_fixture="visitor")
+@when(
+    parsers.parse('another client books the "{session}" slot of "{name}" starting 30 minutes into that booking'),
+    target_fixture="visitor",
+)
 def book_overlapping(visitors, first_booking: SlotOption, session: str, name: str) -> Visitor:
     visitor = visitors()
     start = datetime.fromisoformat(first_booking.value.replace("Z", "+00:00")) + timedelta(minutes=30)
     visitor.open(session_path(name, session))
-    visitor.submit(visitor.form("/book"), slot=start.strftime("%Y-%m-%dT%H:%M:%SZ"), name="Late Comer",
-                   email="late@example.com")
+    visitor.submit(
+        visitor.form("/book"), slot=start.strftime("%Y-%m-%dT%H:%M:%SZ"), name="Late Comer", email="late@example.com"
+    )
     return visitor
 
 

@@ -71,8 +71,9 @@ def status_changed_at_event_time(admin, calendly_sim: CalendlyDriver, calendly_b
         expected = calendly_sim.invitee(booking["calendly_invitee_uri"])["cancellation"]["created_at"]
     else:
         created = [json.loads(a["request_body"]) for a in calendly_sim.deliveries("invitee.created")["attempts"]]
-        expected = next(body["created_at"] for body in created
-                        if body["payload"]["uri"] == booking["calendly_invitee_uri"])
+        expected = next(
+            body["created_at"] for body in created if body["payload"]["uri"] == booking["calendly_invitee_uri"]
+        )
     assert booking["status_changed_at"] == iso_z(expected), (booking, expected)
 
 
@@ -101,8 +102,7 @@ def slot_offered(visitors, builder: str, session: str, start: str) -> bool:
 
 
 @then(parsers.parse('the "{session}" slot of "{builder}" is offered again'))
-def slot_free_again(visitors, admin, calendly_sim: CalendlyDriver, calendly_booking: dict, session: str,
-                    builder: str):
+def slot_free_again(visitors, admin, calendly_sim: CalendlyDriver, calendly_booking: dict, session: str, builder: str):
     current_booking(admin, calendly_sim, calendly_booking)
     assert slot_offered(visitors, builder, session, calendly_booking["start"])
 
@@ -114,8 +114,12 @@ def old_slot_free_again(visitors, rescheduled: dict, session: str, builder: str)
 
 @then(parsers.parse('the booking is "{status}" at the new time and linked to the new invitee'))
 def moved(admin, calendly_booking: dict, rescheduled: dict, status: str):
-    booking = wait_for_booking(admin, calendly_booking["email"],
-                               lambda b: b["calendly_invitee_uri"] == rescheduled["invitee"], "the moved booking")
+    booking = wait_for_booking(
+        admin,
+        calendly_booking["email"],
+        lambda b: b["calendly_invitee_uri"] == rescheduled["invitee"],
+        "the moved booking",
+    )
     assert booking["start_at"] == iso_z(rescheduled["start"]), booking
     assert booking["end_at"] == (instant(rescheduled["start"]) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert booking["status"] == status and booking["calendly_event_uri"] == rescheduled["event"], booking
@@ -131,10 +135,14 @@ def processed(admin, calendly_sim: CalendlyDriver, count: int, event: str):
 @then(parsers.re(r"Calendly got a 2xx for all (?P<copies>\d+) copies, 1 accepted and the rest as duplicates"))
 def copies_answered(calendly_sim: CalendlyDriver, calendly_booking: dict, planned_event: str, copies: str):
     calendly_sim.settle()
-    mine = [a for a in calendly_sim.deliveries(planned_event)["attempts"]
-            if json.loads(a["request_body"])["payload"]["uri"] == calendly_booking["invitee"]]
-    assert len(mine) == int(copies) and all(a["succeeded"] for a in mine), \
-        [(a["kind"], a["response_status"]) for a in mine]
+    mine = [
+        a
+        for a in calendly_sim.deliveries(planned_event)["attempts"]
+        if json.loads(a["request_body"])["payload"]["uri"] == calendly_booking["invitee"]
+    ]
+    assert len(mine) == int(copies) and all(a["succeeded"] for a in mine), [
+        (a["kind"], a["response_status"]) for a in mine
+    ]
     answers = Counter(json.loads(a["response_body"])["status"] for a in mine)
     assert answers == Counter({"accepted": 1, "duplicate": int(copies) - 1}), answers
 
@@ -200,7 +208,7 @@ def ignored_stale(admin, calendly_sim: CalendlyDriver, event: str):
     assert [r["status"] for r in rows] == ["ignored"] and "stale" in rows[0]["last_error"], rows
 
 
-@then(parsers.parse("Calendly's delivery of \"{event}\" failed and will be retried"))
+@then(parsers.parse('Calendly\'s delivery of "{event}" failed and will be retried'))
 def delivery_failed(calendly_sim: CalendlyDriver, event: str):
     calendly_sim.wait_attempts(event, 1)
     assert [d["status"] for d in calendly_sim.deliveries(event)["deliveries"]] == ["failed"]

@@ -13,8 +13,8 @@ import pytest
 from pytest_bdd import given, parsers, when
 
 from harness.calendly_driver import CalendlyDriver, instant
-from harness.waiting import wait_until
 from harness.servers import serve_in_thread
+from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug
 
@@ -47,33 +47,61 @@ def app_booking(admin, email: str) -> dict | None:
 
 # --- bookings ---------------------------------------------------------------------------------
 
-@given(parsers.re(r'"(?P<email>[^"]+)" has booked the first "(?P<session>[^"]+)" slot of "(?P<name>[^"]+)" '
-                  r'(?P<where>in the app|on Calendly)'), target_fixture="calendly_booking")
-@when(parsers.re(r'"(?P<email>[^"]+)" books the first "(?P<session>[^"]+)" slot of "(?P<name>[^"]+)" '
-                 r'(?P<where>in the app|on Calendly)'), target_fixture="calendly_booking")
-def book_first_slot(visitors, admin, calendly_sim: CalendlyDriver, email: str, session: str, name: str,
-                    where: str) -> dict:
+
+@given(
+    parsers.re(
+        r'"(?P<email>[^"]+)" has booked the first "(?P<session>[^"]+)" slot of "(?P<name>[^"]+)" '
+        r"(?P<where>in the app|on Calendly)"
+    ),
+    target_fixture="calendly_booking",
+)
+@when(
+    parsers.re(
+        r'"(?P<email>[^"]+)" books the first "(?P<session>[^"]+)" slot of "(?P<name>[^"]+)" '
+        r"(?P<where>in the app|on Calendly)"
+    ),
+    target_fixture="calendly_booking",
+)
+def book_first_slot(
+    visitors, admin, calendly_sim: CalendlyDriver, email: str, session: str, name: str, where: str
+) -> dict:
     if where == "in the app":
         visitor: Visitor = visitors()
         visitor.open(session_path(name, session))
         assert visitor.parsed.slots, f"no slots offered: {visitor.page.text[:300]}"
-        visitor.submit(visitor.form("/book"), slot=visitor.parsed.slots[0].value, name=person_name(email),
-                       email=email)
+        visitor.submit(visitor.form("/book"), slot=visitor.parsed.slots[0].value, name=person_name(email), email=email)
         ref = visitor.parsed.data_attrs.get("data-booking")
         assert ref, visitor.page.text[:500]
         booking = admin.get(f"/api/v1/bookings/{ref}").json()
-        return {"email": email, "ref": ref, "invitee": booking["calendly_invitee_uri"],
-                "event": booking["calendly_event_uri"], "start": booking["start_at"], "session": session,
-                "builder": name}
+        return {
+            "email": email,
+            "ref": ref,
+            "invitee": booking["calendly_invitee_uri"],
+            "event": booking["calendly_event_uri"],
+            "start": booking["start_at"],
+            "session": session,
+            "builder": name,
+        }
     event_type = calendly_sim.event_type(slug(name), session)
     start = calendly_sim.open_slots(event_type["uri"])[0]
     invitee = calendly_sim.book(event_type["uri"], start, name=person_name(email), email=email)
-    return {"email": email, "ref": None, "invitee": invitee["uri"], "event": invitee["event"],
-            "start": start, "session": session, "builder": name}
+    return {
+        "email": email,
+        "ref": None,
+        "invitee": invitee["uri"],
+        "event": invitee["event"],
+        "start": start,
+        "session": session,
+        "builder": name,
+    }
 
 
-@when(parsers.re(r'the (?P<who>invitee|host) cancels the booking(?: on Calendly)? saying "(?P<reason>[^"]*)"'
-                 r'(?: on Calendly)?'))
+@when(
+    parsers.re(
+        r'the (?P<who>invitee|host) cancels the booking(?: on Calendly)? saying "(?P<reason>[^"]*)"'
+        r"(?: on Calendly)?"
+    )
+)
 def cancel_on_calendly(calendly_sim: CalendlyDriver, calendly_booking: dict, who: str, reason: str):
     if who == "invitee":
         calendly_sim.cancel(calendly_booking["invitee"], by="invitee", reason=reason)
@@ -81,8 +109,13 @@ def cancel_on_calendly(calendly_sim: CalendlyDriver, calendly_booking: dict, who
         calendly_sim.cancel_event_as_host(calendly_booking["event"], reason)
 
 
-@when(parsers.re(r"the invitee reschedules to the next day on Calendly, Calendly announcing the "
-                 r"(?P<order>canceled_first|created_first)"), target_fixture="rescheduled")
+@when(
+    parsers.re(
+        r"the invitee reschedules to the next day on Calendly, Calendly announcing the "
+        r"(?P<order>canceled_first|created_first)"
+    ),
+    target_fixture="rescheduled",
+)
 def reschedule(calendly_sim: CalendlyDriver, admin, calendly_booking: dict, order: str) -> dict:
     calendly_sim.settle()
     current = app_booking(admin, calendly_booking["email"])
@@ -104,22 +137,38 @@ def unmark_no_show(calendly_sim: CalendlyDriver, no_show: dict):
     calendly_sim.unmark_no_show(no_show["uri"])
 
 
-@given(parsers.parse('Calendly has a routing form "{name}" asking "{first}" and "{second}"'),
-       target_fixture="routing_form")
+@given(
+    parsers.parse('Calendly has a routing form "{name}" asking "{first}" and "{second}"'), target_fixture="routing_form"
+)
 def routing_form(calendly_sim: CalendlyDriver, name: str, first: str, second: str) -> dict:
     return calendly_sim.routing_form(name, [first, second])
 
 
-@when(parsers.parse('"{email}" fills in the routing form and books the first "{session}" slot of "{name}"'),
-      target_fixture="calendly_booking")
+@when(
+    parsers.parse('"{email}" fills in the routing form and books the first "{session}" slot of "{name}"'),
+    target_fixture="calendly_booking",
+)
 def submit_and_book(calendly_sim: CalendlyDriver, routing_form: dict, email: str, session: str, name: str) -> dict:
     event_type = calendly_sim.event_type(slug(name), session)
     start = calendly_sim.open_slots(event_type["uri"])[0]
-    answer = calendly_sim.submit_routing_form(routing_form["uri"], {"Email": email, "Goal": "Ship my MVP"}, booking={
-        "event_type": event_type["uri"], "start_time": start,
-        "invitee": {"name": person_name(email), "email": email}})
-    return {"email": email, "ref": None, "invitee": answer["invitee"]["uri"], "event": answer["invitee"]["event"],
-            "start": start, "session": session, "builder": name}
+    answer = calendly_sim.submit_routing_form(
+        routing_form["uri"],
+        {"Email": email, "Goal": "Ship my MVP"},
+        booking={
+            "event_type": event_type["uri"],
+            "start_time": start,
+            "invitee": {"name": person_name(email), "email": email},
+        },
+    )
+    return {
+        "email": email,
+        "ref": None,
+        "invitee": answer["invitee"]["uri"],
+        "event": answer["invitee"]["event"],
+        "start": start,
+        "session": session,
+        "builder": name,
+    }
 
 
 @when(parsers.parse('"{email}" fills in the routing form without booking'))
@@ -129,8 +178,14 @@ def submit_only(calendly_sim: CalendlyDriver, routing_form: dict, email: str):
 
 # --- faults -----------------------------------------------------------------------------------
 
-@given(parsers.re(r'Calendly will deliver the next "(?P<event>[^"]+)" (?P<copies>\d+) times '
-                  r'(?P<how>one after another|at the same moment)'), target_fixture="planned_event")
+
+@given(
+    parsers.re(
+        r'Calendly will deliver the next "(?P<event>[^"]+)" (?P<copies>\d+) times '
+        r"(?P<how>one after another|at the same moment)"
+    ),
+    target_fixture="planned_event",
+)
 def plan_copies(calendly_sim: CalendlyDriver, event: str, copies: str, how: str) -> str:
     count = int(copies)
     plan = {"duplicate": count - 1} if how == "one after another" else {"concurrent": count}
@@ -169,6 +224,7 @@ def plan_drop(calendly_sim: CalendlyDriver, event: str):
 
 
 # --- time, outages, operators -----------------------------------------------------------------
+
 
 @when("Calendly's clock moves on 1 hour")
 def clock_one_hour(calendly_sim: CalendlyDriver):
@@ -248,5 +304,6 @@ def run_reconciliation(admin, calendly_sim: CalendlyDriver) -> dict:
 
 
 def wait_for_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
-    return wait_until(lambda: (b := app_booking(admin, email)) is not None and check(b) and b,
-                      what=f"{what} of {email}")
+    return wait_until(
+        lambda: (b := app_booking(admin, email)) is not None and check(b) and b, what=f"{what} of {email}"
+    )

@@ -28,13 +28,24 @@ COMPLETE = {
     "ADMIN_API_TOKEN": "t" * 32,
     "SLOT_PROVIDER": "calendly",
 }
-REQUIRED = ["CALENDLY_API_TOKEN", "CALENDLY_USERNAME", "CALENDLY_WEBHOOK_SIGNING_KEY", "STRIPE_SECRET_KEY",
-            "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY", "SENDGRID_API_KEY", "SENDGRID_BOOKING_TEMPLATE_ID",
-            "NEXT_PUBLIC_BASE_URL", "DATABASE_URL"]
+REQUIRED = [
+    "CALENDLY_API_TOKEN",
+    "CALENDLY_USERNAME",
+    "CALENDLY_WEBHOOK_SIGNING_KEY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_PUBLISHABLE_KEY",
+    "SENDGRID_API_KEY",
+    "SENDGRID_BOOKING_TEMPLATE_ID",
+    "NEXT_PUBLIC_BASE_URL",
+    "DATABASE_URL",
+]
 
 
-@given(parsers.parse('a production environment where "{bad}" is "{value}" and "{missing}" is missing'),
-       target_fixture="environment")
+@given(
+    parsers.parse('a production environment where "{bad}" is "{value}" and "{missing}" is missing'),
+    target_fixture="environment",
+)
 def partial_environment(bad: str, value: str, missing: str) -> dict:
     env = {"APP_ENV": "production", bad: value}
     env["_missing"] = missing
@@ -50,8 +61,13 @@ def complete_environment() -> dict:
 def check_configuration(environment: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in COMPLETE and k != "APP_ENV"}
     env.update({k: v for k, v in environment.items() if not k.startswith("_")})
-    return subprocess.run([sys.executable, "-m", "app_under_test.cli", "check-config"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app_under_test.cli", "check-config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @then(parsers.parse('the check fails naming "{problem}"'))

@@ -16,20 +16,35 @@ from pytest_bdd import parsers, then
 
 from harness.calendly_driver import instant
 from harness.waiting import wait_until
-from steps.email_steps import COUNTS, KINDS, html_text, inbox, mails_of_kind, outbox, plain, reference, says, \
-    settle, shown
-
+from steps.email_steps import (
+    COUNTS,
+    KINDS,
+    html_text,
+    inbox,
+    mails_of_kind,
+    outbox,
+    plain,
+    reference,
+    says,
+    settle,
+    shown,
+)
 
 # --- Then: what people received ------------------------------------------------------------------
 
-@then(parsers.re(rf'"(?P<email>[^"]+)" receives exactly (?P<count>\d+|one|two) (?P<kind>{KINDS}) mails?'),
-      target_fixture="mail")
+
+@then(
+    parsers.re(rf'"(?P<email>[^"]+)" receives exactly (?P<count>\d+|one|two) (?P<kind>{KINDS}) mails?'),
+    target_fixture="mail",
+)
 def receives_exactly(simulators, app_server, received: dict, email: str, count: str, kind: str) -> dict | None:
     wanted = COUNTS.get(count, None)
     wanted = int(count) if wanted is None else wanted
     if wanted:
-        wait_until(lambda: len(mails_of_kind(simulators, app_server, email, kind)) >= wanted,
-                   what=f"{wanted} {kind} mail(s) to {email}")
+        wait_until(
+            lambda: len(mails_of_kind(simulators, app_server, email, kind)) >= wanted,
+            what=f"{wanted} {kind} mail(s) to {email}",
+        )
     settle(simulators)
     mails = mails_of_kind(simulators, app_server, email, kind)
     assert len(mails) == wanted, [(m["subject"], m["virtual_time"]) for m in mails]
@@ -101,7 +116,9 @@ def names_stripe_payment(stripe_sim, checkout: dict, mail: dict):
 @then("the mail names the booking's Stripe refund")
 def names_stripe_refund(stripe_sim, checkout: dict, mail: dict):
     state = stripe_sim.state()
-    intents = {s["payment_intent"] for s in state["checkout_sessions"] if s["client_reference_id"] == checkout["booking_id"]}
+    intents = {
+        s["payment_intent"] for s in state["checkout_sessions"] if s["client_reference_id"] == checkout["booking_id"]
+    }
     [refund] = [r for r in state["refunds"] if r["payment_intent"] in intents]
     assert says(mail, f"Stripe refund: {refund['id']}"), mail["text"]
 
@@ -138,6 +155,7 @@ def no_mail_twice(simulators):
 
 # --- Then: what the operator sees --------------------------------------------------------------
 
+
 @then(parsers.parse('the operator sees the mail to "{email}" waiting for a retry after "{error}"'))
 def waiting_for_retry(admin, email: str, error: str):
     mails = outbox(admin, recipient=email)
@@ -146,9 +164,10 @@ def waiting_for_retry(admin, email: str, error: str):
 
 @then(parsers.parse('the operator sees a dead mail to "{email}" saying "{error}"'))
 def dead_mail(admin, email: str, error: str):
-    dead = wait_until(lambda: [m for m in outbox(admin, status="dead", recipient=email)
-                               if error in (m["last_error"] or "")],
-                      what=f"a dead mail to {email} saying {error!r}")
+    dead = wait_until(
+        lambda: [m for m in outbox(admin, status="dead", recipient=email) if error in (m["last_error"] or "")],
+        what=f"a dead mail to {email} saying {error!r}",
+    )
     assert len(dead) >= 1, dead
 
 
@@ -159,8 +178,10 @@ def no_dead_mail(admin):
 
 @then(parsers.parse('SendGrid reported the mail to "{email}" as blocked and the app took the report'))
 def blocked_report_taken(simulators, admin, email: str):
-    wait_until(lambda: [m for m in inbox(simulators, to=email) if m["status"] == "blocked"],
-               what=f"SendGrid to block the mail to {email}")
+    wait_until(
+        lambda: [m for m in inbox(simulators, to=email) if m["status"] == "blocked"],
+        what=f"SendGrid to block the mail to {email}",
+    )
     settle(simulators)  # the bounce of type blocked has been answered by the app
     reports = admin.get("/admin/api/webhooks", params={"provider": "sendgrid", "event_type": "bounce"}).json()
     assert [e["status"] for e in reports["events"]] == ["ignored"], reports  # stored, nothing to change
@@ -174,12 +195,16 @@ def still_deliverable(admin, email: str):
 
 @then(parsers.parse('the operator sees "{email}" as undeliverable'))
 def undeliverable(admin, email: str):
-    wait_until(lambda: email in [c["email"] for c in admin.get("/admin/api/clients",
-                                                                params={"undeliverable": 1}).json()["clients"]],
-               what=f"{email} to be marked undeliverable")
+    wait_until(
+        lambda: (
+            email
+            in [c["email"] for c in admin.get("/admin/api/clients", params={"undeliverable": 1}).json()["clients"]]
+        ),
+        what=f"{email} to be marked undeliverable",
+    )
 
 
-@then(parsers.parse('the reminder job queued {first:d} reminder the first time and {second:d} the second time'))
+@then(parsers.parse("the reminder job queued {first:d} reminder the first time and {second:d} the second time"))
 def reminder_counts(reminder_runs: list[dict], first: int, second: int):
     assert [run["queued"] for run in reminder_runs] == [first, second], reminder_runs
 

@@ -22,15 +22,21 @@ from harness.calendly_driver import CalendlyDriver, instant
 from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
 
-KIND_TEMPLATES = {"confirmation": "sendgrid_booking_template_id", "cancellation": "sendgrid_cancellation_template_id",
-                  "moved": "sendgrid_moved_template_id", "receipt": "sendgrid_receipt_template_id",
-                  "refund": "sendgrid_receipt_template_id", "reminder": "sendgrid_reminder_template_id"}
+KIND_TEMPLATES = {
+    "confirmation": "sendgrid_booking_template_id",
+    "cancellation": "sendgrid_cancellation_template_id",
+    "moved": "sendgrid_moved_template_id",
+    "receipt": "sendgrid_receipt_template_id",
+    "refund": "sendgrid_receipt_template_id",
+    "reminder": "sendgrid_reminder_template_id",
+}
 KINDS = "|".join(KIND_TEMPLATES)
 COUNTS = {"no": 0, "one": 1, "two": 2}
 _TAGS = re.compile(r"<[^>]+>")
 
 
 # --- reading mail ------------------------------------------------------------------------------
+
 
 def inbox(simulators, **params) -> list[dict]:
     response = http_clients.get(f"{simulators.url}/_sim/sendgrid/messages", params=params, timeout=30)
@@ -83,8 +89,11 @@ def settle(simulators, timeout: float = 20.0) -> None:
 
     def settled() -> bool:
         answer = control.get("/pending").json()  # its clock reading follows the snapshot: nothing due is missed
-        return not [d for d in answer["deliveries"] if d["status"] == "pending"
-                    and d["next_attempt_at"] <= answer["virtual_now"]]
+        return not [
+            d
+            for d in answer["deliveries"]
+            if d["status"] == "pending" and d["next_attempt_at"] <= answer["virtual_now"]
+        ]
 
     try:
         wait_until(settled, timeout=timeout, what="the simulators' due webhook deliveries to be answered")
@@ -111,6 +120,7 @@ def received() -> dict:
 
 
 # --- Given: SendGrid's side --------------------------------------------------------------------
+
 
 def sendgrid_control(simulators, method: str, path: str, **kwargs) -> dict:
     response = http_clients.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
@@ -145,6 +155,7 @@ def address_blocked(simulators, email: str):
 
 # --- When --------------------------------------------------------------------------------------
 
+
 @when("SendGrid is back")
 def sendgrid_back(simulators):
     sendgrid_control(simulators, "DELETE", "/faults")
@@ -163,8 +174,10 @@ def mail_job_later(admin, minutes: int) -> dict:
     return response.json()["outcomes"]
 
 
-@when(parsers.re(r"the reminder job runs (?P<hours>\d+) hours before the session(?P<twice>, twice)?"),
-      target_fixture="reminder_runs")
+@when(
+    parsers.re(r"the reminder job runs (?P<hours>\d+) hours before the session(?P<twice>, twice)?"),
+    target_fixture="reminder_runs",
+)
 def reminder_job(admin, simulators, hours: str, twice: str | None) -> list[dict]:
     settle(simulators)
     start = instant(only_booking(admin)["start_at"])
@@ -177,8 +190,12 @@ def reminder_job(admin, simulators, hours: str, twice: str | None) -> list[dict]
     return runs
 
 
-@when(parsers.parse('the visitor books the first slot before the change as "{name}" with email "{email}" '
-                    'and returns to the slot picker'))
+@when(
+    parsers.parse(
+        'the visitor books the first slot before the change as "{name}" with email "{email}" '
+        "and returns to the slot picker"
+    )
+)
 def book_before_change(visitor: Visitor, slot_before: SlotOption, name: str, email: str):
     form = visitor.form("/book")
     visitor.submit(form, slot=slot_before.value, name=name, email=email)
@@ -189,8 +206,10 @@ def book_before_change(visitor: Visitor, slot_before: SlotOption, name: str, ema
 
 @when(parsers.parse('the host cancels the paid booking on Calendly saying "{reason}"'))
 def host_cancels_paid_booking(simulators, app_server, admin, checkout: dict, reason: str):
-    booking = wait_until(lambda: (b := admin.get(f"/api/v1/bookings/{checkout['booking_id']}").json())
-                         ["calendly_event_uri"] and b, what="the paid booking to be on the builder's calendar")
+    booking = wait_until(
+        lambda: (b := admin.get(f"/api/v1/bookings/{checkout['booking_id']}").json())["calendly_event_uri"] and b,
+        what="the paid booking to be on the builder's calendar",
+    )
     driver = CalendlyDriver(simulators, app_server.config.calendly_api_token)
     try:
         driver.cancel_event_as_host(booking["calendly_event_uri"], reason)

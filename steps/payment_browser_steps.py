@@ -9,8 +9,8 @@ from pytest_bdd import parsers, then, when
 
 from steps.payment_steps import PAGE_PATH
 
-
 # --- In a real browser ------------------------------------------------------------------------------
+
 
 @when(parsers.parse('the client picks the first time and continues to payment as "{name}" with email "{email}"'))
 def browser_continue_to_payment(tab, name: str, email: str):

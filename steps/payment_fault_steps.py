@@ -11,7 +11,6 @@ from steps.booking_steps import session_path
 from steps.common_steps import page_text
 from steps.payment_steps import booking_json
 
-
 # --- Webhook faults: duplicates, order, missing data, signatures ------------------------------------
 
 COMPLETED = "checkout.session.completed"
@@ -104,8 +103,9 @@ def stored_events(admin, event_type: str, status: str | None = None) -> list[dic
 @then(parsers.parse("the app answered all {copies:d} deliveries of {event_type} with 200"))
 def answered_all(stripe_sim: StripeDriver, copies: int, event_type: str):
     attempts = stripe_sim.wait_attempts(event_type, copies)
-    assert len(attempts) == copies and all(a["response_status"] == 200 for a in attempts), \
-        [(a["kind"], a["response_status"]) for a in attempts]
+    assert len(attempts) == copies and all(a["response_status"] == 200 for a in attempts), [
+        (a["kind"], a["response_status"]) for a in attempts
+    ]
     assert len({a["event_id"] for a in attempts}) == 1
 
 
@@ -139,10 +139,18 @@ def unchanged(visitor: Visitor, checkout: dict, before_replay: dict):
 
 @when("someone pays a Checkout Session that was made outside the app", target_fixture="outside_session")
 def pay_outside_session(stripe_sim: StripeDriver) -> str:
-    session = stripe_sim.api.v1.checkout.sessions.create(params={
-        "mode": "payment", "success_url": "https://elsewhere.example/thanks",
-        "line_items": [{"price_data": {"currency": "gbp", "unit_amount": 1200,
-                                       "product_data": {"name": "Something else"}}, "quantity": 1}]})
+    session = stripe_sim.api.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "https://elsewhere.example/thanks",
+            "line_items": [
+                {
+                    "price_data": {"currency": "gbp", "unit_amount": 1200, "product_data": {"name": "Something else"}},
+                    "quantity": 1,
+                }
+            ],
+        }
+    )
     assert stripe_sim.pay(session.id).status_code == 200
     return session.id
 
@@ -193,6 +201,7 @@ def new_secret_in_config(app_server, new_secret: str):
 
 
 # --- Stripe API faults at checkout ----------------------------------------------------------------
+
 
 @given(parsers.parse("Stripe's API answers the next Checkout Session request with a 500 {when} making the session"))
 def one_api_error(stripe_sim: StripeDriver, when: str):

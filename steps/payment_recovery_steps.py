@@ -14,6 +14,7 @@ from steps.payment_steps import booking_json, on_checkout_page, slots_offered, w
 
 # --- Recovery: cancel and pay again, expiry, late payments, refunds ----------------------------------
 
+
 @when("the visitor goes back from Stripe's payment page")
 def back_from_stripe(visitor: Visitor):
     [href] = [href for _text, href in visitor.parsed.links if "/payment-canceled" in href]
@@ -72,8 +73,9 @@ def expire_requests_fail(stripe_sim: StripeDriver):
 
 @when("the hold sweep runs after the hold has ended", target_fixture="sweep")
 def hold_sweep(admin, visitor: Visitor, checkout: dict) -> dict:
-    hold_end = datetime.fromisoformat(booking_json(visitor, checkout["booking_id"])["hold_expires_at"]
-                                      .replace("Z", "+00:00"))
+    hold_end = datetime.fromisoformat(
+        booking_json(visitor, checkout["booking_id"])["hold_expires_at"].replace("Z", "+00:00")
+    )
     as_of = (hold_end + timedelta(minutes=1)).isoformat()
     response = admin.post("/admin/api/payments/expire-holds", json={"as_of": as_of})
     assert response.status_code == 200, response.text
@@ -92,8 +94,9 @@ def sweep_changed_nothing(sweep: dict):
 
 @then(parsers.parse('the booking expires, its payment "{payment_status}", and its slot is offered again'))
 def booking_expired(visitor: Visitor, visitors, checkout: dict, payment_status: str):
-    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: b["status"] == "expired",
-                               "the booking to expire")
+    booking = wait_for_booking(
+        visitor, checkout["booking_id"], lambda b: b["status"] == "expired", "the booking to expire"
+    )
     assert booking["payment"]["status"] == payment_status, booking["payment"]
     assert checkout["slot"] in slots_offered(visitors, booking)
 
@@ -101,8 +104,12 @@ def booking_expired(visitor: Visitor, visitors, checkout: dict, payment_status: 
 @then(parsers.parse('the booking stays "{status}" and its payment is refunded in full for "{reason}"'))
 @then(parsers.parse('the booking is "{status}" and its payment is refunded in full for "{reason}"'))
 def refunded_in_full(visitor: Visitor, checkout: dict, status: str, reason: str):
-    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: (b["payment"] or {}).get("status")
-                               == "refunded", "the payment to be refunded")
+    booking = wait_for_booking(
+        visitor,
+        checkout["booking_id"],
+        lambda b: (b["payment"] or {}).get("status") == "refunded",
+        "the payment to be refunded",
+    )
     payment = booking["payment"]
     assert booking["status"] == status, booking
     assert payment["refunded_cents"] == payment["amount_cents"] and not payment["refund_pending"], payment
@@ -127,18 +134,25 @@ def captured_and_refunded(stripe_sim: StripeDriver, checkout: dict, amount: int,
 def cancel_on_calendly(simulators, visitor: Visitor, checkout: dict):
     invitee_uri = booking_json(visitor, checkout["booking_id"])["calendly_invitee_uri"]
     assert invitee_uri, "the booking was never put on the calendar"
-    response = http_clients.post(f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}"
-                          "/cancel", json={"by": "invitee", "reason": "Plans changed"}, timeout=30)
+    response = http_clients.post(
+        f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}/cancel",
+        json={"by": "invitee", "reason": "Plans changed"},
+        timeout=30,
+    )
     assert response.status_code < 300, response.text
 
 
 # --- Refunds that change later: Stripe's asynchronous refund cards -----------------------------------
 
+
 @then(parsers.parse('the booking is "{status}" and its refund of {amount:d} "{currency}" is pending at Stripe'))
-def refund_pending(visitor: Visitor, stripe_sim: StripeDriver, checkout: dict, status: str, amount: int,
-                   currency: str):
-    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: (b["payment"] or {}).get("refund_pending")
-                               is True, "the refund to be recorded as pending")
+def refund_pending(visitor: Visitor, stripe_sim: StripeDriver, checkout: dict, status: str, amount: int, currency: str):
+    booking = wait_for_booking(
+        visitor,
+        checkout["booking_id"],
+        lambda b: (b["payment"] or {}).get("refund_pending") is True,
+        "the refund to be recorded as pending",
+    )
     payment = booking["payment"]
     assert booking["status"] == status, booking
     assert payment["status"] == "paid" and payment["refunded_cents"] == 0, payment  # not back with the client yet
@@ -154,8 +168,12 @@ def settle_the_refund(stripe_sim: StripeDriver, checkout: dict):
 
 @then(parsers.parse('the booking is "{status}", its payment "paid" again and its refund "failed"'))
 def refund_failed(visitor: Visitor, checkout: dict, status: str):
-    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: (b["payment"] or {}).get("refund_failed")
-                               is True, "the refund to be recorded as failed")
+    booking = wait_for_booking(
+        visitor,
+        checkout["booking_id"],
+        lambda b: (b["payment"] or {}).get("refund_failed") is True,
+        "the refund to be recorded as failed",
+    )
     payment = booking["payment"]
     assert booking["status"] == status, booking
     assert payment["status"] == "paid" and payment["refunded_cents"] == 0, payment

@@ -41,6 +41,7 @@ def wait_for_booking(visitor: Visitor, booking_id: str, check, what: str, timeou
     def current():
         booking = booking_json(visitor, booking_id)
         return booking if check(booking) else None
+
     try:
         return wait_until(current, timeout=timeout, what=what)
     except AssertionError as exc:
@@ -48,8 +49,9 @@ def wait_for_booking(visitor: Visitor, booking_id: str, check, what: str, timeou
 
 
 def on_checkout_page(visitor: Visitor, stripe_sim: StripeDriver, total: str) -> dict:
-    assert PAGE_PATH in visitor.url, f"not on Stripe's page: {visitor.url} ({visitor.page.status_code}): " \
-                                     f"{page_text(visitor.page)[:600]}"
+    assert PAGE_PATH in visitor.url, (
+        f"not on Stripe's page: {visitor.url} ({visitor.page.status_code}): {page_text(visitor.page)[:600]}"
+    )
     assert visitor.page.status_code == 200, visitor.page.text[:500]
     assert visitor.parsed.h1 == f"Pay {total}", visitor.parsed.h1
     session_id = urlsplit(visitor.url).path.rsplit("/", 1)[-1]
@@ -70,18 +72,28 @@ def later_slot(visitor: Visitor):
 
 # --- Given ---------------------------------------------------------------------------------------
 
+
 @given(parsers.parse('"{name}" offers a paid session "{session}" of {minutes:d} minutes for {amount:d} "{currency}"'))
-def builder_offers_paid_session(admin, simulators, name: str, session: str, minutes: int, amount: int,
-                                currency: str):
+def builder_offers_paid_session(admin, simulators, name: str, session: str, minutes: int, amount: int, currency: str):
     event_type = calendly.add_event_type(simulators, host_slug=slug(name), name=session, minutes=minutes)
-    response = admin.post(f"/admin/api/builders/{slug(name)}/session_types", json={
-        "name": session, "kind": "paid", "duration_minutes": minutes, "price_cents": amount, "currency": currency,
-        "calendly_event_type_uri": event_type["uri"]})
+    response = admin.post(
+        f"/admin/api/builders/{slug(name)}/session_types",
+        json={
+            "name": session,
+            "kind": "paid",
+            "duration_minutes": minutes,
+            "price_cents": amount,
+            "currency": currency,
+            "calendly_event_type_uri": event_type["uri"],
+        },
+    )
     assert response.status_code == 201, response.text
 
 
-@given(parsers.parse('"{client}" holds a "{session}" booking of "{builder}" and is on Stripe\'s payment page'),
-       target_fixture="checkout")
+@given(
+    parsers.parse('"{client}" holds a "{session}" booking of "{builder}" and is on Stripe\'s payment page'),
+    target_fixture="checkout",
+)
 def holds_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str) -> dict:
     visitor.open(session_path(builder, session))
     slot = later_slot(visitor)
@@ -94,11 +106,17 @@ def holds_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, sessi
 
 # --- When: the client on Stripe's page -----------------------------------------------------------
 
+
 @when(parsers.parse('the visitor pays with the card "{card}"'))
 def pay_with_card(visitor: Visitor, card: str):
     assert PAGE_PATH in visitor.url, f"not on Stripe's page: {visitor.url}"
-    visitor.submit(visitor.form(""), card_number=card, card_expiry="12 / 34",
-                   card_cvc="1234" if card.startswith(("34", "37")) else "123", name="Grace Hopper")
+    visitor.submit(
+        visitor.form(""),
+        card_number=card,
+        card_expiry="12 / 34",
+        card_cvc="1234" if card.startswith(("34", "37")) else "123",
+        name="Grace Hopper",
+    )
 
 
 @when("the visitor completes the authentication")
@@ -118,6 +136,7 @@ def authenticate_if_asked(visitor: Visitor):
 
 
 # --- Then: pages ---------------------------------------------------------------------------------
+
 
 @then(parsers.parse('the visitor is on Stripe\'s payment page for "{total}"'), target_fixture="checkout")
 def on_stripe_page(visitor: Visitor, stripe_sim: StripeDriver, chosen_slot, total: str) -> dict:
@@ -151,10 +170,12 @@ def page_says_once_confirmed(visitor: Visitor, checkout: dict, heading: str):
     def shown():
         visitor.open(f"/bookings/{checkout['booking_id']}/paid")  # what the page's refresh link does
         return visitor.parsed.h1 == heading
+
     wait_until(shown, what=f"the payment page to say {heading!r} (it says {visitor.parsed.h1!r})")
 
 
 # --- Then: the booking and the money ---------------------------------------------------------------
+
 
 @then("the booking is held for payment with its slot reserved")
 def held_with_slot(visitor: Visitor, visitors, checkout: dict):
@@ -170,8 +191,11 @@ def slots_offered(visitors, booking: dict) -> list[str]:
     return [slot.value for slot in other.parsed.slots]
 
 
-@then(parsers.parse('Stripe has one open Checkout Session for the booking of {amount:d} "{currency}" that names '
-                    'the booking'))
+@then(
+    parsers.parse(
+        'Stripe has one open Checkout Session for the booking of {amount:d} "{currency}" that names the booking'
+    )
+)
 def one_open_session(stripe_sim: StripeDriver, app_server, checkout: dict, amount: int, currency: str):
     [session] = stripe_sim.sessions_for(checkout["booking_id"])
     booking_id = checkout["booking_id"]
@@ -184,13 +208,21 @@ def one_open_session(stripe_sim: StripeDriver, app_server, checkout: dict, amoun
     assert session["expires_at"] - session["created"] >= 30 * 60
 
 
-@then(parsers.parse('the booking is "{status}" with its payment "{payment_status}" for {amount:d} "{currency}" by '
-                    'the card ending "{last4}"'))
-def booking_and_payment(visitor: Visitor, checkout: dict, status: str, payment_status: str, amount: int,
-                        currency: str, last4: str):
-    booking = wait_for_booking(visitor, checkout["booking_id"],
-                               lambda b: b["status"] == status and (b["payment"] or {}).get("last4") == last4,
-                               f"the booking to be {status} with the card ending {last4}")
+@then(
+    parsers.parse(
+        'the booking is "{status}" with its payment "{payment_status}" for {amount:d} "{currency}" by '
+        'the card ending "{last4}"'
+    )
+)
+def booking_and_payment(
+    visitor: Visitor, checkout: dict, status: str, payment_status: str, amount: int, currency: str, last4: str
+):
+    booking = wait_for_booking(
+        visitor,
+        checkout["booking_id"],
+        lambda b: b["status"] == status and (b["payment"] or {}).get("last4") == last4,
+        f"the booking to be {status} with the card ending {last4}",
+    )
     payment = booking["payment"]
     assert (payment["status"], payment["amount_cents"], payment["currency"]) == (payment_status, amount, currency)
     assert payment["refunded_cents"] == 0 and payment["failure_code"] is None, payment
@@ -198,8 +230,12 @@ def booking_and_payment(visitor: Visitor, checkout: dict, status: str, payment_s
 
 @then(parsers.parse('the booking stays held for payment, its last attempt declined with "{code}"'))
 def held_after_decline(visitor: Visitor, visitors, checkout: dict, code: str):
-    booking = wait_for_booking(visitor, checkout["booking_id"], lambda b: b["payment"]["failure_code"] == code,
-                               f"the decline {code} to be recorded")
+    booking = wait_for_booking(
+        visitor,
+        checkout["booking_id"],
+        lambda b: b["payment"]["failure_code"] == code,
+        f"the decline {code} to be recorded",
+    )
     assert booking["status"] == "pending_payment" and booking["payment"]["status"] == "open", booking
     assert checkout["slot"] not in slots_offered(visitors, booking)
 

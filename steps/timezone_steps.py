@@ -70,8 +70,7 @@ def change_zone(visitor: Visitor, zone: str):
     visitor.submit(zone_form, tz=zone)
 
 
-@when(parsers.parse('the visitor looks for the next daylight-saving change in "{zone}"'),
-      target_fixture="dst_change")
+@when(parsers.parse('the visitor looks for the next daylight-saving change in "{zone}"'), target_fixture="dst_change")
 def find_dst_change(zone: str) -> date:
     return next_offset_change(zone, date.today() + timedelta(days=7))
 
@@ -104,9 +103,10 @@ def each_shown_in(slot_before: SlotOption, slot_after: SlotOption, zone: str):
         assert slot.local == instant(slot.value).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
-@when(parsers.parse('the visitor books the first slot after the change as "{name}" with email "{email}"'),
-      target_fixture="chosen_slot")
+@when(
+    parsers.parse('the visitor books the first slot after the change as "{name}" with email "{email}"'),
+    target_fixture="chosen_slot",
+)
 def book_after_change(visitor: Visitor, slot_after: SlotOption, name: str, email: str) -> SlotOption:
     visitor.submit(visitor.form("/book"), slot=slot_after.value, name=name, email=email)
     return slot_after
-

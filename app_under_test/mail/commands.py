@@ -1,11 +1,11 @@
 """``booking-app mail ...``: what cron and an operator run.
 
-    booking-app mail send-due                    retry what is due (cron, every minute)
-    booking-app mail send-reminders --within 24h queue and send reminders (cron, e.g. every 15 minutes)
-    booking-app mail list [--status dead]        the outbox, dead letters first to look at
-    booking-app mail retry <id>                  give a dead letter a fresh start
-    booking-app mail provision-templates         create/update the dynamic templates, print their ids
-    booking-app mail register-webhook            point the Event Webhook here, print its verification key
+booking-app mail send-due                    retry what is due (cron, every minute)
+booking-app mail send-reminders --within 24h queue and send reminders (cron, e.g. every 15 minutes)
+booking-app mail list [--status dead]        the outbox, dead letters first to look at
+booking-app mail retry <id>                  give a dead letter a fresh start
+booking-app mail provision-templates         create/update the dynamic templates, print their ids
+booking-app mail register-webhook            point the Event Webhook here, print its verification key
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ def register(app: Flask) -> None:
             statement = statement.where(OutboxMessage.status == status)
         with get_db().reader() as session:
             for row in session.scalars(statement):
-                click.echo(f"{row.id}\t{row.kind}\t{row.recipient}\t{row.status}\t{row.attempts}\t"
-                           f"{(row.last_error or '')[:100]}")
+                click.echo(
+                    f"{row.id}\t{row.kind}\t{row.recipient}\t{row.status}\t{row.attempts}\t"
+                    f"{(row.last_error or '')[:100]}"
+                )
 
     @mail.command("retry")
     @click.argument("message_id", type=int)

@@ -18,8 +18,9 @@ from urllib.parse import quote
 from app_under_test.timeutil import format_in_zone, utcnow
 
 # Stripe's currencies without minor units, and those with three decimals.
-ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-                          "xaf", "xof", "xpf"})
+ZERO_DECIMAL = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+)
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 
 
@@ -56,7 +57,7 @@ def format_amount(minor_units: int, currency: str) -> str:
     code = (currency or "").lower()
     digits = 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
     sign = "-" if minor_units < 0 else ""
-    units, fraction = divmod(abs(int(minor_units)), 10 ** digits)
+    units, fraction = divmod(abs(int(minor_units)), 10**digits)
     text = f"{units:,}" + (f".{fraction:0{digits}d}" if digits else "")
     return f"{sign}{text} {code.upper()}"
 
@@ -132,8 +133,9 @@ class RefundInfo:
     reference: str | None  # Stripe's refund id once the refund exists
 
 
-def cancellation(config, booking, recipient: Recipient, *, canceler_type: str | None,
-                 refund: RefundInfo | None = None) -> dict:
+def cancellation(
+    config, booking, recipient: Recipient, *, canceler_type: str | None, refund: RefundInfo | None = None
+) -> dict:
     data = base(config, booking, recipient)
     data["canceled_by"] = canceled_by(booking, recipient, canceler_type)
     data["rebook_url"] = f"{_base_url(config)}/builders/{booking.builder.slug}/sessions/{booking.session_type.slug}"
@@ -163,17 +165,24 @@ def _payment_fields(payment) -> dict:
 
 def receipt(config, booking, recipient: Recipient, payment) -> dict:
     data = base(config, booking, recipient)
-    data.update(_payment_fields(payment), is_refund=False,
-                amount=format_amount(payment.amount_cents, payment.currency),
-                paid_at_local=format_in_zone(payment.updated_at or payment.created_at or utcnow(), recipient.zone))
+    data.update(
+        _payment_fields(payment),
+        is_refund=False,
+        amount=format_amount(payment.amount_cents, payment.currency),
+        paid_at_local=format_in_zone(payment.updated_at or payment.created_at or utcnow(), recipient.zone),
+    )
     return data
 
 
 def refund_receipt(config, booking, recipient: Recipient, payment, refund) -> dict:
     data = base(config, booking, recipient)
-    data.update(_payment_fields(payment), is_refund=True, refund_reference=refund.stripe_refund_id,
-                amount=format_amount(refund.amount_cents, payment.currency),
-                paid_at_local=format_in_zone(refund.created_at or utcnow(), recipient.zone))
+    data.update(
+        _payment_fields(payment),
+        is_refund=True,
+        refund_reference=refund.stripe_refund_id,
+        amount=format_amount(refund.amount_cents, payment.currency),
+        paid_at_local=format_in_zone(refund.created_at or utcnow(), recipient.zone),
+    )
     return data
 
 

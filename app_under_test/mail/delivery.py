@@ -51,8 +51,9 @@ def send_now(db: Database, config, ids: Iterable[int]) -> dict[str, int]:
         return {"error": 1}
 
 
-def send_rows(db: Database, config, ids: list[int], *, now: datetime,
-              budget_seconds: float | None = None) -> dict[str, int]:
+def send_rows(
+    db: Database, config, ids: list[int], *, now: datetime, budget_seconds: float | None = None
+) -> dict[str, int]:
     """Claim and send each row that is due; returns how many ended sent, retry, dead (or skipped)."""
     outcomes: dict[str, int] = {}
     if not ids:
@@ -80,8 +81,16 @@ def _attempt(db: Database, config, client, claimed: outbox.Claimed, now: datetim
         error = f"{kinds.template_for(claimed.kind).env_name} is not configured"
         return outbox.record(db, claimed.id, outcome="dead", now=now, error=error)
     result = sender.send(client, sender.build_mail(config, claimed, template_id))
-    status = outbox.record(db, claimed.id, outcome=result.outcome, now=now, message_id_header=result.message_id,
-                           error=result.error, not_before=result.not_before, template_id=template_id)
+    status = outbox.record(
+        db,
+        claimed.id,
+        outcome=result.outcome,
+        now=now,
+        message_id_header=result.message_id,
+        error=result.error,
+        not_before=result.not_before,
+        template_id=template_id,
+    )
     log_method = log.info if status == "sent" else log.warning
     log_method("mail_attempt", outbox_id=claimed.id, kind=claimed.kind, status=status, error=result.error)
     return status

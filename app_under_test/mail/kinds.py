@@ -22,18 +22,41 @@ class Template:
     env_name: str  # the environment variable an operator sets
 
 
-TEMPLATES: dict[str, Template] = {t.key: t for t in (
-    Template("booking_confirmation", "Booking service: booking confirmation", "sendgrid_booking_template_id",
-             "SENDGRID_BOOKING_TEMPLATE_ID"),
-    Template("cancellation_notice", "Booking service: cancellation notice", "sendgrid_cancellation_template_id",
-             "SENDGRID_CANCELLATION_TEMPLATE_ID"),
-    Template("payment_receipt", "Booking service: payment receipt", "sendgrid_receipt_template_id",
-             "SENDGRID_RECEIPT_TEMPLATE_ID"),
-    Template("booking_reminder", "Booking service: booking reminder", "sendgrid_reminder_template_id",
-             "SENDGRID_REMINDER_TEMPLATE_ID"),
-    Template("booking_moved", "Booking service: booking moved", "sendgrid_moved_template_id",
-             "SENDGRID_MOVED_TEMPLATE_ID"),
-)}
+TEMPLATES: dict[str, Template] = {
+    t.key: t
+    for t in (
+        Template(
+            "booking_confirmation",
+            "Booking service: booking confirmation",
+            "sendgrid_booking_template_id",
+            "SENDGRID_BOOKING_TEMPLATE_ID",
+        ),
+        Template(
+            "cancellation_notice",
+            "Booking service: cancellation notice",
+            "sendgrid_cancellation_template_id",
+            "SENDGRID_CANCELLATION_TEMPLATE_ID",
+        ),
+        Template(
+            "payment_receipt",
+            "Booking service: payment receipt",
+            "sendgrid_receipt_template_id",
+            "SENDGRID_RECEIPT_TEMPLATE_ID",
+        ),
+        Template(
+            "booking_reminder",
+            "Booking service: booking reminder",
+            "sendgrid_reminder_template_id",
+            "SENDGRID_REMINDER_TEMPLATE_ID",
+        ),
+        Template(
+            "booking_moved",
+            "Booking service: booking moved",
+            "sendgrid_moved_template_id",
+            "SENDGRID_MOVED_TEMPLATE_ID",
+        ),
+    )
+}
 
 # outbox kind -> template key
 KIND_TEMPLATES: dict[str, str] = {
@@ -57,5 +80,7 @@ def template_id(config, kind: str) -> str:
 def template_sources(key: str) -> dict[str, str]:
     """``subject``, ``html_content`` and ``plain_content`` of one template, as files hold them."""
     parts = {"subject": "subject.hbs", "html_content": "html.hbs", "plain_content": "txt.hbs"}
-    return {part: (TEMPLATE_DIR / f"{key}.{suffix}").read_text(encoding="utf-8").strip("\n")
-            for part, suffix in parts.items()}
+    return {
+        part: (TEMPLATE_DIR / f"{key}.{suffix}").read_text(encoding="utf-8").strip("\n")
+        for part, suffix in parts.items()
+    }

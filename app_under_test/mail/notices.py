@@ -32,15 +32,22 @@ def _config(session: Session):
     return session.info.get(CONFIG_KEY)
 
 
-def _mail(config, kind: str, booking: Booking, recipient: Recipient, data: dict,
-          revision: str | None = None) -> outbox.Mail:
-    return outbox.Mail(key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision), kind=kind,
-                       recipient=recipient.email, template_id=kinds.template_id(config, kind), data=data,
-                       booking_id=booking.id)
+def _mail(
+    config, kind: str, booking: Booking, recipient: Recipient, data: dict, revision: str | None = None
+) -> outbox.Mail:
+    return outbox.Mail(
+        key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision),
+        kind=kind,
+        recipient=recipient.email,
+        template_id=kinds.template_id(config, kind),
+        data=data,
+        booking_id=booking.id,
+    )
 
 
-def _queue(session: Session, config, kind: str, booking: Booking, recipient: Recipient, data: dict,
-           revision: str | None = None) -> bool:
+def _queue(
+    session: Session, config, kind: str, booking: Booking, recipient: Recipient, data: dict, revision: str | None = None
+) -> bool:
     return bool(outbox.enqueue_many(session, [_mail(config, kind, booking, recipient, data, revision)]))
 
 
@@ -49,9 +56,12 @@ def _both(booking: Booking) -> tuple[Recipient, Recipient]:
 
 
 def paid_payment(session: Session, booking: Booking) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.booking_id == booking.id,
-                                                Payment.status.in_(("paid", "refunded")))
-                          .order_by(Payment.id.desc()).limit(1))
+    return session.scalar(
+        select(Payment)
+        .where(Payment.booking_id == booking.id, Payment.status.in_(("paid", "refunded")))
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
 
 
 def _refund_info(session: Session, booking: Booking) -> RefundInfo | None:
@@ -65,8 +75,10 @@ def _refund_info(session: Session, booking: Booking) -> RefundInfo | None:
 
 
 def _confirmations(config, booking: Booking, payment: Payment | None) -> list[outbox.Mail]:
-    return [_mail(config, "confirmation", booking, recipient, compose.confirmation(config, booking, recipient, payment))
-            for recipient in _both(booking)]
+    return [
+        _mail(config, "confirmation", booking, recipient, compose.confirmation(config, booking, recipient, payment))
+        for recipient in _both(booking)
+    ]
 
 
 def booking_confirmed(session: Session, booking: Booking) -> None:
@@ -82,8 +94,14 @@ def paid_booking_confirmed(session: Session, booking: Booking, payment: Payment)
     if config is None:
         return
     client = compose.client_of(booking)
-    receipt = _mail(config, "receipt", booking, client, compose.receipt(config, booking, client, payment),
-                    payment.checkout_session_id)
+    receipt = _mail(
+        config,
+        "receipt",
+        booking,
+        client,
+        compose.receipt(config, booking, client, payment),
+        payment.checkout_session_id,
+    )
     outbox.enqueue_many(session, [*_confirmations(config, booking, payment), receipt])
 
 
@@ -92,10 +110,19 @@ def booking_canceled(session: Session, booking: Booking, *, canceler_type: str |
     if config is None:
         return
     refund = _refund_info(session, booking)
-    outbox.enqueue_many(session, [
-        _mail(config, "cancellation", booking, recipient,
-              compose.cancellation(config, booking, recipient, canceler_type=canceler_type, refund=refund))
-        for recipient in _both(booking)])
+    outbox.enqueue_many(
+        session,
+        [
+            _mail(
+                config,
+                "cancellation",
+                booking,
+                recipient,
+                compose.cancellation(config, booking, recipient, canceler_type=canceler_type, refund=refund),
+            )
+            for recipient in _both(booking)
+        ],
+    )
 
 
 def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:
@@ -103,10 +130,20 @@ def booking_moved(session: Session, booking: Booking, *, previous_start: datetim
     if config is None:
         return
     revision = f"{iso_z(previous_start)}>{iso_z(booking.start_at)}"
-    outbox.enqueue_many(session, [
-        _mail(config, "moved", booking, recipient, compose.moved(config, booking, recipient,
-                                                                previous_start=previous_start), revision)
-        for recipient in _both(booking)])
+    outbox.enqueue_many(
+        session,
+        [
+            _mail(
+                config,
+                "moved",
+                booking,
+                recipient,
+                compose.moved(config, booking, recipient, previous_start=previous_start),
+                revision,
+            )
+            for recipient in _both(booking)
+        ],
+    )
 
 
 def payment_refunded(session: Session, booking: Booking, refund: Refund) -> None:
@@ -115,8 +152,15 @@ def payment_refunded(session: Session, booking: Booking, refund: Refund) -> None
         return
     payment = session.get(Payment, refund.payment_id)
     client = compose.client_of(booking)
-    _queue(session, config, "refund", booking, client,
-           compose.refund_receipt(config, booking, client, payment, refund), refund.stripe_refund_id)
+    _queue(
+        session,
+        config,
+        "refund",
+        booking,
+        client,
+        compose.refund_receipt(config, booking, client, payment, refund),
+        refund.stripe_refund_id,
+    )
 
 
 def reminder(session: Session, booking: Booking, *, now: datetime) -> bool:
@@ -125,5 +169,12 @@ def reminder(session: Session, booking: Booking, *, now: datetime) -> bool:
     if config is None:
         return False
     client = compose.client_of(booking)
-    return _queue(session, config, "reminder", booking, client,
-                  compose.reminder(config, booking, client, now=now), iso_z(booking.start_at))
+    return _queue(
+        session,
+        config,
+        "reminder",
+        booking,
+        client,
+        compose.reminder(config, booking, client, now=now),
+        iso_z(booking.start_at),
+    )

@@ -27,8 +27,14 @@ from app_under_test.db import Database
 from app_under_test.models import OutboxMessage
 from app_under_test.timeutil import utcnow
 
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
-                timedelta(hours=4), timedelta(hours=12))
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=4),
+    timedelta(hours=12),
+)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 LEASE = timedelta(minutes=2)
 SENDABLE = ("pending", "retry")
@@ -58,9 +64,11 @@ def _insert_statement(dialect: str):
     statement = _INSERTS.get(dialect)
     if statement is None:
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = (insert(OutboxMessage.__table__)
-                     .on_conflict_do_nothing(index_elements=[OutboxMessage.__table__.c.idempotency_key])
-                     .returning(OutboxMessage.__table__.c.id))
+        statement = (
+            insert(OutboxMessage.__table__)
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.__table__.c.idempotency_key])
+            .returning(OutboxMessage.__table__.c.id)
+        )
         _INSERTS[dialect] = statement
     return statement
 
@@ -76,17 +84,29 @@ def enqueue_many(session: Session, mails: list[Mail]) -> list[int]:
     if not mails:
         return []
     now = utcnow()
-    rows = [{"idempotency_key": m.key, "kind": m.kind, "booking_id": m.booking_id, "recipient": m.recipient,
-             "template_id": m.template_id, "data": m.data, "status": "pending", "attempts": 0, "created_at": now}
-            for m in mails]
+    rows = [
+        {
+            "idempotency_key": m.key,
+            "kind": m.kind,
+            "booking_id": m.booking_id,
+            "recipient": m.recipient,
+            "template_id": m.template_id,
+            "data": m.data,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for m in mails
+    ]
     statement = _insert_statement(session.get_bind().dialect.name)
     new_ids = list(session.execute(statement, rows if len(rows) > 1 else rows[0]).scalars())
     session.info.setdefault(NEW_ROWS, []).extend(new_ids)
     return new_ids
 
 
-def enqueue(session: Session, *, key: str, kind: str, recipient: str, template_id: str, data: dict,
-            booking_id: int | None) -> int | None:
+def enqueue(
+    session: Session, *, key: str, kind: str, recipient: str, template_id: str, data: dict, booking_id: int | None
+) -> int | None:
     """Queue one mail; returns its row id, or None (changing nothing) when its key is queued already."""
     new_ids = enqueue_many(session, [Mail(key, kind, recipient, template_id, data, booking_id)])
     return new_ids[0] if new_ids else None
@@ -98,10 +118,14 @@ def retry_delay(attempts: int) -> timedelta | None:
 
 
 def due_ids(session: Session, now: datetime) -> list[int]:
-    statement = (select(OutboxMessage.id)
-                 .where(OutboxMessage.status.in_(SENDABLE),
-                        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-                 .order_by(OutboxMessage.id))
+    statement = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status.in_(SENDABLE),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboxMessage.id)
+    )
     return list(session.scalars(statement))
 
 
@@ -121,18 +145,31 @@ def claim(db: Database, message_id: int, now: datetime) -> Claimed | None:
     with db.transaction() as session:
         taken = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(SENDABLE),
-                   or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status.in_(SENDABLE),
+                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            )
             .values(next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if taken.rowcount != 1:
             return None
         row = session.get(OutboxMessage, message_id)
         return Claimed(row.id, row.kind, row.recipient, row.template_id, dict(row.data), row.attempts)
 
 
-def record(db: Database, message_id: int, *, outcome: str, now: datetime, message_id_header: str | None = None,
-           error: str | None = None, not_before: datetime | None = None, template_id: str | None = None) -> str:
+def record(
+    db: Database,
+    message_id: int,
+    *,
+    outcome: str,
+    now: datetime,
+    message_id_header: str | None = None,
+    error: str | None = None,
+    not_before: datetime | None = None,
+    template_id: str | None = None,
+) -> str:
     """Write one attempt's outcome (sent, retry or dead); returns the row's new status."""
     with db.transaction() as session:
         row = session.get(OutboxMessage, message_id)

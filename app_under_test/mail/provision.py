@@ -22,9 +22,19 @@ from app_under_test.mail import kinds
 
 PROVISION_TIMEOUT_SECONDS = 30.0
 PAGE_SIZE = 200  # SendGrid's maximum; more templates than this would need its page tokens
-WEBHOOK_EVENTS = {"bounce": True, "dropped": True, "delivered": False, "deferred": False, "processed": False,
-                  "open": False, "click": False, "spam_report": False, "unsubscribe": False,
-                  "group_unsubscribe": False, "group_resubscribe": False}
+WEBHOOK_EVENTS = {
+    "bounce": True,
+    "dropped": True,
+    "delivered": False,
+    "deferred": False,
+    "processed": False,
+    "open": False,
+    "click": False,
+    "spam_report": False,
+    "unsubscribe": False,
+    "group_unsubscribe": False,
+    "group_resubscribe": False,
+}
 
 
 class ProvisioningError(RuntimeError):
@@ -69,9 +79,15 @@ def provision_templates(config) -> dict[str, str]:
             existing = _json(api.templates.post(request_body={"name": template.name, "generation": "dynamic"}))
         template_id = existing["id"]
         if _active_sources(api, template_id, existing) != sources:
-            api.templates._(template_id).versions.post(request_body={
-                "name": _version_label(template, sources), "active": 1, "editor": "code",
-                "generate_plain_content": False, **sources})
+            api.templates._(template_id).versions.post(
+                request_body={
+                    "name": _version_label(template, sources),
+                    "active": 1,
+                    "editor": "code",
+                    "generate_plain_content": False,
+                    **sources,
+                }
+            )
         ids[template.env_name] = template_id
     return ids
 

@@ -39,9 +39,11 @@ def queue_reminders(db: Database, *, now: datetime, within: timedelta) -> dict[s
         raise ValueError("the window must be positive")
     counts = {"queued": 0, "already_queued": 0}
     with db.transaction() as session:
-        bookings = session.scalars(select(Booking).where(
-            Booking.status == BookingStatus.CONFIRMED, Booking.start_at > now, Booking.start_at <= now + within)
-            .order_by(Booking.start_at, Booking.id)).all()
+        bookings = session.scalars(
+            select(Booking)
+            .where(Booking.status == BookingStatus.CONFIRMED, Booking.start_at > now, Booking.start_at <= now + within)
+            .order_by(Booking.start_at, Booking.id)
+        ).all()
         for booking in bookings:
             counts["queued" if notices.reminder(session, booking, now=now) else "already_queued"] += 1
     return counts

@@ -49,8 +49,10 @@ def sendgrid_client(config, *, timeout: float = SEND_TIMEOUT_SECONDS) -> SendGri
 def build_mail(config, message: Claimed, template_id: str) -> Mail:
     sender_name, sender_email = parseaddr(config.mail_from)
     recipient_name = message.data.get("recipient_name") or None
-    mail = Mail(from_email=From(sender_email or config.mail_from, sender_name or None),
-                to_emails=To(message.recipient, recipient_name))
+    mail = Mail(
+        from_email=From(sender_email or config.mail_from, sender_name or None),
+        to_emails=To(message.recipient, recipient_name),
+    )
     mail.template_id = TemplateId(template_id)
     mail.dynamic_template_data = message.data
     mail.category = Category(message.kind)
@@ -86,8 +88,9 @@ def classify_error(exc: Exception) -> SendResult:
         sentry_sdk.capture_message(error, level="error")
         return SendResult("dead", error=error)
     if isinstance(exc, http_errors.TooManyRequestsError):
-        return SendResult("retry", error=f"SendGrid rate limit (429): {_first_error(exc)}",
-                          not_before=_rate_limit_reset(exc))
+        return SendResult(
+            "retry", error=f"SendGrid rate limit (429): {_first_error(exc)}", not_before=_rate_limit_reset(exc)
+        )
     if isinstance(exc, http_errors.HTTPError):
         status = int(getattr(exc, "status_code", 0) or 0)
         error = f"SendGrid answered {status}: {_first_error(exc)}"

@@ -61,29 +61,36 @@ def session_params(booking: Booking, config: Config, expires_at: int, attempt: i
     amount = money.check_minor_units(booking.price_cents, booking.currency)
     return {
         "mode": "payment",
-        "line_items": [{
-            "price_data": {
-                "currency": booking.currency,
-                "unit_amount": amount,
-                "product_data": {"name": f"{session_type.name} with {booking.builder.name}"[:250],
-                                 "description": f"{session_type.duration_minutes} minutes"},
-            },
-            "quantity": 1,
-        }],
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": booking.currency,
+                    "unit_amount": amount,
+                    "product_data": {
+                        "name": f"{session_type.name} with {booking.builder.name}"[:250],
+                        "description": f"{session_type.duration_minutes} minutes",
+                    },
+                },
+                "quantity": 1,
+            }
+        ],
         "metadata": {"bookingId": booking.public_id},
         "client_reference_id": booking.public_id,
         "customer_email": booking.client.email,
         # The PaymentIntent's events name the booking and the attempt (PaymentIntents do not name their session).
-        "payment_intent_data": {"metadata": {"bookingId": booking.public_id, "attempt": str(attempt)},
-                                "description": f"Booking {booking.public_id}"},
+        "payment_intent_data": {
+            "metadata": {"bookingId": booking.public_id, "attempt": str(attempt)},
+            "description": f"Booking {booking.public_id}",
+        },
         "success_url": f"{base}/bookings/{booking.public_id}/paid?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/bookings/{booking.public_id}/payment-canceled",
         "expires_at": expires_at,
     }
 
 
-def open_checkout(session: Session, booking: Booking, client: stripe.StripeClient, config: Config,
-                  *, now: datetime | None = None) -> Payment:
+def open_checkout(
+    session: Session, booking: Booking, client: stripe.StripeClient, config: Config, *, now: datetime | None = None
+) -> Payment:
     """Create the Checkout Session and its payment row (inside the caller's transaction)."""
     now = now or utcnow()
     attempt = len(payments_of(session, booking.id)) + 1
@@ -93,21 +100,30 @@ def open_checkout(session: Session, booking: Booking, client: stripe.StripeClien
     try:
         checkout = client.v1.checkout.sessions.create(
             params=session_params(booking, config, expires_at, attempt),
-            options={"idempotency_key": idempotency_key(booking, attempt, expires_at)})
+            options={"idempotency_key": idempotency_key(booking, attempt, expires_at)},
+        )
     except stripe.StripeError as exc:
         raise classify(exc) from exc
     if not checkout.url:
         raise ProviderRefused(f"Stripe opened checkout session {checkout.id} without a payment page URL")
-    payment = Payment(booking_id=booking.id, checkout_session_id=checkout.id, amount_cents=checkout.amount_total,
-                      currency=checkout.currency, status="open", checkout_url=checkout.url, created_at=now,
-                      updated_at=now)
+    payment = Payment(
+        booking_id=booking.id,
+        checkout_session_id=checkout.id,
+        amount_cents=checkout.amount_total,
+        currency=checkout.currency,
+        status="open",
+        checkout_url=checkout.url,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(payment)
     session.flush()
     return payment
 
 
-def expire_open_sessions(session: Session, booking: Booking, client: stripe.StripeClient,
-                         *, now: datetime | None = None) -> list[Payment]:
+def expire_open_sessions(
+    session: Session, booking: Booking, client: stripe.StripeClient, *, now: datetime | None = None
+) -> list[Payment]:
     """Expire every open session of the booking through the API, so none of them can be paid any more.
 
     Returns the payments whose session turned out to be complete already (paid, or paying by a delayed
@@ -139,8 +155,9 @@ def _retrieve(client: stripe.StripeClient, checkout_session_id: str) -> stripe.c
         raise classify(exc) from exc
 
 
-def pay_again(session: Session, booking_id: int, client: stripe.StripeClient, config: Config,
-              *, now: datetime | None = None) -> Payment:
+def pay_again(
+    session: Session, booking_id: int, client: stripe.StripeClient, config: Config, *, now: datetime | None = None
+) -> Payment:
     """A new session for the same held booking, after expiring the open one (only one can ever be paid)."""
     now = now or utcnow()
     booking = lock_booking(session, booking_id)
@@ -153,10 +170,19 @@ def pay_again(session: Session, booking_id: int, client: stripe.StripeClient, co
     if len(payments) >= MAX_ATTEMPTS:
         # Checked before expiring anything: the last payment page stays usable and the slot stays held.
         still_open = next((p.checkout_url for p in reversed(payments) if p.status == "open"), None)
-        raise CannotPay("too_many_attempts", "This booking has had as many payment attempts as we allow. "
-                        + ("Your last payment page is still open while we hold the time for you."
-                           if still_open else "Please book again."), open_checkout_url=still_open)
+        raise CannotPay(
+            "too_many_attempts",
+            "This booking has had as many payment attempts as we allow. "
+            + (
+                "Your last payment page is still open while we hold the time for you."
+                if still_open
+                else "Please book again."
+            ),
+            open_checkout_url=still_open,
+        )
     if expire_open_sessions(session, booking, client, now=now):
-        raise CannotPay("payment_in_progress", "Your payment is already being processed; this page will update "
-                                               "as soon as Stripe confirms it.")
+        raise CannotPay(
+            "payment_in_progress",
+            "Your payment is already being processed; this page will update as soon as Stripe confirms it.",
+        )
     return open_checkout(session, booking, client, config, now=now)

@@ -38,8 +38,9 @@ def register(app: Flask) -> None:
         if result.get("secret"):  # shown once by Stripe: the line to paste into the environment
             click.echo(f"STRIPE_WEBHOOK_SECRET={result['secret']}")
         else:
-            click.echo("Stripe shows an endpoint's secret only when it is created; use --replace for a new one.",
-                       err=True)
+            click.echo(
+                "Stripe shows an endpoint's secret only when it is created; use --replace for a new one.", err=True
+            )
 
     @payments.command("expire-holds")
     @click.option("--as-of", default=None, help="ISO-8601 instant (default: now).")

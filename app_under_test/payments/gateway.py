@@ -61,8 +61,9 @@ def app_client() -> stripe.StripeClient:
     """This app's client (one per app, built on first use)."""
     client = current_app.extensions.get("stripe_client")
     if client is None:
-        client = current_app.extensions.setdefault("stripe_client", build_client(current_app.extensions[
-            "booking_config"]))
+        client = current_app.extensions.setdefault(
+            "stripe_client", build_client(current_app.extensions["booking_config"])
+        )
     return client
 
 

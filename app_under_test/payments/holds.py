@@ -43,18 +43,29 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"released": self.released, "confirmed": self.confirmed, "kept": self.kept,
-                "released_without_stripe": self.released_without_stripe, "errors": self.errors}
+        return {
+            "released": self.released,
+            "confirmed": self.confirmed,
+            "kept": self.kept,
+            "released_without_stripe": self.released_without_stripe,
+            "errors": self.errors,
+        }
 
 
 def overdue_holds(db: Database, as_of: datetime) -> list[int]:
     with db.reader() as session:
-        return list(session.scalars(select(Booking.id).where(
-            Booking.status == BookingStatus.PENDING_PAYMENT, Booking.hold_expires_at <= as_of).order_by(Booking.id)))
+        return list(
+            session.scalars(
+                select(Booking.id)
+                .where(Booking.status == BookingStatus.PENDING_PAYMENT, Booking.hold_expires_at <= as_of)
+                .order_by(Booking.id)
+            )
+        )
 
 
-def expire_holds(db: Database, client: stripe.StripeClient, provider: SlotProvider,
-                 *, as_of: datetime | None = None) -> SweepReport:
+def expire_holds(
+    db: Database, client: stripe.StripeClient, provider: SlotProvider, *, as_of: datetime | None = None
+) -> SweepReport:
     as_of = as_of or utcnow()
     report = SweepReport()
     for booking_id in overdue_holds(db, as_of):
@@ -67,8 +78,14 @@ def expire_holds(db: Database, client: stripe.StripeClient, provider: SlotProvid
     return report
 
 
-def _sweep_one(db: Database, client: stripe.StripeClient, provider: SlotProvider, booking_id: int,
-               as_of: datetime, report: SweepReport) -> None:
+def _sweep_one(
+    db: Database,
+    client: stripe.StripeClient,
+    provider: SlotProvider,
+    booking_id: int,
+    as_of: datetime,
+    report: SweepReport,
+) -> None:
     with db.transaction() as session:
         booking = lock_booking(session, booking_id)
         if booking.status is not BookingStatus.PENDING_PAYMENT or booking.hold_expires_at > as_of:

@@ -8,8 +8,9 @@ unchanged. Only presentation divides, by the currency's own exponent.
 from __future__ import annotations
 
 # Stripe's zero-decimal currencies: the amount is the whole amount (500 JPY is ``500``).
-ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd",
-                          "vuv", "xaf", "xof", "xpf"})
+ZERO_DECIMAL = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+)
 # Three-decimal currencies: Stripe takes three decimals but requires the last digit to be 0.
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$"}
@@ -36,7 +37,7 @@ def check_minor_units(amount: int, currency: str) -> int:
 def format_amount(amount: int, currency: str) -> str:
     """``4500, "gbp"`` -> ``£45.00``; ``5000, "jpy"`` -> ``¥5,000``; unknown symbols get the code."""
     places = exponent(currency)
-    whole, fraction = divmod(abs(amount), 10 ** places)
+    whole, fraction = divmod(abs(amount), 10**places)
     text = f"{whole:,}" + (f".{fraction:0{places}d}" if places else "")
     symbol = SYMBOLS.get(currency.lower())
     sign = "-" if amount < 0 else ""

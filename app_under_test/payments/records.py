@@ -16,14 +16,18 @@ from sqlalchemy.orm import Session, joinedload, object_session
 from app_under_test.models import Booking, Payment, Refund
 from app_under_test.timeutil import iso_z
 
-
 # The booking's client and session type come in the same locking query: confirming needs them for the calendar.
 _WITH_PARTIES = (joinedload(Booking.client, innerjoin=True), joinedload(Booking.session_type, innerjoin=True))
 
 
 def lock_booking(session: Session, booking_id: int) -> Booking | None:
-    return session.scalar(select(Booking).where(Booking.id == booking_id).options(*_WITH_PARTIES)
-                          .with_for_update(of=Booking).execution_options(populate_existing=True))
+    return session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .options(*_WITH_PARTIES)
+        .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
+    )
 
 
 def locked(session: Session, payment: Payment) -> tuple[Booking, Payment]:
@@ -40,9 +44,13 @@ def locked_checkout(session: Session, checkout_session_id: str) -> tuple[Booking
     other path takes (booking first, its payments when it updates them), and after waiting for a lock it
     re-reads both rows, so what comes back is what the other transaction committed."""
     row = session.execute(
-        select(Booking, Payment).join(Payment, Payment.booking_id == Booking.id)
-        .where(Payment.checkout_session_id == checkout_session_id).options(*_WITH_PARTIES)
-        .with_for_update(of=(Booking, Payment)).execution_options(populate_existing=True)).first()
+        select(Booking, Payment)
+        .join(Payment, Payment.booking_id == Booking.id)
+        .where(Payment.checkout_session_id == checkout_session_id)
+        .options(*_WITH_PARTIES)
+        .with_for_update(of=(Booking, Payment))
+        .execution_options(populate_existing=True)
+    ).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -51,28 +59,50 @@ def booking_by_public_id(session: Session, public_id: str) -> Booking | None:
 
 
 def payments_of(session: Session, booking_id: int) -> list[Payment]:
-    return list(session.scalars(select(Payment).where(Payment.booking_id == booking_id).order_by(Payment.id)
-                                .execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.booking_id == booking_id)
+            .order_by(Payment.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def payment_for_checkout(session: Session, checkout_session_id: str) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.checkout_session_id == checkout_session_id)
-                          .execution_options(populate_existing=True))
+    return session.scalar(
+        select(Payment)
+        .where(Payment.checkout_session_id == checkout_session_id)
+        .execution_options(populate_existing=True)
+    )
 
 
 def payment_for_intent(session: Session, payment_intent_id: str) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.payment_intent_id == payment_intent_id)
-                          .execution_options(populate_existing=True))
+    return session.scalar(
+        select(Payment).where(Payment.payment_intent_id == payment_intent_id).execution_options(populate_existing=True)
+    )
 
 
 def refunds_of(session: Session, payment_id: int) -> list[Refund]:
-    return list(session.scalars(select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.id)
-                                .execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(Refund)
+            .where(Refund.payment_id == payment_id)
+            .order_by(Refund.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def refunded_cents(session: Session, payment_id: int) -> int:
-    return session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
-                          .where(Refund.payment_id == payment_id, Refund.status == "succeeded")) or 0
+    return (
+        session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+                Refund.payment_id == payment_id, Refund.status == "succeeded"
+            )
+        )
+        or 0
+    )
 
 
 def main_payment(payments: list[Payment]) -> Payment | None:

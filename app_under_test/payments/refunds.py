@@ -53,12 +53,20 @@ def request_refund(session: Session, payment: Payment, reason: str, *, now: date
     """Queue a refund of what is left of ``payment`` (None when it is covered already)."""
     refunds = refunds_of(session, payment.id)
     covered = sum(r.amount_cents for r in refunds if r.status in COUNTING)
-    if payment.status not in ("paid", "refunded") or covered >= payment.amount_cents \
-            or any(r.reason == reason for r in refunds):
+    if (
+        payment.status not in ("paid", "refunded")
+        or covered >= payment.amount_cents
+        or any(r.reason == reason for r in refunds)
+    ):
         return None
-    refund = Refund(payment_id=payment.id, stripe_refund_id=f"{REQUESTED}:{refund_key(payment, reason)}",
-                    amount_cents=payment.amount_cents - covered, reason=reason, status=REQUESTED,
-                    created_at=now or utcnow())
+    refund = Refund(
+        payment_id=payment.id,
+        stripe_refund_id=f"{REQUESTED}:{refund_key(payment, reason)}",
+        amount_cents=payment.amount_cents - covered,
+        reason=reason,
+        status=REQUESTED,
+        created_at=now or utcnow(),
+    )
     session.add(refund)
     session.flush()
     _issue_after_commit(session)
@@ -67,8 +75,7 @@ def request_refund(session: Session, payment: Payment, reason: str, *, now: date
 
 def refund_paid_payments(session: Session, booking: Booking, reason: str) -> None:
     """Every payment of ``booking`` that took money goes back (called when a paid booking is canceled)."""
-    for payment in session.scalars(select(Payment).where(Payment.booking_id == booking.id,
-                                                         Payment.status == "paid")):
+    for payment in session.scalars(select(Payment).where(Payment.booking_id == booking.id, Payment.status == "paid")):
         request_refund(session, payment, reason)
 
 
@@ -114,9 +121,15 @@ def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
             return "issued"
         if not payment.payment_intent_id:
             return "waiting"  # the payment's PaymentIntent is not known yet; a later run sends it
-        params = {"payment_intent": payment.payment_intent_id, "amount": refund.amount_cents,
-                  "metadata": {"bookingId": booking.public_id, "refundKey": refund_key(payment, refund.reason),
-                               "reason": refund.reason}}
+        params = {
+            "payment_intent": payment.payment_intent_id,
+            "amount": refund.amount_cents,
+            "metadata": {
+                "bookingId": booking.public_id,
+                "refundKey": refund_key(payment, refund.reason),
+                "reason": refund.reason,
+            },
+        }
         if refund.reason in STRIPE_REASONS:
             params["reason"] = STRIPE_REASONS[refund.reason]
         key = idempotency_key(payment, refund.reason)
@@ -150,9 +163,13 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> st
         key = (refund.get("metadata") or {}).get("refundKey")
         row = next((r for r in rows if r.status == REQUESTED and f"{REQUESTED}:{key}" == r.stripe_refund_id), None)
     if row is None:  # made outside this app (the Dashboard, another tool): recorded as Stripe describes it
-        row = Refund(payment_id=payment.id, stripe_refund_id=refund["id"], amount_cents=refund["amount"],
-                     reason=(refund.get("metadata") or {}).get("reason") or refund.get("reason") or "external",
-                     status=REQUESTED)
+        row = Refund(
+            payment_id=payment.id,
+            stripe_refund_id=refund["id"],
+            amount_cents=refund["amount"],
+            reason=(refund.get("metadata") or {}).get("reason") or refund.get("reason") or "external",
+            status=REQUESTED,
+        )
         session.add(row)
     before = row.status
     if before != REQUESTED and STAGE.get(refund["status"], 0) <= STAGE.get(before, 0):
@@ -169,8 +186,13 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> st
         payment.status, payment.updated_at = "paid", utcnow()
     if row.status == "failed":
         # Not retried: the card refused the money; an operator returns it another way (see docs/payments.md).
-        log.error("refund_failed", refund=refund["id"], payment=payment.id, amount_cents=row.amount_cents,
-                  failure_reason=refund.get("failure_reason"))
+        log.error(
+            "refund_failed",
+            refund=refund["id"],
+            payment=payment.id,
+            amount_cents=row.amount_cents,
+            failure_reason=refund.get("failure_reason"),
+        )
     if row.status == "succeeded":
         booking_events.payment_refunded(session, session.get(Booking, payment.booking_id), row, reason=row.reason)
     return f"refund {refund['id']} {row.status}"

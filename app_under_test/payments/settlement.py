@@ -39,8 +39,15 @@ def _touch(payment: Payment, now: datetime) -> None:
     payment.updated_at = now
 
 
-def checkout_paid(session: Session, booking: Booking, payment: Payment, checkout: dict, provider: SlotProvider,
-                  *, now: datetime | None = None) -> str:
+def checkout_paid(
+    session: Session,
+    booking: Booking,
+    payment: Payment,
+    checkout: dict,
+    provider: SlotProvider,
+    *,
+    now: datetime | None = None,
+) -> str:
     """The session completed with the money received (``payment_status == "paid"``)."""
     now = now or utcnow()
     if payment.status in ("paid", "refunded"):
@@ -70,8 +77,9 @@ def _confirm(session: Session, booking: Booking, payment: Payment, provider: Slo
     return f"booking {booking.public_id} paid and confirmed"
 
 
-def checkout_awaiting_payment(session: Session, payment: Payment, checkout: dict,
-                              *, now: datetime | None = None) -> str:
+def checkout_awaiting_payment(
+    session: Session, payment: Payment, checkout: dict, *, now: datetime | None = None
+) -> str:
     """Completed with a delayed method (bank debit): the money is on its way; the hold is kept."""
     now = now or utcnow()
     if payment.status != "open" or payment.payment_intent_id:
@@ -81,8 +89,9 @@ def checkout_awaiting_payment(session: Session, payment: Payment, checkout: dict
     return "payment processing; hold kept until it settles"
 
 
-def checkout_payment_failed(session: Session, payment: Payment, failure_code: str | None,
-                            *, now: datetime | None = None) -> str:
+def checkout_payment_failed(
+    session: Session, payment: Payment, failure_code: str | None, *, now: datetime | None = None
+) -> str:
     """A delayed payment did not settle: the attempt failed; the hold stays until it runs out."""
     now = now or utcnow()
     if payment.status != "open":
@@ -100,8 +109,11 @@ def checkout_expired(session: Session, booking: Booking, payment: Payment, *, no
         _touch(payment, now)
         changed = "checkout session expired"
     latest = payments_of(session, booking.id)[-1]
-    if booking.status is BookingStatus.PENDING_PAYMENT and latest.id == payment.id and payment.status in (
-            "expired", "failed"):
+    if (
+        booking.status is BookingStatus.PENDING_PAYMENT
+        and latest.id == payment.id
+        and payment.status in ("expired", "failed")
+    ):
         release_hold(session, booking, now=now)
         changed = f"hold of booking {booking.public_id} released"
     return changed
@@ -114,8 +126,14 @@ def release_hold(session: Session, booking: Booking, *, now: datetime | None = N
     booking_events.booking_expired(session, booking)
 
 
-def attempt_declined(session: Session, payment: Payment, failure_code: str | None, payment_intent_id: str | None,
-                     *, now: datetime | None = None) -> str:
+def attempt_declined(
+    session: Session,
+    payment: Payment,
+    failure_code: str | None,
+    payment_intent_id: str | None,
+    *,
+    now: datetime | None = None,
+) -> str:
     """A card was declined (or 3-D Secure failed): the session stays open for another try."""
     now = now or utcnow()
     payment.payment_intent_id = payment.payment_intent_id or payment_intent_id

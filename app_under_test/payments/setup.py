@@ -52,10 +52,19 @@ def register_webhook(client: stripe.StripeClient, config: Config, *, replace: bo
             return {"status": "exists", "id": existing.id, "url": url, "enabled_events": list(existing.enabled_events)}
         if existing is not None:
             client.v1.webhook_endpoints.delete(existing.id)
-        created = client.v1.webhook_endpoints.create(params={
-            "url": url, "enabled_events": list(ENABLED_EVENTS),
-            "description": "Booking service: checkout, payments and refunds"})
+        created = client.v1.webhook_endpoints.create(
+            params={
+                "url": url,
+                "enabled_events": list(ENABLED_EVENTS),
+                "description": "Booking service: checkout, payments and refunds",
+            }
+        )
     except stripe.StripeError as exc:
         raise classify(exc) from exc
-    return {"status": "replaced" if existing is not None else "created", "id": created.id, "url": url,
-            "enabled_events": list(created.enabled_events), "secret": created.secret}
+    return {
+        "status": "replaced" if existing is not None else "created",
+        "id": created.id,
+        "url": url,
+        "enabled_events": list(created.enabled_events),
+        "secret": created.secret,
+    }

@@ -38,8 +38,9 @@ def _require_token():
         abort(404)
     supplied = bearer_token(request.headers.get("Authorization", ""))
     if supplied is None or not hmac.compare_digest(supplied.encode(), token.encode()):
-        response = make_response(error_response(401, "unauthorized", "A valid operator token is required "
-                                                "(Authorization: Bearer <token>)."))
+        response = make_response(
+            error_response(401, "unauthorized", "A valid operator token is required (Authorization: Bearer <token>).")
+        )
         response.headers["WWW-Authenticate"] = 'Bearer realm="operator API"'
         return response
     return None
@@ -149,7 +150,14 @@ def list_bookings():
 @blueprint.get("/stats")
 def stats():
     """Row counts, so a check like "a refused request wrote nothing" needs no database access."""
-    models = {"builders": Builder, "clients": Client, "bookings": Booking, "slot_claims": SlotClaim,
-              "webhook_events": WebhookEvent, "outbox_messages": OutboxMessage, "payments": Payment}
+    models = {
+        "builders": Builder,
+        "clients": Client,
+        "bookings": Booking,
+        "slot_claims": SlotClaim,
+        "webhook_events": WebhookEvent,
+        "outbox_messages": OutboxMessage,
+        "payments": Payment,
+    }
     with get_db().reader() as session:
         return {name: session.scalar(select(func.count()).select_from(model)) for name, model in models.items()}

@@ -71,11 +71,23 @@ def calendly_reconcile():
 
 @blueprint.get("/calendly/routing-form-submissions")
 def routing_form_submissions():
-    statement = (select(RoutingFormSubmission, Client.email)
-                 .outerjoin(Client, RoutingFormSubmission.client_id == Client.id).order_by(RoutingFormSubmission.id))
+    statement = (
+        select(RoutingFormSubmission, Client.email)
+        .outerjoin(Client, RoutingFormSubmission.client_id == Client.id)
+        .order_by(RoutingFormSubmission.id)
+    )
     with get_db().reader() as session:
-        return {"submissions": [
-            {"uri": row.uri, "routing_form": row.routing_form_uri, "submitter": row.submitter_uri,
-             "client_email": email, "result_event_type": row.result_event_type_uri, "answers": row.answers,
-             "created_at": iso_z(row.created_at)}
-            for row, email in session.execute(statement)]}
+        return {
+            "submissions": [
+                {
+                    "uri": row.uri,
+                    "routing_form": row.routing_form_uri,
+                    "submitter": row.submitter_uri,
+                    "client_email": email,
+                    "result_event_type": row.result_event_type_uri,
+                    "answers": row.answers,
+                    "created_at": iso_z(row.created_at),
+                }
+                for row, email in session.execute(statement)
+            ]
+        }

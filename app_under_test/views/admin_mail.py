@@ -17,11 +17,21 @@ from app_under_test.views.admin_api import blueprint, json_object
 
 
 def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict:
-    return {"id": row.id, "idempotency_key": row.idempotency_key, "kind": row.kind, "booking": booking_ref,
-            "recipient": row.recipient, "template_id": row.template_id, "status": row.status,
-            "attempts": row.attempts, "last_error": row.last_error, "provider_message_id": row.provider_message_id,
-            "created_at": iso_z(row.created_at), "sent_at": iso_z(row.sent_at) if row.sent_at else None,
-            "next_attempt_at": iso_z(row.next_attempt_at) if row.next_attempt_at else None}
+    return {
+        "id": row.id,
+        "idempotency_key": row.idempotency_key,
+        "kind": row.kind,
+        "booking": booking_ref,
+        "recipient": row.recipient,
+        "template_id": row.template_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "provider_message_id": row.provider_message_id,
+        "created_at": iso_z(row.created_at),
+        "sent_at": iso_z(row.sent_at) if row.sent_at else None,
+        "next_attempt_at": iso_z(row.next_attempt_at) if row.next_attempt_at else None,
+    }
 
 
 def _as_of(body: dict):
@@ -33,12 +43,16 @@ def _as_of(body: dict):
 
 @blueprint.get("/mail")
 def list_mail():
-    statement = (select(OutboxMessage, Booking.public_id)
-                 .outerjoin(Booking, OutboxMessage.booking_id == Booking.id).order_by(OutboxMessage.id))
+    statement = (
+        select(OutboxMessage, Booking.public_id)
+        .outerjoin(Booking, OutboxMessage.booking_id == Booking.id)
+        .order_by(OutboxMessage.id)
+    )
     for name in ("status", "kind", "recipient"):
         if value := request.args.get(name):
-            statement = statement.where(getattr(OutboxMessage, name) == (value.lower() if name == "recipient"
-                                                                         else value))
+            statement = statement.where(
+                getattr(OutboxMessage, name) == (value.lower() if name == "recipient" else value)
+            )
     if booking := request.args.get("booking"):
         statement = statement.where(Booking.public_id == booking)
     with get_db().reader() as session:
@@ -88,5 +102,14 @@ def list_clients():
     if flag is not None:
         statement = statement.where(Client.email_undeliverable.is_(flag.lower() in ("1", "true", "yes")))
     with get_db().reader() as session:
-        return {"clients": [{"email": c.email, "name": c.name, "email_undeliverable": c.email_undeliverable,
-                             "has_account": c.has_account} for c in session.scalars(statement)]}
+        return {
+            "clients": [
+                {
+                    "email": c.email,
+                    "name": c.name,
+                    "email_undeliverable": c.email_undeliverable,
+                    "has_account": c.has_account,
+                }
+                for c in session.scalars(statement)
+            ]
+        }

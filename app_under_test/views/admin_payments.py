@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError, ProviderUnavailable, app_client

@@ -15,10 +15,17 @@ from app_under_test.webhooks.registry import webhook_providers
 
 
 def event_json(row: WebhookEvent) -> dict:
-    return {"id": row.id, "provider": row.provider, "event_type": row.event_type, "dedupe_key": row.dedupe_key,
-            "status": row.status, "attempts": row.attempts, "last_error": row.last_error,
-            "received_at": iso_z(row.received_at),
-            "next_attempt_at": iso_z(row.next_attempt_at) if row.next_attempt_at else None}
+    return {
+        "id": row.id,
+        "provider": row.provider,
+        "event_type": row.event_type,
+        "dedupe_key": row.dedupe_key,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "received_at": iso_z(row.received_at),
+        "next_attempt_at": iso_z(row.next_attempt_at) if row.next_attempt_at else None,
+    }
 
 
 @blueprint.get("/webhooks")

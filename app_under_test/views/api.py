@@ -41,8 +41,12 @@ def booking_json(booking: Booking) -> dict:
     }
 
 
-BOOKING_LOADS = (selectinload(Booking.builder), selectinload(Booking.session_type), selectinload(Booking.pathway),
-                 selectinload(Booking.client))
+BOOKING_LOADS = (
+    selectinload(Booking.builder),
+    selectinload(Booking.session_type),
+    selectinload(Booking.pathway),
+    selectinload(Booking.client),
+)
 
 
 @blueprint.get("/bookings/<public_id>")

@@ -41,8 +41,11 @@ blueprint = Blueprint("booking", __name__)
 
 def _load_session_type(session, builder_slug: str, type_slug: str) -> SessionType:
     session_type = session.scalar(
-        select(SessionType).join(Builder).where(Builder.slug == builder_slug, SessionType.slug == type_slug)
-        .options(selectinload(SessionType.builder)))
+        select(SessionType)
+        .join(Builder)
+        .where(Builder.slug == builder_slug, SessionType.slug == type_slug)
+        .options(selectinload(SessionType.builder))
+    )
     if session_type is None:
         abort(404)
     return session_type
@@ -63,8 +66,9 @@ def _week_start(zone_name: str) -> date:
 
 
 def _bad_week():
-    return error_response(400, "invalid_week", f"The week must be a date written YYYY-MM-DD between "
-                                               f"{EARLIEST_DAY} and {LATEST_DAY}.")
+    return error_response(
+        400, "invalid_week", f"The week must be a date written YYYY-MM-DD between {EARLIEST_DAY} and {LATEST_DAY}."
+    )
 
 
 def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date):
@@ -78,28 +82,46 @@ def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date
             continue
         local = slot.start.astimezone(local_zone)
         days.setdefault(local.date(), []).append(
-            {"value": slot.start.strftime("%Y-%m-%dT%H:%M:%SZ"), "label": local.strftime("%H:%M"),
-             "zone_abbr": local.tzname()})
+            {
+                "value": slot.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "label": local.strftime("%H:%M"),
+                "zone_abbr": local.tzname(),
+            }
+        )
     return sorted(days.items())
 
 
-def _render_picker(session, session_type: SessionType, form: BookingForm, zone_name: str, status: int = 200,
-                   error: str | None = None):
+def _render_picker(
+    session, session_type: SessionType, form: BookingForm, zone_name: str, status: int = 200, error: str | None = None
+):
     week = _week_start(zone_name)
     pathways = session.scalars(select(Pathway).order_by(Pathway.name)).all()
     form.pathway.choices = [("", "Choose a pathway")] + [(p.slug, p.name) for p in pathways]
     form.timezone.data = zone_name
     body = render_template(
-        "session.html", session_type=session_type, builder=session_type.builder, form=form, zone_name=zone_name,
-        days=_slots_by_day(session, session_type, zone_name, week), week=week,
-        previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7), error=error)
+        "session.html",
+        session_type=session_type,
+        builder=session_type.builder,
+        form=form,
+        zone_name=zone_name,
+        days=_slots_by_day(session, session_type, zone_name, week),
+        week=week,
+        previous_week=week - timedelta(days=7),
+        next_week=week + timedelta(days=7),
+        error=error,
+    )
     return remember_zone(make_response(body, status), zone_name)
 
 
 def _calendar_unavailable():
     """The calendar could not be asked: a clear, retryable answer (nothing was written)."""
-    response = make_response(error_response(503, "calendar_unavailable", "The calendar cannot be reached right "
-                                            "now; nothing was booked. Please try again in a minute."))
+    response = make_response(
+        error_response(
+            503,
+            "calendar_unavailable",
+            "The calendar cannot be reached right now; nothing was booked. Please try again in a minute.",
+        )
+    )
     response.headers["Retry-After"] = "60"
     return response
 
@@ -125,13 +147,15 @@ def book(builder_slug: str, type_slug: str):
     with get_db().reader() as session:
         session_type = _load_session_type(session, builder_slug, type_slug)
         if session_type.kind is SessionKind.PATHWAY and anonymous:
-            return error_response(401, "sign_in_required", "Pathway sessions are for signed-in clients; "
-                                                           "please sign in first.")
+            return error_response(
+                401, "sign_in_required", "Pathway sessions are for signed-in clients; please sign in first."
+            )
         if not form.validate_for(anonymous=anonymous):
             zone_name = form.timezone.data if not form.timezone.errors else client_zone()
             try:
-                return _render_picker(session, session_type, form, zone_name, status=422,
-                                      error="Please correct the highlighted fields.")
+                return _render_picker(
+                    session, session_type, form, zone_name, status=422, error="Please correct the highlighted fields."
+                )
             except CalendarUnavailable:
                 return _calendar_unavailable()
             except BadWeek:
@@ -148,16 +172,25 @@ def book(builder_slug: str, type_slug: str):
         with get_db().transaction() as session:
             session_type = _load_session_type(session, builder_slug, type_slug)
             account = None if anonymous else session.get(Client, current_user.id)
-            booking = create_booking(session, BookingRequest(
-                session_type=session_type, start_at=parse_utc_iso(form.slot.data),
-                client_name=account.name if account else form.name.data,
-                client_email=account.email if account else form.email.data,
-                client_timezone=form.timezone.data, account=account, pathway_slug=form.pathway.data or None,
-            ), slot_provider(), hold_minutes=app_config().payment_hold_minutes)
+            booking = create_booking(
+                session,
+                BookingRequest(
+                    session_type=session_type,
+                    start_at=parse_utc_iso(form.slot.data),
+                    client_name=account.name if account else form.name.data,
+                    client_email=account.email if account else form.email.data,
+                    client_timezone=form.timezone.data,
+                    account=account,
+                    pathway_slug=form.pathway.data or None,
+                ),
+                slot_provider(),
+                hold_minutes=app_config().payment_hold_minutes,
+            )
             public_id = booking.public_id
             # Paid: the Checkout Session is opened inside this transaction, so a Stripe failure writes nothing.
-            next_url = open_checkout(session, booking, stripe_client, app_config()).checkout_url \
-                if stripe_client else None
+            next_url = (
+                open_checkout(session, booking, stripe_client, app_config()).checkout_url if stripe_client else None
+            )
     except BookingError as exc:
         return error_response(exc.status, exc.code, exc.message)
     except CalendarUnavailable:
@@ -172,13 +205,24 @@ def book(builder_slug: str, type_slug: str):
 @blueprint.get("/bookings/<public_id>")
 def confirmation(public_id: str):
     with get_db().reader() as session:
-        booking = session.scalar(select(Booking).where(Booking.public_id == public_id).options(
-            selectinload(Booking.builder), selectinload(Booking.session_type), selectinload(Booking.pathway),
-            selectinload(Booking.client)))
+        booking = session.scalar(
+            select(Booking)
+            .where(Booking.public_id == public_id)
+            .options(
+                selectinload(Booking.builder),
+                selectinload(Booking.session_type),
+                selectinload(Booking.pathway),
+                selectinload(Booking.client),
+            )
+        )
         if booking is None:
             abort(404)
         zone_name = request.args.get("tz") if is_valid_zone(request.args.get("tz")) else booking.client_timezone
-        return render_template("confirmation.html", booking=booking, zone_name=zone_name,
-                               local_start=format_in_zone(booking.start_at, zone_name),
-                               builder_start=format_in_zone(booking.start_at, booking.builder.timezone),
-                               **payment_context(booking))
+        return render_template(
+            "confirmation.html",
+            booking=booking,
+            zone_name=zone_name,
+            local_start=format_in_zone(booking.start_at, zone_name),
+            builder_start=format_in_zone(booking.start_at, booking.builder.timezone),
+            **payment_context(booking),
+        )

@@ -17,8 +17,9 @@ def index():
     query = (request.args.get("q") or "").strip().lower()[:60]
     statement = select(Builder).options(selectinload(Builder.skills), selectinload(Builder.session_types))
     if query:
-        statement = statement.where(Builder.id.in_(
-            select(BuilderSkill.builder_id).where(BuilderSkill.skill.contains(query, autoescape=True))))
+        statement = statement.where(
+            Builder.id.in_(select(BuilderSkill.builder_id).where(BuilderSkill.skill.contains(query, autoescape=True)))
+        )
     with get_db().reader() as session:
         builders = session.scalars(statement.order_by(Builder.name)).all()
         return render_template("marketplace.html", builders=builders, query=query)
@@ -27,8 +28,11 @@ def index():
 @blueprint.get("/builders/<slug>")
 def builder_profile(slug: str):
     with get_db().reader() as session:
-        builder = session.scalar(select(Builder).where(Builder.slug == slug)
-                                 .options(selectinload(Builder.skills), selectinload(Builder.session_types)))
+        builder = session.scalar(
+            select(Builder)
+            .where(Builder.slug == slug)
+            .options(selectinload(Builder.skills), selectinload(Builder.session_types))
+        )
         if builder is None:
             abort(404)
         return render_template("builder.html", builder=builder)

@@ -33,8 +33,11 @@ FIRST_POLL_MS = 250  # its first check; the delay doubles up to POLL_SECONDS
 
 
 def _load(session, public_id: str) -> Booking:
-    booking = session.scalar(select(Booking).where(Booking.public_id == public_id).options(
-        selectinload(Booking.builder), selectinload(Booking.session_type), selectinload(Booking.client)))
+    booking = session.scalar(
+        select(Booking)
+        .where(Booking.public_id == public_id)
+        .options(selectinload(Booking.builder), selectinload(Booking.session_type), selectinload(Booking.client))
+    )
     if booking is None:
         abort(404)
     return booking
@@ -42,20 +45,29 @@ def _load(session, public_id: str) -> Booking:
 
 def payment_context(booking: Booking) -> dict:
     """What ``_payment_notice.html`` needs (call while the booking's session is open)."""
-    return {"payment": payment_json(booking), "format_amount": money.format_amount, "can_pay": holds_booking(booking),
-            "price": money.format_amount(booking.price_cents, booking.currency),
-            "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M")
-            if booking.hold_expires_at else None}
+    return {
+        "payment": payment_json(booking),
+        "format_amount": money.format_amount,
+        "can_pay": holds_booking(booking),
+        "price": money.format_amount(booking.price_cents, booking.currency),
+        "hold_until": format_in_zone(booking.hold_expires_at, booking.client_timezone, "%H:%M")
+        if booking.hold_expires_at
+        else None,
+    }
 
 
 def _render(template: str, public_id: str):
     with get_db().reader() as session:
         booking = _load(session, public_id)
         return render_template(
-            template, booking=booking, local_start=format_in_zone(booking.start_at, booking.client_timezone),
-            poll_seconds=POLL_SECONDS, first_poll_ms=FIRST_POLL_MS,
+            template,
+            booking=booking,
+            local_start=format_in_zone(booking.start_at, booking.client_timezone),
+            poll_seconds=POLL_SECONDS,
+            first_poll_ms=FIRST_POLL_MS,
             waiting=booking.status is BookingStatus.PENDING_PAYMENT,
-            **payment_context(booking))
+            **payment_context(booking),
+        )
 
 
 @blueprint.get("/bookings/<public_id>/paid")
@@ -73,16 +85,33 @@ def payment_canceled(public_id: str):
 def provider_unavailable(exc: ProviderError):
     """Stripe failed: a clear, retryable answer (nothing was written or charged)."""
     if isinstance(exc, ProviderUnavailable) and exc.rate_limited:
-        response = make_response(error_response(429, "payment_provider_busy", "Our payment provider is busy right "
-                                                "now; nothing was booked or charged. Please try again in a minute."))
+        response = make_response(
+            error_response(
+                429,
+                "payment_provider_busy",
+                "Our payment provider is busy right now; nothing was booked or charged. Please try again in a minute.",
+            )
+        )
     elif isinstance(exc, ProviderUnavailable):
-        response = make_response(error_response(503, "payment_provider_unavailable", "Our payment provider cannot "
-                                                "be reached right now; nothing was booked or charged. Please try "
-                                                "again in a minute."))
+        response = make_response(
+            error_response(
+                503,
+                "payment_provider_unavailable",
+                "Our payment provider cannot "
+                "be reached right now; nothing was booked or charged. Please try "
+                "again in a minute.",
+            )
+        )
     else:
-        response = make_response(error_response(502, "payment_provider_error", "Our payment provider refused to "
-                                                "start the payment; nothing was booked or charged. We have been "
-                                                "notified."))
+        response = make_response(
+            error_response(
+                502,
+                "payment_provider_error",
+                "Our payment provider refused to "
+                "start the payment; nothing was booked or charged. We have been "
+                "notified.",
+            )
+        )
         return response
     response.headers["Retry-After"] = "60"
     return response
@@ -110,8 +139,12 @@ def pay(public_id: str):
         booking = _load(session, public_id)
         booking_id = booking.id
         if not holds_booking(booking):
-            return error_response(403, "not_your_booking", "Only the person who made this booking can pay for it: "
-                                  "open it in the browser you booked with, or sign in to the account you used.")
+            return error_response(
+                403,
+                "not_your_booking",
+                "Only the person who made this booking can pay for it: "
+                "open it in the browser you booked with, or sign in to the account you used.",
+            )
     try:
         client = app_client()
         with get_db().transaction() as session:

@@ -11,8 +11,11 @@ COOKIE = "tz"
 
 
 def client_zone() -> str:
-    for candidate in (request.args.get("tz"), request.cookies.get(COOKIE),
-                      getattr(current_user, "timezone", None) if current_user.is_authenticated else None):
+    for candidate in (
+        request.args.get("tz"),
+        request.cookies.get(COOKIE),
+        getattr(current_user, "timezone", None) if current_user.is_authenticated else None,
+    ):
         if is_valid_zone(candidate):
             return candidate
     return "UTC"

@@ -22,12 +22,20 @@ from app_under_test.webhooks.inbox import IncomingEvent
 HEADER = "Calendly-Webhook-Signature"
 TOLERANCE_SECONDS = 180
 MAX_URI = 255  # the length of every URI column; longer is no Calendly URI
-EVENTS = frozenset({"invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-                    "routing_form_submission.created"})
+EVENTS = frozenset(
+    {
+        "invitee.created",
+        "invitee.canceled",
+        "invitee_no_show.created",
+        "invitee_no_show.deleted",
+        "routing_form_submission.created",
+    }
+)
 
 
-def verify_signature(raw: bytes, header: str | None, key: str, *, now: float | None = None,
-                     tolerance: int = TOLERANCE_SECONDS) -> None:
+def verify_signature(
+    raw: bytes, header: str | None, key: str, *, now: float | None = None, tolerance: int = TOLERANCE_SECONDS
+) -> None:
     if not header:
         raise WebhookRejected(400, "missing_signature", f"the {HEADER} header is missing")
     parts: dict[str, list[str]] = {}
@@ -44,11 +52,15 @@ def verify_signature(raw: bytes, header: str | None, key: str, *, now: float | N
     if now - timestamp > tolerance:
         raise WebhookRejected(400, "stale_signature", f"the signature timestamp is older than {tolerance} seconds")
     if timestamp - now > tolerance:
-        raise WebhookRejected(400, "future_signature", f"the signature timestamp is more than {tolerance} seconds ahead")
+        raise WebhookRejected(
+            400, "future_signature", f"the signature timestamp is more than {tolerance} seconds ahead"
+        )
     expected = hmac.new(key.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
     # Every v1 is compared (constant time each): one per active key while a key is being rotated.
-    if not any(hmac.compare_digest(expected.encode(), candidate.lower().encode("utf-8", "replace"))
-               for candidate in parts["v1"]):
+    if not any(
+        hmac.compare_digest(expected.encode(), candidate.lower().encode("utf-8", "replace"))
+        for candidate in parts["v1"]
+    ):
         raise WebhookRejected(400, "invalid_signature", "the signature does not match the body")
 
 
@@ -81,9 +93,13 @@ def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEve
     if not isinstance(payload, dict):
         raise WebhookRejected(400, "invalid_envelope", "payload must be a JSON object")
     if not isinstance(payload.get("uri"), str) or not payload["uri"] or len(payload["uri"]) > MAX_URI:
-        raise WebhookRejected(400, "invalid_envelope", f"payload.uri is required to identify the event "
-                                                       f"(a string of at most {MAX_URI} characters)")
+        raise WebhookRejected(
+            400,
+            "invalid_envelope",
+            f"payload.uri is required to identify the event (a string of at most {MAX_URI} characters)",
+        )
     if not isinstance(envelope.get("created_at"), str) or not 0 < len(envelope["created_at"]) <= 64:
         raise WebhookRejected(400, "invalid_envelope", "created_at is required (an ISO-8601 time)")
-    return IncomingEvent(provider="calendly", dedupe_key=dedupe_key(envelope), event_type=event,
-                         raw_body=raw.decode("utf-8"))
+    return IncomingEvent(
+        provider="calendly", dedupe_key=dedupe_key(envelope), event_type=event, raw_body=raw.decode("utf-8")
+    )

@@ -101,8 +101,10 @@ def _occurred_at(envelope: dict) -> datetime:
 def read_invitee(payload: dict, occurred_at: datetime) -> InviteeChange:
     """The invitee fields every invitee event needs (payload = the invitee with ``scheduled_event``)."""
     if "invitee" in payload and "email" not in payload:
-        raise Unprocessable("payload is the REST invitee_no_show resource ({uri, invitee, created_at}), "
-                            "not the invitee Calendly's webhooks carry")
+        raise Unprocessable(
+            "payload is the REST invitee_no_show resource ({uri, invitee, created_at}), "
+            "not the invitee Calendly's webhooks carry"
+        )
     email = _text(payload, "email")
     if "@" not in email:
         raise Unprocessable(f"payload.email is not an email address: {email!r}")
@@ -119,11 +121,19 @@ def read_invitee(payload: dict, occurred_at: datetime) -> InviteeChange:
         raise Unprocessable("payload.event and payload.scheduled_event.uri name different events")
     no_show = payload.get("no_show")
     return InviteeChange(
-        uri=payload["uri"], email=email.strip().lower(), name=_text(payload, "name").strip(),
-        timezone=_text(payload, "timezone", optional=True), event_uri=event_uri,
-        event_type_uri=_text(event, "event_type", where), start=start, end=end,
-        status=str(payload.get("status") or "active"), occurred_at=occurred_at, tracking=dict(tracking or {}),
-        rescheduled=bool(payload.get("rescheduled")), old_invitee=_text(payload, "old_invitee", optional=True),
+        uri=payload["uri"],
+        email=email.strip().lower(),
+        name=_text(payload, "name").strip(),
+        timezone=_text(payload, "timezone", optional=True),
+        event_uri=event_uri,
+        event_type_uri=_text(event, "event_type", where),
+        start=start,
+        end=end,
+        status=str(payload.get("status") or "active"),
+        occurred_at=occurred_at,
+        tracking=dict(tracking or {}),
+        rescheduled=bool(payload.get("rescheduled")),
+        old_invitee=_text(payload, "old_invitee", optional=True),
         new_invitee=_text(payload, "new_invitee", optional=True),
         cancellation=read_cancellation(payload.get("cancellation")),
         no_show_uri=no_show.get("uri") if isinstance(no_show, dict) else None,
@@ -139,8 +149,9 @@ def read_cancellation(raw: Any) -> Cancellation | None:
     at = None
     if raw.get("created_at") is not None:
         at = _time(raw, "created_at", "payload.cancellation")
-    return Cancellation(canceled_by=raw.get("canceled_by"), reason=raw.get("reason"),
-                        canceler_type=raw.get("canceler_type"), at=at)
+    return Cancellation(
+        canceled_by=raw.get("canceled_by"), reason=raw.get("reason"), canceler_type=raw.get("canceler_type"), at=at
+    )
 
 
 def invitee_created(envelope: dict) -> InviteeChange:
@@ -150,8 +161,10 @@ def invitee_created(envelope: dict) -> InviteeChange:
 def invitee_canceled(envelope: dict) -> InviteeChange:
     payload = envelope["payload"]
     if not isinstance(payload.get("rescheduled"), bool):
-        raise Unprocessable("payload.rescheduled is required (true or false): without it a reschedule "
-                            "cannot be told from a cancellation")
+        raise Unprocessable(
+            "payload.rescheduled is required (true or false): without it a reschedule "
+            "cannot be told from a cancellation"
+        )
     change = read_invitee(payload, _occurred_at(envelope))
     if change.rescheduled and not change.new_invitee:
         raise Unprocessable("payload.new_invitee is required when rescheduled is true")
@@ -178,7 +191,11 @@ def routing_form_submission(envelope: dict) -> Submission:
         raise Unprocessable("payload.questions_and_answers is required (a list of objects)")
     result = payload.get("result")
     result_type = result.get("value") if isinstance(result, dict) and result.get("type") == "event_type" else None
-    return Submission(uri=payload["uri"], routing_form=_text(payload, "routing_form"), answers=answers,
-                      submitter=_text(payload, "submitter", optional=True),
-                      result_event_type=result_type if isinstance(result_type, str) else None,
-                      occurred_at=_occurred_at(envelope))
+    return Submission(
+        uri=payload["uri"],
+        routing_form=_text(payload, "routing_form"),
+        answers=answers,
+        submitter=_text(payload, "submitter", optional=True),
+        result_event_type=result_type if isinstance(result_type, str) else None,
+        occurred_at=_occurred_at(envelope),
+    )

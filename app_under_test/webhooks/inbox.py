@@ -34,8 +34,13 @@ from app_under_test.timeutil import utcnow
 
 log = structlog.get_logger("webhooks")
 
-RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
-                timedelta(hours=6))
+RETRY_DELAYS = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=6),
+)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 _INSERT_PROCESSED = insert(WebhookEvent.__table__).returning(WebhookEvent.__table__.c.id)
 
@@ -69,8 +74,13 @@ def store(db: Database, incoming: IncomingEvent) -> StoreResult:
     """Insert the event; a duplicate dedupe key means it was stored (and handled) before."""
     try:
         with db.transaction() as session:
-            row = WebhookEvent(provider=incoming.provider, dedupe_key=incoming.dedupe_key,
-                               event_type=incoming.event_type, payload=incoming.raw_body, status="received")
+            row = WebhookEvent(
+                provider=incoming.provider,
+                dedupe_key=incoming.dedupe_key,
+                event_type=incoming.event_type,
+                payload=incoming.raw_body,
+                status="received",
+            )
             session.add(row)
             session.flush()
             return StoreResult(row.id, duplicate=False)
@@ -103,9 +113,16 @@ def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: da
     now = now or utcnow()
     try:
         with db.transaction() as session:
-            values = {"provider": incoming.provider, "dedupe_key": incoming.dedupe_key,
-                      "event_type": incoming.event_type, "payload": incoming.raw_body, "status": "processed",
-                      "attempts": 1, "processed_at": now, "received_at": utcnow()}
+            values = {
+                "provider": incoming.provider,
+                "dedupe_key": incoming.dedupe_key,
+                "event_type": incoming.event_type,
+                "payload": incoming.raw_body,
+                "status": "processed",
+                "attempts": 1,
+                "processed_at": now,
+                "received_at": utcnow(),
+            }
             # A Core INSERT (one statement, compiled once): the hot path needs the id, not a unit of work.
             event_id = session.execute(_INSERT_PROCESSED, values).scalar_one()
             row = WebhookEvent(id=event_id, **values)  # what handlers read; not added to the session
@@ -113,8 +130,11 @@ def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: da
                 dispatch(session, row, json.loads(incoming.raw_body))
             except Ignore as reason:
                 row.status, row.last_error = "ignored", str(reason)
-                session.execute(update(WebhookEvent.__table__).where(WebhookEvent.__table__.c.id == event_id)
-                                .values(status=row.status, last_error=row.last_error))
+                session.execute(
+                    update(WebhookEvent.__table__)
+                    .where(WebhookEvent.__table__.c.id == event_id)
+                    .values(status=row.status, last_error=row.last_error)
+                )
             except Exception as exc:  # noqa: BLE001 (recorded below, never raised)
                 raise _HandlerFailed(exc) from exc
             return Received(event_id, duplicate=False, status=row.status)
@@ -127,8 +147,13 @@ def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: da
 def _store_failed(db: Database, incoming: IncomingEvent, exc: Exception, now: datetime) -> Received:
     try:
         with db.transaction() as session:
-            row = WebhookEvent(provider=incoming.provider, dedupe_key=incoming.dedupe_key,
-                               event_type=incoming.event_type, payload=incoming.raw_body, attempts=1)
+            row = WebhookEvent(
+                provider=incoming.provider,
+                dedupe_key=incoming.dedupe_key,
+                event_type=incoming.event_type,
+                payload=incoming.raw_body,
+                attempts=1,
+            )
             _mark_failed(row, exc, now, dead=isinstance(exc, Unprocessable))
             session.add(row)
             session.flush()
@@ -147,8 +172,15 @@ def _mark_failed(row: WebhookEvent, exc: Exception, now: datetime, *, dead: bool
 
 
 def _log_failure(row: WebhookEvent) -> None:
-    log.warning("webhook_processing_failed", provider=row.provider, event_type=row.event_type,
-                event_id=row.id, attempts=row.attempts, status=row.status, error=row.last_error)
+    log.warning(
+        "webhook_processing_failed",
+        provider=row.provider,
+        event_type=row.event_type,
+        event_id=row.id,
+        attempts=row.attempts,
+        status=row.status,
+        error=row.last_error,
+    )
 
 
 def _claim(session: Session, event_id: int) -> WebhookEvent | None:
@@ -197,9 +229,12 @@ def process_due(db: Database, dispatchers: dict[str, Handler], *, now: datetime 
     with db.reader() as session:
         due = session.execute(
             select(WebhookEvent.id, WebhookEvent.provider)
-            .where(((WebhookEvent.status == "retry") & (WebhookEvent.next_attempt_at <= now))
-                   | (WebhookEvent.status == "received"))
-            .order_by(WebhookEvent.id)).all()
+            .where(
+                ((WebhookEvent.status == "retry") & (WebhookEvent.next_attempt_at <= now))
+                | (WebhookEvent.status == "received")
+            )
+            .order_by(WebhookEvent.id)
+        ).all()
     outcomes: dict[str, int] = {}
     for event_id, provider in due:
         status = process(db, event_id, dispatchers[provider], now=now)

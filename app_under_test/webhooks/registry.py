@@ -9,8 +9,14 @@ from app_under_test.webhooks.base import WebhookProvider
 
 @cache
 def webhook_providers() -> dict[str, WebhookProvider]:
-    from app_under_test.webhooks import calendly_handlers, calendly_ingest, sendgrid_handlers, sendgrid_ingest
-    from app_under_test.webhooks import stripe_handlers, stripe_ingest
+    from app_under_test.webhooks import (
+        calendly_handlers,
+        calendly_ingest,
+        sendgrid_handlers,
+        sendgrid_ingest,
+        stripe_handlers,
+        stripe_ingest,
+    )
 
     return {
         "calendly": WebhookProvider("calendly", calendly_ingest.parse, calendly_handlers.dispatch),

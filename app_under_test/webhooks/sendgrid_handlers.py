@@ -70,8 +70,9 @@ def bounced(session: Session, event: dict) -> list[str]:
     reason = str(event.get("reason") or event.get("status") or "bounced")
     if event.get("type") == "blocked":
         return []  # a temporary block: the address itself is fine
-    return (mark_undeliverable(session, _address(event))
-            + mark_outbox_dead(session, event, f"SendGrid reported a bounce: {reason}"))
+    return mark_undeliverable(session, _address(event)) + mark_outbox_dead(
+        session, event, f"SendGrid reported a bounce: {reason}"
+    )
 
 
 def dropped(session: Session, event: dict) -> list[str]:

@@ -35,20 +35,23 @@ MAX_EVENTS = 1000
 def verify_signature(raw: bytes, headers: Mapping[str, str], public_key: str, *, now: float | None = None) -> None:
     signature, timestamp = headers.get(SIGNATURE_HEADER), headers.get(TIMESTAMP_HEADER)
     if not signature or not timestamp:
-        raise WebhookRejected(400, "missing_signature", f"the {SIGNATURE_HEADER} and {TIMESTAMP_HEADER} headers "
-                                                        f"are required")
+        raise WebhookRejected(
+            400, "missing_signature", f"the {SIGNATURE_HEADER} and {TIMESTAMP_HEADER} headers are required"
+        )
     if not (timestamp.isascii() and timestamp.isdigit()):
         raise WebhookRejected(400, "malformed_signature", f"{TIMESTAMP_HEADER} must be a unix time")
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
-        raise WebhookRejected(400, "stale_signature", f"the signature timestamp is more than {TOLERANCE_SECONDS} "
-                                                      f"seconds away from now")
+        raise WebhookRejected(
+            400, "stale_signature", f"the signature timestamp is more than {TOLERANCE_SECONDS} seconds away from now"
+        )
     try:
         base64.b64decode(signature, validate=True)
         payload = raw.decode("utf-8")
     except (binascii.Error, ValueError):
-        raise WebhookRejected(400, "malformed_signature", "the signature is not base64, or the body not UTF-8") \
-            from None
+        raise WebhookRejected(
+            400, "malformed_signature", "the signature is not base64, or the body not UTF-8"
+        ) from None
     try:
         verifier = EventWebhook(public_key)
     except (ValueError, TypeError) as exc:
@@ -84,5 +87,6 @@ def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEve
     if not all(isinstance(e.get("event"), str) and e["event"] for e in events):
         raise WebhookRejected(400, "invalid_envelope", "every event needs its event name")
     kinds = ",".join(sorted({e["event"] for e in events}))[:80]
-    return IncomingEvent(provider="sendgrid", dedupe_key=dedupe_key(events, raw), event_type=kinds,
-                         raw_body=raw.decode("utf-8"))
+    return IncomingEvent(
+        provider="sendgrid", dedupe_key=dedupe_key(events, raw), event_type=kinds, raw_body=raw.decode("utf-8")
+    )

@@ -128,6 +128,7 @@ def refund_changed(session: Session, refund: dict) -> str:
 
 # --- which payment an event is about (returned with its booking locked) ---------------------------
 
+
 def checkout_payment(session: Session, checkout: dict) -> tuple[Booking, Payment]:
     """By the session id; else by ``metadata.bookingId``, then ``client_reference_id``, for a session this app
     opened but has no row for (the row is then made from the event). The session id comes first: it is the
@@ -139,16 +140,23 @@ def checkout_payment(session: Session, checkout: dict) -> tuple[Booking, Payment
     reference = (checkout.get("metadata") or {}).get("bookingId") or checkout.get("client_reference_id")
     booking = booking_by_public_id(session, reference) if isinstance(reference, str) and reference else None
     if booking is None or not isinstance(checkout_id, str) or not isinstance(checkout.get("amount_total"), int):
-        raise Unprocessable(f"checkout session {checkout_id!r} is not one this app opened "
-                            f"(no payment row, metadata.bookingId or client_reference_id of a booking)")
+        raise Unprocessable(
+            f"checkout session {checkout_id!r} is not one this app opened "
+            f"(no payment row, metadata.bookingId or client_reference_id of a booking)"
+        )
     booking = lock_booking(session, booking.id)
     payment = payment_for_checkout(session, checkout_id)
     if payment is None:
         now = utcnow()
-        payment = Payment(booking_id=booking.id, checkout_session_id=checkout_id,
-                          amount_cents=checkout["amount_total"], currency=str(checkout.get("currency") or
-                                                                                 booking.currency),
-                          status="open", created_at=now, updated_at=now)
+        payment = Payment(
+            booking_id=booking.id,
+            checkout_session_id=checkout_id,
+            amount_cents=checkout["amount_total"],
+            currency=str(checkout.get("currency") or booking.currency),
+            status="open",
+            created_at=now,
+            updated_at=now,
+        )
         session.add(payment)
         session.flush()
     return booking, payment

@@ -53,8 +53,9 @@ def verify(raw: bytes, header: str | None, secret: str, *, tolerance: int = TOLE
     except stripe.SignatureVerificationError as exc:
         signed_at = _timestamp(header)
         if signed_at is not None and time.time() - signed_at > tolerance:
-            raise WebhookRejected(400, "stale_signature",
-                                  f"the signature timestamp is older than {tolerance} seconds") from exc
+            raise WebhookRejected(
+                400, "stale_signature", f"the signature timestamp is older than {tolerance} seconds"
+            ) from exc
         raise WebhookRejected(400, "invalid_signature", "the signature does not match the body") from exc
     if not isinstance(event, dict):
         raise WebhookRejected(400, "invalid_event", "the body must be a JSON object (a Stripe event)")
@@ -73,5 +74,6 @@ def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEve
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
         raise WebhookRejected(400, "invalid_event", "data.object is required (the object the event is about)")
-    return IncomingEvent(provider="stripe", dedupe_key=f"stripe:{event_id}", event_type=event_type,
-                         raw_body=raw.decode("utf-8"))
+    return IncomingEvent(
+        provider="stripe", dedupe_key=f"stripe:{event_id}", event_type=event_type, raw_body=raw.decode("utf-8")
+    )

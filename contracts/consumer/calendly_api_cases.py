@@ -51,8 +51,9 @@ ORGANIZATION = "https://api.calendly.com/organizations/22222222-2222-4222-8222-2
 APP_URL = "https://bookings.example"
 HOST = State("a Calendly host using the app's token, with an event type open every day", {"token": TOKEN})
 BOOKED = State("an invitee booked through the app", {"token": TOKEN, "utm_content": "bk_contract"})
-SUBSCRIBED = State("the app's webhook subscription exists",
-                   {"token": TOKEN, "callback_url": f"{APP_URL}/webhooks/calendly"})
+SUBSCRIBED = State(
+    "the app's webhook subscription exists", {"token": TOKEN, "callback_url": f"{APP_URL}/webhooks/calendly"}
+)
 RATE_LIMITED = State("the app's token has used up its rate limit", {"token": TOKEN})
 TAKEN = State("the host's first open time was just booked by someone else", {"token": TOKEN})
 ERROR = {"title": match.str("Invalid Argument"), "message": match.str("The supplied parameters are invalid.")}
@@ -71,9 +72,11 @@ def config() -> Config:
 
 
 def times_query(state: str = "") -> dict:
-    return {"event_type": from_state(EVENT_TYPE, "${event_type_uri}"),
-            "start_time": from_state("2030-01-02T00:00:00.000000Z", "${start_time}", CAL_TIME),
-            "end_time": from_state("2030-01-03T00:00:00.000000Z", "${end_time}", CAL_TIME)}
+    return {
+        "event_type": from_state(EVENT_TYPE, "${event_type_uri}"),
+        "start_time": from_state("2030-01-02T00:00:00.000000Z", "${start_time}", CAL_TIME),
+        "end_time": from_state("2030-01-03T00:00:00.000000Z", "${end_time}", CAL_TIME),
+    }
 
 
 def exercise_available_times(base_url: str) -> None:
@@ -82,14 +85,30 @@ def exercise_available_times(base_url: str) -> None:
     assert slots[0].end.isoformat() == "2030-01-02T09:30:00+00:00" and slots[0].remaining == 1
 
 
-AVAILABLE_TIMES = HttpCase(CALENDLY_API, (Exchange(
-    "available times of an event type", Request("GET", "/event_type_available_times", query=times_query(),
-                                                headers=AUTH),
-    Response(200, {"collection": match.each_like({
-        "status": "available", "invitees_remaining": match.int(1),
-        "start_time": match.regex("2030-01-02T09:00:00.000000Z", regex=CAL_TIME),
-        "scheduling_url": match.str("https://calendly.com/host/intro/2030-01-02T09:00:00Z")})}),
-    states=(HOST,)),), exercise_available_times)
+AVAILABLE_TIMES = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "available times of an event type",
+            Request("GET", "/event_type_available_times", query=times_query(), headers=AUTH),
+            Response(
+                200,
+                {
+                    "collection": match.each_like(
+                        {
+                            "status": "available",
+                            "invitees_remaining": match.int(1),
+                            "start_time": match.regex("2030-01-02T09:00:00.000000Z", regex=CAL_TIME),
+                            "scheduling_url": match.str("https://calendly.com/host/intro/2030-01-02T09:00:00Z"),
+                        }
+                    )
+                },
+            ),
+            states=(HOST,),
+        ),
+    ),
+    exercise_available_times,
+)
 
 
 def exercise_rate_limited(base_url: str) -> None:
@@ -98,24 +117,39 @@ def exercise_rate_limited(base_url: str) -> None:
     assert raised.value.status == 429
 
 
-RATE_LIMITED_TIMES = HttpCase(CALENDLY_API, (Exchange(
-    "available times while rate limited", Request("GET", "/event_type_available_times", query=times_query(),
-                                                  headers=AUTH),
-    Response(429, {"title": match.str("Too Many Requests"), "message": match.str("You have exceeded the rate limit.")}),
-    states=(RATE_LIMITED,)),), exercise_rate_limited)
+RATE_LIMITED_TIMES = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "available times while rate limited",
+            Request("GET", "/event_type_available_times", query=times_query(), headers=AUTH),
+            Response(
+                429,
+                {"title": match.str("Too Many Requests"), "message": match.str("You have exceeded the rate limit.")},
+            ),
+            states=(RATE_LIMITED,),
+        ),
+    ),
+    exercise_rate_limited,
+)
 
 
 def booking_body() -> dict:
-    return {"event_type": from_state(EVENT_TYPE, "${event_type_uri}"),
-            "start_time": from_state("2030-01-02T09:00:00.000000Z", "${slot_start}", CAL_TIME),
-            "invitee": {"name": "Grace Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"},
-            "tracking": {"utm_source": "booking-app", "utm_content": "bk_contract"}}
+    return {
+        "event_type": from_state(EVENT_TYPE, "${event_type_uri}"),
+        "start_time": from_state("2030-01-02T09:00:00.000000Z", "${slot_start}", CAL_TIME),
+        "invitee": {"name": "Grace Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"},
+        "tracking": {"utm_source": "booking-app", "utm_content": "bk_contract"},
+    }
 
 
 def book(base_url: str):
     return CalendlySlotProvider(client(base_url), now=lambda: NOW).book(
-        session_type(), datetime(2030, 1, 2, 9, tzinfo=timezone.utc),
-        Invitee("Grace Hopper", "grace@example.com", "Europe/Paris"), "bk_contract")
+        session_type(),
+        datetime(2030, 1, 2, 9, tzinfo=timezone.utc),
+        Invitee("Grace Hopper", "grace@example.com", "Europe/Paris"),
+        "bk_contract",
+    )
 
 
 def exercise_book(base_url: str) -> None:
@@ -124,15 +158,32 @@ def exercise_book(base_url: str) -> None:
     assert booked.invitee_uri.startswith(booked.event_uri + "/invitees/")
 
 
-BOOK = HttpCase(CALENDLY_API, (Exchange(
-    "book a time for a booking made in the app",
-    Request("POST", "/invitees", headers=AUTH, body=booking_body()),
-    Response(201, {"resource": {
-        "uri": match.regex(f"{uri_of('scheduled_events')}/invitees/33333333-3333-4333-8333-333333333333",
-                           regex=INVITEE_URI),
-        "event": match.regex(uri_of("scheduled_events"), regex=r"^https://api\.calendly\.com/scheduled_events/[^/]+$"),
-        "status": "active"}}),
-    states=(HOST,)),), exercise_book)
+BOOK = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "book a time for a booking made in the app",
+            Request("POST", "/invitees", headers=AUTH, body=booking_body()),
+            Response(
+                201,
+                {
+                    "resource": {
+                        "uri": match.regex(
+                            f"{uri_of('scheduled_events')}/invitees/33333333-3333-4333-8333-333333333333",
+                            regex=INVITEE_URI,
+                        ),
+                        "event": match.regex(
+                            uri_of("scheduled_events"), regex=r"^https://api\.calendly\.com/scheduled_events/[^/]+$"
+                        ),
+                        "status": "active",
+                    }
+                },
+            ),
+            states=(HOST,),
+        ),
+    ),
+    exercise_book,
+)
 
 
 def exercise_book_taken(base_url: str) -> None:
@@ -140,17 +191,43 @@ def exercise_book_taken(base_url: str) -> None:
         book(base_url)
 
 
-BOOK_TAKEN = HttpCase(CALENDLY_API, (Exchange(
-    "book a time someone else just took",
-    Request("POST", "/invitees", headers=AUTH, body=booking_body()),
-    Response(400, {**ERROR, "details": match.each_like({"parameter": "start_time",
-                                                         "message": match.str("The selected time is not available.")})}),
-    states=(TAKEN,)),), exercise_book_taken)
+BOOK_TAKEN = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "book a time someone else just took",
+            Request("POST", "/invitees", headers=AUTH, body=booking_body()),
+            Response(
+                400,
+                {
+                    **ERROR,
+                    "details": match.each_like(
+                        {"parameter": "start_time", "message": match.str("The selected time is not available.")}
+                    ),
+                },
+            ),
+            states=(TAKEN,),
+        ),
+    ),
+    exercise_book_taken,
+)
 
-ME = Exchange("the token's own user", Request("GET", "/users/me", headers=AUTH), Response(200, {"resource": {
-    "uri": match.regex(uri_of("users"), regex=r"^https://api\.calendly\.com/users/[^/]+$"),
-    "current_organization": match.regex(ORGANIZATION, regex=r"^https://api\.calendly\.com/organizations/[^/]+$")}}),
-    states=(HOST,))
+ME = Exchange(
+    "the token's own user",
+    Request("GET", "/users/me", headers=AUTH),
+    Response(
+        200,
+        {
+            "resource": {
+                "uri": match.regex(uri_of("users"), regex=r"^https://api\.calendly\.com/users/[^/]+$"),
+                "current_organization": match.regex(
+                    ORGANIZATION, regex=r"^https://api\.calendly\.com/organizations/[^/]+$"
+                ),
+            }
+        },
+    ),
+    states=(HOST,),
+)
 
 
 def subscriptions_query() -> dict:
@@ -158,15 +235,21 @@ def subscriptions_query() -> dict:
 
 
 NO_SUBSCRIPTION = Exchange(
-    "the organization's webhook subscriptions, none yet", Request("GET", "/webhook_subscriptions",
-                                                                  query=subscriptions_query(), headers=AUTH),
-    Response(200, {"collection": [], "pagination": {"next_page_token": None}}), states=(HOST,))
+    "the organization's webhook subscriptions, none yet",
+    Request("GET", "/webhook_subscriptions", query=subscriptions_query(), headers=AUTH),
+    Response(200, {"collection": [], "pagination": {"next_page_token": None}}),
+    states=(HOST,),
+)
 
 
 def subscription_body() -> dict:
-    return {"url": f"{APP_URL}/webhooks/calendly", "events": EVENTS,
-            "organization": from_state(ORGANIZATION, "${organization_uri}"), "scope": "organization",
-            "signing_key": "contract-signing-key"}
+    return {
+        "url": f"{APP_URL}/webhooks/calendly",
+        "events": EVENTS,
+        "organization": from_state(ORGANIZATION, "${organization_uri}"),
+        "scope": "organization",
+        "signing_key": "contract-signing-key",
+    }
 
 
 def exercise_register(base_url: str) -> None:
@@ -175,13 +258,32 @@ def exercise_register(base_url: str) -> None:
     assert outcome["subscription"]["state"] == "active"
 
 
-REGISTER = HttpCase(CALENDLY_API, (ME, NO_SUBSCRIPTION, Exchange(
-    "create the app's webhook subscription", Request("POST", "/webhook_subscriptions", headers=AUTH,
-                                                    body=subscription_body()),
-    Response(201, {"resource": {"uri": match.regex(uri_of("webhook_subscriptions"),
-                                                   regex=r"^https://api\.calendly\.com/webhook_subscriptions/[^/]+$"),
-                                "callback_url": match.str(f"{APP_URL}/webhooks/calendly"), "state": "active"}}),
-    states=(HOST,))), exercise_register)
+REGISTER = HttpCase(
+    CALENDLY_API,
+    (
+        ME,
+        NO_SUBSCRIPTION,
+        Exchange(
+            "create the app's webhook subscription",
+            Request("POST", "/webhook_subscriptions", headers=AUTH, body=subscription_body()),
+            Response(
+                201,
+                {
+                    "resource": {
+                        "uri": match.regex(
+                            uri_of("webhook_subscriptions"),
+                            regex=r"^https://api\.calendly\.com/webhook_subscriptions/[^/]+$",
+                        ),
+                        "callback_url": match.str(f"{APP_URL}/webhooks/calendly"),
+                        "state": "active",
+                    }
+                },
+            ),
+            states=(HOST,),
+        ),
+    ),
+    exercise_register,
+)
 
 
 def exercise_already_registered(base_url: str) -> None:
@@ -189,14 +291,31 @@ def exercise_already_registered(base_url: str) -> None:
     assert outcome["status"] == "exists"
 
 
-ALREADY_REGISTERED = HttpCase(CALENDLY_API, (ME, Exchange(
-    "the organization's webhook subscriptions, the app's among them",
-    Request("GET", "/webhook_subscriptions", query=subscriptions_query(), headers=AUTH),
-    Response(200, {"collection": match.each_like({
-        "uri": match.str(uri_of("webhook_subscriptions")), "callback_url": f"{APP_URL}/webhooks/calendly",
-        "state": match.regex("active", regex="^(active|disabled)$")}),
-        "pagination": {"next_page_token": None}}),
-    states=(SUBSCRIBED,))), exercise_already_registered)
+ALREADY_REGISTERED = HttpCase(
+    CALENDLY_API,
+    (
+        ME,
+        Exchange(
+            "the organization's webhook subscriptions, the app's among them",
+            Request("GET", "/webhook_subscriptions", query=subscriptions_query(), headers=AUTH),
+            Response(
+                200,
+                {
+                    "collection": match.each_like(
+                        {
+                            "uri": match.str(uri_of("webhook_subscriptions")),
+                            "callback_url": f"{APP_URL}/webhooks/calendly",
+                            "state": match.regex("active", regex="^(active|disabled)$"),
+                        }
+                    ),
+                    "pagination": {"next_page_token": None},
+                },
+            ),
+            states=(SUBSCRIBED,),
+        ),
+    ),
+    exercise_already_registered,
+)
 
 
 def exercise_conflict(base_url: str) -> None:
@@ -205,48 +324,93 @@ def exercise_conflict(base_url: str) -> None:
     assert raised.value.title == "Already Exists"
 
 
-CONFLICT = HttpCase(CALENDLY_API, (Exchange(
-    "create a webhook subscription that already exists",
-    Request("POST", "/webhook_subscriptions", headers=AUTH, body=subscription_body()),
-    Response(409, {"title": "Already Exists", "message": match.str("Hook with this url already exists")}),
-    states=(SUBSCRIBED,)),), exercise_conflict)
+CONFLICT = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "create a webhook subscription that already exists",
+            Request("POST", "/webhook_subscriptions", headers=AUTH, body=subscription_body()),
+            Response(409, {"title": "Already Exists", "message": match.str("Hook with this url already exists")}),
+            states=(SUBSCRIBED,),
+        ),
+    ),
+    exercise_conflict,
+)
 
 INVITEE_PATH = provider_state_path(
     "/scheduled_events/44444444-4444-4444-8444-444444444444/invitees/33333333-3333-4333-8333-333333333333",
-    r"^/scheduled_events/[^/]+/invitees/[^/]+$", "/scheduled_events/${event_uuid}/invitees/${invitee_uuid}")
+    r"^/scheduled_events/[^/]+/invitees/[^/]+$",
+    "/scheduled_events/${event_uuid}/invitees/${invitee_uuid}",
+)
 
 
 def exercise_invitee(base_url: str) -> None:
     found = client(base_url).invitee(
         "https://api.calendly.com/scheduled_events/44444444-4444-4444-8444-444444444444/invitees/"
-        "33333333-3333-4333-8333-333333333333")
+        "33333333-3333-4333-8333-333333333333"
+    )
     assert found["status"] == "active" and found["tracking"]["utm_content"] == "bk_contract"
 
 
-INVITEE = HttpCase(CALENDLY_API, (Exchange(
-    "an invitee as Calendly holds it now", Request("GET", INVITEE_PATH, headers=AUTH),
-    Response(200, {"resource": invitee_resource()}), states=(BOOKED,)),), exercise_invitee)
+INVITEE = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "an invitee as Calendly holds it now",
+            Request("GET", INVITEE_PATH, headers=AUTH),
+            Response(200, {"resource": invitee_resource()}),
+            states=(BOOKED,),
+        ),
+    ),
+    exercise_invitee,
+)
 
 
 def exercise_unknown_invitee(base_url: str) -> None:
-    assert client(base_url).invitee(
-        "https://api.calendly.com/scheduled_events/55555555-5555-4555-8555-555555555555/invitees/"
-        "66666666-6666-4666-8666-666666666666") is None
+    assert (
+        client(base_url).invitee(
+            "https://api.calendly.com/scheduled_events/55555555-5555-4555-8555-555555555555/invitees/"
+            "66666666-6666-4666-8666-666666666666"
+        )
+        is None
+    )
 
 
-UNKNOWN_INVITEE = HttpCase(CALENDLY_API, (Exchange(
-    "an invitee Calendly does not know",
-    Request("GET", "/scheduled_events/55555555-5555-4555-8555-555555555555/invitees/"
-                   "66666666-6666-4666-8666-666666666666", headers=AUTH),
-    Response(404, {"title": "Resource Not Found", "message": match.str("The server could not find the requested resource.")}),
-    states=(HOST,)),), exercise_unknown_invitee)
+UNKNOWN_INVITEE = HttpCase(
+    CALENDLY_API,
+    (
+        Exchange(
+            "an invitee Calendly does not know",
+            Request(
+                "GET",
+                "/scheduled_events/55555555-5555-4555-8555-555555555555/invitees/66666666-6666-4666-8666-666666666666",
+                headers=AUTH,
+            ),
+            Response(
+                404,
+                {
+                    "title": "Resource Not Found",
+                    "message": match.str("The server could not find the requested resource."),
+                },
+            ),
+            states=(HOST,),
+        ),
+    ),
+    exercise_unknown_invitee,
+)
 
-EVENTS_QUERY = {"organization": from_state(ORGANIZATION, "${organization_uri}"),
-                "min_start_time": from_state("2030-01-02T00:00:00.000000Z", "${min_start_time}", CAL_TIME),
-                "max_start_time": from_state("2030-01-09T00:00:00.000000Z", "${max_start_time}", CAL_TIME),
-                "sort": "start_time:asc", "count": "100"}
-INVITEES_PATH = provider_state_path("/scheduled_events/44444444-4444-4444-8444-444444444444/invitees",
-                                    r"^/scheduled_events/[^/]+/invitees$", "/scheduled_events/${event_uuid}/invitees")
+EVENTS_QUERY = {
+    "organization": from_state(ORGANIZATION, "${organization_uri}"),
+    "min_start_time": from_state("2030-01-02T00:00:00.000000Z", "${min_start_time}", CAL_TIME),
+    "max_start_time": from_state("2030-01-09T00:00:00.000000Z", "${max_start_time}", CAL_TIME),
+    "sort": "start_time:asc",
+    "count": "100",
+}
+INVITEES_PATH = provider_state_path(
+    "/scheduled_events/44444444-4444-4444-8444-444444444444/invitees",
+    r"^/scheduled_events/[^/]+/invitees$",
+    "/scheduled_events/${event_uuid}/invitees",
+)
 
 
 def exercise_reconcile(base_url: str) -> None:
@@ -255,22 +419,50 @@ def exercise_reconcile(base_url: str) -> None:
     upgrade(url)
     db = Database(url)
     try:
-        report = reconcile(db, client(base_url), start=datetime(2030, 1, 2, tzinfo=timezone.utc),
-                           end=datetime(2030, 1, 9, tzinfo=timezone.utc))
+        report = reconcile(
+            db,
+            client(base_url),
+            start=datetime(2030, 1, 2, tzinfo=timezone.utc),
+            end=datetime(2030, 1, 9, tzinfo=timezone.utc),
+        )
     finally:
         db.dispose()
     assert report.invitees_checked == 1
     assert report.problems == []  # read cleanly; its event type is not a session type here, so nothing to change
 
 
-RECONCILE = HttpCase(CALENDLY_API, (ME, Exchange(
-    "the organization's scheduled events in a window",
-    Request("GET", "/scheduled_events", query=EVENTS_QUERY, headers=AUTH),
-    Response(200, {"collection": match.each_like(scheduled_event_resource()), "pagination": {"next_page_token": None}}),
-    states=(BOOKED,)), Exchange(
-    "the invitees of a scheduled event", Request("GET", INVITEES_PATH, query={"count": "100"}, headers=AUTH),
-    Response(200, {"collection": match.each_like(invitee_resource()), "pagination": {"next_page_token": None}}),
-    states=(BOOKED,))), exercise_reconcile)
+RECONCILE = HttpCase(
+    CALENDLY_API,
+    (
+        ME,
+        Exchange(
+            "the organization's scheduled events in a window",
+            Request("GET", "/scheduled_events", query=EVENTS_QUERY, headers=AUTH),
+            Response(
+                200,
+                {"collection": match.each_like(scheduled_event_resource()), "pagination": {"next_page_token": None}},
+            ),
+            states=(BOOKED,),
+        ),
+        Exchange(
+            "the invitees of a scheduled event",
+            Request("GET", INVITEES_PATH, query={"count": "100"}, headers=AUTH),
+            Response(200, {"collection": match.each_like(invitee_resource()), "pagination": {"next_page_token": None}}),
+            states=(BOOKED,),
+        ),
+    ),
+    exercise_reconcile,
+)
 
-CASES = [AVAILABLE_TIMES, RATE_LIMITED_TIMES, BOOK, BOOK_TAKEN, REGISTER, ALREADY_REGISTERED, CONFLICT, INVITEE,
-         UNKNOWN_INVITEE, RECONCILE]
+CASES = [
+    AVAILABLE_TIMES,
+    RATE_LIMITED_TIMES,
+    BOOK,
+    BOOK_TAKEN,
+    REGISTER,
+    ALREADY_REGISTERED,
+    CONFLICT,
+    INVITEE,
+    UNKNOWN_INVITEE,
+    RECONCILE,
+]

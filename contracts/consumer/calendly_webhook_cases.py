@@ -26,21 +26,29 @@ HOST_URI = "https://api.calendly.com/users/aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 
 def ids(n: int) -> dict[str, str]:
     """Distinct, coherent example ids for case ``n`` (event type, events, invitees)."""
+
     def uuid(kind: int) -> str:
         return f"{n:08x}-{kind:04x}-4000-8000-{n:012x}"
+
     event, moved_event = uuid(2), uuid(5)
-    return {"event_type": f"https://api.calendly.com/event_types/{uuid(1)}",
-            "event": f"https://api.calendly.com/scheduled_events/{event}",
-            "invitee": f"https://api.calendly.com/scheduled_events/{event}/invitees/{uuid(3)}",
-            "moved_event": f"https://api.calendly.com/scheduled_events/{moved_event}",
-            "moved_invitee": f"https://api.calendly.com/scheduled_events/{moved_event}/invitees/{uuid(6)}",
-            "no_show": f"https://api.calendly.com/invitee_no_shows/{uuid(4)}",
-            "email": f"client{n}@example.com"}
+    return {
+        "event_type": f"https://api.calendly.com/event_types/{uuid(1)}",
+        "event": f"https://api.calendly.com/scheduled_events/{event}",
+        "invitee": f"https://api.calendly.com/scheduled_events/{event}/invitees/{uuid(3)}",
+        "moved_event": f"https://api.calendly.com/scheduled_events/{moved_event}",
+        "moved_invitee": f"https://api.calendly.com/scheduled_events/{moved_event}/invitees/{uuid(6)}",
+        "no_show": f"https://api.calendly.com/invitee_no_shows/{uuid(4)}",
+        "email": f"client{n}@example.com",
+    }
 
 
 def envelope(event: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"event": event, "created_at": time("2030-01-01T10:00:00.000000Z"),
-            "created_by": uri_matching("users", HOST_URI), "payload": payload}
+    return {
+        "event": event,
+        "created_at": time("2030-01-01T10:00:00.000000Z"),
+        "created_by": uri_matching("users", HOST_URI),
+        "payload": payload,
+    }
 
 
 def invitee_payload(case: dict[str, str], *, moved: bool = False, single_name: bool = False, **fields: Any) -> dict:
@@ -59,9 +67,12 @@ def invitee_payload(case: dict[str, str], *, moved: bool = False, single_name: b
         "status": match.regex("active", regex="^(active|canceled)$"),
         "event": uri_matching("scheduled_events", event),
         "rescheduled": match.bool(False),
-        "scheduled_event": {"uri": uri_matching("scheduled_events", event),
-                            "event_type": uri_matching("event_types", case["event_type"]),
-                            "start_time": time(start), "end_time": time(end)},
+        "scheduled_event": {
+            "uri": uri_matching("scheduled_events", event),
+            "event_type": uri_matching("event_types", case["event_type"]),
+            "start_time": time(start),
+            "end_time": time(end),
+        },
     }
     body.update(fields)
     return body
@@ -69,6 +80,7 @@ def invitee_payload(case: dict[str, str], *, moved: bool = False, single_name: b
 
 def raw(body: Any) -> bytes:
     """The example message as the app would receive it: matchers replaced by their example values."""
+
     def plain(value: Any) -> Any:
         if hasattr(value, "value") and hasattr(value, "to_integration_json"):
             return plain(value.value)
@@ -77,6 +89,7 @@ def raw(body: Any) -> bytes:
         if isinstance(value, list):
             return [plain(v) for v in value]
         return value
+
     return json.dumps(plain(body)).encode()
 
 
@@ -95,8 +108,13 @@ def booked_on_calendly(n: int, *, single_name: bool) -> MessageCase:
     variant = "single name field, no time zone, no optional blocks" if single_name else "split names"
     contents = envelope("invitee.created", invitee_payload(case, single_name=single_name))
     if not single_name:
-        contents["payload"].update(tracking={"utm_source": None, "utm_content": None}, questions_and_answers=[],
-                                   routing_form_submission=None, old_invitee=None, no_show=None)
+        contents["payload"].update(
+            tracking={"utm_source": None, "utm_content": None},
+            questions_and_answers=[],
+            routing_form_submission=None,
+            old_invitee=None,
+            no_show=None,
+        )
 
     def consume(body, metadata) -> None:
         builder = consumer_app.builder_with_calendly_event_type(case["event_type"])
@@ -107,8 +125,9 @@ def booked_on_calendly(n: int, *, single_name: bool) -> MessageCase:
         assert booking["client_timezone"] == ("Europe/London" if single_name else "Europe/Paris")
 
     state = State("an invitee booked on Calendly directly", {"name_fields": "single" if single_name else "split"})
-    return MessageCase(CALENDLY_WEBHOOKS, f"invitee.created, booked on Calendly ({variant})", contents, consume,
-                       states=(state,))
+    return MessageCase(
+        CALENDLY_WEBHOOKS, f"invitee.created, booked on Calendly ({variant})", contents, consume, states=(state,)
+    )
 
 
 def _with_booking(case: dict[str, str]) -> str:
@@ -120,10 +139,20 @@ def _with_booking(case: dict[str, str]) -> str:
 
 def canceled_by_host(n: int) -> MessageCase:
     case = ids(n)
-    contents = envelope("invitee.canceled", invitee_payload(
-        case, status="canceled", new_invitee=None,
-        cancellation={"canceled_by": match.str("Ada Host"), "reason": match.str("Host unavailable"),
-                      "canceler_type": "host", "created_at": time("2030-01-01T10:00:00.000000Z")}))
+    contents = envelope(
+        "invitee.canceled",
+        invitee_payload(
+            case,
+            status="canceled",
+            new_invitee=None,
+            cancellation={
+                "canceled_by": match.str("Ada Host"),
+                "reason": match.str("Host unavailable"),
+                "canceler_type": "host",
+                "created_at": time("2030-01-01T10:00:00.000000Z"),
+            },
+        ),
+    )
 
     def consume(body, metadata) -> None:
         builder = _with_booking(case)
@@ -131,30 +160,48 @@ def canceled_by_host(n: int) -> MessageCase:
         booking = only_booking(builder)
         assert (booking["status"], booking["canceled_by"]) == ("canceled", "Ada Host")
 
-    return MessageCase(CALENDLY_WEBHOOKS, "invitee.canceled by the host", contents, consume,
-                       states=(State("an invitee canceled by the host", {"reason": "Host unavailable"}),))
+    return MessageCase(
+        CALENDLY_WEBHOOKS,
+        "invitee.canceled by the host",
+        contents,
+        consume,
+        states=(State("an invitee canceled by the host", {"reason": "Host unavailable"}),),
+    )
 
 
 def rescheduled_cancel(n: int) -> MessageCase:
     case = ids(n)
-    contents = envelope("invitee.canceled", invitee_payload(
-        case, status="canceled", rescheduled=True,
-        new_invitee=match.regex(case["moved_invitee"], regex=INVITEE_URI),
-        cancellation={"canceled_by": match.str("Grace Hopper"), "canceler_type": "invitee"}))
+    contents = envelope(
+        "invitee.canceled",
+        invitee_payload(
+            case,
+            status="canceled",
+            rescheduled=True,
+            new_invitee=match.regex(case["moved_invitee"], regex=INVITEE_URI),
+            cancellation={"canceled_by": match.str("Grace Hopper"), "canceler_type": "invitee"},
+        ),
+    )
 
     def consume(body, metadata) -> None:
         builder = _with_booking(case)
         assert deliver(body) == "ignored"  # not a cancellation: the new half moves the booking
         assert only_booking(builder)["status"] == "confirmed"
 
-    return MessageCase(CALENDLY_WEBHOOKS, "invitee.canceled, first half of a reschedule", contents, consume,
-                       states=(State("an invitee rescheduled to a later time"),))
+    return MessageCase(
+        CALENDLY_WEBHOOKS,
+        "invitee.canceled, first half of a reschedule",
+        contents,
+        consume,
+        states=(State("an invitee rescheduled to a later time"),),
+    )
 
 
 def rescheduled_create(n: int) -> MessageCase:
     case = ids(n)
-    contents = envelope("invitee.created", invitee_payload(
-        case, moved=True, old_invitee=match.regex(case["invitee"], regex=INVITEE_URI)))
+    contents = envelope(
+        "invitee.created",
+        invitee_payload(case, moved=True, old_invitee=match.regex(case["invitee"], regex=INVITEE_URI)),
+    )
 
     def consume(body, metadata) -> None:
         builder = _with_booking(case)
@@ -163,23 +210,40 @@ def rescheduled_create(n: int) -> MessageCase:
         assert booking["status"] == "confirmed" and booking["start_at"] == "2030-01-03T10:00:00Z"
         assert booking["calendly_invitee_uri"] == case["moved_invitee"]
 
-    return MessageCase(CALENDLY_WEBHOOKS, "invitee.created, second half of a reschedule", contents, consume,
-                       states=(State("an invitee rescheduled to a later time"),))
+    return MessageCase(
+        CALENDLY_WEBHOOKS,
+        "invitee.created, second half of a reschedule",
+        contents,
+        consume,
+        states=(State("an invitee rescheduled to a later time"),),
+    )
 
 
 def no_show_created(n: int) -> MessageCase:
     case = ids(n)
-    contents = envelope("invitee_no_show.created", invitee_payload(
-        case, no_show={"uri": match.regex(case["no_show"], regex=rf"^https://api\.calendly\.com/invitee_no_shows/{UUID}$"),
-                       "created_at": time("2030-01-02T10:00:00.000000Z")}))
+    contents = envelope(
+        "invitee_no_show.created",
+        invitee_payload(
+            case,
+            no_show={
+                "uri": match.regex(case["no_show"], regex=rf"^https://api\.calendly\.com/invitee_no_shows/{UUID}$"),
+                "created_at": time("2030-01-02T10:00:00.000000Z"),
+            },
+        ),
+    )
 
     def consume(body, metadata) -> None:
         builder = _with_booking(case)
         assert deliver(body) == "processed"
         assert only_booking(builder)["no_show"] is True
 
-    return MessageCase(CALENDLY_WEBHOOKS, "invitee_no_show.created", contents, consume,
-                       states=(State("an invitee marked as a no-show"),))
+    return MessageCase(
+        CALENDLY_WEBHOOKS,
+        "invitee_no_show.created",
+        contents,
+        consume,
+        states=(State("an invitee marked as a no-show"),),
+    )
 
 
 def no_show_deleted(n: int) -> MessageCase:
@@ -191,8 +255,13 @@ def no_show_deleted(n: int) -> MessageCase:
         assert deliver(body) == "processed"
         assert only_booking(builder)["no_show"] is False
 
-    return MessageCase(CALENDLY_WEBHOOKS, "invitee_no_show.deleted", contents, consume,
-                       states=(State("an invitee's no-show mark taken back"),))
+    return MessageCase(
+        CALENDLY_WEBHOOKS,
+        "invitee_no_show.deleted",
+        contents,
+        consume,
+        states=(State("an invitee's no-show mark taken back"),),
+    )
 
 
 def routing_form(n: int, *, booked: bool) -> MessageCase:
@@ -200,12 +269,16 @@ def routing_form(n: int, *, booked: bool) -> MessageCase:
     submission = f"https://api.calendly.com/routing_form_submissions/{n:08x}-0007-4000-8000-{n:012x}"
     payload = {
         "uri": uri_matching("routing_form_submissions", submission),
-        "routing_form": uri_matching("routing_forms", f"https://api.calendly.com/routing_forms/{n:08x}-0008-4000-8000-{n:012x}"),
-        "questions_and_answers": match.each_like({"question_uuid": match.str("q1"), "question": match.str("Goal"),
-                                                  "answer": match.str("Pathway")}),
+        "routing_form": uri_matching(
+            "routing_forms", f"https://api.calendly.com/routing_forms/{n:08x}-0008-4000-8000-{n:012x}"
+        ),
+        "questions_and_answers": match.each_like(
+            {"question_uuid": match.str("q1"), "question": match.str("Goal"), "answer": match.str("Pathway")}
+        ),
         "submitter": match.regex(case["invitee"], regex=INVITEE_URI) if booked else None,
         "submitter_type": "Invitee" if booked else None,
-        "result": {"type": "event_type", "value": uri_matching("event_types", case["event_type"])}}
+        "result": {"type": "event_type", "value": uri_matching("event_types", case["event_type"])},
+    }
     contents = envelope("routing_form_submission.created", payload)
 
     def consume(body, metadata) -> None:
@@ -215,10 +288,19 @@ def routing_form(n: int, *, booked: bool) -> MessageCase:
     variant = "after booking" if booked else "without booking"
     state = State("a routing form submitted", {"booked": booked})
     # after booking, Calendly names the invitee who booked as the submitter; without one both are null
-    return MessageCase(CALENDLY_WEBHOOKS, f"routing_form_submission.created, {variant}", contents, consume,
-                       states=(state,))
+    return MessageCase(
+        CALENDLY_WEBHOOKS, f"routing_form_submission.created, {variant}", contents, consume, states=(state,)
+    )
 
 
-CASES = [booked_on_calendly(101, single_name=False), booked_on_calendly(102, single_name=True),
-         canceled_by_host(103), rescheduled_cancel(104), rescheduled_create(105), no_show_created(106),
-         no_show_deleted(107), routing_form(108, booked=True), routing_form(109, booked=False)]
+CASES = [
+    booked_on_calendly(101, single_name=False),
+    booked_on_calendly(102, single_name=True),
+    canceled_by_host(103),
+    rescheduled_cancel(104),
+    rescheduled_create(105),
+    no_show_created(106),
+    no_show_deleted(107),
+    routing_form(108, booked=True),
+    routing_form(109, booked=False),
+]

@@ -6,8 +6,14 @@ import importlib
 
 from contracts.support.cases import Case
 
-CASE_MODULES: tuple[str, ...] = ("calendly_api_cases", "calendly_webhook_cases", "stripe_api_cases",
-                                  "stripe_webhook_cases", "sendgrid_api_cases", "sendgrid_webhook_cases")
+CASE_MODULES: tuple[str, ...] = (
+    "calendly_api_cases",
+    "calendly_webhook_cases",
+    "stripe_api_cases",
+    "stripe_webhook_cases",
+    "sendgrid_api_cases",
+    "sendgrid_webhook_cases",
+)
 
 
 def all_cases() -> list[Case]:

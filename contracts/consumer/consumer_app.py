@@ -44,9 +44,13 @@ def app() -> RunningApp:
             folder = Path(tempfile.mkdtemp(prefix="contracts-consumer-app-"))
             url = f"sqlite:///{folder / 'bookings.sqlite3'}"
             upgrade(url)
-            _running = start_app(url, calendly_webhook_signing_key=CALENDLY_SIGNING_KEY,
-                                 stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, stripe_secret_key=STRIPE_SECRET_KEY,
-                                 sendgrid_event_webhook_public_key=sendgrid_public_key())
+            _running = start_app(
+                url,
+                calendly_webhook_signing_key=CALENDLY_SIGNING_KEY,
+                stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+                stripe_secret_key=STRIPE_SECRET_KEY,
+                sendgrid_event_webhook_public_key=sendgrid_public_key(),
+            )
         return _running
 
 
@@ -61,10 +65,15 @@ def stop() -> None:
 def builder_with_calendly_event_type(event_type_uri: str) -> str:
     """A builder whose one free session type is this Calendly event type; returns the builder's slug."""
     number = next(_builders)
-    body = {"name": f"Contract Builder {number}", "timezone": "Europe/London",
-            "email": f"builder{number}@example.com", "slug": f"contract-builder-{number}",
-            "session_types": [{"name": "Intro", "kind": "free", "duration_minutes": 30,
-                               "calendly_event_type_uri": event_type_uri}]}
+    body = {
+        "name": f"Contract Builder {number}",
+        "timezone": "Europe/London",
+        "email": f"builder{number}@example.com",
+        "slug": f"contract-builder-{number}",
+        "session_types": [
+            {"name": "Intro", "kind": "free", "duration_minutes": 30, "calendly_event_type_uri": event_type_uri}
+        ],
+    }
     with app().admin() as admin:
         response = admin.post("/admin/api/builders", json=body)
     assert response.status_code == 201, response.text
@@ -76,9 +85,12 @@ def post_calendly(body: bytes | str) -> dict[str, Any]:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     stamp = int(time.time())
     signature = hmac.new(CALENDLY_SIGNING_KEY.encode(), f"{stamp}.".encode() + raw, hashlib.sha256).hexdigest()
-    response = http_clients.post(f"{app().url}/webhooks/calendly", content=raw, timeout=30,
-                          headers={"Content-Type": "application/json",
-                                   "Calendly-Webhook-Signature": f"t={stamp},v1={signature}"})
+    response = http_clients.post(
+        f"{app().url}/webhooks/calendly",
+        content=raw,
+        timeout=30,
+        headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": f"t={stamp},v1={signature}"},
+    )
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
     return response.json()
 
@@ -89,8 +101,12 @@ def post_stripe(body: bytes | str) -> dict[str, Any]:
 
     raw = body.encode("utf-8") if isinstance(body, str) else body
     header = stripe.WebhookSignature.generate_signature_header(raw.decode("utf-8"), STRIPE_WEBHOOK_SECRET)
-    response = http_clients.post(f"{app().url}/webhooks/stripe", content=raw, timeout=30,
-                          headers={"Content-Type": "application/json", "Stripe-Signature": header})
+    response = http_clients.post(
+        f"{app().url}/webhooks/stripe",
+        content=raw,
+        timeout=30,
+        headers={"Content-Type": "application/json", "Stripe-Signature": header},
+    )
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
     return response.json()
 
@@ -105,8 +121,11 @@ def sendgrid_public_key() -> str:
     """The Event Webhook verification key as SendGrid's settings page gives it: base64 DER SubjectPublicKeyInfo."""
     from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
 
-    der = _sendgrid_private_key().public_key().public_bytes(serialization.Encoding.DER,
-                                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = (
+        _sendgrid_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return base64.b64encode(der).decode("ascii")
 
 
@@ -120,16 +139,28 @@ def post_sendgrid(body: bytes | str) -> dict[str, Any]:
     stamp = str(int(time.time()))
     algorithm = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)  # RFC 6979: same bytes, same signature
     signature = _sendgrid_private_key().sign(stamp.encode() + raw, algorithm)
-    response = http_clients.post(f"{app().url}/webhooks/sendgrid", content=raw, timeout=30,
-                          headers={"Content-Type": "application/json",
-                                   EventWebhookHeader.SIGNATURE: base64.b64encode(signature).decode("ascii"),
-                                   EventWebhookHeader.TIMESTAMP: stamp})
+    response = http_clients.post(
+        f"{app().url}/webhooks/sendgrid",
+        content=raw,
+        timeout=30,
+        headers={
+            "Content-Type": "application/json",
+            EventWebhookHeader.SIGNATURE: base64.b64encode(signature).decode("ascii"),
+            EventWebhookHeader.TIMESTAMP: stamp,
+        },
+    )
     assert response.status_code == 200, f"the app refused the webhook: {response.status_code} {response.text}"
     return response.json()
 
 
-def held_paid_booking(public_id: str, *, price_cents: int = 5000, currency: str = "gbp", status: str = "pending_payment",
-                      payments: tuple[dict[str, Any], ...] = ()) -> str:
+def held_paid_booking(
+    public_id: str,
+    *,
+    price_cents: int = 5000,
+    currency: str = "gbp",
+    status: str = "pending_payment",
+    payments: tuple[dict[str, Any], ...] = (),
+) -> str:
     """A paid session booked (held, pending payment, unless ``status`` says otherwise) with these payment rows;
     returns the builder's slug.
 
@@ -147,20 +178,48 @@ def held_paid_booking(public_id: str, *, price_cents: int = 5000, currency: str 
     db = Database(app().config.database_url)
     try:
         with db.transaction() as session:
-            builder = Builder(slug=slug, name=f"Contract Builder {number}", timezone="Europe/London",
-                              email=f"builder{number}@example.com")
-            session_type = SessionType(builder=builder, slug="paid", name="Paid", kind=SessionKind.PAID,
-                                       duration_minutes=30, price_cents=price_cents, currency=currency)
+            builder = Builder(
+                slug=slug,
+                name=f"Contract Builder {number}",
+                timezone="Europe/London",
+                email=f"builder{number}@example.com",
+            )
+            session_type = SessionType(
+                builder=builder,
+                slug="paid",
+                name="Paid",
+                kind=SessionKind.PAID,
+                duration_minutes=30,
+                price_cents=price_cents,
+                currency=currency,
+            )
             client = Client(email=f"client{number}@example.com", name="Grace Hopper")
-            booking = Booking(public_id=public_id, builder=builder, session_type=session_type, client=client,
-                              start_at=now + timedelta(days=2), end_at=now + timedelta(days=2, minutes=30),
-                              client_timezone="Europe/Paris", status=BookingStatus(status),
-                              price_cents=price_cents, currency=currency, hold_expires_at=now + timedelta(minutes=10))
+            booking = Booking(
+                public_id=public_id,
+                builder=builder,
+                session_type=session_type,
+                client=client,
+                start_at=now + timedelta(days=2),
+                end_at=now + timedelta(days=2, minutes=30),
+                client_timezone="Europe/Paris",
+                status=BookingStatus(status),
+                price_cents=price_cents,
+                currency=currency,
+                hold_expires_at=now + timedelta(minutes=10),
+            )
             session.add_all([builder, session_type, client, booking])
             session.flush()
             for fields in payments:
-                session.add(Payment(booking_id=booking.id, amount_cents=price_cents, currency=currency,
-                                    created_at=now, updated_at=now, **fields))
+                session.add(
+                    Payment(
+                        booking_id=booking.id,
+                        amount_cents=price_cents,
+                        currency=currency,
+                        created_at=now,
+                        updated_at=now,
+                        **fields,
+                    )
+                )
     finally:
         db.dispose()
     return slug
@@ -206,10 +265,21 @@ def sent_mail(outbox_id: int, recipient: str, *, kind: str = "booking_confirmati
     try:
         with db.transaction() as session:
             session.add(Client(email=recipient, name="Grace Hopper"))
-            session.add(OutboxMessage(id=outbox_id, idempotency_key=f"{kind}:contract-{outbox_id}:client", kind=kind,
-                                      recipient=recipient, template_id="d-9c85b537974ed61735fda4e8f18e9e7c", data={},
-                                      status="sent", attempts=1, provider_message_id=f"contract-{outbox_id}",
-                                      created_at=now, sent_at=now))
+            session.add(
+                OutboxMessage(
+                    id=outbox_id,
+                    idempotency_key=f"{kind}:contract-{outbox_id}:client",
+                    kind=kind,
+                    recipient=recipient,
+                    template_id="d-9c85b537974ed61735fda4e8f18e9e7c",
+                    data={},
+                    status="sent",
+                    attempts=1,
+                    provider_message_id=f"contract-{outbox_id}",
+                    created_at=now,
+                    sent_at=now,
+                )
+            )
     finally:
         db.dispose()
 

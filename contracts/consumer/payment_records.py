@@ -42,24 +42,53 @@ def held_booking(db: Database, *, hold_minutes: int = 10) -> int:
     """A paid session booked and held until NOW + ``hold_minutes``; returns the booking's row id."""
     with db.transaction() as session:
         builder = Builder(slug="ada", name="Ada Lovelace", timezone="Europe/London", email="ada@example.com")
-        session_type = SessionType(builder=builder, slug="intro", name="Intro", kind=SessionKind.PAID,
-                                   duration_minutes=30, price_cents=PRICE, currency=CURRENCY)
+        session_type = SessionType(
+            builder=builder,
+            slug="intro",
+            name="Intro",
+            kind=SessionKind.PAID,
+            duration_minutes=30,
+            price_cents=PRICE,
+            currency=CURRENCY,
+        )
         client = Client(email=CLIENT_EMAIL, name="Grace Hopper")
-        booking = Booking(public_id=BOOKING_ID, builder=builder, session_type=session_type, client=client,
-                          start_at=NOW + timedelta(days=1), end_at=NOW + timedelta(days=1, minutes=30),
-                          client_timezone="Europe/Paris", status=BookingStatus.PENDING_PAYMENT, price_cents=PRICE,
-                          currency=CURRENCY, hold_expires_at=NOW + timedelta(minutes=hold_minutes))
+        booking = Booking(
+            public_id=BOOKING_ID,
+            builder=builder,
+            session_type=session_type,
+            client=client,
+            start_at=NOW + timedelta(days=1),
+            end_at=NOW + timedelta(days=1, minutes=30),
+            client_timezone="Europe/Paris",
+            status=BookingStatus.PENDING_PAYMENT,
+            price_cents=PRICE,
+            currency=CURRENCY,
+            hold_expires_at=NOW + timedelta(minutes=hold_minutes),
+        )
         session.add_all([builder, session_type, client, booking])
         session.flush()
         return booking.id
 
 
-def add_payment(db: Database, booking_id: int, checkout_session_id: str, *, status: str = "open",
-                payment_intent_id: str | None = None) -> int:
+def add_payment(
+    db: Database,
+    booking_id: int,
+    checkout_session_id: str,
+    *,
+    status: str = "open",
+    payment_intent_id: str | None = None,
+) -> int:
     with db.transaction() as session:
-        payment = Payment(booking_id=booking_id, checkout_session_id=checkout_session_id,
-                          payment_intent_id=payment_intent_id, amount_cents=PRICE, currency=CURRENCY,
-                          status=status, created_at=NOW, updated_at=NOW)
+        payment = Payment(
+            booking_id=booking_id,
+            checkout_session_id=checkout_session_id,
+            payment_intent_id=payment_intent_id,
+            amount_cents=PRICE,
+            currency=CURRENCY,
+            status=status,
+            created_at=NOW,
+            updated_at=NOW,
+        )
         session.add(payment)
         session.flush()
         return payment.id

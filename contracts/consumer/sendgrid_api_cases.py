@@ -26,10 +26,18 @@ BOOKING_TEMPLATE = "d-9c85b537974ed61735fda4e8f18e9e7c"  # booking_confirmation 
 UNKNOWN_TEMPLATE = "d-00000000000000000000000000000000"
 MESSAGE_ID = "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"
 KEY_STATE = State("the app's API key may send mail", {"api_key": API_KEY})
-DATA = {"client_name": "Grace Hopper", "session_name": "Intro", "builder_name": "Ada Lovelace",
-        "start_local": "Thursday 2 January 2030, 10:00", "timezone": "Europe/Paris", "duration_minutes": 30,
-        "booking_reference": "bk_contract_mail", "manage_url": "https://bookings.example/bookings/bk_contract_mail",
-        "is_paid": False, "recipient_name": "Grace Hopper"}
+DATA = {
+    "client_name": "Grace Hopper",
+    "session_name": "Intro",
+    "builder_name": "Ada Lovelace",
+    "start_local": "Thursday 2 January 2030, 10:00",
+    "timezone": "Europe/Paris",
+    "duration_minutes": 30,
+    "booking_reference": "bk_contract_mail",
+    "manage_url": "https://bookings.example/bookings/bk_contract_mail",
+    "is_paid": False,
+    "recipient_name": "Grace Hopper",
+}
 
 
 def config(base_url: str) -> Config:
@@ -37,17 +45,22 @@ def config(base_url: str) -> Config:
 
 
 def outbox_row(template_id: str) -> Claimed:
-    return Claimed(id=7, kind="booking_confirmation", recipient="grace@example.com", template_id=template_id,
-                   data=DATA, attempts=0)
+    return Claimed(
+        id=7, kind="booking_confirmation", recipient="grace@example.com", template_id=template_id, data=DATA, attempts=0
+    )
 
 
 def mail_body(template_id: str) -> dict:
     """The JSON the sendgrid library sends for ``build_mail`` (what SendGrid must accept)."""
-    return {"from": {"email": "bookings@example.com", "name": "Bookings"},
-            "personalizations": [{"to": [{"email": "grace@example.com", "name": "Grace Hopper"}],
-                                  "dynamic_template_data": DATA}],
-            "template_id": template_id, "categories": ["booking_confirmation"],
-            "custom_args": {"outbox_id": "7", "mail_kind": "booking_confirmation", "booking": "bk_contract_mail"}}
+    return {
+        "from": {"email": "bookings@example.com", "name": "Bookings"},
+        "personalizations": [
+            {"to": [{"email": "grace@example.com", "name": "Grace Hopper"}], "dynamic_template_data": DATA}
+        ],
+        "template_id": template_id,
+        "categories": ["booking_confirmation"],
+        "custom_args": {"outbox_id": "7", "mail_kind": "booking_confirmation", "booking": "bk_contract_mail"},
+    }
 
 
 def mail_request(template_id: str = BOOKING_TEMPLATE) -> Request:
@@ -64,10 +77,18 @@ def exercise_sent(base_url: str) -> None:
     assert result.outcome == "sent" and result.message_id == MESSAGE_ID, result
 
 
-SENT = HttpCase(SENDGRID_API, (Exchange(
-    "send a booking confirmation with a dynamic template", mail_request(),
-    Response(202, headers={"X-Message-Id": match.regex(MESSAGE_ID, regex=r"^\S+$")}),
-    states=(KEY_STATE,)),), exercise_sent)
+SENT = HttpCase(
+    SENDGRID_API,
+    (
+        Exchange(
+            "send a booking confirmation with a dynamic template",
+            mail_request(),
+            Response(202, headers={"X-Message-Id": match.regex(MESSAGE_ID, regex=r"^\S+$")}),
+            states=(KEY_STATE,),
+        ),
+    ),
+    exercise_sent,
+)
 
 
 def exercise_unknown_template(base_url: str) -> None:
@@ -75,12 +96,30 @@ def exercise_unknown_template(base_url: str) -> None:
     assert result.outcome == "dead" and "(template_id)" in result.error, result
 
 
-UNKNOWN = HttpCase(SENDGRID_API, (Exchange(
-    "send a mail naming a template SendGrid does not have", mail_request(UNKNOWN_TEMPLATE),
-    Response(400, {"errors": match.each_like({"message": match.str(
-        f"The template id must be a valid template id for your account. You provided {UNKNOWN_TEMPLATE}"),
-                                              "field": "template_id"})}),
-    states=(KEY_STATE,)),), exercise_unknown_template)
+UNKNOWN = HttpCase(
+    SENDGRID_API,
+    (
+        Exchange(
+            "send a mail naming a template SendGrid does not have",
+            mail_request(UNKNOWN_TEMPLATE),
+            Response(
+                400,
+                {
+                    "errors": match.each_like(
+                        {
+                            "message": match.str(
+                                f"The template id must be a valid template id for your account. You provided {UNKNOWN_TEMPLATE}"
+                            ),
+                            "field": "template_id",
+                        }
+                    )
+                },
+            ),
+            states=(KEY_STATE,),
+        ),
+    ),
+    exercise_unknown_template,
+)
 
 
 def exercise_revoked_key(base_url: str) -> None:
@@ -88,11 +127,25 @@ def exercise_revoked_key(base_url: str) -> None:
     assert result.outcome == "dead" and result.error.startswith(BAD_KEY), result
 
 
-REVOKED = HttpCase(SENDGRID_API, (Exchange(
-    "send a mail with a revoked API key", mail_request(),
-    Response(401, {"errors": match.each_like({"message": match.str(
-        "The provided authorization grant is invalid, expired, or revoked")})}),
-    states=(State("the app's API key was revoked", {"api_key": API_KEY}),)),), exercise_revoked_key)
+REVOKED = HttpCase(
+    SENDGRID_API,
+    (
+        Exchange(
+            "send a mail with a revoked API key",
+            mail_request(),
+            Response(
+                401,
+                {
+                    "errors": match.each_like(
+                        {"message": match.str("The provided authorization grant is invalid, expired, or revoked")}
+                    )
+                },
+            ),
+            states=(State("the app's API key was revoked", {"api_key": API_KEY}),),
+        ),
+    ),
+    exercise_revoked_key,
+)
 
 
 def exercise_rate_limited(base_url: str) -> None:
@@ -100,10 +153,21 @@ def exercise_rate_limited(base_url: str) -> None:
     assert result.outcome == "retry" and result.not_before is not None and result.not_before.year == 2030, result
 
 
-RATE_LIMITED = HttpCase(SENDGRID_API, (Exchange(
-    "send a mail while rate limited", mail_request(),
-    Response(429, {"errors": match.each_like({"message": match.str("too many requests")})},
-             headers={"X-RateLimit-Reset": match.regex("1893456000", regex=r"^\d+$")}),
-    states=(State("SendGrid is rate limiting the app", {"api_key": API_KEY}),)),), exercise_rate_limited)
+RATE_LIMITED = HttpCase(
+    SENDGRID_API,
+    (
+        Exchange(
+            "send a mail while rate limited",
+            mail_request(),
+            Response(
+                429,
+                {"errors": match.each_like({"message": match.str("too many requests")})},
+                headers={"X-RateLimit-Reset": match.regex("1893456000", regex=r"^\d+$")},
+            ),
+            states=(State("SendGrid is rate limiting the app", {"api_key": API_KEY}),),
+        ),
+    ),
+    exercise_rate_limited,
+)
 
 CASES = [SENT, UNKNOWN, REVOKED, RATE_LIMITED]

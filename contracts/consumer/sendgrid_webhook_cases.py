@@ -44,8 +44,11 @@ INVALID_TEMPLATE = "Invalid SMTPAPI header"
 
 def ids(n: int) -> dict[str, Any]:
     """Distinct example values for case ``n``: the recipient, the outbox row, the event."""
-    return {"email": f"sendgrid-client-{n}@example.com", "outbox_id": 1000 * n,
-            "event_id": f"Q29udHJhY3Q{n:04d}RXZlbnQ"}
+    return {
+        "email": f"sendgrid-client-{n}@example.com",
+        "outbox_id": 1000 * n,
+        "event_id": f"Q29udHJhY3Q{n:04d}RXZlbnQ",
+    }
 
 
 def exactly(value: str) -> GenericMatcher:
@@ -55,9 +58,16 @@ def exactly(value: str) -> GenericMatcher:
 
 def batch(case: dict[str, Any], kind: str, **fields: Any):
     """A batch of one or more events like this one (SendGrid batches events; the app handles each)."""
-    return match.each_like({"email": match.regex(case["email"], regex=EMAIL), "event": exactly(kind),
-                            "sg_event_id": match.regex(case["event_id"], regex=SG_EVENT_ID),
-                            "outbox_id": match.regex(str(case["outbox_id"]), regex=OUTBOX_ID), **fields}, min=1)
+    return match.each_like(
+        {
+            "email": match.regex(case["email"], regex=EMAIL),
+            "event": exactly(kind),
+            "sg_event_id": match.regex(case["event_id"], regex=SG_EVENT_ID),
+            "outbox_id": match.regex(str(case["outbox_id"]), regex=OUTBOX_ID),
+            **fields,
+        },
+        min=1,
+    )
 
 
 def state(name: str, case: dict[str, Any]) -> tuple[State, ...]:
@@ -90,9 +100,13 @@ def hard_bounce(n: int) -> MessageCase:
         assert deliver(body) == "processed"
         assert outcome(case) == (True, "dead", f"SendGrid reported a bounce: {BOUNCE_REASON}")
 
-    return MessageCase(SENDGRID_WEBHOOKS, "bounce, the receiving server refused the address",
-                       batch(case, "bounce", type=exactly("bounce"), reason=match.str(BOUNCE_REASON)), consume,
-                       states=state(BOUNCED, case))
+    return MessageCase(
+        SENDGRID_WEBHOOKS,
+        "bounce, the receiving server refused the address",
+        batch(case, "bounce", type=exactly("bounce"), reason=match.str(BOUNCE_REASON)),
+        consume,
+        states=state(BOUNCED, case),
+    )
 
 
 def blocked(n: int) -> MessageCase:
@@ -104,9 +118,13 @@ def blocked(n: int) -> MessageCase:
         assert outcome(case) == (False, "sent", None)
 
     # SendGrid reports a temporary block as a bounce of type "blocked": the address is not at fault
-    return MessageCase(SENDGRID_WEBHOOKS, "bounce, blocked for now by the receiving server",
-                       batch(case, "bounce", type=exactly("blocked"), reason=match.str(BLOCK_REASON)), consume,
-                       states=state(BLOCKED, case))
+    return MessageCase(
+        SENDGRID_WEBHOOKS,
+        "bounce, blocked for now by the receiving server",
+        batch(case, "bounce", type=exactly("blocked"), reason=match.str(BLOCK_REASON)),
+        consume,
+        states=state(BLOCKED, case),
+    )
 
 
 def dropped_bounced_address(n: int) -> MessageCase:
@@ -119,8 +137,13 @@ def dropped_bounced_address(n: int) -> MessageCase:
 
     # the handler looks for "bounced address" in the reason, whatever the case
     reason = match.regex(BOUNCED_ADDRESS, regex=r"(?i)bounced address")
-    return MessageCase(SENDGRID_WEBHOOKS, "dropped, the address bounced before", batch(case, "dropped", reason=reason),
-                       consume, states=state(BOUNCED_BEFORE, case))
+    return MessageCase(
+        SENDGRID_WEBHOOKS,
+        "dropped, the address bounced before",
+        batch(case, "dropped", reason=reason),
+        consume,
+        states=state(BOUNCED_BEFORE, case),
+    )
 
 
 def dropped_unknown_template(n: int) -> MessageCase:
@@ -131,9 +154,13 @@ def dropped_unknown_template(n: int) -> MessageCase:
         assert deliver(body) == "processed"
         assert outcome(case) == (False, "dead", f"SendGrid dropped the mail: {INVALID_TEMPLATE}")
 
-    return MessageCase(SENDGRID_WEBHOOKS, "dropped, SendGrid does not have the template",
-                       batch(case, "dropped", reason=match.str(INVALID_TEMPLATE)), consume,
-                       states=state(UNKNOWN_TEMPLATE, case))
+    return MessageCase(
+        SENDGRID_WEBHOOKS,
+        "dropped, SendGrid does not have the template",
+        batch(case, "dropped", reason=match.str(INVALID_TEMPLATE)),
+        consume,
+        states=state(UNKNOWN_TEMPLATE, case),
+    )
 
 
 def ignored(n: int, kind: str, description: str, state_name: str) -> MessageCase:
@@ -147,5 +174,10 @@ def ignored(n: int, kind: str, description: str, state_name: str) -> MessageCase
     return MessageCase(SENDGRID_WEBHOOKS, description, batch(case, kind), consume, states=state(state_name, case))
 
 
-CASES = [hard_bounce(301), blocked(302), dropped_bounced_address(303), dropped_unknown_template(304),
-         ignored(305, "delivered", "delivered, an event the app does not act on", DELIVERED)]
+CASES = [
+    hard_bounce(301),
+    blocked(302),
+    dropped_bounced_address(303),
+    dropped_unknown_template(304),
+    ignored(305, "delivered", "delivered, an event the app does not act on", DELIVERED),
+]

@@ -43,24 +43,45 @@ def time(example: str) -> GenericMatcher:
     return match.regex(example, regex=CAL_TIME)
 
 
-def scheduled_event_resource(*, event_uuid: str = EVENT_UUID, event_type: str = EXAMPLE_EVENT_TYPE,
-                             start: str = "2030-01-02T09:00:00.000000Z",
-                             end: str = "2030-01-02T09:30:00.000000Z") -> dict[str, Any]:
-    return {"uri": uri_matching("scheduled_events", uri_of("scheduled_events", event_uuid)),
-            "event_type": uri_matching("event_types", event_type),
-            "start_time": time(start), "end_time": time(end),
-            "status": match.regex("active", regex="^(active|canceled)$")}
+def scheduled_event_resource(
+    *,
+    event_uuid: str = EVENT_UUID,
+    event_type: str = EXAMPLE_EVENT_TYPE,
+    start: str = "2030-01-02T09:00:00.000000Z",
+    end: str = "2030-01-02T09:30:00.000000Z",
+) -> dict[str, Any]:
+    return {
+        "uri": uri_matching("scheduled_events", uri_of("scheduled_events", event_uuid)),
+        "event_type": uri_matching("event_types", event_type),
+        "start_time": time(start),
+        "end_time": time(end),
+        "status": match.regex("active", regex="^(active|canceled)$"),
+    }
 
 
-def invitee_resource(*, event_uuid: str = EVENT_UUID, invitee_uuid: str = INVITEE_UUID,
-                     email: str = "grace@example.com", name: str = "Grace Hopper",
-                     utm_content: str | None = "bk_contract") -> dict[str, Any]:
+def invitee_resource(
+    *,
+    event_uuid: str = EVENT_UUID,
+    invitee_uuid: str = INVITEE_UUID,
+    email: str = "grace@example.com",
+    name: str = "Grace Hopper",
+    utm_content: str | None = "bk_contract",
+) -> dict[str, Any]:
     event_uri = uri_of("scheduled_events", event_uuid)
-    tracking = {"utm_source": match.str("booking-app"), "utm_content": match.str(utm_content)} if utm_content \
+    tracking = (
+        {"utm_source": match.str("booking-app"), "utm_content": match.str(utm_content)}
+        if utm_content
         else {"utm_content": None}
-    return {"uri": match.regex(f"{event_uri}/invitees/{invitee_uuid}", regex=INVITEE_URI),
-            "email": match.str(email), "name": match.str(name),
-            "status": match.regex("active", regex="^(active|canceled)$"),
-            "timezone": match.str("Europe/Paris"), "event": uri_matching("scheduled_events", event_uri),
-            "created_at": time("2029-12-31T10:00:00.000000Z"), "tracking": tracking,
-            "rescheduled": match.bool(False), "no_show": None}
+    )
+    return {
+        "uri": match.regex(f"{event_uri}/invitees/{invitee_uuid}", regex=INVITEE_URI),
+        "email": match.str(email),
+        "name": match.str(name),
+        "status": match.regex("active", regex="^(active|canceled)$"),
+        "timezone": match.str("Europe/Paris"),
+        "event": uri_matching("scheduled_events", event_uri),
+        "created_at": time("2029-12-31T10:00:00.000000Z"),
+        "tracking": tracking,
+        "rescheduled": match.bool(False),
+        "no_show": None,
+    }

@@ -31,22 +31,39 @@ PRICE, CURRENCY = 5000, "gbp"
 
 def ids(n: int) -> dict[str, str]:
     """Distinct example ids for case ``n``: the booking, its session, intent, charge, refund, event."""
-    return {"booking": f"bk_stripe_{n}", "session": f"cs_test_a1Contract{n:04d}Session",
-            "intent": f"pi_3Contract{n:04d}Intent", "charge": f"ch_3Contract{n:04d}Charge",
-            "refund": f"re_3Contract{n:04d}Refund", "event": f"evt_1Contract{n:04d}Event"}
+    return {
+        "booking": f"bk_stripe_{n}",
+        "session": f"cs_test_a1Contract{n:04d}Session",
+        "intent": f"pi_3Contract{n:04d}Intent",
+        "charge": f"ch_3Contract{n:04d}Charge",
+        "refund": f"re_3Contract{n:04d}Refund",
+        "event": f"evt_1Contract{n:04d}Event",
+    }
 
 
 def envelope(case: dict[str, str], event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": match.regex(case["event"], regex=EVT_ID), "object": "event", "type": event_type,
-            "created": match.int(1893456000), "livemode": False, "data": {"object": obj}}
+    return {
+        "id": match.regex(case["event"], regex=EVT_ID),
+        "object": "event",
+        "type": event_type,
+        "created": match.int(1893456000),
+        "livemode": False,
+        "data": {"object": obj},
+    }
 
 
 def checkout_session(case: dict[str, str], status: str, payment_status: str, *, intent: bool = True) -> dict:
-    return {"id": match.regex(case["session"], regex=CS_ID), "object": "checkout.session",
-            "amount_total": match.int(PRICE), "currency": CURRENCY, "status": status,
-            "payment_status": payment_status, "metadata": {"bookingId": case["booking"]},
-            "client_reference_id": case["booking"],
-            "payment_intent": match.regex(case["intent"], regex=PI_ID) if intent else None}
+    return {
+        "id": match.regex(case["session"], regex=CS_ID),
+        "object": "checkout.session",
+        "amount_total": match.int(PRICE),
+        "currency": CURRENCY,
+        "status": status,
+        "payment_status": payment_status,
+        "metadata": {"bookingId": case["booking"]},
+        "client_reference_id": case["booking"],
+        "payment_intent": match.regex(case["intent"], regex=PI_ID) if intent else None,
+    }
 
 
 def intent_metadata(case: dict[str, str]) -> dict[str, str]:
@@ -54,20 +71,39 @@ def intent_metadata(case: dict[str, str]) -> dict[str, str]:
 
 
 def payment_intent(case: dict[str, str], status: str, **fields: Any) -> dict:
-    return {"id": match.regex(case["intent"], regex=PI_ID), "object": "payment_intent", "status": status,
-            "amount": match.int(PRICE), "currency": CURRENCY, "metadata": intent_metadata(case), **fields}
+    return {
+        "id": match.regex(case["intent"], regex=PI_ID),
+        "object": "payment_intent",
+        "status": status,
+        "amount": match.int(PRICE),
+        "currency": CURRENCY,
+        "metadata": intent_metadata(case),
+        **fields,
+    }
 
 
 def charge(case: dict[str, str], **fields: Any) -> dict:
-    return {"id": match.regex(case["charge"], regex=CH_ID), "object": "charge",
-            "payment_intent": match.regex(case["intent"], regex=PI_ID), "metadata": intent_metadata(case),
-            "amount": match.int(PRICE), "currency": CURRENCY, **fields}
+    return {
+        "id": match.regex(case["charge"], regex=CH_ID),
+        "object": "charge",
+        "payment_intent": match.regex(case["intent"], regex=PI_ID),
+        "metadata": intent_metadata(case),
+        "amount": match.int(PRICE),
+        "currency": CURRENCY,
+        **fields,
+    }
 
 
 def refund(case: dict[str, str], status: str = "succeeded") -> dict:
-    return {"id": match.regex(case["refund"], regex=RE_ID), "object": "refund", "amount": match.int(PRICE),
-            "currency": CURRENCY, "status": status, "reason": "requested_by_customer",
-            "payment_intent": match.regex(case["intent"], regex=PI_ID)}
+    return {
+        "id": match.regex(case["refund"], regex=RE_ID),
+        "object": "refund",
+        "amount": match.int(PRICE),
+        "currency": CURRENCY,
+        "status": status,
+        "reason": "requested_by_customer",
+        "payment_intent": match.regex(case["intent"], regex=PI_ID),
+    }
 
 
 def deliver(body: bytes | str) -> str:
@@ -113,9 +149,13 @@ def completed_paid(n: int) -> MessageCase:
         assert booking["status"] == "confirmed", booking
         assert booking["payment"]["status"] == "paid" and booking["payment"]["checkout_session_id"] == case["session"]
 
-    return MessageCase(STRIPE_WEBHOOKS, "checkout.session.completed, paid by card",
-                       envelope(case, "checkout.session.completed", checkout_session(case, "complete", "paid")),
-                       consume, states=state(PAID_BY_CARD, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "checkout.session.completed, paid by card",
+        envelope(case, "checkout.session.completed", checkout_session(case, "complete", "paid")),
+        consume,
+        states=state(PAID_BY_CARD, case),
+    )
 
 
 def completed_unpaid(n: int) -> MessageCase:
@@ -128,9 +168,13 @@ def completed_unpaid(n: int) -> MessageCase:
         assert booking["status"] == "pending_payment", booking  # the hold waits for the debit to settle
         assert booking["payment"]["status"] == "open" and booking["payment"]["checkout_session_id"] == case["session"]
 
-    return MessageCase(STRIPE_WEBHOOKS, "checkout.session.completed, unpaid while a bank debit settles",
-                       envelope(case, "checkout.session.completed", checkout_session(case, "complete", "unpaid")),
-                       consume, states=state(BANK_DEBIT_STARTED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "checkout.session.completed, unpaid while a bank debit settles",
+        envelope(case, "checkout.session.completed", checkout_session(case, "complete", "unpaid")),
+        consume,
+        states=state(BANK_DEBIT_STARTED, case),
+    )
 
 
 def async_succeeded(n: int) -> MessageCase:
@@ -142,10 +186,13 @@ def async_succeeded(n: int) -> MessageCase:
         booking = only_booking(builder)
         assert booking["status"] == "confirmed" and booking["payment"]["status"] == "paid", booking
 
-    return MessageCase(STRIPE_WEBHOOKS, "checkout.session.async_payment_succeeded",
-                       envelope(case, "checkout.session.async_payment_succeeded",
-                                checkout_session(case, "complete", "paid")),
-                       consume, states=state(BANK_DEBIT_SETTLED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "checkout.session.async_payment_succeeded",
+        envelope(case, "checkout.session.async_payment_succeeded", checkout_session(case, "complete", "paid")),
+        consume,
+        states=state(BANK_DEBIT_SETTLED, case),
+    )
 
 
 def async_failed(n: int) -> MessageCase:
@@ -157,10 +204,13 @@ def async_failed(n: int) -> MessageCase:
         payment = only_booking(builder)["payment"]
         assert payment["status"] == "failed" and payment["failure_code"] == "async_payment_failed", payment
 
-    return MessageCase(STRIPE_WEBHOOKS, "checkout.session.async_payment_failed",
-                       envelope(case, "checkout.session.async_payment_failed",
-                                checkout_session(case, "complete", "unpaid")),
-                       consume, states=state(BANK_DEBIT_FAILED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "checkout.session.async_payment_failed",
+        envelope(case, "checkout.session.async_payment_failed", checkout_session(case, "complete", "unpaid")),
+        consume,
+        states=state(BANK_DEBIT_FAILED, case),
+    )
 
 
 def expired(n: int) -> MessageCase:
@@ -172,10 +222,13 @@ def expired(n: int) -> MessageCase:
         booking = only_booking(builder)
         assert booking["status"] == "expired" and booking["payment"]["status"] == "expired", booking
 
-    return MessageCase(STRIPE_WEBHOOKS, "checkout.session.expired",
-                       envelope(case, "checkout.session.expired",
-                                checkout_session(case, "expired", "unpaid", intent=False)),
-                       consume, states=state(EXPIRED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "checkout.session.expired",
+        envelope(case, "checkout.session.expired", checkout_session(case, "expired", "unpaid", intent=False)),
+        consume,
+        states=state(EXPIRED, case),
+    )
 
 
 def intent_succeeded(n: int) -> MessageCase:
@@ -187,15 +240,23 @@ def intent_succeeded(n: int) -> MessageCase:
         assert deliver(body) == "processed"
         assert only_booking(builder)["status"] == "pending_payment"  # the session's completion confirms, not this
 
-    return MessageCase(STRIPE_WEBHOOKS, "payment_intent.succeeded",
-                       envelope(case, "payment_intent.succeeded", payment_intent(case, "succeeded")),
-                       consume, states=state(PAID_BY_CARD, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "payment_intent.succeeded",
+        envelope(case, "payment_intent.succeeded", payment_intent(case, "succeeded")),
+        consume,
+        states=state(PAID_BY_CARD, case),
+    )
 
 
 def intent_failed(n: int) -> MessageCase:
     case = ids(n)
-    error = {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
-             "message": match.str("Your card has insufficient funds.")}
+    error = {
+        "type": "card_error",
+        "code": "card_declined",
+        "decline_code": "insufficient_funds",
+        "message": match.str("Your card has insufficient funds."),
+    }
 
     def consume(body, metadata) -> None:
         builder = consumer_app.held_paid_booking(case["booking"], payments=(open_payment(case),))
@@ -203,10 +264,17 @@ def intent_failed(n: int) -> MessageCase:
         payment = only_booking(builder)["payment"]
         assert payment["status"] == "open" and payment["failure_code"] == "insufficient_funds", payment
 
-    return MessageCase(STRIPE_WEBHOOKS, "payment_intent.payment_failed, card declined",
-                       envelope(case, "payment_intent.payment_failed",
-                                payment_intent(case, "requires_payment_method", last_payment_error=error)),
-                       consume, states=state(DECLINED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "payment_intent.payment_failed, card declined",
+        envelope(
+            case,
+            "payment_intent.payment_failed",
+            payment_intent(case, "requires_payment_method", last_payment_error=error),
+        ),
+        consume,
+        states=state(DECLINED, case),
+    )
 
 
 def charge_succeeded(n: int) -> MessageCase:
@@ -218,10 +286,13 @@ def charge_succeeded(n: int) -> MessageCase:
         assert deliver(body) == "processed"
         assert only_booking(builder)["payment"]["last4"] == "4242"
 
-    return MessageCase(STRIPE_WEBHOOKS, "charge.succeeded, by card",
-                       envelope(case, "charge.succeeded", charge(case, status="succeeded", paid=True,
-                                                                 payment_method_details=details)),
-                       consume, states=state(PAID_BY_CARD, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "charge.succeeded, by card",
+        envelope(case, "charge.succeeded", charge(case, status="succeeded", paid=True, payment_method_details=details)),
+        consume,
+        states=state(PAID_BY_CARD, case),
+    )
 
 
 @contextmanager
@@ -256,10 +327,15 @@ def charge_refunded(n: int) -> MessageCase:
         payment = only_booking(builder)["payment"]
         assert payment["status"] == "refunded" and payment["refunded_cents"] == PRICE, payment
 
-    return MessageCase(STRIPE_WEBHOOKS, "charge.refunded, in full",
-                       envelope(case, "charge.refunded", charge(case, status="succeeded", refunded=True,
-                                                                amount_refunded=match.int(PRICE))),
-                       consume, states=state(REFUNDED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "charge.refunded, in full",
+        envelope(
+            case, "charge.refunded", charge(case, status="succeeded", refunded=True, amount_refunded=match.int(PRICE))
+        ),
+        consume,
+        states=state(REFUNDED, case),
+    )
 
 
 def refund_created(n: int) -> MessageCase:
@@ -272,8 +348,13 @@ def refund_created(n: int) -> MessageCase:
         assert payment["status"] == "refunded" and payment["refunded_cents"] == PRICE, payment
         assert payment["refund_reasons"] == ["requested_by_customer"], payment
 
-    return MessageCase(STRIPE_WEBHOOKS, "refund.created, made from the Dashboard",
-                       envelope(case, "refund.created", refund(case)), consume, states=state(REFUNDED, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "refund.created, made from the Dashboard",
+        envelope(case, "refund.created", refund(case)),
+        consume,
+        states=state(REFUNDED, case),
+    )
 
 
 def earlier(body: bytes | str, status: str) -> bytes:
@@ -296,9 +377,13 @@ def refund_succeeded_later(n: int) -> MessageCase:
         assert payment["status"] == "refunded" and payment["refunded_cents"] == PRICE, payment
         assert payment["refund_pending"] is False, payment
 
-    return MessageCase(STRIPE_WEBHOOKS, "refund.updated, a pending refund succeeded",
-                       envelope(case, "refund.updated", refund(case)), consume,
-                       states=state(REFUND_SUCCEEDED_LATER, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "refund.updated, a pending refund succeeded",
+        envelope(case, "refund.updated", refund(case)),
+        consume,
+        states=state(REFUND_SUCCEEDED_LATER, case),
+    )
 
 
 def refund_failed_later(n: int) -> MessageCase:
@@ -313,11 +398,26 @@ def refund_failed_later(n: int) -> MessageCase:
         assert payment["status"] == "paid" and payment["refunded_cents"] == 0, payment  # the money is still here
         assert payment["refund_failed"] is True, payment
 
-    return MessageCase(STRIPE_WEBHOOKS, "refund.failed, after it had succeeded",
-                       envelope(case, "refund.failed", refund(case, "failed")), consume,
-                       states=state(REFUND_FAILED_LATER, case))
+    return MessageCase(
+        STRIPE_WEBHOOKS,
+        "refund.failed, after it had succeeded",
+        envelope(case, "refund.failed", refund(case, "failed")),
+        consume,
+        states=state(REFUND_FAILED_LATER, case),
+    )
 
 
-CASES = [completed_paid(201), completed_unpaid(202), async_succeeded(203), async_failed(204), expired(205),
-         intent_succeeded(206), intent_failed(207), charge_succeeded(208), charge_refunded(209),
-         refund_created(210), refund_succeeded_later(211), refund_failed_later(212)]
+CASES = [
+    completed_paid(201),
+    completed_unpaid(202),
+    async_succeeded(203),
+    async_failed(204),
+    expired(205),
+    intent_succeeded(206),
+    intent_failed(207),
+    charge_succeeded(208),
+    charge_refunded(209),
+    refund_created(210),
+    refund_succeeded_later(211),
+    refund_failed_later(212),
+]

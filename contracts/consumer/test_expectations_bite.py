@@ -12,10 +12,10 @@ import pytest
 from pact.error import MismatchesError
 
 from contracts.consumer import calendly_api_cases as calendly_api
+from contracts.consumer import calendly_webhook_cases as calendly_webhooks
 from contracts.consumer import consumer_app
 from contracts.consumer import sendgrid_api_cases as sendgrid_api
 from contracts.consumer import sendgrid_webhook_cases as sendgrid_webhooks
-from contracts.consumer import calendly_webhook_cases as calendly_webhooks
 from contracts.consumer import stripe_api_cases as stripe_api
 from contracts.consumer import stripe_webhook_cases as stripe_webhooks
 from contracts.support.cases import run_case, with_renamed_field

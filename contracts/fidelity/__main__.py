@@ -45,15 +45,21 @@ def schemathesis_section(counts: dict) -> str:
     from contracts.fidelity.schemathesis_run import operations  # noqa: PLC0415
 
     for mode, counter in counts.items():
-        print(f"Schemathesis {mode}: {sum(counter.values())} requests; statuses "
-              + ", ".join(f"{status}: {n}" for status, n in sorted(counter.items(), key=lambda kv: str(kv[0]))))
-    lines = ["", "### Stripe: Schemathesis", "",
-             f"Requests generated from Stripe's description for the {len(operations())} operations above, positive "
-             f"and negative, up to {TABLE_EXAMPLES} per operation and mode here and in the tests "
-             "(`FIDELITY_SCHEMATHESIS_EXAMPLES` raises it): every JSON answer matched its operation's response "
-             "schema strictly, and none was a 5xx. Positive requests the simulator refuses (with Stripe's error "
-             "object) use parameters Stripe documents but the simulator does not implement "
-             "(`parameter_unknown`) or ids that do not exist (`resource_missing`)."]
+        print(
+            f"Schemathesis {mode}: {sum(counter.values())} requests; statuses "
+            + ", ".join(f"{status}: {n}" for status, n in sorted(counter.items(), key=lambda kv: str(kv[0])))
+        )
+    lines = [
+        "",
+        "### Stripe: Schemathesis",
+        "",
+        f"Requests generated from Stripe's description for the {len(operations())} operations above, positive "
+        f"and negative, up to {TABLE_EXAMPLES} per operation and mode here and in the tests "
+        "(`FIDELITY_SCHEMATHESIS_EXAMPLES` raises it): every JSON answer matched its operation's response "
+        "schema strictly, and none was a 5xx. Positive requests the simulator refuses (with Stripe's error "
+        "object) use parameters Stripe documents but the simulator does not implement "
+        "(`parameter_unknown`) or ids that do not exist (`resource_missing`).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -90,8 +96,9 @@ def document(found: list[ProviderReport]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="harness fidelity", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="harness fidelity", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="compare with docs/fidelity.md instead of writing it")
     args = parser.parse_args(argv)
     found = reports()

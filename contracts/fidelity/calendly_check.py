@@ -24,31 +24,56 @@ DESCRIPTION = Path(__file__).resolve().parent.parent / "schemas" / "calendly.sub
 ENVELOPE_EVENTS = ("invitee.created", "invitee.canceled", "routing_form_submission.created")  # the spec's enum
 # Sent in webhook payloads (Calendly's webhook documentation and sample payloads) but absent from the
 # description, whose Invitee is the REST resource: accepted with any value, listed in the table.
-WEBHOOK_ADDITIONS = (("Invitee", "scheduled_event"), ("Invitee", "invitee_scheduled_by"),
-                     ("Invitee", "scheduling_method"), ("Cancellation", "created_at"))
+WEBHOOK_ADDITIONS = (
+    ("Invitee", "scheduled_event"),
+    ("Invitee", "invitee_scheduled_by"),
+    ("Invitee", "scheduling_method"),
+    ("Cancellation", "created_at"),
+)
 # Properties Calendly's API reference documents that the (older) description pinned here lacks.
-LATER_ADDITIONS = (("User", "locale"), ("User", "time_notation"), ("User", "resource_type"),
-                   ("EventType", "duration_options"), ("EventType", "locations"),
-                   ("Event", "meeting_notes_plain"), ("Event", "meeting_notes_html"),
-                   ("Event", "event_memberships.items.user_email"), ("Event", "event_memberships.items.user_name"),
-                   ("WebhookSubscription", "group"))
+LATER_ADDITIONS = (
+    ("User", "locale"),
+    ("User", "time_notation"),
+    ("User", "resource_type"),
+    ("EventType", "duration_options"),
+    ("EventType", "locations"),
+    ("Event", "meeting_notes_plain"),
+    ("Event", "meeting_notes_html"),
+    ("Event", "event_memberships.items.user_email"),
+    ("Event", "event_memberships.items.user_name"),
+    ("WebhookSubscription", "group"),
+)
 NO_SHOW_EVENTS = ("invitee_no_show.created", "invitee_no_show.deleted")
 WIDENED = (("WebhookSubscription", ("events", "items"), NO_SHOW_EVENTS), ("Event", ("calendar_event",), (None,)))
 DIVERGENCES = [
-    ("webhook-only properties " + ", ".join(f"`{s}.{p}`" for s, p in WEBHOOK_ADDITIONS),
-     "Calendly's webhook payloads carry them; the description describes the REST resources, which lack "
-     "them: accepted, any value"),
-    ("properties newer than the description: " + ", ".join(f"`{s}.{p}`" for s, p in LATER_ADDITIONS),
-     "documented in Calendly's API reference, newer than the description pinned here (no newer one could "
-     "be pinned); accepted, any value"),
-    ("`invitee_no_show.created`/`.deleted` in `WebhookSubscription.events`", "Calendly offers these "
-     "subscriptions; the description's enum lacks them"),
-    ("`Event.calendar_event` is `null`", "the simulated hosts have no connected calendar, and Calendly sends "
-     "`null` then; the description only has the object"),
-    ("`invitee_no_show.created`/`.deleted` envelopes not checked", "the description's `WebhookPayload.event` "
-     "enum lacks the no-show events Calendly sends; their payloads are checked as `Invitee`"),
-    ("`POST /invitees` (the scheduling API) not checked", "newer than the description; the pacts pin what the "
-     "booking service sends and reads"),
+    (
+        "webhook-only properties " + ", ".join(f"`{s}.{p}`" for s, p in WEBHOOK_ADDITIONS),
+        "Calendly's webhook payloads carry them; the description describes the REST resources, which lack "
+        "them: accepted, any value",
+    ),
+    (
+        "properties newer than the description: " + ", ".join(f"`{s}.{p}`" for s, p in LATER_ADDITIONS),
+        "documented in Calendly's API reference, newer than the description pinned here (no newer one could "
+        "be pinned); accepted, any value",
+    ),
+    (
+        "`invitee_no_show.created`/`.deleted` in `WebhookSubscription.events`",
+        "Calendly offers these subscriptions; the description's enum lacks them",
+    ),
+    (
+        "`Event.calendar_event` is `null`",
+        "the simulated hosts have no connected calendar, and Calendly sends "
+        "`null` then; the description only has the object",
+    ),
+    (
+        "`invitee_no_show.created`/`.deleted` envelopes not checked",
+        "the description's `WebhookPayload.event` "
+        "enum lacks the no-show events Calendly sends; their payloads are checked as `Invitee`",
+    ),
+    (
+        "`POST /invitees` (the scheduling API) not checked",
+        "newer than the description; the pacts pin what the booking service sends and reads",
+    ),
 ]
 
 
@@ -85,8 +110,12 @@ def _kind(document: dict[str, Any], schema: dict[str, Any] | None) -> str:
 
 def check(probe: CalendlyProbe) -> ProviderReport:
     source = load(DESCRIPTION)["info"]["x-booking-harness-source"]
-    report = ProviderReport("Calendly", f"`{source['repository']}` `{source['path']}` at `{source['commit'][:12]}`",
-                            endpoints=[f"{m.upper()} {p}" for m, p in OPERATIONS], divergences=list(DIVERGENCES))
+    report = ProviderReport(
+        "Calendly",
+        f"`{source['repository']}` `{source['path']}` at `{source['commit'][:12]}`",
+        endpoints=[f"{m.upper()} {p}" for m, p in OPERATIONS],
+        divergences=list(DIVERGENCES),
+    )
     for answer in probe.answers:
         kind, schema = _response_schema(answer)
         where = f"{answer.method.upper()} {answer.template} -> {answer.status}"
@@ -105,8 +134,11 @@ def check(probe: CalendlyProbe) -> ProviderReport:
         kind = "RoutingFormSubmission" if event.startswith("routing_form") else "Invitee"
         report.check(f"webhook {kind}", problems(body["payload"], kind), f"{event} payload")
         if body["payload"].get("cancellation"):
-            report.check("webhook Cancellation", problems(body["payload"]["cancellation"], "Cancellation"),
-                         f"{event} payload.cancellation")
+            report.check(
+                "webhook Cancellation",
+                problems(body["payload"]["cancellation"], "Cancellation"),
+                f"{event} payload.cancellation",
+            )
     return report
 
 

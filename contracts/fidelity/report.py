@@ -28,13 +28,18 @@ def _cell(items: list[str]) -> str:
 
 
 def markdown(reports: list[ProviderReport]) -> str:
-    lines = ["| provider | description checked against | endpoints simulated | webhook events simulated "
-             "| objects validated | violations |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| provider | description checked against | endpoints simulated | webhook events simulated "
+        "| objects validated | violations |",
+        "|---|---|---|---|---|---|",
+    ]
     for report in reports:
         kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(report.validated.items()))
-        lines.append(f"| {report.provider} | {report.description} | {_cell(report.endpoints)} "
-                     f"| {_cell(report.event_types)} | {sum(report.validated.values())} ({kinds}) "
-                     f"| {len(report.violations)} |")
+        lines.append(
+            f"| {report.provider} | {report.description} | {_cell(report.endpoints)} "
+            f"| {_cell(report.event_types)} | {sum(report.validated.values())} ({kinds}) "
+            f"| {len(report.violations)} |"
+        )
     for report in reports:
         lines += ["", f"### {report.provider}: deliberate divergences", "", "| what | why |", "|---|---|"]
         lines += [f"| {what} | {why} |" for what, why in report.divergences] or ["| - | - |"]

@@ -43,8 +43,14 @@ def exercise(operation: Any, mode: str, api_base: str, examples: int = EXAMPLES)
 
     seen: Counter = Counter()
 
-    @settings(max_examples=examples, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(operation.as_strategy(generation_mode=GenerationMode(mode)))
     def answers_conform(case: Any) -> None:
         response = case.call(base_url=api_base, headers={"Authorization": "Bearer sk_test_schemathesis"})
@@ -64,5 +70,7 @@ def exercise(operation: Any, mode: str, api_base: str, examples: int = EXAMPLES)
 def tally(simulator_url: str, examples: int = EXAMPLES) -> dict[str, Counter]:
     """Statuses per mode over every operation (``simulator_url`` is reset first, for a repeatable table)."""
     httpx.post(f"{simulator_url}/_sim/reset", json={"seed": 18}, timeout=30).raise_for_status()
-    return {mode: sum((exercise(op, mode, f"{simulator_url}/stripe", examples) for op in operations()), Counter())
-            for mode in MODES}
+    return {
+        mode: sum((exercise(op, mode, f"{simulator_url}/stripe", examples) for op in operations()), Counter())
+        for mode in MODES
+    }

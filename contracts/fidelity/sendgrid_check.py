@@ -12,11 +12,10 @@ posts must be one of those.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import copy
 import json
+from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -30,39 +29,78 @@ CONTRACTS = Path(__file__).resolve().parent.parent
 DESCRIPTION = CONTRACTS / "schemas" / "sendgrid.subset.openapi.json"
 PACT = CONTRACTS / "pacts" / "booking-service-sendgrid-api.json"  # what the booking service really sends
 KEY = "SG.fidelity-check-key"
-TEMPLATE_MAIL = {"personalizations": [{"to": [{"email": "client@example.com", "name": "Ada"}],
-                                       "dynamic_template_data": {"name": "Ada"}}],
-                 "from": {"email": "bookings@example.com", "name": "Bookings"},
-                 "template_id": "d-0123456789abcdef0123456789abcdef"}
-PLAIN_MAIL = {"personalizations": [{"to": [{"email": "client@example.com"}]}],
-              "from": {"email": "bookings@example.com"}, "subject": "Your booking",
-              "content": [{"type": "text/plain", "value": "See you soon"}], "categories": ["booking"]}
+TEMPLATE_MAIL = {
+    "personalizations": [
+        {"to": [{"email": "client@example.com", "name": "Ada"}], "dynamic_template_data": {"name": "Ada"}}
+    ],
+    "from": {"email": "bookings@example.com", "name": "Bookings"},
+    "template_id": "d-0123456789abcdef0123456789abcdef",
+}
+PLAIN_MAIL = {
+    "personalizations": [{"to": [{"email": "client@example.com"}]}],
+    "from": {"email": "bookings@example.com"},
+    "subject": "Your booking",
+    "content": [{"type": "text/plain", "value": "See you soon"}],
+    "categories": ["booking"],
+}
 REFUSED = [  # (why, body, headers)
-    ("no personalizations", {"from": {"email": "bookings@example.com"}, "subject": "x",
-                             "content": [{"type": "text/plain", "value": "x"}]}, {}),
-    ("no from", {"personalizations": [{"to": [{"email": "client@example.com"}]}], "subject": "x",
-                 "content": [{"type": "text/plain", "value": "x"}]}, {}),
+    (
+        "no personalizations",
+        {"from": {"email": "bookings@example.com"}, "subject": "x", "content": [{"type": "text/plain", "value": "x"}]},
+        {},
+    ),
+    (
+        "no from",
+        {
+            "personalizations": [{"to": [{"email": "client@example.com"}]}],
+            "subject": "x",
+            "content": [{"type": "text/plain", "value": "x"}],
+        },
+        {},
+    ),
     ("bad recipient", {**PLAIN_MAIL, "personalizations": [{"to": [{"email": "not-an-address"}]}]}, {}),
     ("no Authorization header", PLAIN_MAIL, {"Authorization": ""}),
     ("bad key", PLAIN_MAIL, {"Authorization": "Bearer SG.wrong"}),
 ]
-TEMPLATE = {"id": TEMPLATE_MAIL["template_id"], "name": "Booking confirmation", "subject": "Booked, {{name}}",
-            "html_content": "<p>See you soon, {{name}}</p>", "plain_content": "See you soon, {{name}}"}
+TEMPLATE = {
+    "id": TEMPLATE_MAIL["template_id"],
+    "name": "Booking confirmation",
+    "subject": "Booked, {{name}}",
+    "html_content": "<p>See you soon, {{name}}</p>",
+    "plain_content": "See you soon, {{name}}",
+}
 DIVERGENCES = [
-    ("`errors[].help` is a URL string or `null`", "SendGrid sends it so (and the simulator copies it); the "
-     "description says an object: the check accepts a string, `null` or an object there"),
-    ("top-level `custom_args` is an object", "SendGrid documents and takes an object of strings (as in "
-     "`personalizations[].custom_args`); the description says a string: the check accepts an object"),
-    ("a mail with `template_id` needs no `subject` or `content`", "SendGrid takes them from the template; the "
-     "description lists both as always required: the check drops that requirement when `template_id` is set"),
-    ("Event Webhook bodies checked for their event kind only", "`sendgrid-oai` publishes no schema for Event "
-     "Webhook posts, only the kinds (its Event Webhook settings); the shape is pinned by the pacts and the "
-     "simulator's own tests instead"),
-    ("429 (rate limit) and 503 answers", "SendGrid sends them, but the description lists neither; not "
-     "checked here (the simulator's own tests pin their bodies and `X-RateLimit-*` headers)"),
-    ("`personalizations`, `from` and `content` checks beyond the schema",
-     "SendGrid refuses more than its schema says (an invalid address, a missing subject); the simulator "
-     "follows SendGrid's documented refusals"),
+    (
+        "`errors[].help` is a URL string or `null`",
+        "SendGrid sends it so (and the simulator copies it); the "
+        "description says an object: the check accepts a string, `null` or an object there",
+    ),
+    (
+        "top-level `custom_args` is an object",
+        "SendGrid documents and takes an object of strings (as in "
+        "`personalizations[].custom_args`); the description says a string: the check accepts an object",
+    ),
+    (
+        "a mail with `template_id` needs no `subject` or `content`",
+        "SendGrid takes them from the template; the "
+        "description lists both as always required: the check drops that requirement when `template_id` is set",
+    ),
+    (
+        "Event Webhook bodies checked for their event kind only",
+        "`sendgrid-oai` publishes no schema for Event "
+        "Webhook posts, only the kinds (its Event Webhook settings); the shape is pinned by the pacts and the "
+        "simulator's own tests instead",
+    ),
+    (
+        "429 (rate limit) and 503 answers",
+        "SendGrid sends them, but the description lists neither; not "
+        "checked here (the simulator's own tests pin their bodies and `X-RateLimit-*` headers)",
+    ),
+    (
+        "`personalizations`, `from` and `content` checks beyond the schema",
+        "SendGrid refuses more than its schema says (an invalid address, a missing subject); the simulator "
+        "follows SendGrid's documented refusals",
+    ),
 ]
 
 
@@ -98,8 +136,12 @@ def _error_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 # Recipients the simulator is told to treat as SendGrid would treat a bouncing, slow or blocking mailbox.
-OUTCOMES = {"bounce_addresses": ["bounce@example.com"], "deferred_addresses": ["slow@example.com"],
-            "blocked_addresses": ["blocked@example.com"], "unknown_template": "drop"}
+OUTCOMES = {
+    "bounce_addresses": ["bounce@example.com"],
+    "deferred_addresses": ["slow@example.com"],
+    "blocked_addresses": ["blocked@example.com"],
+    "unknown_template": "drop",
+}
 WANTED_KINDS = {"processed", "delivered", "bounce", "deferred", "dropped"}
 
 
@@ -115,8 +157,12 @@ def _events(simulator_url: str, send: Any, report: ProviderReport) -> None:
     server = serve_in_thread(recorder, name="fidelity-sendgrid-receiver")
     try:
         with httpx.Client(base_url=f"{simulator_url}/_sim", timeout=30) as control:
-            assert control.post("/sendgrid/config", json={**OUTCOMES, "event_webhook_url": f"{server.url}/events"}
-                                ).status_code == 200
+            assert (
+                control.post(
+                    "/sendgrid/config", json={**OUTCOMES, "event_webhook_url": f"{server.url}/events"}
+                ).status_code
+                == 200
+            )
             for address in ("client@example.com", "bounce@example.com", "slow@example.com", "blocked@example.com"):
                 send({**PLAIN_MAIL, "personalizations": [{"to": [{"email": address}]}]}, {})
             send({**TEMPLATE_MAIL, "template_id": "d-ffffffffffffffffffffffffffffffff"}, {})
@@ -125,8 +171,11 @@ def _events(simulator_url: str, send: Any, report: ProviderReport) -> None:
                 control.post("/clock/advance", json={"seconds": 600})
                 return [event for request in recorder.requests for event in json.loads(request.body)]
 
-            events = wait_until(lambda: (lambda e: e if {x["event"] for x in e} >= WANTED_KINDS else None)(posted()),
-                                timeout=30, what="the SendGrid simulator's events of every kind")
+            events = wait_until(
+                lambda: (lambda e: e if {x["event"] for x in e} >= WANTED_KINDS else None)(posted()),
+                timeout=30,
+                what="the SendGrid simulator's events of every kind",
+            )
     finally:
         server.stop()
     known = event_kinds()
@@ -138,9 +187,13 @@ def _events(simulator_url: str, send: Any, report: ProviderReport) -> None:
 
 def run(simulator_url: str) -> ProviderReport:
     report = ProviderReport(
-        "SendGrid", "`sendgrid/sendgrid-oai` `oai_v3_stoplight.json` at `{}`".format(
-            load(DESCRIPTION)["info"]["x-booking-harness-source"]["commit"][:12]),
-        endpoints=["POST /v3/mail/send"], divergences=list(DIVERGENCES))
+        "SendGrid",
+        "`sendgrid/sendgrid-oai` `oai_v3_stoplight.json` at `{}`".format(
+            load(DESCRIPTION)["info"]["x-booking-harness-source"]["commit"][:12]
+        ),
+        endpoints=["POST /v3/mail/send"],
+        divergences=list(DIVERGENCES),
+    )
     client = httpx.Client(base_url=f"{simulator_url}/sendgrid/v3", timeout=30)
     with httpx.Client(base_url=f"{simulator_url}/_sim/sendgrid", timeout=30) as control:
         assert control.post("/config", json={"api_keys": [KEY]}).status_code == 200
@@ -151,28 +204,43 @@ def run(simulator_url: str) -> ProviderReport:
 
     for interaction in json.loads(PACT.read_text(encoding="utf-8"))["interactions"]:
         body = interaction["request"]["body"]["content"]
-        report.check("mail send request (booking service)",
-                     problems(body, DESCRIPTION, _request_schema(body), lenient_presence=True),
-                     f"request of the booking service ({interaction['description']})")
+        report.check(
+            "mail send request (booking service)",
+            problems(body, DESCRIPTION, _request_schema(body), lenient_presence=True),
+            f"request of the booking service ({interaction['description']})",
+        )
     try:
         for why, body in (("template mail", TEMPLATE_MAIL), ("plain mail", PLAIN_MAIL)):
-            report.check("mail send request", problems(body, DESCRIPTION, _request_schema(body), lenient_presence=True),
-                         f"request ({why})")
+            report.check(
+                "mail send request",
+                problems(body, DESCRIPTION, _request_schema(body), lenient_presence=True),
+                f"request ({why})",
+            )
             response = send(body, {})
-            found = [] if response.status_code == 202 and not response.content and response.headers.get(
-                "X-Message-Id") else [f"answered {response.status_code} {response.text[:200]!r}, not 202 with an "
-                                      "empty body and X-Message-Id"]
+            found = (
+                []
+                if response.status_code == 202 and not response.content and response.headers.get("X-Message-Id")
+                else [
+                    f"answered {response.status_code} {response.text[:200]!r}, not 202 with an "
+                    "empty body and X-Message-Id"
+                ]
+            )
             report.check("202 accepted", found, f"POST /v3/mail/send ({why})")
         for why, body, headers in REFUSED:
             response = send(body, headers)
             schema = _schema(response.status_code)
             if schema is None or response.status_code < 400:
-                report.check("error body", [f"status {response.status_code} is not one the description lists"],
-                             f"POST /v3/mail/send ({why})")
+                report.check(
+                    "error body",
+                    [f"status {response.status_code} is not one the description lists"],
+                    f"POST /v3/mail/send ({why})",
+                )
                 continue
-            report.check(f"{response.status_code} error body",
-                         problems(response.json(), DESCRIPTION, _error_schema(schema), lenient_presence=True),
-                         f"POST /v3/mail/send ({why}) -> {response.status_code}")
+            report.check(
+                f"{response.status_code} error body",
+                problems(response.json(), DESCRIPTION, _error_schema(schema), lenient_presence=True),
+                f"POST /v3/mail/send ({why}) -> {response.status_code}",
+            )
         _events(simulator_url, send, report)
     finally:
         client.close()

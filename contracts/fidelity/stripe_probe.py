@@ -19,9 +19,15 @@ import httpx
 
 KEY = "sk_test_fidelity"
 CARD_FLOWS = {  # card -> what happens on the hosted page
-    "4242424242424242": None, "4000000000000002": None, "4000000000009995": None,
-    "4100000000000019": None, "4000002500003155": "pass", "4000002760003184": "fail",
-    "4000008400001629": "pass", "4000000000007726": None, "4000000000005126": None,
+    "4242424242424242": None,
+    "4000000000000002": None,
+    "4000000000009995": None,
+    "4100000000000019": None,
+    "4000002500003155": "pass",
+    "4000002760003184": "fail",
+    "4000008400001629": "pass",
+    "4000000000007726": None,
+    "4000000000005126": None,
 }
 
 
@@ -51,8 +57,9 @@ def form(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
 
 class StripeProbe:
     def __init__(self, simulator_url: str) -> None:
-        self.api = httpx.Client(base_url=f"{simulator_url}/stripe", timeout=30,
-                                headers={"Authorization": f"Bearer {KEY}"})
+        self.api = httpx.Client(
+            base_url=f"{simulator_url}/stripe", timeout=30, headers={"Authorization": f"Bearer {KEY}"}
+        )
         self.control = httpx.Client(base_url=f"{simulator_url}/_sim/stripe", timeout=30)
         self.answers: list[Answer] = []
 
@@ -60,16 +67,25 @@ class StripeProbe:
         self.api.close()
         self.control.close()
 
-    def call(self, method: str, template: str, params: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None, **ids: str) -> Any:
+    def call(
+        self,
+        method: str,
+        template: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **ids: str,
+    ) -> Any:
         path = template.format(**ids)
         encoded = form(params or {})
         if method == "get":
             response = self.api.get(path, params=encoded, headers=headers)
         else:
-            response = self.api.request(method.upper(), path, content=httpx.QueryParams(encoded).__str__(),
-                                        headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                 **(headers or {})})
+            response = self.api.request(
+                method.upper(),
+                path,
+                content=httpx.QueryParams(encoded).__str__(),
+                headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+            )
         self.answers.append(Answer(method, template, response.status_code, response.json()))
         return response.json()
 
@@ -79,19 +95,38 @@ class StripeProbe:
         return response.json()
 
     def session(self, reference: str, **extra: Any) -> dict[str, Any]:
-        return self.call("post", "/v1/checkout/sessions", {
-            "mode": "payment", "success_url": "https://app.example/paid?session={CHECKOUT_SESSION_ID}",
-            "cancel_url": "https://app.example/cancel", "client_reference_id": reference,
-            "customer_email": "client@example.com", "metadata": {"booking_id": reference},
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": "eur", "unit_amount": 4500,
-                "product_data": {"name": "Pathway session", "description": "One hour with a builder"}}}],
-            **extra})
+        return self.call(
+            "post",
+            "/v1/checkout/sessions",
+            {
+                "mode": "payment",
+                "success_url": "https://app.example/paid?session={CHECKOUT_SESSION_ID}",
+                "cancel_url": "https://app.example/cancel",
+                "client_reference_id": reference,
+                "customer_email": "client@example.com",
+                "metadata": {"booking_id": reference},
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "eur",
+                            "unit_amount": 4500,
+                            "product_data": {"name": "Pathway session", "description": "One hour with a builder"},
+                        },
+                    }
+                ],
+                **extra,
+            },
+        )
 
     def look_at_session(self, session_id: str) -> dict[str, Any]:
         session = self.call("get", "/v1/checkout/sessions/{session}", session=session_id)
-        self.call("get", "/v1/checkout/sessions/{session}", {"expand": ["payment_intent.latest_charge",
-                                                                       "line_items"]}, session=session_id)
+        self.call(
+            "get",
+            "/v1/checkout/sessions/{session}",
+            {"expand": ["payment_intent.latest_charge", "line_items"]},
+            session=session_id,
+        )
         self.call("get", "/v1/checkout/sessions/{session}/line_items", session=session_id)
         if session["payment_intent"]:
             intent = self.call("get", "/v1/payment_intents/{intent}", intent=session["payment_intent"])
@@ -143,13 +178,23 @@ class StripeProbe:
         self.call("get", "/v1/checkout/sessions", {"limit": 2, "expand": ["data.payment_intent"]})
 
     def webhook_endpoints(self) -> None:
-        created = self.call("post", "/v1/webhook_endpoints", {
-            "url": "https://app.example/webhooks/stripe", "description": "booking service",
-            "enabled_events": ["checkout.session.completed", "checkout.session.expired"]})
+        created = self.call(
+            "post",
+            "/v1/webhook_endpoints",
+            {
+                "url": "https://app.example/webhooks/stripe",
+                "description": "booking service",
+                "enabled_events": ["checkout.session.completed", "checkout.session.expired"],
+            },
+        )
         self.call("get", "/v1/webhook_endpoints")
         self.call("get", "/v1/webhook_endpoints/{webhook_endpoint}", webhook_endpoint=created["id"])
-        self.call("post", "/v1/webhook_endpoints/{webhook_endpoint}", {"disabled": True, "metadata": {"a": "b"}},
-                  webhook_endpoint=created["id"])
+        self.call(
+            "post",
+            "/v1/webhook_endpoints/{webhook_endpoint}",
+            {"disabled": True, "metadata": {"a": "b"}},
+            webhook_endpoint=created["id"],
+        )
         self.call("delete", "/v1/webhook_endpoints/{webhook_endpoint}", webhook_endpoint=created["id"])
 
     def errors(self) -> None:

@@ -12,7 +12,14 @@ import pytest
 pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency of the schema checks")
 from contracts.fidelity import __main__ as fidelity  # noqa: E402
 from contracts.fidelity.stripe_check import (  # noqa: E402
-    DESCRIPTION, FIXTURE_KEYS, LATER_ADDITIONS, LATER_EVENT_TYPES, check, missing_from_fixtures, stripe_event_types)
+    DESCRIPTION,
+    FIXTURE_KEYS,
+    LATER_ADDITIONS,
+    LATER_EVENT_TYPES,
+    check,
+    missing_from_fixtures,
+    stripe_event_types,
+)
 from contracts.fidelity.stripe_probe import Answer  # noqa: E402
 from contracts.fidelity.validate import load, problems  # noqa: E402
 from simulators.stripe.events import EVENT_TYPES  # noqa: E402
@@ -36,8 +43,17 @@ def test_the_stripe_flows_cover_every_simulated_event_type_and_object_kind(repor
     stripe = reports["Stripe"]
     assert set(stripe.event_types) == set(EVENT_TYPES)
     assert set(EVENT_TYPES) - stripe_event_types() == set(LATER_EVENT_TYPES)
-    assert {"checkout.session", "payment_intent", "charge", "refund", "list of item", "webhook_endpoint",
-            "deleted_webhook_endpoint", "error", "event"} <= set(stripe.validated)
+    assert {
+        "checkout.session",
+        "payment_intent",
+        "charge",
+        "refund",
+        "list of item",
+        "webhook_endpoint",
+        "deleted_webhook_endpoint",
+        "error",
+        "event",
+    } <= set(stripe.validated)
 
 
 def test_the_sendgrid_flows_post_every_event_kind_the_booking_service_handles(reports):
@@ -50,18 +66,37 @@ def test_the_fidelity_table_in_the_docs_is_current(reports):
     assert fidelity.TABLE.read_text(encoding="utf-8") == expected, "docs/fidelity.md is stale: run harness fidelity"
 
 
-@pytest.mark.parametrize("mutation, expected", [
-    (lambda price: price.update(product_description="x"), "'product_description' was unexpected"),
-    (lambda price: price.pop("billing_scheme"), "'billing_scheme' is a required property"),
-    (lambda price: price.update(lookup_key=None) or price.pop("nickname"), "'nickname' is a required property"),
-    (lambda price: price.update(type="per_seat"), "'per_seat' is not one of"),
-])
+@pytest.mark.parametrize(
+    "mutation, expected",
+    [
+        (lambda price: price.update(product_description="x"), "'product_description' was unexpected"),
+        (lambda price: price.pop("billing_scheme"), "'billing_scheme' is a required property"),
+        (lambda price: price.update(lookup_key=None) or price.pop("nickname"), "'nickname' is a required property"),
+        (lambda price: price.update(type="per_seat"), "'per_seat' is not one of"),
+    ],
+)
 def test_a_divergent_object_is_caught(mutation, expected):
-    price = {"id": "price_1", "object": "price", "active": False, "billing_scheme": "per_unit", "created": 1,
-             "currency": "eur", "custom_unit_amount": None, "livemode": False, "lookup_key": None, "metadata": {},
-             "nickname": None, "product": "prod_1", "recurring": None, "tax_behavior": "unspecified",
-             "tiers_mode": None, "transform_quantity": None, "type": "one_time", "unit_amount": 4500,
-             "unit_amount_decimal": "4500"}
+    price = {
+        "id": "price_1",
+        "object": "price",
+        "active": False,
+        "billing_scheme": "per_unit",
+        "created": 1,
+        "currency": "eur",
+        "custom_unit_amount": None,
+        "livemode": False,
+        "lookup_key": None,
+        "metadata": {},
+        "nickname": None,
+        "product": "prod_1",
+        "recurring": None,
+        "tax_behavior": "unspecified",
+        "tiers_mode": None,
+        "transform_quantity": None,
+        "type": "one_time",
+        "unit_amount": 4500,
+        "unit_amount_decimal": "4500",
+    }
     assert problems(price, DESCRIPTION, "price") == []
     mutation(price)
     assert any(expected in problem for problem in problems(price, DESCRIPTION, "price"))
@@ -74,9 +109,11 @@ def test_an_error_body_outside_stripes_shape_is_caught():
 
 def test_every_property_accepted_beyond_the_description_is_one_stripe_sends_in_the_announced_version():
     keys = load(FIXTURE_KEYS)["keys"]
-    nested = {"payment_pages_checkout_session_automatic_tax": keys["checkout.session.automatic_tax"],
-              "payment_pages_checkout_session_custom_text": keys["checkout.session.custom_text"],
-              "payment_method_details_card": keys["charge.payment_method_details.card"]}
+    nested = {
+        "payment_pages_checkout_session_automatic_tax": keys["checkout.session.automatic_tax"],
+        "payment_pages_checkout_session_custom_text": keys["checkout.session.custom_text"],
+        "payment_method_details_card": keys["charge.payment_method_details.card"],
+    }
     for schema, prop in LATER_ADDITIONS:
         assert prop in keys.get(schema, nested.get(schema, [])), (schema, prop)
 

@@ -43,18 +43,21 @@ def _strict(node: Any, *, lenient_presence: bool, part: bool = False) -> Any:
         return [_strict(item, lenient_presence=lenient_presence, part=part) for item in node]
     if not isinstance(node, dict):
         return node
-    result = {key: _strict(value, lenient_presence=lenient_presence, part=key == "allOf")
-              for key, value in node.items()
-              if not key.startswith("x-") and key not in ("nullable", "discriminator", "example", "examples")}
+    result = {
+        key: _strict(value, lenient_presence=lenient_presence, part=key == "allOf")
+        for key, value in node.items()
+        if not key.startswith("x-") and key not in ("nullable", "discriminator", "example", "examples")
+    }
     if "$ref" in node:
-        result = {"$ref": "#/$defs/" + node["$ref"][len(REF_PREFIX):]}
+        result = {"$ref": "#/$defs/" + node["$ref"][len(REF_PREFIX) :]}
     if isinstance(result.get("enum"), str):  # a description's slip: one value written without its list
         result["enum"] = [result["enum"]]
     if isinstance(node.get("properties"), dict) and not part:
         result.setdefault("additionalProperties", False)
         if not lenient_presence:
-            always = set(node.get("required", [])) | {name for name, prop in node["properties"].items()
-                                                      if isinstance(prop, dict) and prop.get("nullable")}
+            always = set(node.get("required", [])) | {
+                name for name, prop in node["properties"].items() if isinstance(prop, dict) and prop.get("nullable")
+            }
             result["required"] = sorted(always)
     if node.get("nullable"):
         if "enum" in result and None not in result["enum"]:
@@ -67,8 +70,9 @@ def _strict(node: Any, *, lenient_presence: bool, part: bool = False) -> Any:
 
 
 @cache
-def _definitions(path: Path, lenient_presence: bool, added: Extras, on_request: Extras,
-                 widened: Widened) -> dict[str, Any]:
+def _definitions(
+    path: Path, lenient_presence: bool, added: Extras, on_request: Extras, widened: Widened
+) -> dict[str, Any]:
     """The document's schemas, strict; ``added`` properties allowed (any value), ``on_request`` ones optional,
     ``widened`` values accepted where the description's enum or type would refuse them."""
     schemas = load(path)["components"]["schemas"]
@@ -87,21 +91,30 @@ def _definitions(path: Path, lenient_presence: bool, added: Extras, on_request: 
         for key in parents:
             holder = holder[key]
         node = holder[last]
-        holder[last] = {**node, "enum": [*node["enum"], *values]} if "enum" in node else \
-            {"anyOf": [node, {"enum": list(values)}]}
+        holder[last] = (
+            {**node, "enum": [*node["enum"], *values]} if "enum" in node else {"anyOf": [node, {"enum": list(values)}]}
+        )
     return definitions
 
 
-def validator(path: Path, schema: dict[str, Any] | str, *, lenient_presence: bool = False, added: Extras = (),
-              on_request: Extras = (), widened: Widened = ()):
+def validator(
+    path: Path,
+    schema: dict[str, Any] | str,
+    *,
+    lenient_presence: bool = False,
+    added: Extras = (),
+    on_request: Extras = (),
+    widened: Widened = (),
+):
     """A jsonschema validator for a component (by name) or an inline schema of the document at ``path``.
 
     ``added``: (schema, property) pairs the description does not know but are accepted (a deliberate,
     documented divergence); ``on_request``: properties sent only when asked for (``expand``)."""
     from jsonschema import Draft202012Validator  # noqa: PLC0415 (a dev dependency, imported where used)
 
-    root = {"$ref": f"#/$defs/{schema}"} if isinstance(schema, str) else _strict(
-        schema, lenient_presence=lenient_presence)
+    root = (
+        {"$ref": f"#/$defs/{schema}"} if isinstance(schema, str) else _strict(schema, lenient_presence=lenient_presence)
+    )
     root = {**root, "$defs": _definitions(path, lenient_presence, added, on_request, widened)}
     return Draft202012Validator(root, format_checker=_format_checker())
 
@@ -118,11 +131,20 @@ def _leaves(error) -> list:
     return [leaf for sub in chosen for leaf in _leaves(sub)]
 
 
-def problems(payload: Any, path: Path, schema: dict[str, Any] | str, *, lenient_presence: bool = False,
-             added: Extras = (), on_request: Extras = (), widened: Widened = ()) -> list[str]:
+def problems(
+    payload: Any,
+    path: Path,
+    schema: dict[str, Any] | str,
+    *,
+    lenient_presence: bool = False,
+    added: Extras = (),
+    on_request: Extras = (),
+    widened: Widened = (),
+) -> list[str]:
     """Every way ``payload`` breaks the schema (empty when it conforms)."""
-    found = validator(path, schema, lenient_presence=lenient_presence, added=added, on_request=on_request,
-                      widened=widened).iter_errors(payload)
+    found = validator(
+        path, schema, lenient_presence=lenient_presence, added=added, on_request=on_request, widened=widened
+    ).iter_errors(payload)
     lines = []
     for error in found:
         for leaf in _leaves(error):

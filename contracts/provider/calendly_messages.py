@@ -26,8 +26,9 @@ def _event(name: str, pick: Pick = lambda body: True) -> Pick:
 
 MESSAGES: dict[str, Pick] = {
     "invitee.created, booked on Calendly (split names)": _event("invitee.created"),
-    "invitee.created, booked on Calendly (single name field, no time zone, no optional blocks)":
-        _event("invitee.created"),
+    "invitee.created, booked on Calendly (single name field, no time zone, no optional blocks)": _event(
+        "invitee.created"
+    ),
     "invitee.canceled by the host": _event("invitee.canceled"),
     "invitee.canceled, first half of a reschedule": _event("invitee.canceled", lambda b: b["payload"]["rescheduled"]),
     "invitee.created, second half of a reschedule": _event("invitee.created", lambda b: b["payload"]["old_invitee"]),
@@ -60,15 +61,26 @@ class CalendlyWebhookSource:
     def booked_directly(self, params: dict[str, Any]) -> None:
         self._start()
         _, event_type, starts = self._account()
-        person = {"name": "Alan Turing", "email": "alan@example.com"} if params.get("name_fields") == "single" else \
-            {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"}
+        person = (
+            {"name": "Alan Turing", "email": "alan@example.com"}
+            if params.get("name_fields") == "single"
+            else {
+                "first_name": "Grace",
+                "last_name": "Hopper",
+                "email": "grace@example.com",
+                "timezone": "Europe/Paris",
+            }
+        )
         self.sim.book(event_type, starts[0], person)
         self._expect(1)
 
     def _booked(self):
         host, event_type, starts = self._account()
-        invitee = self.sim.book(event_type, starts[0], {"first_name": "Grace", "last_name": "Hopper",
-                                                        "email": "grace@example.com", "timezone": "Europe/Paris"})
+        invitee = self.sim.book(
+            event_type,
+            starts[0],
+            {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"},
+        )
         return host, invitee, starts
 
     def canceled_by_host(self, params: dict[str, Any]) -> None:
@@ -100,8 +112,11 @@ class CalendlyWebhookSource:
         _, event_type, starts = self._account()
         form = self.sim.routing_form(questions=[{"name": "Goal"}])
         if params.get("booked"):
-            booking = {"event_type": event_type["uri"], "start_time": starts[0],
-                       "invitee": {"name": "Grace Hopper", "email": "grace@example.com"}}
+            booking = {
+                "event_type": event_type["uri"],
+                "start_time": starts[0],
+                "invitee": {"name": "Grace Hopper", "email": "grace@example.com"},
+            }
             self.sim.submit(form, {"Goal": "Pathway"}, booking=booking)
             self._expect(2)
         else:
@@ -121,7 +136,7 @@ class CalendlyWebhookSource:
     def produce(self, name: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """The delivered bytes of message ``name`` from the current state's deliveries."""
         pick = MESSAGES[name]
-        for request in self.receiver.requests[self._since:]:
+        for request in self.receiver.requests[self._since :]:
             if pick(json.loads(request.body)):
                 return {"contents": request.body, "metadata": None, "content_type": "application/json"}
         raise LookupError(f"the simulator delivered no message matching {name!r}")

@@ -17,10 +17,16 @@ import httpx
 
 from harness import http_clients
 
-WEBHOOK_EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-                  "routing_form_submission.created"]
-ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in
-               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+WEBHOOK_EVENTS = [
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+    "routing_form_submission.created",
+]
+ALWAYS_OPEN = {
+    day: [["00:00", "24:00"]] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
 SIGNING_KEY = "contracts-calendly-signing-key"
 
 
@@ -34,8 +40,9 @@ def bare(uri: str) -> str:
 
 def _ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
     if response.status_code not in (statuses or (200, 201)):
-        raise AssertionError(f"{response.request.method} {response.request.url} -> {response.status_code}: "
-                             f"{response.text[:500]}")
+        raise AssertionError(
+            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text[:500]}"
+        )
     return response.json() if response.content else {}
 
 
@@ -78,8 +85,13 @@ class CalendlySim:
         return self.control("POST", "/event_types", json={"user": host.uri, "name": "Intro call", **fields})["resource"]
 
     def subscribe(self, host: Host, url: str, *, signing_key: str = SIGNING_KEY) -> dict[str, Any]:
-        body = {"url": url, "events": WEBHOOK_EVENTS, "organization": host.organization, "scope": "organization",
-                "signing_key": signing_key}
+        body = {
+            "url": url,
+            "events": WEBHOOK_EVENTS,
+            "organization": host.organization,
+            "scope": "organization",
+            "signing_key": signing_key,
+        }
         return self.api(host, "POST", "/webhook_subscriptions", 201, json=body)["resource"]
 
     def now(self) -> float:
@@ -87,8 +99,11 @@ class CalendlySim:
 
     def open_starts(self, host: Host, event_type: dict[str, Any], *, after_hours: float = 24) -> list[str]:
         now = self.now()
-        params = {"event_type": event_type["uri"], "start_time": iso(now + after_hours * 3600),
-                  "end_time": iso(now + after_hours * 3600 + 6 * 86400)}
+        params = {
+            "event_type": event_type["uri"],
+            "start_time": iso(now + after_hours * 3600),
+            "end_time": iso(now + after_hours * 3600 + 6 * 86400),
+        }
         times = self.api(host, "GET", "/event_type_available_times", params=params)["collection"]
         return [slot["start_time"] for slot in times]
 
@@ -97,12 +112,14 @@ class CalendlySim:
         return self.control("POST", "/bookings", json=body)["resource"]
 
     def cancel(self, invitee: dict[str, Any], *, by: str = "invitee", reason: str | None = None) -> dict[str, Any]:
-        return self.control("POST", f"/invitees/{bare(invitee['uri'])}/cancel",
-                            json={"by": by, "reason": reason})["resource"]
+        return self.control("POST", f"/invitees/{bare(invitee['uri'])}/cancel", json={"by": by, "reason": reason})[
+            "resource"
+        ]
 
     def reschedule(self, invitee: dict[str, Any], start: str, *, order: str = "canceled_first") -> dict[str, Any]:
-        return self.control("POST", f"/invitees/{bare(invitee['uri'])}/reschedule",
-                            json={"start_time": start, "order": order})
+        return self.control(
+            "POST", f"/invitees/{bare(invitee['uri'])}/reschedule", json={"start_time": start, "order": order}
+        )
 
     def mark_no_show(self, host: Host, invitee: dict[str, Any]) -> dict[str, Any]:
         return self.api(host, "POST", "/invitee_no_shows", 201, json={"invitee": invitee["uri"]})["resource"]
@@ -115,8 +132,9 @@ class CalendlySim:
         return self.control("POST", "/routing_forms", json=body)["resource"]
 
     def submit(self, form: dict[str, Any], answers: dict[str, str], **extra: Any) -> dict[str, Any]:
-        return self.control("POST", f"/routing_forms/{bare(form['uri'])}/submissions",
-                            json={"answers": answers, **extra})
+        return self.control(
+            "POST", f"/routing_forms/{bare(form['uri'])}/submissions", json={"answers": answers, **extra}
+        )
 
     def invitee(self, host: Host, uri: str) -> dict[str, Any]:
         path = uri.split("api.calendly.com", 1)[1]

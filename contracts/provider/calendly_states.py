@@ -20,8 +20,13 @@ def _host(sim: CalendlySim, params: dict[str, Any]) -> tuple[Host, dict[str, Any
     event_type = sim.event_type(host, duration=30)
     now = sim.now()
     window_start = now + 24 * HOUR
-    values = {"user_uri": host.uri, "organization_uri": host.organization, "event_type_uri": event_type["uri"],
-              "start_time": iso(window_start), "end_time": iso(window_start + 24 * HOUR)}
+    values = {
+        "user_uri": host.uri,
+        "organization_uri": host.organization,
+        "event_type_uri": event_type["uri"],
+        "start_time": iso(window_start),
+        "end_time": iso(window_start + 24 * HOUR),
+    }
     values["slot_start"] = sim.open_starts(host, event_type)[0]
     return host, event_type, values
 
@@ -32,12 +37,20 @@ def host_with_event_type(sim: CalendlySim, params: dict[str, Any]) -> dict[str, 
 
 def invitee_booked_through_the_app(sim: CalendlySim, params: dict[str, Any]) -> dict[str, Any]:
     _, event_type, values = _host(sim, params)
-    invitee = sim.book(event_type, values["slot_start"],
-                       {"name": "Grace Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"},
-                       tracking={"utm_source": "booking-app", "utm_content": params["utm_content"]})
+    invitee = sim.book(
+        event_type,
+        values["slot_start"],
+        {"name": "Grace Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"},
+        tracking={"utm_source": "booking-app", "utm_content": params["utm_content"]},
+    )
     start = parse(values["slot_start"])
-    return {**values, "event_uuid": bare(invitee["event"]), "invitee_uuid": bare(invitee["uri"]),
-            "min_start_time": iso(start - HOUR), "max_start_time": iso(start + 24 * HOUR)}
+    return {
+        **values,
+        "event_uuid": bare(invitee["event"]),
+        "invitee_uuid": bare(invitee["uri"]),
+        "min_start_time": iso(start - HOUR),
+        "max_start_time": iso(start + 24 * HOUR),
+    }
 
 
 def subscription_exists(sim: CalendlySim, params: dict[str, Any]) -> dict[str, Any]:

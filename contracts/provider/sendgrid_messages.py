@@ -40,14 +40,18 @@ class Wanted:
     pick: Callable[[dict[str, Any]], bool] = lambda event: True
 
     def matches(self, batch: Any) -> bool:
-        return isinstance(batch, list) and bool(batch) and all(
-            isinstance(e, dict) and e.get("event") == self.kind and self.pick(e) for e in batch)
+        return (
+            isinstance(batch, list)
+            and bool(batch)
+            and all(isinstance(e, dict) and e.get("event") == self.kind and self.pick(e) for e in batch)
+        )
 
 
 MESSAGES: dict[str, Wanted] = {
     "bounce, the receiving server refused the address": Wanted("bounce", "a bounce"),
-    "bounce, blocked for now by the receiving server": Wanted("bounce", "a bounce of type blocked",
-                                                               lambda e: e.get("type") == "blocked"),
+    "bounce, blocked for now by the receiving server": Wanted(
+        "bounce", "a bounce of type blocked", lambda e: e.get("type") == "blocked"
+    ),
     "dropped, the address bounced before": Wanted("dropped", "a drop"),
     "dropped, SendGrid does not have the template": Wanted("dropped", "a drop"),
     "delivered, an event the app does not act on": Wanted("delivered", "a delivery"),
@@ -81,24 +85,50 @@ class SendGridWebhookSource:
     def _account(self, params: dict[str, Any], **settings: Any) -> None:
         """Every event kind on: the app subscribes to bounce and dropped only, and must not mind the others."""
         self._since, self._recipient, self._queued = len(self.receiver.requests), params["email"], None
-        self._request("POST", "/_sim/sendgrid/config", json={
-            "api_keys": [API_KEY], "event_webhook_url": f"{self.receiver_url}/webhooks/sendgrid",
-            "event_kinds": {kind: True for kind in ("processed", "deferred", "delivered", "bounce", "dropped")},
-            "bounce_addresses": [], "deferred_addresses": [], "blocked_addresses": [], "unknown_template": "reject",
-            **settings})
+        self._request(
+            "POST",
+            "/_sim/sendgrid/config",
+            json={
+                "api_keys": [API_KEY],
+                "event_webhook_url": f"{self.receiver_url}/webhooks/sendgrid",
+                "event_kinds": {kind: True for kind in ("processed", "deferred", "delivered", "bounce", "dropped")},
+                "bounce_addresses": [],
+                "deferred_addresses": [],
+                "blocked_addresses": [],
+                "unknown_template": "reject",
+                **settings,
+            },
+        )
 
-    def _send(self, params: dict[str, Any], *, outbox_id: str | None = None,
-              template_id: str = BOOKING_TEMPLATE) -> None:
+    def _send(
+        self, params: dict[str, Any], *, outbox_id: str | None = None, template_id: str = BOOKING_TEMPLATE
+    ) -> None:
         """A booking confirmation sent as the app sends it: a dynamic template, the app's custom args."""
         outbox_id = params["outbox_id"] if outbox_id is None else outbox_id
-        self._request("POST", "/sendgrid/v3/mail/send", headers={"Authorization": f"Bearer {API_KEY}"}, json={
-            "from": {"email": "bookings@example.com", "name": "Bookings"},
-            "personalizations": [{"to": [{"email": params["email"], "name": "Grace Hopper"}],
-                                  "dynamic_template_data": {"client_name": "Grace Hopper",
-                                                            "booking_reference": "bk_contract_mail"}}],
-            "template_id": template_id, "categories": ["booking_confirmation"],
-            "custom_args": {"outbox_id": outbox_id, "mail_kind": "booking_confirmation",
-                            "booking": "bk_contract_mail"}})
+        self._request(
+            "POST",
+            "/sendgrid/v3/mail/send",
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            json={
+                "from": {"email": "bookings@example.com", "name": "Bookings"},
+                "personalizations": [
+                    {
+                        "to": [{"email": params["email"], "name": "Grace Hopper"}],
+                        "dynamic_template_data": {
+                            "client_name": "Grace Hopper",
+                            "booking_reference": "bk_contract_mail",
+                        },
+                    }
+                ],
+                "template_id": template_id,
+                "categories": ["booking_confirmation"],
+                "custom_args": {
+                    "outbox_id": outbox_id,
+                    "mail_kind": "booking_confirmation",
+                    "booking": "bk_contract_mail",
+                },
+            },
+        )
 
     def _sent(self) -> None:
         """Note how many batches the simulator queued: the state's sends are accepted, so all are queued."""
@@ -142,8 +172,7 @@ class SendGridWebhookSource:
 
     def _ours(self, batch: Any) -> bool:
         """A batch about this state's recipient (a late batch of the previous state may still land)."""
-        return isinstance(batch, list) and any(isinstance(e, dict) and e.get("email") == self._recipient
-                                               for e in batch)
+        return isinstance(batch, list) and any(isinstance(e, dict) and e.get("email") == self._recipient for e in batch)
 
     def produce(self, name: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """The delivered bytes of message ``name`` (waiting for the state's deliveries, with a deadline)."""
@@ -161,16 +190,20 @@ class SendGridWebhookSource:
                 ours += 1
             seen = len(requests)
             if self._queued is not None and ours >= self._queued:
-                raise LookupError(f"the simulator delivered all {self._queued} batches of this state, "
-                                  f"none of them {wanted.label} ({name!r})")
+                raise LookupError(
+                    f"the simulator delivered all {self._queued} batches of this state, "
+                    f"none of them {wanted.label} ({name!r})"
+                )
             remaining = deadline - time.monotonic()
             try:
                 if remaining <= 0:
                     raise TimeoutError
                 self.receiver.wait_for(seen + 1, timeout=remaining)
             except TimeoutError:
-                raise LookupError(f"the simulator delivered no batch matching {name!r} within {WAIT_SECONDS}s "
-                                  f"({ours} of this state's {self._queued} batches arrived)") from None
+                raise LookupError(
+                    f"the simulator delivered no batch matching {name!r} within {WAIT_SECONDS}s "
+                    f"({ours} of this state's {self._queued} batches arrived)"
+                ) from None
 
     def close(self) -> None:
         self.http.close()

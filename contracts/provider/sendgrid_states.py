@@ -32,9 +32,11 @@ class SendGridStates:
         self._post("/faults", {"status": 429, "count": 1})
 
     def setups(self) -> dict[str, Callable[[dict[str, Any]], None]]:
-        return {"the app's API key may send mail": self.key_may_send,
-                "the app's API key was revoked": self.key_revoked,
-                "SendGrid is rate limiting the app": self.rate_limited}
+        return {
+            "the app's API key may send mail": self.key_may_send,
+            "the app's API key was revoked": self.key_revoked,
+            "SendGrid is rate limiting the app": self.rate_limited,
+        }
 
     def close(self) -> None:
         self.http.close()

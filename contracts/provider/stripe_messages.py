@@ -36,10 +36,12 @@ def _event(name: str, pick: Pick = lambda obj: True) -> Pick:
 
 
 MESSAGES: dict[str, Pick] = {
-    "checkout.session.completed, paid by card": _event("checkout.session.completed",
-                                                       lambda s: s["payment_status"] == "paid"),
+    "checkout.session.completed, paid by card": _event(
+        "checkout.session.completed", lambda s: s["payment_status"] == "paid"
+    ),
     "checkout.session.completed, unpaid while a bank debit settles": _event(
-        "checkout.session.completed", lambda s: s["payment_status"] == "unpaid"),
+        "checkout.session.completed", lambda s: s["payment_status"] == "unpaid"
+    ),
     "checkout.session.async_payment_succeeded": _event("checkout.session.async_payment_succeeded"),
     "checkout.session.async_payment_failed": _event("checkout.session.async_payment_failed"),
     "checkout.session.expired": _event("checkout.session.expired"),
@@ -63,8 +65,9 @@ class StripeWebhookSource:
     def _session(self, params: dict[str, Any], **extra: Any):
         self._since = len(self.receiver.requests)
         self.sim.endpoint(f"{self.receiver_url}/webhooks/stripe", ENDPOINT_SECRET)
-        return self.sim.open_session(SECRET_KEY, params["booking_id"], params.get("amount", 5000),
-                                     params.get("currency", "gbp"), **extra)
+        return self.sim.open_session(
+            SECRET_KEY, params["booking_id"], params.get("amount", 5000), params.get("currency", "gbp"), **extra
+        )
 
     def paid_by_card(self, params: dict[str, Any]) -> None:
         assert self.sim.pay(self._session(params).id)["outcome"] == "succeeded"
@@ -91,8 +94,16 @@ class StripeWebhookSource:
 
     def refunded(self, params: dict[str, Any], card: str = "4242424242424242") -> str:
         outcome = self.sim.pay(self._session(params).id, card=card)
-        return self.sim.client(SECRET_KEY).v1.refunds.create(params={
-            "payment_intent": outcome["checkout_session"]["payment_intent"], "reason": "requested_by_customer"}).id
+        return (
+            self.sim.client(SECRET_KEY)
+            .v1.refunds.create(
+                params={
+                    "payment_intent": outcome["checkout_session"]["payment_intent"],
+                    "reason": "requested_by_customer",
+                }
+            )
+            .id
+        )
 
     def refund_pending_then_succeeded(self, params: dict[str, Any]) -> None:
         self.sim.settle_refund(self.refunded(params, card=PENDING_REFUND_CARD))

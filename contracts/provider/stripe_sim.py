@@ -42,13 +42,30 @@ class StripeSim:
         """The ``expires_at`` the app asks for at ``now``: 31 minutes on, rounded up to a whole minute."""
         return int(math.ceil(((self.now() if now is None else now) + 31 * 60) / 60) * 60)
 
-    def open_session(self, secret_key: str, booking_id: str, amount: int = 5000, currency: str = "gbp",
-                     *, payment_method_types: list[str] | None = None) -> stripe.checkout.Session:
+    def open_session(
+        self,
+        secret_key: str,
+        booking_id: str,
+        amount: int = 5000,
+        currency: str = "gbp",
+        *,
+        payment_method_types: list[str] | None = None,
+    ) -> stripe.checkout.Session:
         params: dict[str, Any] = {
-            "mode": "payment", "metadata": {"bookingId": booking_id}, "client_reference_id": booking_id,
+            "mode": "payment",
+            "metadata": {"bookingId": booking_id},
+            "client_reference_id": booking_id,
             "customer_email": "grace@example.com",
-            "line_items": [{"price_data": {"currency": currency, "unit_amount": amount,
-                                           "product_data": {"name": "Intro with Ada Lovelace"}}, "quantity": 1}],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": amount,
+                        "product_data": {"name": "Intro with Ada Lovelace"},
+                    },
+                    "quantity": 1,
+                }
+            ],
             "payment_intent_data": {"metadata": {"bookingId": booking_id, "attempt": "1"}},
             "success_url": f"{APP_URL}/bookings/{booking_id}/paid?session_id={{CHECKOUT_SESSION_ID}}",
             "cancel_url": f"{APP_URL}/bookings/{booking_id}/payment-canceled",
@@ -58,8 +75,11 @@ class StripeSim:
         return self.client(secret_key).v1.checkout.sessions.create(params=params)
 
     def pay(self, session_id: str, card: str = "4242424242424242", **extra: Any) -> dict[str, Any]:
-        return self.control("POST", f"/checkout/sessions/{session_id}/pay",
-                            json={"card": card, "exp_month": 12, "exp_year": 2040, "cvc": "123", **extra})
+        return self.control(
+            "POST",
+            f"/checkout/sessions/{session_id}/pay",
+            json={"card": card, "exp_month": 12, "exp_year": 2040, "cvc": "123", **extra},
+        )
 
     def pay_by_bank(self, session_id: str) -> dict[str, Any]:
         return self.control("POST", f"/checkout/sessions/{session_id}/pay", json={"payment_method": "us_bank_account"})

@@ -42,8 +42,9 @@ def paid_session(sim: StripeSim, params: dict[str, Any]) -> dict[str, Any]:
 
 def refunded_from_dashboard(sim: StripeSim, params: dict[str, Any]) -> dict[str, Any]:
     values = paid_session(sim, params)
-    sim.client(params["secret_key"]).v1.refunds.create(params={"payment_intent": values["payment_intent_id"],
-                                                               "reason": "requested_by_customer"})
+    sim.client(params["secret_key"]).v1.refunds.create(
+        params={"payment_intent": values["payment_intent_id"], "reason": "requested_by_customer"}
+    )
     return values
 
 

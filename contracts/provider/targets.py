@@ -39,12 +39,14 @@ Target = Callable[[Any], ContextManager[dict[str, Any]]]
 def resetter(simulator_url: str) -> Callable[[], None]:
     def reset() -> None:
         http_clients.post(f"{simulator_url}/_sim/reset", json={"seed": VERIFY_SEED}, timeout=30).raise_for_status()
+
     return reset
 
 
 @contextmanager
-def _api(simulator, path: str, setups: dict[str, Callable[..., Any]], close: Callable[[], None]
-         ) -> Iterator[dict[str, Any]]:
+def _api(
+    simulator, path: str, setups: dict[str, Callable[..., Any]], close: Callable[[], None]
+) -> Iterator[dict[str, Any]]:
     """Replay requests against ``{simulator}/{path}``; provider states set up by ``setups``."""
     try:
         with StateServer(setups, resetter(simulator.url)) as states:
@@ -54,8 +56,9 @@ def _api(simulator, path: str, setups: dict[str, Callable[..., Any]], close: Cal
 
 
 @contextmanager
-def _webhooks(simulator, name: str, make_source: Callable[[RecordingReceiver, str], Any],
-              close: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+def _webhooks(
+    simulator, name: str, make_source: Callable[[RecordingReceiver, str], Any], close: Callable[[], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """Messages the simulator really delivered to a recording receiver (``make_source(receiver, url)``);
     ``close`` (default: the source's own) runs at the end."""
     receiver = RecordingReceiver()
@@ -77,8 +80,7 @@ def calendly_api(simulator) -> ContextManager[dict[str, Any]]:
 
 def calendly_webhooks(simulator) -> ContextManager[dict[str, Any]]:
     sim = CalendlySim(simulator.url)
-    return _webhooks(simulator, "calendly", lambda receiver, url: CalendlyWebhookSource(sim, receiver, url),
-                     sim.close)
+    return _webhooks(simulator, "calendly", lambda receiver, url: CalendlyWebhookSource(sim, receiver, url), sim.close)
 
 
 def stripe_api(simulator) -> ContextManager[dict[str, Any]]:
@@ -97,8 +99,7 @@ def sendgrid_api(simulator) -> ContextManager[dict[str, Any]]:
 
 
 def sendgrid_webhooks(simulator) -> ContextManager[dict[str, Any]]:
-    return _webhooks(simulator, "sendgrid",
-                     lambda receiver, url: SendGridWebhookSource(simulator.url, receiver, url))
+    return _webhooks(simulator, "sendgrid", lambda receiver, url: SendGridWebhookSource(simulator.url, receiver, url))
 
 
 TARGETS: dict[str, Target] = {

@@ -49,14 +49,19 @@ def webhooks(calendly, receiver):
     event_type = calendly.event_type(host)
     calendly.subscribe(host, f"{url}/hook")
     starts = calendly.open_starts(host, event_type)
-    split = calendly.book(event_type, starts[0], {"first_name": "Grace", "last_name": "Hopper",
-                                                   "email": "grace@example.com", "timezone": "Europe/Paris"},
-                          tracking={"utm_source": "booking-app", "utm_content": "bk_123"},
-                          questions_and_answers=[{"question": "Goal", "answer": "Learn Pact"}])
+    split = calendly.book(
+        event_type,
+        starts[0],
+        {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "timezone": "Europe/Paris"},
+        tracking={"utm_source": "booking-app", "utm_content": "bk_123"},
+        questions_and_answers=[{"question": "Goal", "answer": "Learn Pact"}],
+    )
     single = calendly.book(event_type, starts[1], {"name": "Alan Turing", "email": "alan@example.com"})
     calendly.cancel(single, by="host", reason="Host unavailable")
     calendly.reschedule(split, starts[3])
-    no_show = calendly.mark_no_show(host, calendly.book(event_type, starts[5], {"name": "Kay", "email": "k@example.com"}))
+    no_show = calendly.mark_no_show(
+        host, calendly.book(event_type, starts[5], {"name": "Kay", "email": "k@example.com"})
+    )
     calendly.unmark_no_show(host, no_show)
     form = calendly.routing_form()
     calendly.submit(form, {"Goal": "Pathway", "Email": "r@example.com"}, event_type=event_type["uri"])
@@ -72,8 +77,12 @@ def _by_event(bodies, event):
 
 def test_every_invitee_payload_is_a_calendly_invitee(webhooks):
     invitee_events = [b for b in webhooks["bodies"] if b["event"].startswith("invitee")]
-    assert {b["event"] for b in invitee_events} == {"invitee.created", "invitee.canceled",
-                                                    "invitee_no_show.created", "invitee_no_show.deleted"}
+    assert {b["event"] for b in invitee_events} == {
+        "invitee.created",
+        "invitee.canceled",
+        "invitee_no_show.created",
+        "invitee_no_show.deleted",
+    }
     for body in invitee_events:
         assert problems(body["payload"], CALENDLY, "Invitee") == [], body["event"]
 

@@ -22,13 +22,22 @@ KEY = "sk_test_contracts_schema"
 
 
 def create_session(client: stripe.StripeClient, reference: str) -> stripe.checkout.Session:
-    return client.v1.checkout.sessions.create(params={
-        "mode": "payment", "success_url": "https://app.example/paid?session={CHECKOUT_SESSION_ID}",
-        "cancel_url": "https://app.example/cancel", "client_reference_id": reference,
-        "customer_email": "client@example.com", "metadata": {"booking_id": reference},
-        "line_items": [{"quantity": 1, "price_data": {"currency": "eur", "unit_amount": 4500,
-                                                      "product_data": {"name": "Pathway session"}}}],
-    })
+    return client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "https://app.example/paid?session={CHECKOUT_SESSION_ID}",
+            "cancel_url": "https://app.example/cancel",
+            "client_reference_id": reference,
+            "customer_email": "client@example.com",
+            "metadata": {"booking_id": reference},
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {"currency": "eur", "unit_amount": 4500, "product_data": {"name": "Pathway session"}},
+                }
+            ],
+        }
+    )
 
 
 @pytest.fixture
@@ -56,8 +65,12 @@ def test_sessions_returned_by_the_api_match_the_checkout_session_schema(stripe_a
 
 def test_every_event_matches_the_event_schema(stripe_activity):
     types = {e["type"] for e in stripe_activity["events"]}
-    assert {"checkout.session.completed", "checkout.session.expired", "payment_intent.payment_failed",
-            "charge.refunded"} <= types
+    assert {
+        "checkout.session.completed",
+        "checkout.session.expired",
+        "payment_intent.payment_failed",
+        "charge.refunded",
+    } <= types
     for event in stripe_activity["events"]:
         assert problems(event, STRIPE, "event") == [], event["type"]
 

@@ -23,8 +23,7 @@ def test_the_sendgrid_simulator_honours_the_mail_send_pact(simulators, regenerat
     assert report.success, explain(report)
 
 
-def test_an_error_body_missing_the_field_the_app_reads_fails_verification(
-        simulators, regenerated_pacts, monkeypatch):
+def test_an_error_body_missing_the_field_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
     from simulators.sendgrid import responses  # noqa: PLC0415
 
     original = responses.errors_response

@@ -32,8 +32,11 @@ def clean(node: Any, *, names: bool = False, prose: tuple[str, ...] = PROSE) -> 
         return [clean(item, prose=prose) for item in node]
     if not isinstance(node, dict):
         return node
-    return {key: clean(value, names=key == "properties" and not names, prose=prose) for key, value in node.items()
-            if names or (key not in prose and (not key.startswith("x-") or key in KEPT_ANNOTATIONS))}
+    return {
+        key: clean(value, names=key == "properties" and not names, prose=prose)
+        for key, value in node.items()
+        if names or (key not in prose and (not key.startswith("x-") or key in KEPT_ANNOTATIONS))
+    }
 
 
 def component_refs(node: Any) -> set[str]:
@@ -43,7 +46,7 @@ def component_refs(node: Any) -> set[str]:
     if not isinstance(node, dict):
         return set()
     ref = str(node.get("$ref", ""))
-    found = {ref[len("#/components/"):]} if ref.startswith("#/components/") else set()
+    found = {ref[len("#/components/") :]} if ref.startswith("#/components/") else set()
     return found.union(*map(component_refs, node.values())) if node else found
 
 

@@ -41,8 +41,11 @@ def _convert(node: Any, schemas: dict[str, Any], seen: tuple[str, ...]) -> Any:
         if name in seen:
             raise ValueError(f"recursive schema {' -> '.join((*seen, name))} is not supported")
         return _convert(schemas[name], schemas, (*seen, name))
-    result = {key: _convert(value, schemas, seen) for key, value in node.items()
-              if not key.startswith("x-") and key != "nullable"}
+    result = {
+        key: _convert(value, schemas, seen)
+        for key, value in node.items()
+        if not key.startswith("x-") and key != "nullable"
+    }
     if WIDENED in node and "enum" in result:
         result["enum"] = [*result["enum"], *node[WIDENED]]
     if node.get("nullable"):

@@ -28,12 +28,23 @@ EVENT_SETTINGS = "event-webhook-response"  # the Event Webhook's settings: the o
 
 def subset(document: dict[str, Any], commit: str) -> dict[str, Any]:
     paths = {"/mail/send": {"post": clean(document["paths"]["/mail/send"]["post"], prose=PROSE)}}
-    info = {"title": "SendGrid v3 API (subset: Mail Send)", "version": document["info"].get("version", ""),
-            "x-booking-harness-source": {"repository": "sendgrid/sendgrid-oai", "commit": commit,
-                                         "path": "oai_v3_stoplight.json"}}
+    info = {
+        "title": "SendGrid v3 API (subset: Mail Send)",
+        "version": document["info"].get("version", ""),
+        "x-booking-harness-source": {
+            "repository": "sendgrid/sendgrid-oai",
+            "commit": commit,
+            "path": "oai_v3_stoplight.json",
+        },
+    }
     components = closure(document, component_refs(paths) | {f"schemas/{EVENT_SETTINGS}"}, prose=PROSE)
-    return {"openapi": document["openapi"], "info": info, "servers": document.get("servers", []),
-            "paths": paths, "components": components}
+    return {
+        "openapi": document["openapi"],
+        "info": info,
+        "servers": document.get("servers", []),
+        "paths": paths,
+        "components": components,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,8 +55,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     result = subset(json.loads(args.source.read_text(encoding="utf-8")), args.commit)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(f"{args.out}: {sum(map(len, result['components'].values()))} components, "
-          f"{args.out.stat().st_size // 1024} KiB")
+    print(
+        f"{args.out}: {sum(map(len, result['components'].values()))} components, {args.out.stat().st_size // 1024} KiB"
+    )
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ from pathlib import Path
 
 OUTPUT = Path(__file__).resolve().parent / "stripe.fixture-keys.json"
 OBJECTS = ("checkout.session", "item", "price", "payment_intent", "charge", "refund", "event", "webhook_endpoint")
-NESTED = {"charge.payment_method_details.card": ("charge", "payment_method_details", "card"),
-          "checkout.session.automatic_tax": ("checkout.session", "automatic_tax"),
-          "checkout.session.custom_text": ("checkout.session", "custom_text")}
+NESTED = {
+    "charge.payment_method_details.card": ("charge", "payment_method_details", "card"),
+    "checkout.session.automatic_tax": ("checkout.session", "automatic_tax"),
+    "checkout.session.custom_text": ("checkout.session", "custom_text"),
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,8 +42,15 @@ def main(argv: list[str] | None = None) -> None:
         for step in route:
             node = node[step]
         keys[label] = sorted(node)
-    result = {"source": {"repository": "stripe/openapi", "path": "openapi/fixtures3.json", "commit": args.commit,
-                         "api_version": args.api_version}, "keys": keys}
+    result = {
+        "source": {
+            "repository": "stripe/openapi",
+            "path": "openapi/fixtures3.json",
+            "commit": args.commit,
+            "api_version": args.api_version,
+        },
+        "keys": keys,
+    }
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"{args.out}: {len(keys)} objects")
 

@@ -32,20 +32,38 @@ STUB = "x-booking-harness-stub"
 
 # (method, path) of every operation the simulator implements under /stripe.
 OPERATIONS = (
-    ("post", "/v1/checkout/sessions"), ("get", "/v1/checkout/sessions"),
-    ("get", "/v1/checkout/sessions/{session}"), ("post", "/v1/checkout/sessions/{session}/expire"),
+    ("post", "/v1/checkout/sessions"),
+    ("get", "/v1/checkout/sessions"),
+    ("get", "/v1/checkout/sessions/{session}"),
+    ("post", "/v1/checkout/sessions/{session}/expire"),
     ("get", "/v1/checkout/sessions/{session}/line_items"),
-    ("get", "/v1/payment_intents/{intent}"), ("get", "/v1/charges/{charge}"),
-    ("post", "/v1/refunds"), ("get", "/v1/refunds"), ("get", "/v1/refunds/{refund}"),
+    ("get", "/v1/payment_intents/{intent}"),
+    ("get", "/v1/charges/{charge}"),
+    ("post", "/v1/refunds"),
+    ("get", "/v1/refunds"),
+    ("get", "/v1/refunds/{refund}"),
     ("post", "/v1/refunds/{refund}"),
-    ("get", "/v1/events"), ("get", "/v1/events/{id}"),
-    ("post", "/v1/webhook_endpoints"), ("get", "/v1/webhook_endpoints"),
-    ("get", "/v1/webhook_endpoints/{webhook_endpoint}"), ("post", "/v1/webhook_endpoints/{webhook_endpoint}"),
+    ("get", "/v1/events"),
+    ("get", "/v1/events/{id}"),
+    ("post", "/v1/webhook_endpoints"),
+    ("get", "/v1/webhook_endpoints"),
+    ("get", "/v1/webhook_endpoints/{webhook_endpoint}"),
+    ("post", "/v1/webhook_endpoints/{webhook_endpoint}"),
     ("delete", "/v1/webhook_endpoints/{webhook_endpoint}"),
 )
 # The API resources the simulator returns (or carries in events): copied whole, the rest are stubs.
-RESOURCES = ("checkout.session", "item", "price", "payment_intent", "charge", "refund", "event",
-             "webhook_endpoint", "deleted_webhook_endpoint", "error")
+RESOURCES = (
+    "checkout.session",
+    "item",
+    "price",
+    "payment_intent",
+    "charge",
+    "refund",
+    "event",
+    "webhook_endpoint",
+    "deleted_webhook_endpoint",
+    "error",
+)
 
 
 def _clean(node: Any) -> Any:
@@ -78,11 +96,18 @@ def subset(document: dict[str, Any], commit: str, source_path: str) -> dict[str,
             continue
         kept[name] = _clean(schema)
         todo.extend(sorted(_refs(kept[name]) - set(kept)))
-    info = {"title": "Stripe API (subset: the operations and objects the Stripe simulator implements)",
-            "version": document["info"]["version"],
-            "x-booking-harness-source": {"repository": "stripe/openapi", "commit": commit, "path": source_path}}
-    return {"openapi": document["openapi"], "info": info, "servers": document.get("servers", []),
-            "paths": paths, "components": {"schemas": dict(sorted(kept.items()))}}
+    info = {
+        "title": "Stripe API (subset: the operations and objects the Stripe simulator implements)",
+        "version": document["info"]["version"],
+        "x-booking-harness-source": {"repository": "stripe/openapi", "commit": commit, "path": source_path},
+    }
+    return {
+        "openapi": document["openapi"],
+        "info": info,
+        "servers": document.get("servers", []),
+        "paths": paths,
+        "components": {"schemas": dict(sorted(kept.items()))},
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,8 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     result = subset(load(args.source), args.commit, args.path)
     args.out.write_text(json.dumps(result, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    print(f"{args.out}: {len(result['paths'])} paths, {len(result['components']['schemas'])} schemas, "
-          f"API version {result['info']['version']}, {args.out.stat().st_size // 1024} KiB")
+    print(
+        f"{args.out}: {len(result['paths'])} paths, {len(result['components']['schemas'])} schemas, "
+        f"API version {result['info']['version']}, {args.out.stat().st_size // 1024} KiB"
+    )
 
 
 if __name__ == "__main__":

@@ -206,8 +206,13 @@ def with_renamed_field(case: Case, old: str, new: str) -> Case:
         for exchange in case.exchanges:
             body, renamed_here = _renamed(exchange.response.body, old, new)
             changed = changed or renamed_here
-            exchanges.append(dataclasses.replace(exchange, description=exchange.description + suffix,
-                                                 response=dataclasses.replace(exchange.response, body=body)))
+            exchanges.append(
+                dataclasses.replace(
+                    exchange,
+                    description=exchange.description + suffix,
+                    response=dataclasses.replace(exchange.response, body=body),
+                )
+            )
         renamed = dataclasses.replace(case, exchanges=tuple(exchanges))
     else:
         body, changed = _renamed(case.contents, old, new)

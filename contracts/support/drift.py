@@ -29,8 +29,9 @@ def differences(regenerated: Path, committed: Path) -> list[str]:
         elif name not in fresh:
             found.append(f"{name}: committed, but no contract case writes it any more")
         else:
-            diff = difflib.unified_diff(_pretty(kept[name]), _pretty(fresh[name]),
-                                        fromfile=f"committed/{name}", tofile=f"regenerated/{name}")
+            diff = difflib.unified_diff(
+                _pretty(kept[name]), _pretty(fresh[name]), fromfile=f"committed/{name}", tofile=f"regenerated/{name}"
+            )
             text = "".join(diff)
             if text:
                 found.append(text)

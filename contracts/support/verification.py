@@ -67,8 +67,13 @@ def pending_interactions(pact_file: Path) -> set[str]:
     return {i["description"] for i in data.get("interactions", []) if i.get("pending")}
 
 
-def run_verifier(verifier, *, provider_url: str | None = None, states: StateServer | None = None,
-                 messages: dict[str, Callable[..., Any]] | None = None) -> tuple[bool, dict[str, Any], str]:
+def run_verifier(
+    verifier,
+    *,
+    provider_url: str | None = None,
+    states: StateServer | None = None,
+    messages: dict[str, Callable[..., Any]] | None = None,
+) -> tuple[bool, dict[str, Any], str]:
     """Add the transports and state handler, run; returns (ran to the end and passed, results JSON, output)."""
     verifier.set_coloured_output(enabled=False).set_request_timeout(20_000)
     if provider_url is not None:
@@ -86,8 +91,13 @@ def run_verifier(verifier, *, provider_url: str | None = None, states: StateServ
     return passed and bool(results.get("result")), results, str(verifier.output(strip_ansi=True))
 
 
-def verify_pact(pact_file: Path, *, provider_url: str | None = None, states: StateServer | None = None,
-                messages: dict[str, Callable[..., Any]] | None = None) -> VerificationReport:
+def verify_pact(
+    pact_file: Path,
+    *,
+    provider_url: str | None = None,
+    states: StateServer | None = None,
+    messages: dict[str, Callable[..., Any]] | None = None,
+) -> VerificationReport:
     """Replay every interaction of ``pact_file``; never raises for a failed interaction (see ``success``)."""
     from pact import Verifier  # noqa: PLC0415 (loads the FFI)
 
@@ -97,18 +107,29 @@ def verify_pact(pact_file: Path, *, provider_url: str | None = None, states: Sta
     passed, results, output = run_verifier(verifier, provider_url=provider_url, states=states, messages=messages)
     recorded = {r["description"]: r for r in results.get("interactionResults", [])}
     interactions = [
-        InteractionResult(d, recorded[d].get("result", "Failed") if d in recorded else "NotRun",
-                          list(recorded.get(d, {}).get("providerStates", [])), d in pending)
+        InteractionResult(
+            d,
+            recorded[d].get("result", "Failed") if d in recorded else "NotRun",
+            list(recorded.get(d, {}).get("providerStates", [])),
+            d in pending,
+        )
         for d in descriptions
     ]
     return VerificationReport(
-        consumer=consumer, provider=provider, consumer_version=pact_version(pact_file), pact_file=pact_file.name,
-        provider_version=git_commit(), verified_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        consumer=consumer,
+        provider=provider,
+        consumer_version=pact_version(pact_file),
+        pact_file=pact_file.name,
+        provider_version=git_commit(),
+        verified_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         # the verifier also reports pending failures as a failed run; only non-pending ones count here
-        success=bool(interactions) and all(i.ok or i.pending for i in interactions) and (passed or any(
-            i.pending and not i.ok for i in interactions)),
-        interactions=interactions, output=output,
-        state_errors=list(states.errors) if states is not None else [])
+        success=bool(interactions)
+        and all(i.ok or i.pending for i in interactions)
+        and (passed or any(i.pending and not i.ok for i in interactions)),
+        interactions=interactions,
+        output=output,
+        state_errors=list(states.errors) if states is not None else [],
+    )
 
 
 def report_path(consumer: str, provider: str, consumer_version: str, results_dir: Path = RESULTS_DIR) -> Path:
@@ -124,7 +145,11 @@ def write_report(report: VerificationReport, results_dir: Path = RESULTS_DIR) ->
 
 def explain(report: VerificationReport) -> str:
     """The failure message of a provider test: what failed, the verifier's output, state errors."""
-    lines = [f"{report.provider} does not satisfy {report.consumer}'s pact ({report.pact_file}):",
-             *(f"  - {d}" for d in report.failures()), "", report.output.strip()]
+    lines = [
+        f"{report.provider} does not satisfy {report.consumer}'s pact ({report.pact_file}):",
+        *(f"  - {d}" for d in report.failures()),
+        "",
+        report.output.strip(),
+    ]
     lines.extend(report.state_errors)
     return "\n".join(lines)

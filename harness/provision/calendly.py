@@ -38,22 +38,45 @@ def _created(response: httpx.Response, what: str) -> dict:
 
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
-    _created(http_clients.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
-        "name": "Marketplace Operations", "email": "ops@marketplace.example.com", "slug": ACCOUNT_SLUG,
-        "timezone": "UTC", "token": app.config.calendly_api_token}), "create the Calendly account")
+    _created(
+        http_clients.post(
+            f"{sim.url}/_sim/calendly/users",
+            timeout=30,
+            json={
+                "name": "Marketplace Operations",
+                "email": "ops@marketplace.example.com",
+                "slug": ACCOUNT_SLUG,
+                "timezone": "UTC",
+                "token": app.config.calendly_api_token,
+            },
+        ),
+        "create the Calendly account",
+    )
     with app.admin() as admin:
         _created(admin.post("/admin/api/calendly/register-webhook", json={}), "register the Calendly webhook")
 
 
 def add_host(sim: SimulatorHandle, *, name: str, slug: str, timezone: str, email: str) -> dict:
     """A builder's Calendly user (default availability: Monday to Friday, 09:00-17:00 in ``timezone``)."""
-    return _created(http_clients.post(f"{sim.url}/_sim/calendly/users", timeout=30, json={
-        "name": name, "slug": slug, "timezone": timezone, "email": email}), "create a Calendly host")["resource"]
+    return _created(
+        http_clients.post(
+            f"{sim.url}/_sim/calendly/users",
+            timeout=30,
+            json={"name": name, "slug": slug, "timezone": timezone, "email": email},
+        ),
+        "create a Calendly host",
+    )["resource"]
 
 
 def add_event_type(sim: SimulatorHandle, *, host_slug: str, name: str, minutes: int) -> dict:
-    return _created(http_clients.post(f"{sim.url}/_sim/calendly/event_types", timeout=30, json={
-        "user": host_slug, "name": name, "duration": minutes}), "create a Calendly event type")["resource"]
+    return _created(
+        http_clients.post(
+            f"{sim.url}/_sim/calendly/event_types",
+            timeout=30,
+            json={"user": host_slug, "name": name, "duration": minutes},
+        ),
+        "create a Calendly event type",
+    )["resource"]
 
 
 def mirror_builders(sim: SimulatorHandle, flask_app) -> int:
@@ -71,10 +94,11 @@ def mirror_builders(sim: SimulatorHandle, flask_app) -> int:
     with flask_app.app_context(), get_db().transaction() as session:
         builders = session.scalars(select(Builder).order_by(Builder.id)).all()
         for builder in builders:
-            builder.calendly_user_uri = add_host(sim, name=builder.name, slug=builder.slug,
-                                                 timezone=builder.timezone, email=builder.email)["uri"]
+            builder.calendly_user_uri = add_host(
+                sim, name=builder.name, slug=builder.slug, timezone=builder.timezone, email=builder.email
+            )["uri"]
             for session_type in builder.session_types:
                 session_type.calendly_event_type_uri = add_event_type(
-                    sim, host_slug=builder.slug, name=session_type.name,
-                    minutes=session_type.duration_minutes)["uri"]
+                    sim, host_slug=builder.slug, name=session_type.name, minutes=session_type.duration_minutes
+                )["uri"]
         return len(builders)

@@ -21,7 +21,8 @@ from harness.simulator import SimulatorHandle
 
 MAIL_FROM = "Builders Marketplace <bookings@marketplace.example.com>"
 PRINTED_SETTINGS = {t.env_name: t.config_attr for t in TEMPLATES.values()} | {
-    "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key"}
+    "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key"
+}
 
 
 def settings(sim: SimulatorHandle) -> dict:
@@ -45,9 +46,16 @@ def _run(app: RunningApp, *args: str) -> dict[str, str]:
 
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
-    response = http_clients.post(f"{sim.url}/_sim/sendgrid/config", timeout=30, json={
-        "api_keys": [app.config.sendgrid_api_key], "bounce_addresses": [], "deferred_addresses": [],
-        "blocked_addresses": []})
+    response = http_clients.post(
+        f"{sim.url}/_sim/sendgrid/config",
+        timeout=30,
+        json={
+            "api_keys": [app.config.sendgrid_api_key],
+            "bounce_addresses": [],
+            "deferred_addresses": [],
+            "blocked_addresses": [],
+        },
+    )
     if response.status_code != 200:
         raise RuntimeError(f"could not configure the SendGrid account: {response.status_code} {response.text[:300]}")
     for name, value in (_run(app, "mail", "provision-templates") | _run(app, "mail", "register-webhook")).items():

@@ -38,8 +38,9 @@ def register_webhook(app: RunningApp, *extra: str) -> str:
 
 
 def connect(sim: SimulatorHandle, app: RunningApp) -> None:
-    response = http_clients.post(f"{sim.url}/_sim/stripe/config", timeout=30,
-                          json={"api_keys": [app.config.stripe_secret_key]})
+    response = http_clients.post(
+        f"{sim.url}/_sim/stripe/config", timeout=30, json={"api_keys": [app.config.stripe_secret_key]}
+    )
     if response.status_code != 200:
         raise RuntimeError(f"could not configure the Stripe account: {response.status_code} {response.text[:300]}")
     app.config.stripe_webhook_secret = register_webhook(app)

@@ -36,8 +36,9 @@ class ActionError(Exception):
 
 
 def invalid(parameter: str, message: str) -> ActionError:
-    return ActionError(400, "Invalid Argument", "The supplied parameters are invalid.",
-                       [{"parameter": parameter, "message": message}])
+    return ActionError(
+        400, "Invalid Argument", "The supplied parameters are invalid.", [{"parameter": parameter, "message": message}]
+    )
 
 
 @dataclass
@@ -73,7 +74,11 @@ class Actions:
         if kind == "google_conference":
             rng = self.state.hub.rng("calendly:join-url")
             code = "".join(rng.choice("abcdefghijkmnopqrstuvwxyz") for _ in range(10))
-            return {"type": kind, "status": "pushed", "join_url": f"https://meet.google.com/{code[:3]}-{code[3:7]}-{code[7:]}"}
+            return {
+                "type": kind,
+                "status": "pushed",
+                "join_url": f"https://meet.google.com/{code[:3]}-{code[3:7]}-{code[7:]}",
+            }
         return {"type": kind, "location": wanted.get("location")}
 
     def _book_locked(self, event_type: EventType, start: float, booker: Booker) -> Invitee:
@@ -84,16 +89,30 @@ class Actions:
         event = slot.group_event
         if event is None:
             event = ScheduledEvent(
-                uuid=self.state.new_uuid("scheduled_event"), event_type_uuid=event_type.uuid,
-                user_uuid=event_type.user_uuid, name=event_type.name, start=start,
-                end=start + event_type.duration * 60, location=self._event_location(event_type, booker.location),
-                status="active", created_at=now, updated_at=now,
+                uuid=self.state.new_uuid("scheduled_event"),
+                event_type_uuid=event_type.uuid,
+                user_uuid=event_type.user_uuid,
+                name=event_type.name,
+                start=start,
+                end=start + event_type.duration * 60,
+                location=self._event_location(event_type, booker.location),
+                status="active",
+                created_at=now,
+                updated_at=now,
             )
             self.state.events[event.uuid] = event
         invitee = Invitee(
-            uuid=self.state.new_uuid("invitee"), event_uuid=event.uuid, email=booker.email, name=booker.name,
-            first_name=booker.first_name, last_name=booker.last_name, timezone=booker.timezone, status="active",
-            created_at=now, updated_at=now, tracking=dict(booker.tracking),
+            uuid=self.state.new_uuid("invitee"),
+            event_uuid=event.uuid,
+            email=booker.email,
+            name=booker.name,
+            first_name=booker.first_name,
+            last_name=booker.last_name,
+            timezone=booker.timezone,
+            status="active",
+            created_at=now,
+            updated_at=now,
+            tracking=dict(booker.tracking),
             text_reminder_number=booker.text_reminder_number,
             questions_and_answers=[dict(qa) for qa in booker.questions_and_answers],
         )
@@ -154,8 +173,9 @@ class Actions:
         self.dispatcher.send(emissions)
         return invitee
 
-    def reschedule(self, invitee: Invitee, start: float, *, order: str | None = None,
-                   reason: str | None = None) -> Invitee:
+    def reschedule(
+        self, invitee: Invitee, start: float, *, order: str | None = None, reason: str | None = None
+    ) -> Invitee:
         """Cancel-with-``rescheduled`` plus a new invitee on a new event, announced in ``order``."""
         if order not in (None, "canceled_first", "created_first"):
             raise invalid("order", "must be canceled_first or created_first")
@@ -165,8 +185,16 @@ class Actions:
             before = (old_event.status, old_event.cancellation, old_event.updated_at, invitee.updated_at)
             self._cancel_invitee_locked(invitee, Cancellation(invitee.name, reason, "invitee", self.state.now()))
             event_type = self.state.event_types[old_event.event_type_uuid]
-            booker = Booker(invitee.email, invitee.name, invitee.first_name, invitee.last_name, invitee.timezone,
-                            invitee.text_reminder_number, dict(invitee.tracking), invitee.questions_and_answers)
+            booker = Booker(
+                invitee.email,
+                invitee.name,
+                invitee.first_name,
+                invitee.last_name,
+                invitee.timezone,
+                invitee.text_reminder_number,
+                dict(invitee.tracking),
+                invitee.questions_and_answers,
+            )
             try:
                 new = self._book_locked(event_type, start, booker)
             except ActionError:
@@ -203,10 +231,14 @@ class Actions:
             emissions = [self._announce("invitee_no_show.deleted", invitee, rest)]
         self.dispatcher.send(emissions)
 
-    def submit_routing_form(self, form: RoutingForm, answers: list[dict[str, Any]],
-                            tracking: dict[str, str | None], result: dict[str, Any],
-                            booking: tuple[EventType, float, Booker] | None = None,
-                            ) -> tuple[RoutingFormSubmission, Invitee | None]:
+    def submit_routing_form(
+        self,
+        form: RoutingForm,
+        answers: list[dict[str, Any]],
+        tracking: dict[str, str | None],
+        result: dict[str, Any],
+        booking: tuple[EventType, float, Booker] | None = None,
+    ) -> tuple[RoutingFormSubmission, Invitee | None]:
         """Submit a form, and book straight after it when ``booking`` (event type, start, booker) is given.
 
         Calendly announces a submission that leads to a booking once the booking exists, with the invitee
@@ -215,8 +247,9 @@ class Actions:
         """
         with self.state.lock:
             now = self.state.now()
-            submission = RoutingFormSubmission(self.state.new_uuid("routing_form_submission"), form.uuid,
-                                               answers, tracking, result, now, now)
+            submission = RoutingFormSubmission(
+                self.state.new_uuid("routing_form_submission"), form.uuid, answers, tracking, result, now, now
+            )
             invitee = None
             emissions = []
             if booking is not None:  # booked first: a slot taken meanwhile refuses the whole request

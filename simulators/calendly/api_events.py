@@ -59,8 +59,11 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
         if sort not in ("start_time:asc", "start_time:desc"):
             raise invalid("sort", "must be start_time:asc or start_time:desc")
         with state.lock:
-            items = sorted(filter_items(state.events.values(), *checks), key=lambda e: (e.start, e.created_at),
-                           reverse=sort.endswith("desc"))
+            items = sorted(
+                filter_items(state.events.values(), *checks),
+                key=lambda e: (e.start, e.created_at),
+                reverse=sort.endswith("desc"),
+            )
             return paginate(items, lambda e: resources.scheduled_event(state, e))
 
     @bp.get("/scheduled_events/<uuid>")

@@ -52,11 +52,19 @@ def booker_from_json(body: dict[str, Any]) -> Booker:
     if location is not None and not isinstance(location, dict):
         raise invalid("location", "must be an object")
     return Booker(
-        email=email, name=name.strip(), first_name=first or None, last_name=last or None, timezone=timezone,
-        text_reminder_number=person.get("text_reminder_number"), tracking=tracking,
-        questions_and_answers=[{"question": a["question"], "answer": a.get("answer"), "position": a.get("position", n)}
-                               for n, a in enumerate(answers)],
-        guests=guests, location=location,
+        email=email,
+        name=name.strip(),
+        first_name=first or None,
+        last_name=last or None,
+        timezone=timezone,
+        text_reminder_number=person.get("text_reminder_number"),
+        tracking=tracking,
+        questions_and_answers=[
+            {"question": a["question"], "answer": a.get("answer"), "position": a.get("position", n)}
+            for n, a in enumerate(answers)
+        ],
+        guests=guests,
+        location=location,
     )
 
 
@@ -129,11 +137,17 @@ def scheduling_blueprint(account: CalendlyAccount) -> Blueprint:
         if end - start > WEEK:
             raise invalid("end_time", "date range can be no greater than 1 week (7 days)")
         slots = available_slots(state, event_type, start, end)
-        return {"collection": [
-            {"status": "available", "invitees_remaining": slot.invitees_remaining,
-             "start_time": iso(slot.start), "scheduling_url": slot_url(state, event_type, slot.start)}
-            for slot in slots
-        ]}
+        return {
+            "collection": [
+                {
+                    "status": "available",
+                    "invitees_remaining": slot.invitees_remaining,
+                    "start_time": iso(slot.start),
+                    "scheduling_url": slot_url(state, event_type, slot.start),
+                }
+                for slot in slots
+            ]
+        }
 
     @bp.post("/invitees")
     def create_invitee():

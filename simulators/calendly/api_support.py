@@ -69,7 +69,7 @@ def paginate(items: list[Any], render: Callable[[Any], dict[str, Any]]) -> dict[
     count = int(raw_count)
     token = request.args.get("page_token")
     offset = _decode_token(token) if token else 0
-    page = items[offset:offset + count]
+    page = items[offset : offset + count]
 
     def link(new_offset: int | None) -> tuple[str | None, str | None]:
         if new_offset is None:

@@ -66,9 +66,16 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
                 raise ActionError(409, "Already Exists", "Hook with this url already exists")
             now = state.now()
             subscription = Subscription(
-                uuid=state.new_uuid("webhook_subscription"), callback_url=url, events=list(dict.fromkeys(wanted)),
-                scope=scope, organization=organization, user=user_uri, creator=g.user.uri,
-                signing_key=signing_key, created_at=now, updated_at=now,
+                uuid=state.new_uuid("webhook_subscription"),
+                callback_url=url,
+                events=list(dict.fromkeys(wanted)),
+                scope=scope,
+                organization=organization,
+                user=user_uri,
+                creator=g.user.uri,
+                signing_key=signing_key,
+                created_at=now,
+                updated_at=now,
             )
             state.subscriptions[subscription.uuid] = subscription
             return {"resource": render(subscription)}, 201

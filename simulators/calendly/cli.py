@@ -25,12 +25,25 @@ def _show(args: argparse.Namespace, data: dict[str, Any], line: str) -> int:
 
 
 def _host(args: argparse.Namespace) -> int:
-    body = {k: v for k, v in (("name", args.name), ("email", args.email), ("timezone", args.timezone),
-                              ("slug", args.slug), ("token", args.token)) if v}
+    body = {
+        k: v
+        for k, v in (
+            ("name", args.name),
+            ("email", args.email),
+            ("timezone", args.timezone),
+            ("slug", args.slug),
+            ("token", args.token),
+        )
+        if v
+    }
     data = control_client(args).request("POST", "/calendly/users", json=body)
     user = data["resource"]
-    return _show(args, data, f"{user['name']} <{user['email']}>  {user['uri']}\n"
-                             f"scheduling page: {user['scheduling_url']}\ntoken: {data['token']}")
+    return _show(
+        args,
+        data,
+        f"{user['name']} <{user['email']}>  {user['uri']}\n"
+        f"scheduling page: {user['scheduling_url']}\ntoken: {data['token']}",
+    )
 
 
 def _event_type(args: argparse.Namespace) -> int:
@@ -59,8 +72,13 @@ def _reschedule(args: argparse.Namespace) -> int:
 def _rate_limit(args: argparse.Namespace) -> int:
     limit = None if args.limit == "off" else {"limit": int(args.limit), "window_seconds": args.window}
     data = control_client(args).request("POST", "/calendly/config", json={"rate_limit": limit})
-    return _show(args, data, "rate limit off" if limit is None else
-                 f"rate limit: {limit['limit']} requests per {limit['window_seconds']:g}s")
+    return _show(
+        args,
+        data,
+        "rate limit off"
+        if limit is None
+        else f"rate limit: {limit['limit']} requests per {limit['window_seconds']:g}s",
+    )
 
 
 def _state(args: argparse.Namespace) -> int:
@@ -101,8 +119,9 @@ def register(subparsers) -> None:
     reschedule = command("reschedule", "move an invitee to another time (two webhooks)", _reschedule)
     reschedule.add_argument("invitee", help="invitee UUID")
     reschedule.add_argument("start_time", help="new start, ISO-8601 with a zone")
-    reschedule.add_argument("--order", choices=("canceled_first", "created_first"),
-                            help="webhook order (default: chosen by the seed)")
+    reschedule.add_argument(
+        "--order", choices=("canceled_first", "created_first"), help="webhook order (default: chosen by the seed)"
+    )
     rate = command("rate-limit", "limit API requests per window (429 beyond it)", _rate_limit)
     rate.add_argument("limit", type=_limit, help="requests per window, or off")
     rate.add_argument("--window", type=float, default=60.0, help="window in seconds (default 60)")

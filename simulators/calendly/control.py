@@ -32,7 +32,9 @@ def control_blueprint(hub: SimHub) -> Blueprint:
 
     @bp.errorhandler(ActionError)
     def refused(exc: ActionError):
-        body = {"error": exc.message if not exc.details else f"{exc.details[0]['parameter']}: {exc.details[0]['message']}"}
+        body = {
+            "error": exc.message if not exc.details else f"{exc.details[0]['parameter']}: {exc.details[0]['message']}"
+        }
         if exc.details:
             body["details"] = exc.details
         response = jsonify(body)
@@ -61,8 +63,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
     @bp.post("/users")
     def users():
         user, token = create_user(state, body())
-        return {"resource": resources.user(state, user), "token": token,
-                "organization": state.ensure_organization().uri}, 201
+        return {
+            "resource": resources.user(state, user),
+            "token": token,
+            "organization": state.ensure_organization().uri,
+        }, 201
 
     @bp.post("/event_types")
     def event_types():
@@ -117,7 +122,9 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         unknown = [k for k in answers if k not in by_key]
         if unknown:
             raise invalid("answers", f"unknown question(s): {', '.join(unknown)}")
-        qa = [{"question_uuid": by_key[k]["uuid"], "question": by_key[k]["name"], "answer": v} for k, v in answers.items()]
+        qa = [
+            {"question_uuid": by_key[k]["uuid"], "question": by_key[k]["name"], "answer": v} for k, v in answers.items()
+        ]
         supplied = data.get("tracking") or {}
         if not isinstance(supplied, dict):
             raise invalid("tracking", "must be an object")
@@ -139,7 +146,8 @@ def control_blueprint(hub: SimHub) -> Blueprint:
             booker = booker_from_json(booking)
             booker.tracking = dict(tracking)
         submission, invitee = actions.submit_routing_form(
-            form, qa, tracking, result, booking=(target, start, booker) if booker is not None else None)
+            form, qa, tracking, result, booking=(target, start, booker) if booker is not None else None
+        )
         response = {"resource": resources.routing_form_submission(state, submission)}
         if invitee is not None:
             response["invitee"] = resources.invitee(state, invitee)
@@ -151,21 +159,29 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         with state.lock:
             if "rate_limit" in data:
                 limit = data["rate_limit"]
-                if limit is not None and not (isinstance(limit, dict) and isinstance(limit.get("limit"), int)
-                                              and limit["limit"] >= 0
-                                              and isinstance(limit.get("window_seconds"), (int, float))
-                                              and limit["window_seconds"] > 0):
+                if limit is not None and not (
+                    isinstance(limit, dict)
+                    and isinstance(limit.get("limit"), int)
+                    and limit["limit"] >= 0
+                    and isinstance(limit.get("window_seconds"), (int, float))
+                    and limit["window_seconds"] > 0
+                ):
                     raise invalid("rate_limit", "expected {limit: int >= 0, window_seconds: > 0} or null")
                 state.config.rate_limit = limit
                 state.rate_window.clear()
             if "fail_next" in data:
                 outage = data["fail_next"]
-                if outage is not None and not (isinstance(outage, dict) and isinstance(outage.get("status"), int)
-                                               and 400 <= outage["status"] <= 599
-                                               and isinstance(outage.get("times", 1), int) and outage.get("times", 1) > 0):
+                if outage is not None and not (
+                    isinstance(outage, dict)
+                    and isinstance(outage.get("status"), int)
+                    and 400 <= outage["status"] <= 599
+                    and isinstance(outage.get("times", 1), int)
+                    and outage.get("times", 1) > 0
+                ):
                     raise invalid("fail_next", "expected {status: 4xx/5xx, times: n} or null")
-                state.config.fail_next = None if outage is None else {"status": outage["status"],
-                                                                      "times": outage.get("times", 1)}
+                state.config.fail_next = (
+                    None if outage is None else {"status": outage["status"], "times": outage.get("times", 1)}
+                )
             for key in ("public_url", "default_signing_key"):
                 if key in data:
                     if data[key] is not None and not isinstance(data[key], str):
@@ -180,20 +196,26 @@ def control_blueprint(hub: SimHub) -> Blueprint:
                 account.dispatcher.refresh(subscription)
             return {
                 "organization": state.ensure_organization().uri,
-                "users": [resources.user(state, u) | {"tokens": [t for t, who in state.tokens.items() if who == u.uuid]}
-                          for u in state.users.values()],
-                "availability": [availability_body(state, {"user": u.uuid}, read_only=True) for u in state.users.values()],
+                "users": [
+                    resources.user(state, u) | {"tokens": [t for t, who in state.tokens.items() if who == u.uuid]}
+                    for u in state.users.values()
+                ],
+                "availability": [
+                    availability_body(state, {"user": u.uuid}, read_only=True) for u in state.users.values()
+                ],
                 "event_types": [resources.event_type(state, t) for t in state.event_types.values()],
                 "scheduled_events": [resources.scheduled_event(state, e) for e in state.events.values()],
                 "invitees": [resources.invitee(state, i) for i in state.invitees.values()],
                 "invitee_no_shows": [resources.no_show(state, n) for n in state.no_shows.values()],
                 "routing_forms": [resources.routing_form(state, f) for f in state.routing_forms.values()],
-                "routing_form_submissions": [resources.routing_form_submission(state, s) for s in state.submissions.values()],
-                "webhook_subscriptions": [resources.subscription(s) | {"signing_key": s.signing_key}
-                                          for s in state.subscriptions.values()],
+                "routing_form_submissions": [
+                    resources.routing_form_submission(state, s) for s in state.submissions.values()
+                ],
+                "webhook_subscriptions": [
+                    resources.subscription(s) | {"signing_key": s.signing_key} for s in state.subscriptions.values()
+                ],
                 "config": vars(state.config),
                 "virtual_now": iso(state.now()),
             }
 
     return bp
-

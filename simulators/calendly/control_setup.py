@@ -17,11 +17,30 @@ from simulators.calendly.times import iso, parse, zone
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 # First path segments the API and pages use: a user slug equal to one would hide its page.
-RESERVED_SLUGS = {"users", "organizations", "event_types", "event_type_available_times", "scheduled_events",
-                  "invitees", "invitee_no_shows", "webhook_subscriptions", "routing_forms",
-                  "routing_form_submissions", "cancellations", "reschedulings"}
-LOCATION_KINDS = {"google_conference", "zoom_conference", "physical", "outbound_call", "inbound_call", "custom",
-                  "ask_invitee", "microsoft_teams_conference"}
+RESERVED_SLUGS = {
+    "users",
+    "organizations",
+    "event_types",
+    "event_type_available_times",
+    "scheduled_events",
+    "invitees",
+    "invitee_no_shows",
+    "webhook_subscriptions",
+    "routing_forms",
+    "routing_form_submissions",
+    "cancellations",
+    "reschedulings",
+}
+LOCATION_KINDS = {
+    "google_conference",
+    "zoom_conference",
+    "physical",
+    "outbound_call",
+    "inbound_call",
+    "custom",
+    "ask_invitee",
+    "microsoft_teams_conference",
+}
 
 
 def _slugify(text: str) -> str:
@@ -73,9 +92,17 @@ def _questions(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise invalid("custom_questions", "each question needs a name")
         choices = item.get("answer_choices") or []
-        questions.append({"name": item["name"], "type": "single_select" if choices else item.get("type", "text"),
-                          "position": position, "enabled": True, "required": bool(item.get("required", False)),
-                          "answer_choices": list(choices), "include_other": False})
+        questions.append(
+            {
+                "name": item["name"],
+                "type": "single_select" if choices else item.get("type", "text"),
+                "position": position,
+                "enabled": True,
+                "required": bool(item.get("required", False)),
+                "answer_choices": list(choices),
+                "include_other": False,
+            }
+        )
     return questions
 
 
@@ -96,7 +123,9 @@ def create_event_type(state: CalendlyState, data: dict[str, Any]) -> EventType:
     if not isinstance(limit, int) or limit < 1 or (kind == "solo" and limit != 1):
         raise invalid("invitees_limit", "must be 1 for solo and a positive integer for group")
     redirect_url = data.get("redirect_url")
-    if redirect_url is not None and (not isinstance(redirect_url, str) or not redirect_url.startswith(("http://", "https://"))):
+    if redirect_url is not None and (
+        not isinstance(redirect_url, str) or not redirect_url.startswith(("http://", "https://"))
+    ):
         raise invalid("redirect_url", "must be an http(s) URL")
     location = data.get("location") or {"kind": "google_conference"}
     if not isinstance(location, dict) or location.get("kind") not in LOCATION_KINDS:
@@ -107,10 +136,21 @@ def create_event_type(state: CalendlyState, data: dict[str, Any]) -> EventType:
             raise invalid("slug", "must be a lower-case slug not yet used by this user")
         now = state.now()
         event_type = EventType(
-            uuid=state.new_uuid("event_type"), user_uuid=user.uuid, name=name.strip(), slug=slug, duration=duration,
-            kind=kind, invitees_limit=limit, active=bool(data.get("active", True)), redirect_url=redirect_url,
-            description=data.get("description"), color=data.get("color", "#0069ff"), location=dict(location),
-            custom_questions=_questions(data.get("custom_questions", [])), created_at=now, updated_at=now,
+            uuid=state.new_uuid("event_type"),
+            user_uuid=user.uuid,
+            name=name.strip(),
+            slug=slug,
+            duration=duration,
+            kind=kind,
+            invitees_limit=limit,
+            active=bool(data.get("active", True)),
+            redirect_url=redirect_url,
+            description=data.get("description"),
+            color=data.get("color", "#0069ff"),
+            location=dict(location),
+            custom_questions=_questions(data.get("custom_questions", [])),
+            created_at=now,
+            updated_at=now,
         )
         state.event_types[event_type.uuid] = event_type
         return event_type
@@ -124,9 +164,13 @@ def _weekly_hours(raw: Any) -> dict[str, list[tuple[str, str]]]:
         if not isinstance(intervals, list):
             raise invalid("weekly_hours", f"{day} must be a list of [start, end] pairs")
         for interval in intervals:
-            if (not isinstance(interval, (list, tuple)) or len(interval) != 2
-                    or not all(isinstance(t, str) and CLOCK.match(t) for t in interval) or interval[0] >= interval[1]):
-                raise invalid("weekly_hours", f"{day}: each interval is [\"HH:MM\", \"HH:MM\"] with start < end")
+            if (
+                not isinstance(interval, (list, tuple))
+                or len(interval) != 2
+                or not all(isinstance(t, str) and CLOCK.match(t) for t in interval)
+                or interval[0] >= interval[1]
+            ):
+                raise invalid("weekly_hours", f'{day}: each interval is ["HH:MM", "HH:MM"] with start < end')
             hours[day].append((interval[0], interval[1]))
     return hours
 
@@ -174,9 +218,15 @@ def create_routing_form(state: CalendlyState, data: dict[str, Any]) -> RoutingFo
             if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
                 raise invalid("questions", "each question needs a name")
             choices = item.get("answer_choices") or []
-            questions.append({"uuid": state.new_uuid("routing_form_question"), "name": item["name"],
-                              "type": "select" if choices else item.get("type", "text"),
-                              "required": bool(item.get("required", False)), "answer_choices": list(choices)})
+            questions.append(
+                {
+                    "uuid": state.new_uuid("routing_form_question"),
+                    "name": item["name"],
+                    "type": "select" if choices else item.get("type", "text"),
+                    "required": bool(item.get("required", False)),
+                    "answer_choices": list(choices),
+                }
+            )
         now = state.now()
         form = RoutingForm(state.new_uuid("routing_form"), name.strip(), questions, now, now)
         state.routing_forms[form.uuid] = form

@@ -52,8 +52,11 @@ def _rest_no_show_from(body: dict[str, Any]) -> dict[str, Any]:
     """The REST no-show shape, derived from an invitee payload (for events that carry no no-show)."""
     payload = body.get("payload") if isinstance(body.get("payload"), dict) else {}
     no_show = payload.get("no_show") if isinstance(payload.get("no_show"), dict) else {}
-    return {"uri": no_show.get("uri"), "invitee": payload.get("submitter", payload.get("uri")),
-            "created_at": no_show.get("created_at", payload.get("created_at"))}
+    return {
+        "uri": no_show.get("uri"),
+        "invitee": payload.get("submitter", payload.get("uri")),
+        "created_at": no_show.get("created_at", payload.get("created_at")),
+    }
 
 
 def shape_variants(rest_no_show: dict[str, Any] | None = None) -> dict[str, ShapeVariant]:

@@ -23,9 +23,21 @@ from simulators.calendly.state import EventType, Invitee
 from simulators.calendly.times import local_iso, parse, zone
 
 WEEK = 7 * 24 * 3600
-COMMON_ZONES = ("UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
-                "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo",
-                "Australia/Sydney", "Pacific/Auckland")
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
 
 
 def _visitor_zone(fallback: str = "UTC") -> str:
@@ -47,8 +59,9 @@ def _days(state, event_type: EventType, tz_name: str, link) -> list[dict]:
         local = datetime.fromtimestamp(slot.start, tz)
         day = days.setdefault(local.date().isoformat(), {"label": local.strftime("%A %d %B %Y"), "times": []})
         stamp = datetime.fromtimestamp(slot.start, zone("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
-        day["times"].append({"label": local.strftime("%H:%M"), "href": link(stamp), "iso": stamp,
-                             "remaining": slot.invitees_remaining})
+        day["times"].append(
+            {"label": local.strftime("%H:%M"), "href": link(stamp), "iso": stamp, "remaining": slot.invitees_remaining}
+        )
     return list(days.values())
 
 
@@ -66,8 +79,12 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         return render_template(template, zones=COMMON_ZONES, **context), status
 
     def missing():
-        return page("message.html", 404, title="Page not found",
-                    message="This Calendly page does not exist or is no longer available.")
+        return page(
+            "message.html",
+            404,
+            title="Page not found",
+            message="This Calendly page does not exist or is no longer available.",
+        )
 
     def find(user_slug: str, type_slug: str):
         user = state.user(user_slug)
@@ -78,10 +95,14 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         event = state.events[invitee.event_uuid]
         tz = zone(tz_name)
         params = {
-            "assigned_to": state.users[event.user_uuid].name, "event_type_uuid": event_type.uuid,
-            "event_type_name": event_type.name, "event_start_time": local_iso(event.start, tz),
-            "event_end_time": local_iso(event.end, tz), "invitee_uuid": invitee.uuid,
-            "invitee_full_name": invitee.name, "invitee_email": invitee.email,
+            "assigned_to": state.users[event.user_uuid].name,
+            "event_type_uuid": event_type.uuid,
+            "event_type_name": event_type.name,
+            "event_start_time": local_iso(event.start, tz),
+            "event_end_time": local_iso(event.end, tz),
+            "invitee_uuid": invitee.uuid,
+            "invitee_full_name": invitee.name,
+            "invitee_email": invitee.email,
         }
         if invitee.first_name:
             params["invitee_first_name"] = invitee.first_name
@@ -107,9 +128,16 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         tz_name = _visitor_zone()
         carry = _carry() | {"timezone": tz_name}
         link = lambda stamp: url_for(".book", user_slug=user.slug, type_slug=event_type.slug, stamp=stamp, **carry)
-        return page("times.html", heading=event_type.name, host=user, event_type=event_type, timezone=tz_name,
-                    days=_days(state, event_type, tz_name, link), carry=_carry(),
-                    explicit_zone=request.args.get("timezone") is not None)
+        return page(
+            "times.html",
+            heading=event_type.name,
+            host=user,
+            event_type=event_type,
+            timezone=tz_name,
+            days=_days(state, event_type, tz_name, link),
+            carry=_carry(),
+            explicit_zone=request.args.get("timezone") is not None,
+        )
 
     @bp.route("/<user_slug>/<type_slug>/<stamp>", methods=["GET", "POST"])
     def book(user_slug: str, type_slug: str, stamp: str):
@@ -119,26 +147,39 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
             return missing()
         tz_name = _visitor_zone()
         form = dict(_carry()) | request.form.to_dict()
-        context = dict(host=user, event_type=event_type, timezone=tz_name, form=form, carry=_carry(),
-                       when=datetime.fromtimestamp(start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M"))
+        context = dict(
+            host=user,
+            event_type=event_type,
+            timezone=tz_name,
+            form=form,
+            carry=_carry(),
+            when=datetime.fromtimestamp(start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M"),
+        )
         if request.method == "GET":
             return page("book.html", **context)
         name, email = form.get("name", "").strip(), form.get("email", "").strip()
         if not name or "@" not in email:
             return page("book.html", 400, error="Enter your name and a valid email address.", **context)
         tracking = empty_tracking() | {k: form[k] for k in TRACKING_KEYS if form.get(k)}
-        answers = [{"question": q["name"], "answer": form.get(f"a{n}", ""), "position": n - 1}
-                   for n, q in enumerate(event_type.custom_questions, 1)]
+        answers = [
+            {"question": q["name"], "answer": form.get(f"a{n}", ""), "position": n - 1}
+            for n, q in enumerate(event_type.custom_questions, 1)
+        ]
         try:
-            invitee = actions.book(event_type, start, Booker(email=email, name=name, timezone=tz_name,
-                                                             tracking=tracking, questions_and_answers=answers))
+            invitee = actions.book(
+                event_type,
+                start,
+                Booker(email=email, name=name, timezone=tz_name, tracking=tracking, questions_and_answers=answers),
+            )
         except ActionError:
-            return page("book.html", 409, error="Sorry, that time is no longer available. Please pick another.",
-                        **context)
+            return page(
+                "book.html", 409, error="Sorry, that time is no longer available. Please pick another.", **context
+            )
         if event_type.redirect_url:
             return redirect(_with_query(event_type.redirect_url, redirect_params(event_type, invitee, tz_name)), 303)
-        return redirect(url_for(".confirmed", user_slug=user.slug, type_slug=event_type.slug,
-                                invitee_uuid=invitee.uuid), 303)
+        return redirect(
+            url_for(".confirmed", user_slug=user.slug, type_slug=event_type.slug, invitee_uuid=invitee.uuid), 303
+        )
 
     @bp.get("/<user_slug>/<type_slug>/invitees/<invitee_uuid>")
     def confirmed(user_slug: str, type_slug: str, invitee_uuid: str):
@@ -151,8 +192,14 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         event = state.events[invitee.event_uuid]
         tz_name = invitee.timezone if zone(invitee.timezone) else "UTC"
         when = datetime.fromtimestamp(event.start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M")
-        return dict(invitee=invitee, event=event, host=state.users[event.user_uuid], when=when, timezone=tz_name,
-                    event_type=state.event_types[event.event_type_uuid])
+        return dict(
+            invitee=invitee,
+            event=event,
+            host=state.users[event.user_uuid],
+            when=when,
+            timezone=tz_name,
+            event_type=state.event_types[event.event_type_uuid],
+        )
 
     @bp.route("/cancellations/<invitee_uuid>", methods=["GET", "POST"])
     def cancel(invitee_uuid: str):
@@ -166,8 +213,11 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
             actions.cancel_invitee(invitee, "invitee", request.form.get("reason", "").strip() or None)
         except ActionError as exc:
             return page("cancel.html", 403, error=exc.message, **context)
-        return page("message.html", title="Cancellation confirmed",
-                    message=f"Your {context['event_type'].name} with {context['host'].name} is canceled.")
+        return page(
+            "message.html",
+            title="Cancellation confirmed",
+            message=f"Your {context['event_type'].name} with {context['host'].name} is canceled.",
+        )
 
     @bp.get("/reschedulings/<invitee_uuid>")
     def reschedule(invitee_uuid: str):
@@ -177,9 +227,17 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         context = _invitee_context(invitee)
         tz_name = _visitor_zone(context["timezone"])
         link = lambda stamp: url_for(".reschedule_to", invitee_uuid=invitee.uuid, stamp=stamp, timezone=tz_name)
-        return page("times.html", heading=f"Reschedule: {context['event_type'].name}", host=context["host"],
-                    event_type=context["event_type"], timezone=tz_name, carry={}, explicit_zone=True,
-                    days=_days(state, context["event_type"], tz_name, link), current=context["when"])
+        return page(
+            "times.html",
+            heading=f"Reschedule: {context['event_type'].name}",
+            host=context["host"],
+            event_type=context["event_type"],
+            timezone=tz_name,
+            carry={},
+            explicit_zone=True,
+            days=_days(state, context["event_type"], tz_name, link),
+            current=context["when"],
+        )
 
     @bp.route("/reschedulings/<invitee_uuid>/<stamp>", methods=["GET", "POST"])
     def reschedule_to(invitee_uuid: str, stamp: str):
@@ -197,7 +255,8 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         except ActionError as exc:
             return page("reschedule.html", 409, new_when=new_when, error=exc.message, **context)
         event_type = context["event_type"]
-        return redirect(url_for(".confirmed", user_slug=context["host"].slug, type_slug=event_type.slug,
-                                invitee_uuid=new.uuid), 303)
+        return redirect(
+            url_for(".confirmed", user_slug=context["host"].slug, type_slug=event_type.slug, invitee_uuid=new.uuid), 303
+        )
 
     return bp

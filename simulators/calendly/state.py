@@ -246,8 +246,10 @@ class CalendlyState:
 
     def new_token(self, user_uuid: str) -> str:
         """A personal access token shaped like Calendly's (a JWT), deterministic from the seed."""
+
         def part(data: dict) -> str:
             return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
+
         header = part({"kid": "sim", "typ": "PAT", "alg": "ES256"})
         body = part({"iss": "https://auth.calendly.com", "jti": self.new_uuid("token"), "user_uuid": user_uuid})
         return f"{header}.{body}.{self.hub.token_hex('calendly:token-signature', 32)}"

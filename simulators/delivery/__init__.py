@@ -13,9 +13,9 @@ Public surface (import from here):
   - ``DeliveryEngine`` submit / flush / advance / journal / set_plan / reset
 """
 
+from simulators.delivery.engine import Attempt, Delivery, DeliveryEngine, Signer
 from simulators.delivery.plan import DeliveryPlan, PlanError
 from simulators.delivery.retry import CALENDLY, STRIPE_LIVE, STRIPE_TEST, RetryPolicy
-from simulators.delivery.engine import Attempt, Delivery, DeliveryEngine, Signer
 
 __all__ = [
     "Attempt",

@@ -36,8 +36,15 @@ ShapeVariant = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class DeliveryEngine:
-    def __init__(self, clock: VirtualClock, *, seed: int, auto: bool = True,
-                 connect_timeout: float = 10.0, read_timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        clock: VirtualClock,
+        *,
+        seed: int,
+        auto: bool = True,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 15.0,
+    ) -> None:
         self._clock = clock
         self._seed = seed
         self._ids = random.Random(seed)
@@ -63,8 +70,9 @@ class DeliveryEngine:
 
     # -- plans ---------------------------------------------------------------------------
 
-    def set_plan(self, provider: str, plan: DeliveryPlan, *, event_type: str | None = None,
-                 times: int | None = 1) -> None:
+    def set_plan(
+        self, provider: str, plan: DeliveryPlan, *, event_type: str | None = None, times: int | None = 1
+    ) -> None:
         """Apply ``plan`` to the next ``times`` events of ``provider`` (optionally of one type; None = until cleared)."""
         with self._lock:
             self._plans.add(provider, plan, event_type, times)
@@ -80,13 +88,22 @@ class DeliveryEngine:
 
     # -- submitting ----------------------------------------------------------------------
 
-    def submit(self, *, provider: str, endpoint: str, event_type: str, payload: dict[str, Any],
-               signer: Signer, retry: RetryPolicy, event_id: str | None = None,
-               shape_variants: dict[str, ShapeVariant] | None = None,
-               on_exhausted: Callable[[Delivery], None] | None = None,
-               serialize: Callable[[dict[str, Any]], bytes] | None = None,
-               distinct_variant: ShapeVariant | None = None,
-               headers: dict[str, str] | None = None) -> list[Delivery]:
+    def submit(
+        self,
+        *,
+        provider: str,
+        endpoint: str,
+        event_type: str,
+        payload: dict[str, Any],
+        signer: Signer,
+        retry: RetryPolicy,
+        event_id: str | None = None,
+        shape_variants: dict[str, ShapeVariant] | None = None,
+        on_exhausted: Callable[[Delivery], None] | None = None,
+        serialize: Callable[[dict[str, Any]], bytes] | None = None,
+        distinct_variant: ShapeVariant | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> list[Delivery]:
         """Queue an event for ``endpoint`` under the current plan; returns the deliveries created.
 
         ``serialize`` turns the (faulted) payload into the body bytes (default: compact JSON).
@@ -112,16 +129,39 @@ class DeliveryEngine:
                     continue  # the plans changed while the body was built: build it again
                 if queued:
                     self._plans.consume(queued)
-                created = self._enqueue(queued, plan, body, distinct, provider=provider, endpoint=endpoint,
-                                        event_type=event_type, event_id=event_id, signer=signer, retry=retry,
-                                        on_exhausted=on_exhausted, headers=dict(headers or {}))
+                created = self._enqueue(
+                    queued,
+                    plan,
+                    body,
+                    distinct,
+                    provider=provider,
+                    endpoint=endpoint,
+                    event_type=event_type,
+                    event_id=event_id,
+                    signer=signer,
+                    retry=retry,
+                    on_exhausted=on_exhausted,
+                    headers=dict(headers or {}),
+                )
                 self._changed.notify_all()
                 return [dataclasses.replace(job.delivery) for job in created]
 
-    def _enqueue(self, queued: QueuedPlan | None, plan: DeliveryPlan, body: bytes,
-                 distinct: tuple[bytes, str | None] | None, *, provider: str, endpoint: str, event_type: str,
-                 event_id: str | None, signer: Signer, retry: RetryPolicy,
-                 on_exhausted: Callable[[Delivery], None] | None, headers: dict[str, str]) -> list[Job]:
+    def _enqueue(
+        self,
+        queued: QueuedPlan | None,
+        plan: DeliveryPlan,
+        body: bytes,
+        distinct: tuple[bytes, str | None] | None,
+        *,
+        provider: str,
+        endpoint: str,
+        event_type: str,
+        event_id: str | None,
+        signer: Signer,
+        retry: RetryPolicy,
+        on_exhausted: Callable[[Delivery], None] | None,
+        headers: dict[str, str],
+    ) -> list[Job]:
         """Create the original and every copy the plan asks for (lock held)."""
         due = self._clock.now() + plan.delay
         status = "dropped" if plan.drop else "held" if plan.reorder else "pending"
@@ -131,11 +171,27 @@ class DeliveryEngine:
             self._sequence += 1
             delivery_id = "dlv_" + format(self._ids.getrandbits(96), "024x")
             delivery = Delivery(
-                id=delivery_id, provider=provider, endpoint=endpoint, event_type=event_type,
-                event_id=job_event_id, body=job_body, status=status, next_attempt_at=due, plan=plan, kind=kind,
-                copy_of=original.delivery.id if original else None, sequence=self._sequence)
-            job = Job(delivery=delivery, signer=signer, retry=retry, on_exhausted=on_exhausted,
-                      extra_headers=headers, family=original.family if original else delivery_id)
+                id=delivery_id,
+                provider=provider,
+                endpoint=endpoint,
+                event_type=event_type,
+                event_id=job_event_id,
+                body=job_body,
+                status=status,
+                next_attempt_at=due,
+                plan=plan,
+                kind=kind,
+                copy_of=original.delivery.id if original else None,
+                sequence=self._sequence,
+            )
+            job = Job(
+                delivery=delivery,
+                signer=signer,
+                retry=retry,
+                on_exhausted=on_exhausted,
+                extra_headers=headers,
+                family=original.family if original else delivery_id,
+            )
             self._schedule.jobs.append(job)
             created.append(job)
             return job
@@ -210,20 +266,31 @@ class DeliveryEngine:
             return [failure] * len(batch), {}
         return self._sender.send_together(leader.endpoint, headers, leader.body, len(batch)), headers
 
-    def _record(self, batch: list[Job], headers: dict[str, str], results: list[SendResult],
-                generation: int, virtual_at: float, rows: list[Attempt]) -> list[Job]:
+    def _record(
+        self,
+        batch: list[Job],
+        headers: dict[str, str],
+        results: list[SendResult],
+        generation: int,
+        virtual_at: float,
+        rows: list[Attempt],
+    ) -> list[Job]:
         """Journal a batch sent at ``virtual_at``, schedule retries; returns the jobs that ran out of retries."""
         with self._changed:
             if generation != self._generation:
                 return []  # the engine was reset while these were in flight
-            exhausted = [job for job, result in zip(batch, results)
-                         if self._record_attempt(job, headers, result, virtual_at, rows)]
+            exhausted = [
+                job
+                for job, result in zip(batch, results)
+                if self._record_attempt(job, headers, result, virtual_at, rows)
+            ]
             self._schedule.finish_batch(batch, self._clock.now())
             self._changed.notify_all()
             return exhausted
 
-    def _record_attempt(self, job: Job, headers: dict[str, str], result: SendResult,
-                        virtual_at: float, rows: list[Attempt]) -> bool:
+    def _record_attempt(
+        self, job: Job, headers: dict[str, str], result: SendResult, virtual_at: float, rows: list[Attempt]
+    ) -> bool:
         """Journal one attempt and move its delivery on; True when it is now exhausted."""
         delivery = job.delivery
         job.in_flight = False
@@ -232,12 +299,21 @@ class DeliveryEngine:
             delivery.first_attempt_at = virtual_at
             job.first_headers = headers
         row = Attempt(
-            delivery_id=delivery.id, provider=delivery.provider, endpoint=delivery.endpoint,
-            event_type=delivery.event_type, event_id=delivery.event_id, attempt_no=delivery.attempts,
-            virtual_at=virtual_at, request_headers=result.request_headers,
+            delivery_id=delivery.id,
+            provider=delivery.provider,
+            endpoint=delivery.endpoint,
+            event_type=delivery.event_type,
+            event_id=delivery.event_id,
+            attempt_no=delivery.attempts,
+            virtual_at=virtual_at,
+            request_headers=result.request_headers,
             request_body=delivery.body.decode("utf-8", errors="replace"),
-            response_status=result.status, response_body=result.body, error=result.error,
-            latency_ms=round(result.latency_ms, 3), kind=delivery.kind)
+            response_status=result.status,
+            response_body=result.body,
+            error=result.error,
+            latency_ms=round(result.latency_ms, 3),
+            kind=delivery.kind,
+        )
         self._journal.append(row)
         rows.append(row)
         delivery.last_status, delivery.last_error = result.status, result.error
@@ -263,14 +339,20 @@ class DeliveryEngine:
 
     def journal(self, *, provider: str | None = None, event_type: str | None = None) -> list[Attempt]:
         with self._lock:
-            return [row for row in self._journal
-                    if provider in (None, row.provider) and event_type in (None, row.event_type)]
+            return [
+                row
+                for row in self._journal
+                if provider in (None, row.provider) and event_type in (None, row.event_type)
+            ]
 
     def deliveries(self, *, provider: str | None = None, status: str | None = None) -> list[Delivery]:
         """Snapshots of every delivery (optionally of one provider / in one status), in submission order."""
         with self._lock:
-            return [dataclasses.replace(job.delivery) for job in self._schedule.jobs
-                    if provider in (None, job.delivery.provider) and status in (None, job.delivery.status)]
+            return [
+                dataclasses.replace(job.delivery)
+                for job in self._schedule.jobs
+                if provider in (None, job.delivery.provider) and status in (None, job.delivery.status)
+            ]
 
     def pending(self, *, provider: str | None = None) -> list[Delivery]:
         """Deliveries not yet delivered or given up on (pending, held, or failed awaiting a retry)."""

@@ -35,9 +35,13 @@ def compact_json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def build_body(plan: DeliveryPlan, payload: dict[str, Any], provider: str,
-               shape_variants: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] | None,
-               serialize: Callable[[dict[str, Any]], bytes]) -> bytes:
+def build_body(
+    plan: DeliveryPlan,
+    payload: dict[str, Any],
+    provider: str,
+    shape_variants: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] | None,
+    serialize: Callable[[dict[str, Any]], bytes],
+) -> bytes:
     """Apply ``drop_fields``/``null_fields`` then ``wrong_shape``, and serialise."""
     mutated = plan.mutate_payload(payload)
     if plan.wrong_shape is not None:
@@ -60,6 +64,9 @@ def request_headers(job: Job, real_now: int) -> dict[str, str]:
     # Signing other bytes than the body sent breaks the signature whatever the provider's scheme.
     signed = delivery.body + b"\n" if plan.corrupt_signature else delivery.body
     signature = job.signer.headers(signed, timestamp, wrong_key=plan.wrong_key)
-    headers = {} if any(name.lower() == "content-type" for name in job.extra_headers) else {
-        "Content-Type": "application/json"}
+    headers = (
+        {}
+        if any(name.lower() == "content-type" for name in job.extra_headers)
+        else {"Content-Type": "application/json"}
+    )
     return {**headers, **job.extra_headers, **signature}

@@ -26,8 +26,12 @@ class QueuedPlan:
         return self.provider == provider and self.event_type in (None, event_type)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"provider": self.provider, "event_type": self.event_type, "times": self.remaining,
-                "plan": self.plan.to_dict()}
+        return {
+            "provider": self.provider,
+            "event_type": self.event_type,
+            "times": self.remaining,
+            "plan": self.plan.to_dict(),
+        }
 
 
 class PlanQueue:

@@ -62,9 +62,13 @@ class Schedule:
         sent = batch[0]
         for job in self.jobs:
             held = job.delivery
-            if (held.status == "held" and held.provider == sent.delivery.provider
-                    and held.endpoint == sent.delivery.endpoint
-                    and held.sequence < sent.delivery.sequence and job.family != sent.family):
+            if (
+                held.status == "held"
+                and held.provider == sent.delivery.provider
+                and held.endpoint == sent.delivery.endpoint
+                and held.sequence < sent.delivery.sequence
+                and job.family != sent.family
+            ):
                 self._release(job, now)
 
     def release_all_held(self, now: float) -> bool:

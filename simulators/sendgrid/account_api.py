@@ -18,8 +18,19 @@ from simulators.sendgrid.state import SendGridState
 from simulators.sendgrid.template_store import TemplateError
 
 # Every flag SendGrid's settings object carries; only ``state.EVENT_KINDS`` are ever produced here.
-WEBHOOK_FLAGS = ("bounce", "click", "deferred", "delivered", "dropped", "group_resubscribe", "group_unsubscribe",
-                 "open", "processed", "spam_report", "unsubscribe")
+WEBHOOK_FLAGS = (
+    "bounce",
+    "click",
+    "deferred",
+    "delivered",
+    "dropped",
+    "group_resubscribe",
+    "group_unsubscribe",
+    "open",
+    "processed",
+    "spam_report",
+    "unsubscribe",
+)
 
 
 def _json_object():
@@ -43,8 +54,9 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         if body is None:
             return responses.bad_json()
         if body.get("generation", "legacy") != "dynamic":
-            return responses.error(400, 'only dynamic templates are simulated: send "generation": "dynamic"',
-                                   "generation")
+            return responses.error(
+                400, 'only dynamic templates are simulated: send "generation": "dynamic"', "generation"
+            )
         try:
             template = store.create(body.get("name"))
         except TemplateError as exc:
@@ -119,8 +131,13 @@ def account_blueprint(state: SendGridState) -> Blueprint:
     def webhook_settings() -> dict:
         config = state.config
         settings = {flag: bool(config.event_kinds.get(flag, False)) for flag in WEBHOOK_FLAGS}
-        return {"enabled": config.event_webhook_enabled, "url": config.event_webhook_url or "",
-                **settings, "oauth_client_id": "", "oauth_token_url": ""}
+        return {
+            "enabled": config.event_webhook_enabled,
+            "url": config.event_webhook_url or "",
+            **settings,
+            "oauth_client_id": "",
+            "oauth_token_url": "",
+        }
 
     @blueprint.get("/v3/user/webhooks/event/settings")
     def get_webhook_settings():

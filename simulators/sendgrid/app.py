@@ -88,8 +88,9 @@ def create_app(hub: SimHub) -> Flask:
             version = template.active_version
             return version.subject if version else ""
 
-        errors = validate_mail_send(body, template_subject=template_subject,
-                                    reject_unknown_templates=state.config.unknown_template == "reject")
+        errors = validate_mail_send(
+            body, template_subject=template_subject, reject_unknown_templates=state.config.unknown_template == "reject"
+        )
         if errors:
             return responses.errors_response(400, errors)
         if is_sandbox(body):
@@ -119,15 +120,18 @@ def create_app(hub: SimHub) -> Flask:
     def inbox_page():
         to = request.args.get("to") or None
         entries = state.find_entries(to=to)
-        return render_template("inbox.html", entries=list(reversed(entries)), to=to or "",
-                               base=request.script_root)
+        return render_template("inbox.html", entries=list(reversed(entries)), to=to or "", base=request.script_root)
 
     @app.get("/inbox/<entry_id>")
     def message_page(entry_id: str):
         entry = state.entry(entry_id)
         if entry is None:
             abort(404)
-        return render_template("message.html", entry=entry, base=request.script_root,
-                               request_json=json.dumps(entry.request_json, indent=2, ensure_ascii=False))
+        return render_template(
+            "message.html",
+            entry=entry,
+            base=request.script_root,
+            request_json=json.dumps(entry.request_json, indent=2, ensure_ascii=False),
+        )
 
     return app

@@ -27,13 +27,18 @@ def _when(virtual_time: float) -> str:
 
 def _entry_line(entry: dict[str, Any]) -> str:
     missing = f"  missing: {', '.join(entry['missing_variables'])}" if entry["missing_variables"] else ""
-    return (f"{_when(entry['virtual_time'])}  {entry['id']}  {entry['status']:<9} {entry['to']:<32} "
-            f"{entry['subject']}{missing}")
+    return (
+        f"{_when(entry['virtual_time'])}  {entry['id']}  {entry['status']:<9} {entry['to']:<32} "
+        f"{entry['subject']}{missing}"
+    )
 
 
 def _inbox(args: argparse.Namespace) -> int:
-    params = {key: value for key, value in (("to", args.to), ("template_id", args.template_id),
-                                            ("subject_contains", args.subject)) if value}
+    params = {
+        key: value
+        for key, value in (("to", args.to), ("template_id", args.template_id), ("subject_contains", args.subject))
+        if value
+    }
     data = control_client(args).request("GET", "/sendgrid/messages", params=params)
     if args.json:
         print(json.dumps(data, indent=2))
@@ -47,9 +52,11 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        print(f"To: {data['to']}\nFrom: {data['from_email']}\nSubject: {data['subject']}\n"
-              f"Status: {data['status']}\nMissing variables: {', '.join(data['missing_variables']) or 'none'}\n\n"
-              f"{data['text']}")
+        print(
+            f"To: {data['to']}\nFrom: {data['from_email']}\nSubject: {data['subject']}\n"
+            f"Status: {data['status']}\nMissing variables: {', '.join(data['missing_variables']) or 'none'}\n\n"
+            f"{data['text']}"
+        )
     return 0
 
 
@@ -85,8 +92,9 @@ def _public_key(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    sendgrid = subparsers.add_parser("sendgrid",
-                                     help="read captured mail and inject faults into the SendGrid simulator")
+    sendgrid = subparsers.add_parser(
+        "sendgrid", help="read captured mail and inject faults into the SendGrid simulator"
+    )
     commands = sendgrid.add_subparsers(dest="sendgrid_command", required=True, metavar="ACTION")
 
     def command(name: str, help_text: str, handler) -> argparse.ArgumentParser:

@@ -114,16 +114,20 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         """Render a stored template (``template_id``) or inline sources without sending anything."""
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            return _error(400, "expected JSON {template_id | subject/html_content/plain_content, "
-                               "dynamic_template_data}")
+            return _error(
+                400, "expected JSON {template_id | subject/html_content/plain_content, dynamic_template_data}"
+            )
         sources = {key: body.get(key) or "" for key in ("subject", "html_content", "plain_content")}
         if body.get("template_id"):
             template = state.templates.get(body["template_id"])
             if template is None or template.active_version is None:
                 return _error(404, f"no active version for template {body['template_id']}")
             version = template.active_version
-            sources = {"subject": version.subject, "html_content": version.html_content,
-                       "plain_content": version.plain_content}
+            sources = {
+                "subject": version.subject,
+                "html_content": version.html_content,
+                "plain_content": version.plain_content,
+            }
         data = body.get("dynamic_template_data") or {}
         try:
             rendered = {key: render(source, data) for key, source in sources.items()}
@@ -132,9 +136,13 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         missing: list[str] = []
         for part in rendered.values():
             missing.extend(name for name in part.missing if name not in missing)
-        return {"subject": rendered["subject"].text, "html": rendered["html_content"].text,
-                "text": rendered["plain_content"].text, "missing_variables": missing,
-                "render_errors": [p.error for p in rendered.values() if p.error]}
+        return {
+            "subject": rendered["subject"].text,
+            "html": rendered["html_content"].text,
+            "text": rendered["plain_content"].text,
+            "missing_variables": missing,
+            "render_errors": [p.error for p in rendered.values() if p.error],
+        }
 
     @blueprint.get("/faults")
     def list_faults():
@@ -163,9 +171,12 @@ def control_blueprint(hub: SimHub) -> Blueprint:
     def list_messages():
         since = request.args.get("since", type=float)
         entries = state.find_entries(
-            to=request.args.get("to"), template_id=request.args.get("template_id"),
-            subject_contains=request.args.get("subject_contains"), since=since,
-            message_id=request.args.get("message_id"))
+            to=request.args.get("to"),
+            template_id=request.args.get("template_id"),
+            subject_contains=request.args.get("subject_contains"),
+            since=since,
+            message_id=request.args.get("message_id"),
+        )
         return {"messages": [e.to_dict() for e in entries]}
 
     @blueprint.get("/messages/<entry_id>")

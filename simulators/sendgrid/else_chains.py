@@ -34,7 +34,7 @@ def desugar_else_chains(source: str) -> str:
     stack: list[list[str]] = []  # per open block: helpers opened by its ``else X`` clauses
     position = 0
     for match in _TAG.finditer(source):
-        output.append(source[position:match.start()])
+        output.append(source[position : match.start()])
         position = match.end()
         tag, kind, body = match.group(0), match.group("kind"), (match.group("body") or "")
         if kind in ("#", "^") and body:
@@ -56,7 +56,7 @@ def check_block_structure(source: str) -> None:
     stack: list[str] = []
     position = 0
     for match in _TAG.finditer(source):
-        if "{{" in source[position:match.start()]:
+        if "{{" in source[position : match.start()]:
             raise ValueError("a '{{' is never closed")
         position = match.end()
         kind, body = match.group("kind"), (match.group("body") or "")

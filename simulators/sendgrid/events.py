@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 BLOCK_REASON = "550 5.7.1 Message rejected: the sending IP is listed on a block list. Try again later."
-BOUNCE_REASON = ("550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking "
-                 "the recipient's email address for typos or unnecessary spaces.")
+BOUNCE_REASON = (
+    "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking "
+    "the recipient's email address for typos or unnecessary spaces."
+)
 
 
 @dataclass
@@ -46,18 +48,30 @@ def smtp_id(message_id: str, personalization_index: int) -> str:
     return f"<{message_id}.{personalization_index}@ismtpd-sim>"
 
 
-def base_event(*, kind: str, email: str, timestamp: float, event_id: str, message_id: str, copy_index: int,
-               personalization_index: int, filter_token: str, categories: list[str],
-               custom_args: dict[str, str]) -> dict[str, Any]:
+def base_event(
+    *,
+    kind: str,
+    email: str,
+    timestamp: float,
+    event_id: str,
+    message_id: str,
+    copy_index: int,
+    personalization_index: int,
+    filter_token: str,
+    categories: list[str],
+    custom_args: dict[str, str],
+) -> dict[str, Any]:
     event: dict[str, Any] = dict(custom_args)
-    event.update({
-        "email": email,
-        "timestamp": int(timestamp),
-        "event": kind,
-        "sg_event_id": event_id,
-        "sg_message_id": sg_message_id(message_id, copy_index, filter_token),
-        "smtp-id": smtp_id(message_id, personalization_index),
-    })
+    event.update(
+        {
+            "email": email,
+            "timestamp": int(timestamp),
+            "event": kind,
+            "sg_event_id": event_id,
+            "sg_message_id": sg_message_id(message_id, copy_index, filter_token),
+            "smtp-id": smtp_id(message_id, personalization_index),
+        }
+    )
     if categories:
         event["category"] = list(categories)
     return event
@@ -70,11 +84,23 @@ def details(kind: str, outcome: Outcome) -> dict[str, Any]:
     if kind == "deferred":
         return {"response": "400 try again later", "attempt": "1", "tls": 1, "ip": "149.72.0.1"}
     if kind == "bounce" and outcome.blocked:
-        return {"reason": BLOCK_REASON, "status": "5.7.1", "type": "blocked",
-                "bounce_classification": "Reputation", "tls": 1, "ip": "149.72.0.1"}
+        return {
+            "reason": BLOCK_REASON,
+            "status": "5.7.1",
+            "type": "blocked",
+            "bounce_classification": "Reputation",
+            "tls": 1,
+            "ip": "149.72.0.1",
+        }
     if kind == "bounce":
-        return {"reason": BOUNCE_REASON, "status": "5.1.1", "type": "bounce",
-                "bounce_classification": "Invalid Address", "tls": 1, "ip": "149.72.0.1"}
+        return {
+            "reason": BOUNCE_REASON,
+            "status": "5.1.1",
+            "type": "bounce",
+            "bounce_classification": "Invalid Address",
+            "tls": 1,
+            "ip": "149.72.0.1",
+        }
     if kind == "dropped":
         return {"reason": outcome.drop_reason or "Bounced Address", "status": "5.0.0"}
     return {}
@@ -95,8 +121,10 @@ DEFERRED_DELIVERY_DELAY = 300
 
 def category_as_string(events: dict[str, Any]) -> dict[str, Any]:
     """Shape variant: ``category`` as a bare string, as older integrations produced."""
-    return {key: ({**event, "category": event["category"][0]} if event.get("category") else event)
-            for key, event in events.items()}
+    return {
+        key: ({**event, "category": event["category"][0]} if event.get("category") else event)
+        for key, event in events.items()
+    }
 
 
 def without_message_id(events: dict[str, Any]) -> dict[str, Any]:

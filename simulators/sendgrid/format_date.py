@@ -25,8 +25,20 @@ from datetime import datetime, timedelta, timezone
 
 _TOKENS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd|HH|H|hh|h|mm|m|ss|s|A|ZZ|Z")
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _MILLISECOND_EPOCH_THRESHOLD = 10**11
 
@@ -76,17 +88,27 @@ def _offset_text(delta: timedelta, *, colon: bool) -> str:
 def _token(token: str, moment: datetime, offset: timedelta) -> str:
     hour12 = moment.hour % 12 or 12
     values = {
-        "YYYY": f"{moment.year:04d}", "YY": f"{moment.year % 100:02d}",
-        "MMMM": _MONTHS[moment.month - 1], "MMM": _MONTHS[moment.month - 1][:3],
-        "MM": f"{moment.month:02d}", "M": str(moment.month),
-        "DD": f"{moment.day:02d}", "D": str(moment.day),
-        "dddd": _WEEKDAYS[moment.weekday()], "ddd": _WEEKDAYS[moment.weekday()][:3],
-        "HH": f"{moment.hour:02d}", "H": str(moment.hour),
-        "hh": f"{hour12:02d}", "h": str(hour12),
-        "mm": f"{moment.minute:02d}", "m": str(moment.minute),
-        "ss": f"{moment.second:02d}", "s": str(moment.second),
+        "YYYY": f"{moment.year:04d}",
+        "YY": f"{moment.year % 100:02d}",
+        "MMMM": _MONTHS[moment.month - 1],
+        "MMM": _MONTHS[moment.month - 1][:3],
+        "MM": f"{moment.month:02d}",
+        "M": str(moment.month),
+        "DD": f"{moment.day:02d}",
+        "D": str(moment.day),
+        "dddd": _WEEKDAYS[moment.weekday()],
+        "ddd": _WEEKDAYS[moment.weekday()][:3],
+        "HH": f"{moment.hour:02d}",
+        "H": str(moment.hour),
+        "hh": f"{hour12:02d}",
+        "h": str(hour12),
+        "mm": f"{moment.minute:02d}",
+        "m": str(moment.minute),
+        "ss": f"{moment.second:02d}",
+        "s": str(moment.second),
         "A": "PM" if moment.hour >= 12 else "AM",
-        "ZZ": _offset_text(offset, colon=False), "Z": _offset_text(offset, colon=True),
+        "ZZ": _offset_text(offset, colon=False),
+        "Z": _offset_text(offset, colon=True),
     }
     return values[token]
 

@@ -54,8 +54,14 @@ def _path_name(segments: tuple[str, ...]) -> str:
 
 
 def _scope_get(scope: pybars_compiler.Scope, name: str) -> Any:
-    specials = {"@root": scope.root, "@_parent": scope.parent, "@index": scope.index,
-                "@key": scope.key, "@first": scope.first, "@last": scope.last}
+    specials = {
+        "@root": scope.root,
+        "@_parent": scope.parent,
+        "@index": scope.index,
+        "@key": scope.key,
+        "@first": scope.first,
+        "@last": scope.last,
+    }
     if name in specials and (specials[name] is not None or name in ("@root", "@_parent")):
         return specials[name]
     if name == "this":

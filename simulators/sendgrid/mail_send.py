@@ -50,8 +50,9 @@ def _render_parts(version: TemplateVersion | None, body: dict[str, Any], persona
     missing: list[str] = []
     for part in (subject, html, text):
         missing.extend(name for name in part.missing if name not in missing)
-    errors = [f"{name}: {part.error}" for name, part in (("subject", subject), ("html", html), ("text", text))
-              if part.error]
+    errors = [
+        f"{name}: {part.error}" for name, part in (("subject", subject), ("html", html), ("text", text)) if part.error
+    ]
     return subject.text or fallback_subject, html.text, text.text, missing, errors
 
 
@@ -91,15 +92,31 @@ def accept(state: SendGridState, body: dict[str, Any], request_headers: dict[str
                 for recipient in personalization.get(kind) or []:
                     copy_index = len(entries)
                     entry = InboxEntry(
-                        id=f"{message_id}-{copy_index}", message_id=message_id, to=recipient["email"],
-                        to_name=recipient.get("name"), recipient_type=kind, personalization_index=p_index,
-                        from_email=sender["email"], from_name=sender.get("name"), reply_to=reply_to.get("email"),
-                        subject=subject, html=html, text=text, template_id=template_id,
+                        id=f"{message_id}-{copy_index}",
+                        message_id=message_id,
+                        to=recipient["email"],
+                        to_name=recipient.get("name"),
+                        recipient_type=kind,
+                        personalization_index=p_index,
+                        from_email=sender["email"],
+                        from_name=sender.get("name"),
+                        reply_to=reply_to.get("email"),
+                        subject=subject,
+                        html=html,
+                        text=text,
+                        template_id=template_id,
                         template_version_id=version.id if version else None,
                         dynamic_template_data=personalization.get("dynamic_template_data") or {},
-                        missing_variables=list(missing), render_errors=list(errors),
-                        categories=list(body.get("categories") or []), custom_args=custom_args, headers=headers,
-                        request_json=body, request_headers=request_headers, virtual_time=now, real_time=real_now)
+                        missing_variables=list(missing),
+                        render_errors=list(errors),
+                        categories=list(body.get("categories") or []),
+                        custom_args=custom_args,
+                        headers=headers,
+                        request_json=body,
+                        request_headers=request_headers,
+                        virtual_time=now,
+                        real_time=real_now,
+                    )
                     outcome = _outcome(state, entry.to, template_dropped)
                     entry.status = "blocked" if outcome.blocked else outcome.final
                     produced.extend(webhook.build_events(state, entry, outcome, copy_index, filter_token))

@@ -24,8 +24,13 @@ def errors_response(status: int, errors: list[FieldError] | list[dict], headers:
     return Response(body, status=status, headers=headers or {}, content_type="application/json")
 
 
-def error(status: int, message: str, field: str | None = None, help_text: str | None = None,
-          headers: dict[str, str] | None = None):
+def error(
+    status: int,
+    message: str,
+    field: str | None = None,
+    help_text: str | None = None,
+    headers: dict[str, str] | None = None,
+):
     return errors_response(status, [{"message": message, "field": field, "help": help_text}], headers)
 
 
@@ -40,8 +45,9 @@ def bad_json():
 
 
 def too_large(limit: int):
-    return error(413, "The JSON payload you have included in your request is too large.", None,
-                 f"The limit is {limit} bytes.")
+    return error(
+        413, "The JSON payload you have included in your request is too large.", None, f"The limit is {limit} bytes."
+    )
 
 
 def rate_limited(reset_at: int):

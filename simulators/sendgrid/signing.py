@@ -32,8 +32,9 @@ def derive_private_key(rng: random.Random) -> ec.EllipticCurvePrivateKey:
 
 
 def public_key_base64(private_key: ec.EllipticCurvePrivateKey) -> str:
-    der = private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return base64.b64encode(der).decode("ascii")
 
 

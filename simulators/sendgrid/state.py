@@ -38,10 +38,14 @@ class Config:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "api_keys": list(self.api_keys), "max_body_bytes": self.max_body_bytes,
-            "event_webhook_url": self.event_webhook_url, "event_webhook_enabled": self.event_webhook_enabled,
-            "event_kinds": dict(self.event_kinds), "bounce_addresses": list(self.bounce_addresses),
-            "deferred_addresses": list(self.deferred_addresses), "blocked_addresses": list(self.blocked_addresses),
+            "api_keys": list(self.api_keys),
+            "max_body_bytes": self.max_body_bytes,
+            "event_webhook_url": self.event_webhook_url,
+            "event_webhook_enabled": self.event_webhook_enabled,
+            "event_kinds": dict(self.event_kinds),
+            "bounce_addresses": list(self.bounce_addresses),
+            "deferred_addresses": list(self.deferred_addresses),
+            "blocked_addresses": list(self.blocked_addresses),
             "unknown_template": self.unknown_template,
         }
 
@@ -162,9 +166,15 @@ class SendGridState:
         with self.lock:
             self.inbox.extend(entries)
 
-    def find_entries(self, *, to: str | None = None, template_id: str | None = None,
-                     subject_contains: str | None = None, since: float | None = None,
-                     message_id: str | None = None) -> list[InboxEntry]:
+    def find_entries(
+        self,
+        *,
+        to: str | None = None,
+        template_id: str | None = None,
+        subject_contains: str | None = None,
+        since: float | None = None,
+        message_id: str | None = None,
+    ) -> list[InboxEntry]:
         with self.lock:
             entries = list(self.inbox)
         if to:

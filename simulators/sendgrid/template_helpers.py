@@ -59,8 +59,12 @@ def _block(condition: bool, this, options):
 def _coerced_equal(left: Any, right: Any) -> bool:
     if type(left) is type(right):
         return left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool) \
-            and not isinstance(right, bool):
+    if (
+        isinstance(left, (int, float))
+        and isinstance(right, (int, float))
+        and not isinstance(left, bool)
+        and not isinstance(right, bool)
+    ):
         return left == right
     return js_string(left) == js_string(right)
 
@@ -89,6 +93,7 @@ def _condition_helper(test: Callable[..., bool]):
     def helper(this, options, *args, **_hash):
         flush_pending(record=False)
         return _block(test(*args), this, options)
+
     return helper
 
 
@@ -136,7 +141,7 @@ def _insert(this, value=None, *defaults, **_hash):
     fallback = None
     for item in defaults:
         if isinstance(item, str):
-            fallback = item[len("default="):] if item.startswith("default=") else item
+            fallback = item[len("default=") :] if item.startswith("default=") else item
     if (value is None or value == "") and fallback is not None:
         flush_pending(record=False)
         return fallback

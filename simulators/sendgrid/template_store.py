@@ -75,13 +75,19 @@ class DynamicTemplate:
         return next((v for v in self.versions if v.active), None)
 
     def to_api(self) -> dict:
-        return {"id": self.id, "name": self.name, "generation": self.generation,
-                "updated_at": self.updated_at, "versions": [v.to_api() for v in self.versions]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "generation": self.generation,
+            "updated_at": self.updated_at,
+            "versions": [v.to_api() for v in self.versions],
+        }
 
 
 class TemplateStore:
-    def __init__(self, *, new_template_id: Callable[[], str], new_version_id: Callable[[], str],
-                 now: Callable[[], float]) -> None:
+    def __init__(
+        self, *, new_template_id: Callable[[], str], new_version_id: Callable[[], str], now: Callable[[], float]
+    ) -> None:
         self._new_template_id = new_template_id
         self._new_version_id = new_version_id
         self._now = now
@@ -141,10 +147,17 @@ class TemplateStore:
                 raise KeyError(template_id)
             make_active = not template.versions or bool(body.get("active", 0))
             version = TemplateVersion(
-                id=self._new_version_id(), template_id=template_id, name=name, subject=subject,
-                html_content=html, plain_content=plain, active=1 if make_active else 0,
-                generate_plain_content=bool(generate_plain), editor=str(body.get("editor") or "code"),
-                updated_at=_timestamp(self._now()))
+                id=self._new_version_id(),
+                template_id=template_id,
+                name=name,
+                subject=subject,
+                html_content=html,
+                plain_content=plain,
+                active=1 if make_active else 0,
+                generate_plain_content=bool(generate_plain),
+                editor=str(body.get("editor") or "code"),
+                updated_at=_timestamp(self._now()),
+            )
             if make_active:
                 for other in template.versions:
                     other.active = 0
@@ -152,17 +165,26 @@ class TemplateStore:
             template.updated_at = version.updated_at
             return version
 
-    def put(self, *, name: str, subject: str, html_content: str, plain_content: str,
-            template_id: str | None = None) -> DynamicTemplate:
+    def put(
+        self, *, name: str, subject: str, html_content: str, plain_content: str, template_id: str | None = None
+    ) -> DynamicTemplate:
         """Create (or replace, when the id exists) a template with one active version."""
         with self._lock:
             if template_id is not None:
                 self._templates.pop(template_id, None)
             template = self.create(name, template_id=template_id)
             try:
-                self.add_version(template.id, {
-                    "name": f"{name} v1", "subject": subject, "html_content": html_content,
-                    "plain_content": plain_content, "generate_plain_content": False, "active": 1})
+                self.add_version(
+                    template.id,
+                    {
+                        "name": f"{name} v1",
+                        "subject": subject,
+                        "html_content": html_content,
+                        "plain_content": plain_content,
+                        "generate_plain_content": False,
+                        "active": 1,
+                    },
+                )
             except TemplateError:
                 self._templates.pop(template.id, None)
                 raise

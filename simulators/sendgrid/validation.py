@@ -21,25 +21,32 @@ MAX_PERSONALIZATIONS = 1000
 MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 _EMAIL = re.compile(
-    r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+    r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 FROM_REQUIRED = (
-    'The from object must be provided for every email send. It is an object that requires the email parameter, '
+    "The from object must be provided for every email send. It is an object that requires the email parameter, "
     'but may also contain a name parameter.  e.g. {"email" : "example@example.com"}  or '
-    '{"email" : "example@example.com", "name" : "Example Recipient"}.')
+    '{"email" : "example@example.com", "name" : "Example Recipient"}.'
+)
 PERSONALIZATIONS_REQUIRED = "The personalizations field is required and must have at least one personalization."
-TO_REQUIRED = ("The to array is required for all personalization objects, and must have at least one email object "
-               "with a valid email address.")
+TO_REQUIRED = (
+    "The to array is required for all personalization objects, and must have at least one email object "
+    "with a valid email address."
+)
 INVALID_ADDRESS = "Does not contain a valid address."
 CONTENT_REQUIRED = (
     "Unless a valid template_id is provided, the content parameter is required. There must be at least one defined "
     "content block. We typically suggest both text/plain and text/html blocks are included, but only one block is "
-    "required.")
+    "required."
+)
 CONTENT_VALUE = "The content value must be a string at least one character in length."
 CONTENT_ORDER = "If present, text/plain must be first, followed by text/html, followed by any other content."
 CONTENT_ONCE = "If present, text/plain and text/html may only be provided once."
-SUBJECT_REQUIRED = ("The subject is required. You can get around this requirement if you use a template with a "
-                    "subject defined or if every personalization has a subject defined.")
+SUBJECT_REQUIRED = (
+    "The subject is required. You can get around this requirement if you use a template with a "
+    "subject defined or if every personalization has a subject defined."
+)
 
 
 @dataclass
@@ -139,14 +146,20 @@ def _check_personalization(index: int, item: Any, out: _Collector) -> int:
                 continue
             if email.lower() in seen and not duplicate_reported:
                 duplicate_reported = True
-                out.add("Each email address in the personalization block should be unique between to, cc, and bcc. "
-                        f"We found the first duplicate instance of [{email}] in the {base}.{kind} field.",
-                        base, "message.personalizations")
+                out.add(
+                    "Each email address in the personalization block should be unique between to, cc, and bcc. "
+                    f"We found the first duplicate instance of [{email}] in the {base}.{kind} field.",
+                    base,
+                    "message.personalizations",
+                )
             seen.add(email.lower())
     data = item.get("dynamic_template_data")
     if data is not None and not isinstance(data, dict):
-        out.errors.append(_invalid_type("object", data, f"{base}.dynamic_template_data",
-                                        "message.personalizations.dynamic_template_data"))
+        out.errors.append(
+            _invalid_type(
+                "object", data, f"{base}.dynamic_template_data", "message.personalizations.dynamic_template_data"
+            )
+        )
     subject = item.get("subject")
     if subject is not None and not isinstance(subject, str):
         out.errors.append(_invalid_type("string", subject, f"{base}.subject", "message.personalizations.subject"))
@@ -166,21 +179,26 @@ def _check_content(content: Any, out: _Collector) -> None:
             continue
         kind = block.get("type")
         if not isinstance(kind, str) or not kind or ";" in kind or "\r" in kind or "\n" in kind:
-            out.add("The content type cannot contain ';', or CRLF characters and must contain at least one character.",
-                    f"content.{index}.type", "message.content.type")
+            out.add(
+                "The content type cannot contain ';', or CRLF characters and must contain at least one character.",
+                f"content.{index}.type",
+                "message.content.type",
+            )
         value = block.get("value")
         if not isinstance(value, str) or not value:
             out.add(CONTENT_VALUE, f"content.{index}.value", "message.content.value")
         types.append(kind)
     if types.count("text/plain") > 1 or types.count("text/html") > 1:
         out.add(CONTENT_ONCE, "content", "message.content")
-    elif ("text/plain" in types and types.index("text/plain") != 0) or \
-            ("text/html" in types and types.index("text/html") != types.count("text/plain")):
+    elif ("text/plain" in types and types.index("text/plain") != 0) or (
+        "text/html" in types and types.index("text/html") != types.count("text/plain")
+    ):
         out.add(CONTENT_ORDER, "content", "message.content")
 
 
-def validate_mail_send(body: Any, *, template_subject: Callable[[str], str | None],
-                       reject_unknown_templates: bool) -> list[FieldError]:
+def validate_mail_send(
+    body: Any, *, template_subject: Callable[[str], str | None], reject_unknown_templates: bool
+) -> list[FieldError]:
     """Every error SendGrid would report for ``body``.
 
     ``template_subject(id)`` returns the active version's subject of a stored
@@ -197,14 +215,21 @@ def validate_mail_send(body: Any, *, template_subject: Callable[[str], str | Non
         out.add(PERSONALIZATIONS_REQUIRED, "personalizations", "-Personalizations-Errors")
         personalizations = []
     elif len(personalizations) > MAX_PERSONALIZATIONS:
-        out.add(f"The personalization block is limited to {MAX_PERSONALIZATIONS} personalizations per API request. "
-                f"You have provided {len(personalizations)} personalizations. Please consider splitting this into "
-                "multiple requests and resending your request.", "personalizations", "-Personalizations-Errors")
+        out.add(
+            f"The personalization block is limited to {MAX_PERSONALIZATIONS} personalizations per API request. "
+            f"You have provided {len(personalizations)} personalizations. Please consider splitting this into "
+            "multiple requests and resending your request.",
+            "personalizations",
+            "-Personalizations-Errors",
+        )
         personalizations = []
     recipients = sum(_check_personalization(i, item, out) for i, item in enumerate(personalizations))
     if recipients > MAX_RECIPIENTS:
-        out.add("There is a limit of 1000 total recipients (to + cc + bcc) per request.",
-                "personalizations", "-Personalizations-Errors")
+        out.add(
+            "There is a limit of 1000 total recipients (to + cc + bcc) per request.",
+            "personalizations",
+            "-Personalizations-Errors",
+        )
 
     template_id = body.get("template_id")
     known_template_subject: str | None = None
@@ -212,13 +237,19 @@ def validate_mail_send(body: Any, *, template_subject: Callable[[str], str | Non
         if not isinstance(template_id, str):
             out.errors.append(_invalid_type("string", template_id, "template_id", "message.template_id"))
         elif not DYNAMIC_TEMPLATE_ID.match(template_id):
-            out.add(f"The template_id must be a valid GUID, you provided '{template_id}'.",
-                    "template_id", "message.template_id")
+            out.add(
+                f"The template_id must be a valid GUID, you provided '{template_id}'.",
+                "template_id",
+                "message.template_id",
+            )
         else:
             known_template_subject = template_subject(template_id)
             if known_template_subject is None and reject_unknown_templates:
-                out.add("The template id must be a valid template id for your account. "
-                        f"You provided {template_id}", "template_id", "message.template_id")
+                out.add(
+                    f"The template id must be a valid template id for your account. You provided {template_id}",
+                    "template_id",
+                    "message.template_id",
+                )
 
     uses_template = isinstance(template_id, str) and DYNAMIC_TEMPLATE_ID.match(template_id) is not None
     if not uses_template:
@@ -230,11 +261,16 @@ def validate_mail_send(body: Any, *, template_subject: Callable[[str], str | Non
     if subject is not None and not isinstance(subject, str):
         out.errors.append(_invalid_type("string", subject, "subject", "message.subject"))
     every_personalization_has_subject = bool(personalizations) and all(
-        isinstance(p, dict) and isinstance(p.get("subject"), str) and p["subject"] for p in personalizations)
-    template_gives_subject = bool(known_template_subject) or (uses_template and known_template_subject is None
-                                                               and not reject_unknown_templates)
-    if not (isinstance(subject, str) and subject) and not every_personalization_has_subject \
-            and not template_gives_subject:
+        isinstance(p, dict) and isinstance(p.get("subject"), str) and p["subject"] for p in personalizations
+    )
+    template_gives_subject = bool(known_template_subject) or (
+        uses_template and known_template_subject is None and not reject_unknown_templates
+    )
+    if (
+        not (isinstance(subject, str) and subject)
+        and not every_personalization_has_subject
+        and not template_gives_subject
+    ):
         out.add(SUBJECT_REQUIRED, "subject", "message.subject")
 
     categories = body.get("categories")
@@ -242,8 +278,11 @@ def validate_mail_send(body: Any, *, template_subject: Callable[[str], str | Non
         if not isinstance(categories, list) or not all(isinstance(c, str) and c for c in categories):
             out.errors.append(_invalid_type("array", categories, "categories", "message.categories"))
         elif len(categories) > MAX_CATEGORIES:  # simulator wording
-            out.add(f"You may not have more than {MAX_CATEGORIES} categories per request.", "categories",
-                    "message.categories")
+            out.add(
+                f"You may not have more than {MAX_CATEGORIES} categories per request.",
+                "categories",
+                "message.categories",
+            )
     _check_string_map(body.get("custom_args"), "custom_args", "message.custom_args", out)
     _check_string_map(body.get("headers"), "headers", "message.headers", out)
     return out.errors

@@ -41,8 +41,9 @@ def serialize_batch(payload: dict[str, Any]) -> bytes:
     return json.dumps(list(payload.values()), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def build_events(state: SendGridState, entry: InboxEntry, outcome: event_payloads.Outcome,
-                 copy_index: int, filter_token: str) -> list[dict[str, Any]]:
+def build_events(
+    state: SendGridState, entry: InboxEntry, outcome: event_payloads.Outcome, copy_index: int, filter_token: str
+) -> list[dict[str, Any]]:
     """Every event this recipient's copy produces, in order; their ids are recorded on the entry."""
     produced = []
     for kind in event_payloads.kinds_for(outcome):
@@ -50,9 +51,17 @@ def build_events(state: SendGridState, entry: InboxEntry, outcome: event_payload
         if kind == "delivered" and outcome.deferred:
             delay = event_payloads.DEFERRED_DELIVERY_DELAY
         event = event_payloads.base_event(
-            kind=kind, email=entry.to, timestamp=entry.virtual_time + delay, event_id=state.new_event_id(),
-            message_id=entry.message_id, copy_index=copy_index, personalization_index=entry.personalization_index,
-            filter_token=filter_token, categories=entry.categories, custom_args=entry.custom_args)
+            kind=kind,
+            email=entry.to,
+            timestamp=entry.virtual_time + delay,
+            event_id=state.new_event_id(),
+            message_id=entry.message_id,
+            copy_index=copy_index,
+            personalization_index=entry.personalization_index,
+            filter_token=filter_token,
+            categories=entry.categories,
+            custom_args=entry.custom_args,
+        )
         event.update(event_payloads.details(kind, outcome))
         entry.events.append(event["sg_event_id"])
         produced.append(event)
@@ -74,9 +83,16 @@ def submit_batches(state: SendGridState, produced: list[dict[str, Any]]) -> int:
         if not batch:
             continue
         engine.submit(
-            provider="sendgrid", endpoint=config.event_webhook_url, event_type=kind,
-            payload={str(i): event for i, event in enumerate(batch)}, signer=signer, retry=SENDGRID_RETRY,
-            event_id=None, shape_variants=event_payloads.SHAPE_VARIANTS, serialize=serialize_batch,
-            headers={"User-Agent": "SendGrid Event API"})
+            provider="sendgrid",
+            endpoint=config.event_webhook_url,
+            event_type=kind,
+            payload={str(i): event for i, event in enumerate(batch)},
+            signer=signer,
+            retry=SENDGRID_RETRY,
+            event_id=None,
+            shape_variants=event_payloads.SHAPE_VARIANTS,
+            serialize=serialize_batch,
+            headers={"User-Agent": "SendGrid Event API"},
+        )
         queued += 1
     return queued

@@ -23,8 +23,14 @@ from simulators.stripe.state import StripeState
 from simulators.stripe.webhooks import create_endpoint, endpoint_view, get_endpoint, update_endpoint
 
 EXPAND_ONLY = {"expand": [STR]}
-SESSION_LIST = {**LIST_PARAMS, "payment_intent": STR, "status": STR, "created": ANY,
-                "customer_details": {"email": STR}, "payment_link": STR}
+SESSION_LIST = {
+    **LIST_PARAMS,
+    "payment_intent": STR,
+    "status": STR,
+    "created": ANY,
+    "customer_details": {"email": STR},
+    "payment_link": STR,
+}
 EVENT_LIST = {**LIST_PARAMS, "type": STR, "types": [STR], "created": ANY, "delivery_success": BOOL}
 REFUND_LIST = {**LIST_PARAMS, "payment_intent": STR, "charge": STR, "created": ANY}
 
@@ -91,11 +97,14 @@ def api_blueprint(state: StripeState) -> Blueprint:
         bounds = created_filter(params.get("created"))
         email = (params.get("customer_details") or {}).get("email")
         with state.lock:
-            found = [s for s in _newest_first(list(state.sessions.values()))
-                     if (not params.get("payment_intent") or s["payment_intent"] == params["payment_intent"])
-                     and (not params.get("status") or s["status"] == params["status"])
-                     and (not email or (s["customer_details"] or {}).get("email") == email)
-                     and matches_created(s["created"], bounds)]
+            found = [
+                s
+                for s in _newest_first(list(state.sessions.values()))
+                if (not params.get("payment_intent") or s["payment_intent"] == params["payment_intent"])
+                and (not params.get("status") or s["status"] == params["status"])
+                and (not email or (s["customer_details"] or {}).get("email") == email)
+                and matches_created(s["created"], bounds)
+            ]
             page = paginate(found, params, "/v1/checkout/sessions")
             return _json(expand(state, page, params.get("expand") or []))
 
@@ -147,10 +156,13 @@ def api_blueprint(state: StripeState) -> Blueprint:
         params = coerce(g.params, REFUND_LIST)
         bounds = created_filter(params.get("created"))
         with state.lock:
-            found = [r for r in _newest_first(list(state.refunds.values()))
-                     if (not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"])
-                     and (not params.get("charge") or r["charge"] == params["charge"])
-                     and matches_created(r["created"], bounds)]
+            found = [
+                r
+                for r in _newest_first(list(state.refunds.values()))
+                if (not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"])
+                and (not params.get("charge") or r["charge"] == params["charge"])
+                and matches_created(r["created"], bounds)
+            ]
             return _json(paginate(found, params, "/v1/refunds"))
 
     @api.get("/v1/events/<event_id>")
@@ -170,9 +182,12 @@ def api_blueprint(state: StripeState) -> Blueprint:
         bounds = created_filter(params.get("created"))
         types = params.get("types") or ([params["type"]] if params.get("type") else [])
         with state.lock:
-            found = [copy.deepcopy(e) for e in _newest_first(list(state.events.values()))
-                     if (not types or any(_type_matches(e["type"], t) for t in types))
-                     and matches_created(e["created"], bounds)]
+            found = [
+                copy.deepcopy(e)
+                for e in _newest_first(list(state.events.values()))
+                if (not types or any(_type_matches(e["type"], t) for t in types))
+                and matches_created(e["created"], bounds)
+            ]
         _pending_webhooks(state, found)
         if "delivery_success" in params:
             found = [e for e in found if (e["pending_webhooks"] == 0) == params["delivery_success"]]

@@ -70,7 +70,8 @@ def _authenticate(state: StripeState) -> str:
     if key is None:
         raise errors.authentication(
             "You did not provide an API key. You need to provide your API key in the Authorization header, "
-            "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+            "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+        )
     allowed = state.config.api_keys
     known = key in allowed if allowed is not None else key.startswith(("sk_test_", "rk_test_"))
     if not known:
@@ -98,8 +99,7 @@ def _before_api(state: StripeState) -> Response | None:
     if request.method == "POST" and key:
         if len(key) > 255:
             raise errors.invalid("Idempotency key is too long (maximum 255 characters).")
-        stored = state.idempotency.begin(g.api_key, key, request.method, request.path, g.params,
-                                         state.hub.clock.now())
+        stored = state.idempotency.begin(g.api_key, key, request.method, request.path, g.params, state.hub.clock.now())
         if stored is not None:
             response = Response(stored.body, status=stored.status, content_type="application/json")
             response.headers.update({"Idempotent-Replayed": "true", "Original-Request": stored.request_id})
@@ -113,8 +113,19 @@ def _store_idempotent_result(state: StripeState, response: Response) -> None:
     if key is None:
         return
     executed = response.status_code < 400 or g.get("error_saves_result", False)
-    result = StoredResult(request.method, request.path, g.params, response.status_code, response.get_data(),
-                          g.request_id, state.hub.clock.now()) if executed else None
+    result = (
+        StoredResult(
+            request.method,
+            request.path,
+            g.params,
+            response.status_code,
+            response.get_data(),
+            g.request_id,
+            state.hub.clock.now(),
+        )
+        if executed
+        else None
+    )
     state.idempotency.finish(g.api_key, key, result)
 
 
@@ -157,9 +168,13 @@ def create_app(hub: SimHub) -> Flask:
 
     @app.errorhandler(404)
     def not_found(_exc: Exception) -> Response:
-        return error_response(errors.StripeError(
-            404, f"Unrecognized request URL ({request.method}: {request.path}). Please see "
-            "https://stripe.com/docs or we can help at https://support.stripe.com/."))
+        return error_response(
+            errors.StripeError(
+                404,
+                f"Unrecognized request URL ({request.method}: {request.path}). Please see "
+                "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+            )
+        )
 
     @app.errorhandler(405)
     def not_allowed(_exc: Exception) -> Response:
@@ -167,8 +182,10 @@ def create_app(hub: SimHub) -> Flask:
 
     @app.get("/")
     def index() -> Response:
-        return Response("<!doctype html><title>Stripe simulator</title><h1>Stripe simulator</h1>"
-                        "<p>API base: this URL. Control API: <code>/_sim/stripe</code>.</p>",
-                        content_type="text/html")
+        return Response(
+            "<!doctype html><title>Stripe simulator</title><h1>Stripe simulator</h1>"
+            "<p>API base: this URL. Control API: <code>/_sim/stripe</code>.</p>",
+            content_type="text/html",
+        )
 
     return app

@@ -21,8 +21,12 @@ class Decline:
 
     def as_error(self, charge_id: str | None = None) -> dict[str, object]:
         """The error as Stripe gives it: ``charge`` and ``decline_code`` are left out, never null, when absent."""
-        error: dict[str, object] = {"type": "card_error", "code": self.code, "message": self.message,
-                                    "doc_url": f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"}
+        error: dict[str, object] = {
+            "type": "card_error",
+            "code": self.code,
+            "message": self.message,
+            "doc_url": f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}",
+        }
         if self.decline_code is not None:
             error["decline_code"] = self.decline_code
         if charge_id is not None:
@@ -44,37 +48,56 @@ class TestCard:
 
 GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
 AUTHENTICATION_FAILED = Decline(
-    "payment_intent_authentication_failure", None,
-    "We are unable to authenticate your payment method. Please choose a different payment method and try again.")
+    "payment_intent_authentication_failure",
+    None,
+    "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
+)
 LIVE_CARD_IN_TEST_MODE = Decline(
-    "card_declined", "test_mode_live_card",
+    "card_declined",
+    "test_mode_live_card",
     "Your card was declined. Your request was in test mode, but used a non test card. "
-    "For a list of valid test cards, visit: https://stripe.com/docs/testing.")
-BANK_DEBIT_FAILED = Decline("payment_method_provider_decline", "insufficient_funds",
-                            "The customer's bank account could not be debited.")
+    "For a list of valid test cards, visit: https://stripe.com/docs/testing.",
+)
+BANK_DEBIT_FAILED = Decline(
+    "payment_method_provider_decline", "insufficient_funds", "The customer's bank account could not be debited."
+)
 
-CARDS: dict[str, TestCard] = {card.number: card for card in (
-    TestCard("4242424242424242", "visa"),
-    TestCard("4000056655665556", "visa", funding="debit"),
-    TestCard("5555555555554444", "mastercard"),
-    TestCard("378282246310005", "amex"),
-    TestCard("4000000000000002", "visa", decline=GENERIC),
-    TestCard("4000000000009995", "visa", decline=Decline(
-        "card_declined", "insufficient_funds", "Your card has insufficient funds.")),
-    TestCard("4000000000000069", "visa", decline=Decline(
-        "expired_card", "expired_card", "Your card has expired.")),
-    TestCard("4000000000000127", "visa", decline=Decline(
-        "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.")),
-    TestCard("4000000000000119", "visa", decline=Decline(
-        "processing_error", "processing_error",
-        "An error occurred while processing your card. Try again in a little bit.")),
-    TestCard("4100000000000019", "visa", decline=Decline("card_declined", "fraudulent", "Your card was declined.")),
-    TestCard("4000002500003155", "visa", three_d_secure=True),
-    TestCard("4000002760003184", "visa", three_d_secure=True),
-    TestCard("4000008400001629", "visa", three_d_secure=True, decline=GENERIC),
-    TestCard("4000000000007726", "visa", refund="pending_then_succeeded"),
-    TestCard("4000000000005126", "visa", refund="succeeded_then_failed"),
-)}
+CARDS: dict[str, TestCard] = {
+    card.number: card
+    for card in (
+        TestCard("4242424242424242", "visa"),
+        TestCard("4000056655665556", "visa", funding="debit"),
+        TestCard("5555555555554444", "mastercard"),
+        TestCard("378282246310005", "amex"),
+        TestCard("4000000000000002", "visa", decline=GENERIC),
+        TestCard(
+            "4000000000009995",
+            "visa",
+            decline=Decline("card_declined", "insufficient_funds", "Your card has insufficient funds."),
+        ),
+        TestCard("4000000000000069", "visa", decline=Decline("expired_card", "expired_card", "Your card has expired.")),
+        TestCard(
+            "4000000000000127",
+            "visa",
+            decline=Decline("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."),
+        ),
+        TestCard(
+            "4000000000000119",
+            "visa",
+            decline=Decline(
+                "processing_error",
+                "processing_error",
+                "An error occurred while processing your card. Try again in a little bit.",
+            ),
+        ),
+        TestCard("4100000000000019", "visa", decline=Decline("card_declined", "fraudulent", "Your card was declined.")),
+        TestCard("4000002500003155", "visa", three_d_secure=True),
+        TestCard("4000002760003184", "visa", three_d_secure=True),
+        TestCard("4000008400001629", "visa", three_d_secure=True, decline=GENERIC),
+        TestCard("4000000000007726", "visa", refund="pending_then_succeeded"),
+        TestCard("4000000000005126", "visa", refund="succeeded_then_failed"),
+    )
+}
 
 
 class CardInputError(ValueError):

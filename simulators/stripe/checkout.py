@@ -27,17 +27,39 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CURRENCY = re.compile(r"^[a-z]{3}$")
 
 PRODUCT_DATA = {"name": STR, "description": STR, "images": [STR], "metadata": META, "tax_code": STR}
-PRICE_DATA = {"currency": STR, "unit_amount": INT, "unit_amount_decimal": STR, "product": STR,
-              "product_data": PRODUCT_DATA, "tax_behavior": STR}
+PRICE_DATA = {
+    "currency": STR,
+    "unit_amount": INT,
+    "unit_amount_decimal": STR,
+    "product": STR,
+    "product_data": PRODUCT_DATA,
+    "tax_behavior": STR,
+}
 LINE_ITEM = {"price": STR, "price_data": PRICE_DATA, "quantity": INT}
 SESSION_CREATE = {
-    "mode": STR, "line_items": [LINE_ITEM], "metadata": META, "client_reference_id": STR,
-    "customer_email": STR, "success_url": STR, "cancel_url": STR, "expires_at": INT,
-    "payment_method_types": [STR], "locale": STR, "submit_type": STR, "expand": [STR],
-    "billing_address_collection": STR, "customer_creation": STR, "allow_promotion_codes": BOOL,
-    "phone_number_collection": ANY, "custom_text": ANY,
-    "payment_intent_data": {"metadata": META, "description": STR, "receipt_email": STR,
-                            "statement_descriptor_suffix": STR},
+    "mode": STR,
+    "line_items": [LINE_ITEM],
+    "metadata": META,
+    "client_reference_id": STR,
+    "customer_email": STR,
+    "success_url": STR,
+    "cancel_url": STR,
+    "expires_at": INT,
+    "payment_method_types": [STR],
+    "locale": STR,
+    "submit_type": STR,
+    "expand": [STR],
+    "billing_address_collection": STR,
+    "customer_creation": STR,
+    "allow_promotion_codes": BOOL,
+    "phone_number_collection": ANY,
+    "custom_text": ANY,
+    "payment_intent_data": {
+        "metadata": META,
+        "description": STR,
+        "receipt_email": STR,
+        "statement_descriptor_suffix": STR,
+    },
 }
 
 
@@ -58,8 +80,9 @@ def _line_items(raw: list[dict[str, Any]], state: StripeState) -> list[dict[str,
             raise errors.invalid("You must specify either `price` or `price_data` for each line item.", param=path)
         currency = str(require_at(price_data, "currency", f"{path}[price_data]")).lower()
         if not _CURRENCY.match(currency):
-            raise errors.invalid(f"Invalid currency: {currency}", param=f"{path}[price_data][currency]",
-                                 code="parameter_invalid_string")
+            raise errors.invalid(
+                f"Invalid currency: {currency}", param=f"{path}[price_data][currency]", code="parameter_invalid_string"
+            )
         unit_amount = price_data.get("unit_amount")
         if unit_amount is None and price_data.get("unit_amount_decimal"):
             try:
@@ -69,19 +92,31 @@ def _line_items(raw: list[dict[str, Any]], state: StripeState) -> list[dict[str,
         if unit_amount is None:
             raise errors.missing_param(f"{path}[price_data][unit_amount]")
         if unit_amount < 0:
-            raise errors.invalid("This value must be greater than or equal to 0.",
-                                 param=f"{path}[price_data][unit_amount]")
+            raise errors.invalid(
+                "This value must be greater than or equal to 0.", param=f"{path}[price_data][unit_amount]"
+            )
         if price_data.get("product"):
-            raise errors.invalid(f"No such product: '{price_data['product']}'",
-                                 param=f"{path}[price_data][product]", code="resource_missing")
+            raise errors.invalid(
+                f"No such product: '{price_data['product']}'",
+                param=f"{path}[price_data][product]",
+                code="resource_missing",
+            )
         product = require_at(price_data, "product_data", f"{path}[price_data]")
         name = require_at(product, "name", f"{path}[price_data][product_data]")
         quantity = require_at(item, "quantity", path)
         if quantity < 1:
             raise errors.invalid("This value must be greater than or equal to 1.", param=f"{path}[quantity]")
-        items.append(objects.line_item(id=state.new_id("li"), product_id=state.new_id("prod"), name=name,
-                                       created=state.now(), currency=currency, unit_amount=unit_amount,
-                                       quantity=quantity))
+        items.append(
+            objects.line_item(
+                id=state.new_id("li"),
+                product_id=state.new_id("prod"),
+                name=name,
+                created=state.now(),
+                currency=currency,
+                unit_amount=unit_amount,
+                quantity=quantity,
+            )
+        )
     return items
 
 
@@ -92,14 +127,16 @@ def require_at(container: dict[str, Any], name: str, prefix: str) -> Any:
     return value
 
 
-def create_session(state: StripeState, raw_params: dict[str, Any],
-                   page_url: Callable[[str], str]) -> dict[str, Any]:
+def create_session(state: StripeState, raw_params: dict[str, Any], page_url: Callable[[str], str]) -> dict[str, Any]:
     """``POST /v1/checkout/sessions`` (call with ``state.lock`` held)."""
     params = coerce(raw_params, SESSION_CREATE)
     mode = require(params, "mode")
     if mode not in ("payment", "setup", "subscription"):
-        raise errors.invalid("Invalid mode: must be one of payment, setup, or subscription", param="mode",
-                             code="parameter_invalid_string")
+        raise errors.invalid(
+            "Invalid mode: must be one of payment, setup, or subscription",
+            param="mode",
+            code="parameter_invalid_string",
+        )
     if mode != "payment":
         raise errors.invalid(f"mode={mode} is not simulated (only mode=payment is)", param="mode")
     items = _line_items(require(params, "line_items"), state)
@@ -109,8 +146,11 @@ def create_session(state: StripeState, raw_params: dict[str, Any],
     currency = currencies.pop()
     total = sum(item["amount_total"] for item in items)
     if total < MINIMUM_AMOUNT:
-        raise errors.invalid(f"The Checkout Session's total amount due must add up to at least "
-                             f"{MINIMUM_AMOUNT} in the smallest {currency} unit", code="amount_too_small")
+        raise errors.invalid(
+            f"The Checkout Session's total amount due must add up to at least "
+            f"{MINIMUM_AMOUNT} in the smallest {currency} unit",
+            code="amount_too_small",
+        )
     success_url = _check_url(require(params, "success_url"), "success_url")
     cancel_url = _check_url(params["cancel_url"], "cancel_url") if params.get("cancel_url") else None
     email = params.get("customer_email") or None
@@ -124,29 +164,47 @@ def create_session(state: StripeState, raw_params: dict[str, Any],
     if expires_at is None:
         expires_at = now + MAX_EXPIRY
     elif expires_at < now + MIN_EXPIRY - EXPIRY_SLACK:
-        raise errors.invalid("The `expires_at` timestamp must be at least 30 minutes from Checkout Session "
-                             "creation.", param="expires_at")
+        raise errors.invalid(
+            "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.", param="expires_at"
+        )
     elif expires_at > now + MAX_EXPIRY + EXPIRY_SLACK:
-        raise errors.invalid("The `expires_at` timestamp must be less than 24 hours from Checkout Session "
-                             "creation.", param="expires_at")
+        raise errors.invalid(
+            "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.", param="expires_at"
+        )
     methods = params.get("payment_method_types") or None
     for index, method in enumerate(methods or []):
         if method not in PAYMENT_METHOD_TYPES:
-            raise errors.invalid(f"Invalid payment_method_types[{index}]: the simulator supports "
-                                 f"{', '.join(PAYMENT_METHOD_TYPES)}", param=f"payment_method_types[{index}]",
-                                 code="parameter_invalid_string")
+            raise errors.invalid(
+                f"Invalid payment_method_types[{index}]: the simulator supports {', '.join(PAYMENT_METHOD_TYPES)}",
+                param=f"payment_method_types[{index}]",
+                code="parameter_invalid_string",
+            )
     session_id = state.new_id("cs_test")
     session = objects.checkout_session(
-        id=session_id, created=now, expires_at=expires_at, url=page_url(session_id), currency=currency,
-        amount_subtotal=total, amount_total=total, metadata=params.get("metadata") or {},
-        client_reference_id=reference, customer_email=email, success_url=success_url, cancel_url=cancel_url,
-        payment_method_types=list(methods or ["card"]), locale=params.get("locale"),
-        submit_type=params.get("submit_type"))
+        id=session_id,
+        created=now,
+        expires_at=expires_at,
+        url=page_url(session_id),
+        currency=currency,
+        amount_subtotal=total,
+        amount_total=total,
+        metadata=params.get("metadata") or {},
+        client_reference_id=reference,
+        customer_email=email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        payment_method_types=list(methods or ["card"]),
+        locale=params.get("locale"),
+        submit_type=params.get("submit_type"),
+    )
     intent_data = params.get("payment_intent_data") or {}
     state.sessions[session_id] = session
     state.extras[session_id] = SessionExtras(
-        line_items=items, allowed_methods=list(methods) if methods else None,
-        intent_metadata=intent_data.get("metadata") or {}, intent_description=intent_data.get("description"))
+        line_items=items,
+        allowed_methods=list(methods) if methods else None,
+        intent_metadata=intent_data.get("metadata") or {},
+        intent_description=intent_data.get("description"),
+    )
     return session
 
 
@@ -162,8 +220,10 @@ def expire(state: StripeState, session_id: str, *, request: dict[str, Any] | Non
     session = get_session(state, session_id)
     if session["status"] != "open":
         raise errors.processing(
-            f"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has "
-            f"a status of \"{session['status']}\".", code="checkout_session_not_open")
+            f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has '
+            f'a status of "{session["status"]}".',
+            code="checkout_session_not_open",
+        )
     now = state.now()
     intent = state.payment_intents.get(session["payment_intent"] or "")
     if intent is not None and intent["status"] in ("requires_payment_method", "requires_action"):

@@ -22,8 +22,24 @@ from simulators.stripe.state import StripeState
 
 PAGE_PATH = "/c/pay/{session_id}"  # for str.format
 _RULE = "/c/pay/<session_id>"
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-                "xaf", "xof", "xpf"}
+ZERO_DECIMAL = {
+    "bif",
+    "clp",
+    "djf",
+    "gnf",
+    "jpy",
+    "kmf",
+    "krw",
+    "mga",
+    "pyg",
+    "rwf",
+    "ugx",
+    "vnd",
+    "vuv",
+    "xaf",
+    "xof",
+    "xpf",
+}
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$"}
 
 
@@ -40,18 +56,25 @@ def with_session_id(url: str, session_id: str) -> str:
 def page_blueprint(state: StripeState) -> Blueprint:
     page = Blueprint("stripe_checkout_page", __name__, template_folder="templates")
 
-    def render(session: dict[str, Any], *, status: int = 200, error: str | None = None,
-               field: str | None = None) -> Response:
+    def render(
+        session: dict[str, Any], *, status: int = 200, error: str | None = None, field: str | None = None
+    ) -> Response:
         with state.lock:
             items = list(state.extras[session["id"]].line_items)
             bank = allows(state, session["id"], "us_bank_account")
-        context = {"session": session, "items": items, "bank_allowed": bank, "error": error, "error_field": field,
-                   "total": format_amount(session["amount_total"], session["currency"]),
-                   "format_amount": format_amount, "form": request.form if request.method == "POST" else {},
-                   # The form always posts to the page itself, also when it is re-rendered at .../authenticate.
-                   "action": request.script_root + PAGE_PATH.format(session_id=session["id"]),
-                   "cancel_url": with_session_id(session["cancel_url"], session["id"]) if session["cancel_url"]
-                   else None}
+        context = {
+            "session": session,
+            "items": items,
+            "bank_allowed": bank,
+            "error": error,
+            "error_field": field,
+            "total": format_amount(session["amount_total"], session["currency"]),
+            "format_amount": format_amount,
+            "form": request.form if request.method == "POST" else {},
+            # The form always posts to the page itself, also when it is re-rendered at .../authenticate.
+            "action": request.script_root + PAGE_PATH.format(session_id=session["id"]),
+            "cancel_url": with_session_id(session["cancel_url"], session["id"]) if session["cancel_url"] else None,
+        }
         template = "stripe/checkout.html" if session["status"] == "open" else "stripe/closed.html"
         return Response(render_template(template, **context), status=status, content_type="text/html")
 
@@ -85,11 +108,21 @@ def page_blueprint(state: StripeState) -> Blueprint:
                 with state.lock:
                     pay_delayed(state, session_id, "us_bank_account", email=email, name=name)
                 return success(session)
-            card = cards.validate(form.get("card_number", ""), form.get("card_expiry", ""),
-                                  form.get("card_cvc", ""), state.hub.clock.now())
+            card = cards.validate(
+                form.get("card_number", ""),
+                form.get("card_expiry", ""),
+                form.get("card_cvc", ""),
+                state.hub.clock.now(),
+            )
             with state.lock:
-                outcome = pay_card(state, session_id, card, email=email, name=name,
-                                   authenticate_url=request.url_root.rstrip("/") + request.path + "/authenticate")
+                outcome = pay_card(
+                    state,
+                    session_id,
+                    card,
+                    email=email,
+                    name=name,
+                    authenticate_url=request.url_root.rstrip("/") + request.path + "/authenticate",
+                )
         except cards.CardInputError as exc:
             return render(session, status=422, error=exc.message, field=exc.field)
         except PaymentRefused:
@@ -98,8 +131,9 @@ def page_blueprint(state: StripeState) -> Blueprint:
             return success(session)
         if outcome.status == "requires_action":
             return redirect(request.script_root + request.path + "/authenticate", code=303)
-        return render(session, status=402, error=outcome.error["message"] if outcome.error else None,
-                      field="card_number")
+        return render(
+            session, status=402, error=outcome.error["message"] if outcome.error else None, field="card_number"
+        )
 
     @page.get(_RULE + "/authenticate")
     def challenge(session_id: str) -> Response:
@@ -108,9 +142,14 @@ def page_blueprint(state: StripeState) -> Blueprint:
             return session
         if session["status"] != "open":
             return render(session)
-        return Response(render_template("stripe/authenticate.html", session=session,
-                                        total=format_amount(session["amount_total"], session["currency"])),
-                        content_type="text/html")
+        return Response(
+            render_template(
+                "stripe/authenticate.html",
+                session=session,
+                total=format_amount(session["amount_total"], session["currency"]),
+            ),
+            content_type="text/html",
+        )
 
     @page.post(_RULE + "/authenticate")
     def challenge_answer(session_id: str) -> Response:
@@ -124,7 +163,8 @@ def page_blueprint(state: StripeState) -> Blueprint:
             return render(session, status=409)
         if outcome.status == "succeeded":
             return success(session)
-        return render(session, status=402, error=outcome.error["message"] if outcome.error else None,
-                      field="card_number")
+        return render(
+            session, status=402, error=outcome.error["message"] if outcome.error else None, field="card_number"
+        )
 
     return page

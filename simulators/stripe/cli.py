@@ -31,8 +31,10 @@ def _show(args: argparse.Namespace, data: dict[str, Any], line: str) -> int:
 
 def _outcome_line(data: dict[str, Any]) -> str:
     session, intent = data["checkout_session"], data["payment_intent"]
-    line = (f"{data['outcome']}: {session['id']} {session['status']}/{session['payment_status']}, "
-            f"{intent['id']} {intent['status']}")
+    line = (
+        f"{data['outcome']}: {session['id']} {session['status']}/{session['payment_status']}, "
+        f"{intent['id']} {intent['status']}"
+    )
     if data.get("error"):
         line += f" ({data['error']['code']}: {data['error']['message']})"
     return line
@@ -78,21 +80,31 @@ def _fault(args: argparse.Namespace) -> int:
     if args.down:
         data = client.request("POST", "/stripe/faults", json={"down": args.down})
         return _show(args, data, f"API down ({args.down}) until `simulate stripe fault --clear`")
-    spec: dict[str, Any] = {"method": args.method, "path": args.path, "response": args.response,
-                            "when": args.when, "times": None if args.until_cleared else args.times}
+    spec: dict[str, Any] = {
+        "method": args.method,
+        "path": args.path,
+        "response": args.response,
+        "when": args.when,
+        "times": None if args.until_cleared else args.times,
+    }
     if args.hold:
         spec["hold_seconds"] = args.hold
     if args.should_retry is not None:
         spec["should_retry"] = args.should_retry
     data = client.request("POST", "/stripe/faults", json=spec)
     count = "until cleared" if data["times"] is None else f"next {data['times']}"
-    return _show(args, data, f"fault #{data['id']}: {data['method']} {data['path']} -> {data['response']} "
-                             f"{data['when']} processing ({count})")
+    return _show(
+        args,
+        data,
+        f"fault #{data['id']}: {data['method']} {data['path']} -> {data['response']} "
+        f"{data['when']} processing ({count})",
+    )
 
 
 def _roll_secret(args: argparse.Namespace) -> int:
-    data = control_client(args).request("POST", f"/stripe/webhook_endpoints/{args.endpoint}/roll_secret",
-                                        json={"expires_in": args.expires_in})
+    data = control_client(args).request(
+        "POST", f"/stripe/webhook_endpoints/{args.endpoint}/roll_secret", json={"expires_in": args.expires_in}
+    )
     return _show(args, data, f"new secret: {data['secret']} (previous ones valid for {args.expires_in:g}s)")
 
 
@@ -125,8 +137,12 @@ def register(subparsers) -> None:
     pay = command("pay", "pay a Checkout Session as the customer", _pay)
     pay.add_argument("session")
     pay.add_argument("--card", default="4242424242424242", help="a Stripe test card number (default %(default)s)")
-    pay.add_argument("--3ds", dest="three_d_secure", choices=("pass", "fail"),
-                     help="answer the 3-D Secure challenge (left pending when omitted)")
+    pay.add_argument(
+        "--3ds",
+        dest="three_d_secure",
+        choices=("pass", "fail"),
+        help="answer the 3-D Secure challenge (left pending when omitted)",
+    )
     pay.add_argument("--bank", action="store_true", help="pay with a test US bank account (settle later)")
     pay.add_argument("--email")
     pay.add_argument("--name")
@@ -135,8 +151,12 @@ def register(subparsers) -> None:
     settle.add_argument("session")
     settle.add_argument("--failed", action="store_true", help="the debit fails instead of succeeding")
 
-    settle_refund = command("settle-refund", "make an asynchronous refund change now (pending -> succeeded for "
-                            "card 4000000000007726, succeeded -> failed for 4000000000005126)", _settle_refund)
+    settle_refund = command(
+        "settle-refund",
+        "make an asynchronous refund change now (pending -> succeeded for "
+        "card 4000000000007726, succeeded -> failed for 4000000000005126)",
+        _settle_refund,
+    )
     settle_refund.add_argument("refund")
 
     expire = command("expire", "expire a session, or every session past its expires_at", _expire)
@@ -152,8 +172,13 @@ def register(subparsers) -> None:
     times.add_argument("--times", type=int, default=1)
     times.add_argument("--until-cleared", action="store_true")
     fault.add_argument("--hold", type=float, help="seconds a 'timeout' holds the response")
-    fault.add_argument("--should-retry", dest="should_retry", action=argparse.BooleanOptionalAction, default=None,
-                       help="send Stripe-Should-Retry: true/false")
+    fault.add_argument(
+        "--should-retry",
+        dest="should_retry",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send Stripe-Should-Retry: true/false",
+    )
     fault.add_argument("--down", nargs="?", const="503", choices=("503", "reset"), help="fail every request")
     fault.add_argument("--clear", action="store_true", help="remove every fault and release held responses")
 

@@ -72,9 +72,12 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         if retry not in ("test", "live"):
             return _error(400, "retry must be 'test' or 'live'")
         with state.lock:
-            state.config = Config(api_keys=keys, retry=retry,
-                                  api_version=body.get("api_version", state.config.api_version),
-                                  public_url=body.get("public_url", state.config.public_url))
+            state.config = Config(
+                api_keys=keys,
+                retry=retry,
+                api_version=body.get("api_version", state.config.api_version),
+                public_url=body.get("public_url", state.config.public_url),
+            )
         return state.snapshot()["config"]
 
     @control.get("/faults")
@@ -87,7 +90,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         try:
             if "down" in body:
                 if len(body) != 1:
-                    return _error(400, "a down fault takes only {\"down\": \"503\"|\"reset\"|null}")
+                    return _error(400, 'a down fault takes only {"down": "503"|"reset"|null}')
                 state.faults.set_down(None if body["down"] in (None, False) else str(body["down"]))
                 return jsonify(state.faults.to_dict()), 201
             fault = state.faults.add(body)
@@ -117,8 +120,14 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         if three_d_secure not in (None, "pass", "fail"):
             return _error(400, "three_d_secure must be 'pass', 'fail' or absent (leave the challenge pending)")
         with state.lock:
-            outcome = pay_card(state, session_id, card, email=email, name=name,
-                               authenticate_url=f"{request.host_url.rstrip('/')}/stripe/c/pay/{session_id}/authenticate")
+            outcome = pay_card(
+                state,
+                session_id,
+                card,
+                email=email,
+                name=name,
+                authenticate_url=f"{request.host_url.rstrip('/')}/stripe/c/pay/{session_id}/authenticate",
+            )
             if outcome.status == "requires_action" and three_d_secure is not None:
                 outcome = authenticate(state, session_id, passed=three_d_secure == "pass")
             return outcome.to_dict()

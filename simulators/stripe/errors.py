@@ -19,9 +19,18 @@ class StripeError(Exception):
     """An API error. ``saves_result``: Stripe stores the idempotent result only
     once an endpoint started executing, never for parameter validation errors."""
 
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 code: str | None = None, param: str | None = None, decline_code: str | None = None,
-                 saves_result: bool = False, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        decline_code: str | None = None,
+        saves_result: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -70,25 +79,39 @@ def authentication(message: str) -> StripeError:
 
 
 def idempotency_mismatch(key: str) -> StripeError:
-    return StripeError(400, "Keys for idempotent requests can only be used with the same parameters "
-                       f"they were first used with. Try using a key other than '{key}' if you meant "
-                       "to execute a different request.", type="idempotency_error")
+    return StripeError(
+        400,
+        "Keys for idempotent requests can only be used with the same parameters "
+        f"they were first used with. Try using a key other than '{key}' if you meant "
+        "to execute a different request.",
+        type="idempotency_error",
+    )
 
 
 def idempotency_endpoint_mismatch(key: str, first: str, now: str) -> StripeError:
-    return StripeError(400, f"Keys for idempotent requests can only be used for the same endpoint "
-                       f"they were first used for ('{first}' vs '{now}'). Try using a key other than "
-                       f"'{key}' if you meant to execute a different request.", type="idempotency_error")
+    return StripeError(
+        400,
+        f"Keys for idempotent requests can only be used for the same endpoint "
+        f"they were first used for ('{first}' vs '{now}'). Try using a key other than "
+        f"'{key}' if you meant to execute a different request.",
+        type="idempotency_error",
+    )
 
 
 def idempotency_in_use(key: str) -> StripeError:
-    return StripeError(409, f"There is currently another in-progress request using this idempotency "
-                       f"key ('{key}'). Please try again later.", code="idempotency_key_in_use")
+    return StripeError(
+        409,
+        f"There is currently another in-progress request using this idempotency key ('{key}'). Please try again later.",
+        code="idempotency_key_in_use",
+    )
 
 
 def rate_limited() -> StripeError:
-    return StripeError(429, "Request rate limit exceeded. You can learn more about rate limits here "
-                       "https://stripe.com/docs/rate-limits.", code="rate_limit")
+    return StripeError(
+        429,
+        "Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        code="rate_limit",
+    )
 
 
 def api_error(status: int = 500) -> StripeError:

@@ -41,9 +41,14 @@ def request_info(request_id: str | None = None, idempotency_key: str | None = No
     return {"id": request_id, "idempotency_key": idempotency_key}
 
 
-def emit(state: StripeState, event_type: str, obj: dict[str, Any], *,
-         request: dict[str, Any] | None = None,
-         previous_attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+def emit(
+    state: StripeState,
+    event_type: str,
+    obj: dict[str, Any],
+    *,
+    request: dict[str, Any] | None = None,
+    previous_attributes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Record an event (call with ``state.lock`` held); it is delivered when the outbox is published."""
     data: dict[str, Any] = {"object": copy.deepcopy(obj)}
     if previous_attributes is not None:

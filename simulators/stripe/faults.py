@@ -59,13 +59,14 @@ def parse_fault(spec: dict[str, Any], fault_id: int) -> Fault:
     fault.response = str(fault.response)
     fault.method = str(fault.method).upper()
     if fault.path.startswith("/stripe/"):
-        fault.path = fault.path[len("/stripe"):]
+        fault.path = fault.path[len("/stripe") :]
     if fault.response not in RESPONSES:
         raise FaultError(f"response must be one of {', '.join(RESPONSES)}")
     if fault.when not in ("before", "after"):
         raise FaultError("when must be 'before' or 'after'")
-    if fault.times is not None and (not isinstance(fault.times, int) or isinstance(fault.times, bool)
-                                    or fault.times < 1):
+    if fault.times is not None and (
+        not isinstance(fault.times, int) or isinstance(fault.times, bool) or fault.times < 1
+    ):
         raise FaultError("times must be a positive integer or null (until cleared)")
     hold = fault.hold_seconds
     if not isinstance(hold, (int, float)) or isinstance(hold, bool) or not 0 <= hold <= MAX_HOLD:

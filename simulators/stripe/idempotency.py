@@ -44,8 +44,9 @@ class IdempotencyStore:
             self._results.clear()
             self._in_flight.clear()
 
-    def begin(self, scope: str, key: str, method: str, path: str, params: dict[str, Any],
-              now: float) -> StoredResult | None:
+    def begin(
+        self, scope: str, key: str, method: str, path: str, params: dict[str, Any], now: float
+    ) -> StoredResult | None:
         """The stored result to replay, or None after marking the key in flight; raises on misuse."""
         slot = (scope, key)
         with self._lock:
@@ -75,8 +76,15 @@ class IdempotencyStore:
             return len(self._results)
 
 
-def _check_same(key: str, first_method: str, first_path: str, first_params: dict[str, Any],
-                method: str, path: str, params: dict[str, Any]) -> None:
+def _check_same(
+    key: str,
+    first_method: str,
+    first_path: str,
+    first_params: dict[str, Any],
+    method: str,
+    path: str,
+    params: dict[str, Any],
+) -> None:
     if (first_method, first_path) != (method, path):
         raise errors.idempotency_endpoint_mismatch(key, f"{first_method} {first_path}", f"{method} {path}")
     if first_params != params:

@@ -25,12 +25,12 @@ def paginate(items_newest_first: list[dict[str, Any]], params: dict[str, Any], u
     if after:
         if after not in ids:
             raise errors.invalid(f"No such object: '{after}'", param="starting_after", code="resource_missing")
-        rest = items_newest_first[ids.index(after) + 1:]
+        rest = items_newest_first[ids.index(after) + 1 :]
         page, has_more = rest[:limit], len(rest) > limit
     elif before:
         if before not in ids:
             raise errors.invalid(f"No such object: '{before}'", param="ending_before", code="resource_missing")
-        newer = items_newest_first[:ids.index(before)]
+        newer = items_newest_first[: ids.index(before)]
         page, has_more = newer[-limit:], len(newer) > limit
     else:
         page, has_more = items_newest_first[:limit], len(items_newest_first) > limit
@@ -38,8 +38,12 @@ def paginate(items_newest_first: list[dict[str, Any]], params: dict[str, Any], u
 
 
 def _resolve(state: StripeState, object_id: str) -> dict[str, Any] | None:
-    for prefix, store in (("pi_", state.payment_intents), ("ch_", state.charges), ("re_", state.refunds),
-                          ("cs_", state.sessions)):
+    for prefix, store in (
+        ("pi_", state.payment_intents),
+        ("ch_", state.charges),
+        ("re_", state.refunds),
+        ("cs_", state.sessions),
+    ):
         if object_id.startswith(prefix):
             return store.get(object_id)
     return None

@@ -13,11 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 
-def checkout_session(*, id: str, created: int, expires_at: int, url: str, currency: str,
-                     amount_subtotal: int, amount_total: int, metadata: dict[str, str],
-                     client_reference_id: str | None, customer_email: str | None, success_url: str,
-                     cancel_url: str | None, payment_method_types: list[str],
-                     locale: str | None = None, submit_type: str | None = None) -> dict[str, Any]:
+def checkout_session(
+    *,
+    id: str,
+    created: int,
+    expires_at: int,
+    url: str,
+    currency: str,
+    amount_subtotal: int,
+    amount_total: int,
+    metadata: dict[str, str],
+    client_reference_id: str | None,
+    customer_email: str | None,
+    success_url: str,
+    cancel_url: str | None,
+    payment_method_types: list[str],
+    locale: str | None = None,
+    submit_type: str | None = None,
+) -> dict[str, Any]:
     return {
         "id": id,
         "object": "checkout.session",
@@ -36,8 +49,12 @@ def checkout_session(*, id: str, created: int, expires_at: int, url: str, curren
         "currency": currency,
         "currency_conversion": None,
         "custom_fields": [],
-        "custom_text": {"after_submit": None, "shipping_address": None, "submit": None,
-                        "terms_of_service_acceptance": None},
+        "custom_text": {
+            "after_submit": None,
+            "shipping_address": None,
+            "submit": None,
+            "terms_of_service_acceptance": None,
+        },
         "customer": None,
         "customer_creation": "if_required",
         "customer_details": None,
@@ -75,12 +92,12 @@ def checkout_session(*, id: str, created: int, expires_at: int, url: str, curren
 
 
 def customer_details(email: str, name: str | None) -> dict[str, Any]:
-    return {"address": None, "email": email, "name": name, "phone": None, "tax_exempt": "none",
-            "tax_ids": []}
+    return {"address": None, "email": email, "name": name, "phone": None, "tax_exempt": "none", "tax_ids": []}
 
 
-def line_item(*, id: str, product_id: str, name: str, created: int, currency: str, unit_amount: int,
-              quantity: int) -> dict[str, Any]:
+def line_item(
+    *, id: str, product_id: str, name: str, created: int, currency: str, unit_amount: int, quantity: int
+) -> dict[str, Any]:
     """A line item made from ``price_data``: Stripe creates an inactive one-time price for it (the
     product's description lives on the product, which is not simulated)."""
     total = unit_amount * quantity
@@ -118,8 +135,16 @@ def line_item(*, id: str, product_id: str, name: str, created: int, currency: st
     }
 
 
-def payment_intent(*, id: str, created: int, amount: int, currency: str, metadata: dict[str, str],
-                   description: str | None, payment_method_types: list[str]) -> dict[str, Any]:
+def payment_intent(
+    *,
+    id: str,
+    created: int,
+    amount: int,
+    currency: str,
+    metadata: dict[str, str],
+    description: str | None,
+    payment_method_types: list[str],
+) -> dict[str, Any]:
     return {
         "id": id,
         "object": "payment_intent",
@@ -164,9 +189,18 @@ def payment_intent(*, id: str, created: int, amount: int, currency: str, metadat
     }
 
 
-def charge(*, id: str, created: int, intent: dict[str, Any], payment_method: str,
-           method_details: dict[str, Any], email: str, name: str | None, balance_transaction: str | None,
-           failure: dict[str, Any] | None = None) -> dict[str, Any]:
+def charge(
+    *,
+    id: str,
+    created: int,
+    intent: dict[str, Any],
+    payment_method: str,
+    method_details: dict[str, Any],
+    email: str,
+    name: str | None,
+    balance_transaction: str | None,
+    failure: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     paid = failure is None
     return {
         "id": id,
@@ -217,46 +251,99 @@ def charge(*, id: str, created: int, intent: dict[str, Any], payment_method: str
 
 def _outcome(failure: dict[str, Any] | None) -> dict[str, Any]:
     if failure is None:
-        return {"network_status": "approved_by_network", "reason": None, "risk_level": "normal",
-                "risk_score": 20, "seller_message": "Payment complete.", "type": "authorized"}
+        return {
+            "network_status": "approved_by_network",
+            "reason": None,
+            "risk_level": "normal",
+            "risk_score": 20,
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        }
     blocked = failure.get("decline_code") == "fraudulent"
-    return {"network_status": "not_sent_to_network" if blocked else "declined_by_network",
-            "reason": "highest_risk_level" if blocked else failure.get("decline_code"),
-            "risk_level": "highest" if blocked else "normal", "risk_score": 95 if blocked else 20,
-            "seller_message": "Stripe blocked this payment as too risky." if blocked
-            else "The bank did not return any further details with this decline.",
-            "type": "blocked" if blocked else "issuer_declined"}
+    return {
+        "network_status": "not_sent_to_network" if blocked else "declined_by_network",
+        "reason": "highest_risk_level" if blocked else failure.get("decline_code"),
+        "risk_level": "highest" if blocked else "normal",
+        "risk_score": 95 if blocked else 20,
+        "seller_message": "Stripe blocked this payment as too risky."
+        if blocked
+        else "The bank did not return any further details with this decline.",
+        "type": "blocked" if blocked else "issuer_declined",
+    }
 
 
-def card_details(*, brand: str, last4: str, exp_month: int, exp_year: int, funding: str, amount: int,
-                 authorized: bool, three_d_secure: str | None = None) -> dict[str, Any]:
+def card_details(
+    *,
+    brand: str,
+    last4: str,
+    exp_month: int,
+    exp_year: int,
+    funding: str,
+    amount: int,
+    authorized: bool,
+    three_d_secure: str | None = None,
+) -> dict[str, Any]:
     """``charge.payment_method_details`` for a card; ``three_d_secure`` is the result of a challenge, if any."""
     secure = None
     if three_d_secure:
-        secure = {"authentication_flow": "challenge", "result": three_d_secure, "result_reason": None,
-                  "version": "2.2.0"}
-    return {"type": "card", "card": {
-        "amount_authorized": amount if authorized else None, "authorization_code": None,
-        "brand": brand, "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                                   "cvc_check": "pass"},
-        "country": "US", "exp_month": exp_month, "exp_year": exp_year,
-        "extended_authorization": {"status": "disabled"}, "fingerprint": None, "funding": funding,
-        "incremental_authorization": {"status": "unavailable"}, "installments": None, "last4": last4,
-        "mandate": None, "multicapture": {"status": "unavailable"}, "network": brand,
-        "network_token": {"used": False},
-        "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
-        "three_d_secure": secure, "wallet": None}}
+        secure = {
+            "authentication_flow": "challenge",
+            "result": three_d_secure,
+            "result_reason": None,
+            "version": "2.2.0",
+        }
+    return {
+        "type": "card",
+        "card": {
+            "amount_authorized": amount if authorized else None,
+            "authorization_code": None,
+            "brand": brand,
+            "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+            "country": "US",
+            "exp_month": exp_month,
+            "exp_year": exp_year,
+            "extended_authorization": {"status": "disabled"},
+            "fingerprint": None,
+            "funding": funding,
+            "incremental_authorization": {"status": "unavailable"},
+            "installments": None,
+            "last4": last4,
+            "mandate": None,
+            "multicapture": {"status": "unavailable"},
+            "network": brand,
+            "network_token": {"used": False},
+            "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
+            "three_d_secure": secure,
+            "wallet": None,
+        },
+    }
 
 
 def bank_details(last4: str = "6789") -> dict[str, Any]:
-    return {"type": "us_bank_account", "us_bank_account": {
-        "account_holder_type": "individual", "account_type": "checking",
-        "bank_name": "STRIPE TEST BANK", "fingerprint": None, "last4": last4,
-        "routing_number": "110000000"}}
+    return {
+        "type": "us_bank_account",
+        "us_bank_account": {
+            "account_holder_type": "individual",
+            "account_type": "checking",
+            "bank_name": "STRIPE TEST BANK",
+            "fingerprint": None,
+            "last4": last4,
+            "routing_number": "110000000",
+        },
+    }
 
 
-def refund(*, id: str, created: int, amount: int, charge: dict[str, Any], reason: str | None,
-           metadata: dict[str, str], balance_transaction: str, status: str = "succeeded") -> dict[str, Any]:
+def refund(
+    *,
+    id: str,
+    created: int,
+    amount: int,
+    charge: dict[str, Any],
+    reason: str | None,
+    metadata: dict[str, str],
+    balance_transaction: str,
+    status: str = "succeeded",
+) -> dict[str, Any]:
     return {
         "id": id,
         "object": "refund",
@@ -265,8 +352,10 @@ def refund(*, id: str, created: int, amount: int, charge: dict[str, Any], reason
         "charge": charge["id"],
         "created": created,
         "currency": charge["currency"],
-        "destination_details": {"card": {"reference_status": "pending", "reference_type": "acquirer_reference_number",
-                                         "type": "refund"}, "type": "card"},
+        "destination_details": {
+            "card": {"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"},
+            "type": "card",
+        },
         "metadata": metadata,
         "payment_intent": charge["payment_intent"],
         "reason": reason,

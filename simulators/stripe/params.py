@@ -54,14 +54,16 @@ def _coerce_value(value: Any, spec: Any, path: str) -> Any:
     if spec == META:
         return _metadata(value, path)
     if not isinstance(value, str):
-        raise errors.invalid(f"Invalid {'hash' if isinstance(value, dict) else 'array'}: {path} "
-                             f"must be a {spec}", param=path, code="parameter_invalid_type")
+        raise errors.invalid(
+            f"Invalid {'hash' if isinstance(value, dict) else 'array'}: {path} must be a {spec}",
+            param=path,
+            code="parameter_invalid_type",
+        )
     if spec == INT:
         try:
             return int(value)
         except ValueError:
-            raise errors.invalid(f"Invalid integer: {value}", param=path,
-                                 code="parameter_invalid_integer") from None
+            raise errors.invalid(f"Invalid integer: {value}", param=path, code="parameter_invalid_integer") from None
     if spec == BOOL:
         if value not in ("true", "false"):
             raise errors.invalid(f"Invalid boolean: {value}", param=path, code="parameter_invalid_boolean")
@@ -79,14 +81,15 @@ def _metadata(value: Any, path: str) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, item in value.items():
         if not isinstance(item, str):
-            raise errors.invalid(f"Invalid value for {path}[{key}]: metadata values must be strings",
-                                 param=f"{path}[{key}]")
+            raise errors.invalid(
+                f"Invalid value for {path}[{key}]: metadata values must be strings", param=f"{path}[{key}]"
+            )
         if len(key) > 40:
-            raise errors.invalid(f"Metadata keys must be at most 40 characters long (got {key!r})",
-                                 param=f"{path}[{key}]")
+            raise errors.invalid(
+                f"Metadata keys must be at most 40 characters long (got {key!r})", param=f"{path}[{key}]"
+            )
         if len(item) > 500:
-            raise errors.invalid("Metadata values must be at most 500 characters long",
-                                 param=f"{path}[{key}]")
+            raise errors.invalid("Metadata values must be at most 500 characters long", param=f"{path}[{key}]")
         if item != "":  # an empty value unsets the key
             cleaned[key] = item
     return cleaned
@@ -111,12 +114,16 @@ def created_filter(raw: Any) -> dict[str, int]:
         try:
             return {"eq": int(raw)}
         except ValueError:
-            raise errors.invalid(f"Invalid integer: {raw}", param="created",
-                                 code="parameter_invalid_integer") from None
+            raise errors.invalid(f"Invalid integer: {raw}", param="created", code="parameter_invalid_integer") from None
     return coerce(raw, CREATED_FILTER, "created")
 
 
 def matches_created(created: int, bounds: dict[str, int]) -> bool:
-    checks = {"eq": created.__eq__, "gt": created.__gt__, "gte": created.__ge__,
-              "lt": created.__lt__, "lte": created.__le__}
+    checks = {
+        "eq": created.__eq__,
+        "gt": created.__gt__,
+        "gte": created.__ge__,
+        "lt": created.__lt__,
+        "lte": created.__le__,
+    }
     return all(checks[op](bound) for op, bound in bounds.items())

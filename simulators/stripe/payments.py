@@ -44,8 +44,12 @@ class PaymentOutcome:
     error: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outcome": self.status, "checkout_session": self.session,
-                "payment_intent": self.payment_intent, "error": self.error}
+        return {
+            "outcome": self.status,
+            "checkout_session": self.session,
+            "payment_intent": self.payment_intent,
+            "error": self.error,
+        }
 
 
 def _open_session(state: StripeState, session_id: str) -> dict[str, Any]:
@@ -60,9 +64,14 @@ def _intent_for(state: StripeState, session: dict[str, Any], method: str) -> dic
     if intent is None:
         extras = state.extras[session["id"]]
         intent = objects.payment_intent(
-            id=state.new_id("pi"), created=state.now(), amount=session["amount_total"],
-            currency=session["currency"], metadata=dict(extras.intent_metadata),
-            description=extras.intent_description, payment_method_types=[method])
+            id=state.new_id("pi"),
+            created=state.now(),
+            amount=session["amount_total"],
+            currency=session["currency"],
+            metadata=dict(extras.intent_metadata),
+            description=extras.intent_description,
+            payment_method_types=[method],
+        )
         state.payment_intents[intent["id"]] = intent
         session["payment_intent"] = intent["id"]
         emit(state, "payment_intent.created", intent)
@@ -73,8 +82,15 @@ def _customer(session: dict[str, Any], email: str | None, name: str | None) -> t
     return (email or session["customer_email"] or "customer@example.com"), name
 
 
-def pay_card(state: StripeState, session_id: str, card: CardInput, *, email: str | None, name: str | None,
-             authenticate_url: str | None = None) -> PaymentOutcome:
+def pay_card(
+    state: StripeState,
+    session_id: str,
+    card: CardInput,
+    *,
+    email: str | None,
+    name: str | None,
+    authenticate_url: str | None = None,
+) -> PaymentOutcome:
     """Submit a card (call with ``state.lock`` held). 3-D Secure cards stop at ``requires_action``."""
     session = _open_session(state, session_id)
     if not allows(state, session_id, "card"):
@@ -84,8 +100,12 @@ def pay_card(state: StripeState, session_id: str, card: CardInput, *, email: str
     payment_method = state.new_id("pm")
     intent.update(payment_method=payment_method, last_payment_error=None, receipt_email=email)
     if card.card.three_d_secure:
-        state.extras[session_id].pending_card = {"card": card, "email": email, "name": name,
-                                                  "payment_method": payment_method}
+        state.extras[session_id].pending_card = {
+            "card": card,
+            "email": email,
+            "name": name,
+            "payment_method": payment_method,
+        }
         redirect = {"url": authenticate_url, "return_url": session["success_url"]}
         intent.update(status="requires_action", next_action={"type": "redirect_to_url", "redirect_to_url": redirect})
         emit(state, "payment_intent.requires_action", intent)
@@ -105,20 +125,51 @@ def authenticate(state: StripeState, session_id: str, *, passed: bool) -> Paymen
     intent["next_action"] = None
     if not passed:
         return _decline(state, session, intent, AUTHENTICATION_FAILED, charge=None)
-    return _authorise(state, session, intent, pending["card"], pending["email"], pending["name"],
-                      pending["payment_method"], three_d_secure="authenticated")
+    return _authorise(
+        state,
+        session,
+        intent,
+        pending["card"],
+        pending["email"],
+        pending["name"],
+        pending["payment_method"],
+        three_d_secure="authenticated",
+    )
 
 
-def _authorise(state: StripeState, session: dict[str, Any], intent: dict[str, Any], card: CardInput,
-               email: str, name: str | None, payment_method: str, *, three_d_secure: str | None) -> PaymentOutcome:
+def _authorise(
+    state: StripeState,
+    session: dict[str, Any],
+    intent: dict[str, Any],
+    card: CardInput,
+    email: str,
+    name: str | None,
+    payment_method: str,
+    *,
+    three_d_secure: str | None,
+) -> PaymentOutcome:
     decline = card.card.decline
-    details = objects.card_details(brand=card.card.brand, last4=card.last4, exp_month=card.exp_month,
-                                   exp_year=card.exp_year, funding=card.card.funding, amount=intent["amount"],
-                                   authorized=decline is None, three_d_secure=three_d_secure)
-    charge = objects.charge(id=state.new_id("ch"), created=state.now(), intent=intent, payment_method=payment_method,
-                            method_details=details, email=email, name=name,
-                            balance_transaction=None if decline else state.new_id("txn"),
-                            failure=decline.as_error() if decline else None)
+    details = objects.card_details(
+        brand=card.card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        funding=card.card.funding,
+        amount=intent["amount"],
+        authorized=decline is None,
+        three_d_secure=three_d_secure,
+    )
+    charge = objects.charge(
+        id=state.new_id("ch"),
+        created=state.now(),
+        intent=intent,
+        payment_method=payment_method,
+        method_details=details,
+        email=email,
+        name=name,
+        balance_transaction=None if decline else state.new_id("txn"),
+        failure=decline.as_error() if decline else None,
+    )
     state.charges[charge["id"]] = charge
     state.refund_behaviours[charge["id"]] = card.card.refund
     intent["latest_charge"] = charge["id"]
@@ -127,19 +178,27 @@ def _authorise(state: StripeState, session: dict[str, Any], intent: dict[str, An
     return _succeed(state, session, intent, charge, email, name)
 
 
-def _succeed(state: StripeState, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any],
-             email: str, name: str | None) -> PaymentOutcome:
+def _succeed(
+    state: StripeState,
+    session: dict[str, Any],
+    intent: dict[str, Any],
+    charge: dict[str, Any],
+    email: str,
+    name: str | None,
+) -> PaymentOutcome:
     intent.update(status="succeeded", amount_received=intent["amount"], next_action=None)
-    session.update(status="complete", payment_status="paid", url=None,
-                   customer_details=objects.customer_details(email, name))
+    session.update(
+        status="complete", payment_status="paid", url=None, customer_details=objects.customer_details(email, name)
+    )
     emit(state, "charge.succeeded", charge)
     emit(state, "payment_intent.succeeded", intent)
     emit(state, "checkout.session.completed", session)
     return PaymentOutcome("succeeded", session, intent)
 
 
-def _decline(state: StripeState, session: dict[str, Any], intent: dict[str, Any], decline: Decline,
-             charge: dict[str, Any] | None) -> PaymentOutcome:
+def _decline(
+    state: StripeState, session: dict[str, Any], intent: dict[str, Any], decline: Decline, charge: dict[str, Any] | None
+) -> PaymentOutcome:
     error = decline.as_error(charge["id"] if charge else None)
     intent.update(status="requires_payment_method", last_payment_error=error, next_action=None)
     if charge is not None:
@@ -148,8 +207,9 @@ def _decline(state: StripeState, session: dict[str, Any], intent: dict[str, Any]
     return PaymentOutcome("declined", session, intent, error=error)
 
 
-def pay_delayed(state: StripeState, session_id: str, method: str, *, email: str | None,
-                name: str | None) -> PaymentOutcome:
+def pay_delayed(
+    state: StripeState, session_id: str, method: str, *, email: str | None, name: str | None
+) -> PaymentOutcome:
     """Pay with a delayed-notification method: the session completes unpaid until ``settle``."""
     session = _open_session(state, session_id)
     if method != "us_bank_account":
@@ -159,15 +219,30 @@ def pay_delayed(state: StripeState, session_id: str, method: str, *, email: str 
     email, name = _customer(session, email, name)
     intent = _intent_for(state, session, method)
     payment_method = state.new_id("pm")
-    charge = objects.charge(id=state.new_id("ch"), created=state.now(), intent=intent, payment_method=payment_method,
-                            method_details=objects.bank_details(), email=email, name=name, balance_transaction=None)
+    charge = objects.charge(
+        id=state.new_id("ch"),
+        created=state.now(),
+        intent=intent,
+        payment_method=payment_method,
+        method_details=objects.bank_details(),
+        email=email,
+        name=name,
+        balance_transaction=None,
+    )
     charge.update(status="pending", paid=False, captured=True, amount_captured=intent["amount"])
     state.charges[charge["id"]] = charge
     # ``processing`` stays null: Stripe describes only card processing there, never bank debits.
-    intent.update(status="processing", payment_method=payment_method, latest_charge=charge["id"],
-                  payment_method_types=[method], last_payment_error=None, receipt_email=email)
-    session.update(status="complete", payment_status="unpaid", url=None,
-                   customer_details=objects.customer_details(email, name))
+    intent.update(
+        status="processing",
+        payment_method=payment_method,
+        latest_charge=charge["id"],
+        payment_method_types=[method],
+        last_payment_error=None,
+        receipt_email=email,
+    )
+    session.update(
+        status="complete", payment_status="unpaid", url=None, customer_details=objects.customer_details(email, name)
+    )
     emit(state, "payment_intent.processing", intent)
     emit(state, "checkout.session.completed", session)
     return PaymentOutcome("processing", session, intent)
@@ -189,8 +264,9 @@ def settle(state: StripeState, session_id: str, *, succeeded: bool) -> PaymentOu
         emit(state, "checkout.session.async_payment_succeeded", session)
         return PaymentOutcome("settled", session, intent)
     error = BANK_DEBIT_FAILED.as_error(charge["id"])
-    charge.update(status="failed", paid=False, amount_captured=0, failure_code=error["code"],
-                  failure_message=error["message"])
+    charge.update(
+        status="failed", paid=False, amount_captured=0, failure_code=error["code"], failure_message=error["message"]
+    )
     intent.update(status="requires_payment_method", last_payment_error=error)
     emit(state, "charge.failed", charge)
     emit(state, "payment_intent.payment_failed", intent)

@@ -109,18 +109,35 @@ class StripeState:
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {
-                "config": {"api_keys": self.config.api_keys, "retry": self.config.retry,
-                           "api_version": self.config.api_version, "public_url": self.config.public_url},
+                "config": {
+                    "api_keys": self.config.api_keys,
+                    "retry": self.config.retry,
+                    "api_version": self.config.api_version,
+                    "public_url": self.config.public_url,
+                },
                 "checkout_sessions": list(self.sessions.values()),
                 "payment_intents": list(self.payment_intents.values()),
                 "charges": list(self.charges.values()),
                 "refunds": list(self.refunds.values()),
-                "events": [{"id": e["id"], "type": e["type"], "created": e["created"],
-                            "object_id": e["data"]["object"].get("id")} for e in self.events.values()],
+                "events": [
+                    {
+                        "id": e["id"],
+                        "type": e["type"],
+                        "created": e["created"],
+                        "object_id": e["data"]["object"].get("id"),
+                    }
+                    for e in self.events.values()
+                ],
                 "webhook_endpoints": [
-                    {"id": ep.id, "url": ep.url, "enabled_events": ep.enabled_events, "status": ep.status,
-                     "secrets": [{"secret": s, "expires_at": exp} for s, exp in ep.secrets]}
-                    for ep in self.endpoints.values()],
+                    {
+                        "id": ep.id,
+                        "url": ep.url,
+                        "enabled_events": ep.enabled_events,
+                        "status": ep.status,
+                        "secrets": [{"secret": s, "expires_at": exp} for s, exp in ep.secrets],
+                    }
+                    for ep in self.endpoints.values()
+                ],
                 "exhausted_deliveries": list(self.exhausted),
                 "plan_errors": list(self.plan_errors),
                 "faults": self.faults.to_dict(),

@@ -22,15 +22,30 @@ from simulators.stripe.params import BOOL, META, STR, coerce, require
 from simulators.stripe.state import Endpoint, StripeState
 
 # Sent with every delivery besides the signature, as Stripe's webhook requests carry them.
-DELIVERY_HEADERS = {"Content-Type": "application/json; charset=utf-8",
-                    "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
+DELIVERY_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+}
 ROTATION_DEFAULT = 24 * 3600
 _EVENT_NAME = re.compile(r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)+)$")
 
-ENDPOINT_CREATE = {"url": STR, "enabled_events": [STR], "description": STR, "metadata": META,
-                   "api_version": STR, "connect": BOOL, "expand": [STR]}
-ENDPOINT_UPDATE = {"url": STR, "enabled_events": [STR], "description": STR, "metadata": META,
-                   "disabled": BOOL, "expand": [STR]}
+ENDPOINT_CREATE = {
+    "url": STR,
+    "enabled_events": [STR],
+    "description": STR,
+    "metadata": META,
+    "api_version": STR,
+    "connect": BOOL,
+    "expand": [STR],
+}
+ENDPOINT_UPDATE = {
+    "url": STR,
+    "enabled_events": [STR],
+    "description": STR,
+    "metadata": META,
+    "disabled": BOOL,
+    "expand": [STR],
+}
 
 
 class StripeSigner:
@@ -51,8 +66,10 @@ class StripeSigner:
 
 def signature_header(body: bytes, secrets: list[str], timestamp: int) -> str:
     payload = body.decode("utf-8")
-    signatures = [stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp).split(",", 1)[1]
-                  for secret in secrets]
+    signatures = [
+        stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp).split(",", 1)[1]
+        for secret in secrets
+    ]
     return ",".join([f"t={timestamp}", *signatures])
 
 
@@ -63,8 +80,11 @@ def new_secret(state: StripeState) -> str:
 def _enabled_events(raw: list[str]) -> list[str]:
     for index, name in enumerate(raw):
         if not _EVENT_NAME.match(name):
-            raise errors.invalid(f"Invalid enabled_events[{index}]: {name!r} is not an event type",
-                                 param=f"enabled_events[{index}]", code="parameter_invalid_string")
+            raise errors.invalid(
+                f"Invalid enabled_events[{index}]: {name!r} is not an event type",
+                param=f"enabled_events[{index}]",
+                code="parameter_invalid_string",
+            )
     return list(raw)
 
 
@@ -75,9 +95,16 @@ def create_endpoint(state: StripeState, raw_params: dict[str, Any], *, secret: s
     events = _enabled_events(require(params, "enabled_events"))
     if params.get("connect"):
         raise errors.invalid("Connect endpoints are not simulated", param="connect")
-    endpoint = Endpoint(id=state.new_id("we"), url=url, enabled_events=events, created=state.now(),
-                        api_version=params.get("api_version"), description=params.get("description"),
-                        metadata=params.get("metadata") or {}, secrets=[(secret or new_secret(state), None)])
+    endpoint = Endpoint(
+        id=state.new_id("we"),
+        url=url,
+        enabled_events=events,
+        created=state.now(),
+        api_version=params.get("api_version"),
+        description=params.get("description"),
+        metadata=params.get("metadata") or {},
+        secrets=[(secret or new_secret(state), None)],
+    )
     state.endpoints[endpoint.id] = endpoint
     return endpoint
 
@@ -110,19 +137,35 @@ def roll_secret(state: StripeState, endpoint_id: str, expires_in: float = ROTATI
     endpoint = get_endpoint(state, endpoint_id)
     now = state.hub.clock.now()
     expiry = now + expires_in
-    kept = [(secret, expiry if exp is None else min(exp, expiry))
-            for secret, exp in endpoint.secrets if exp is None or exp > now]
+    kept = [
+        (secret, expiry if exp is None else min(exp, expiry))
+        for secret, exp in endpoint.secrets
+        if exp is None or exp > now
+    ]
     secret = new_secret(state)
     endpoint.secrets = [(secret, None), *[(s, e) for s, e in kept if e > now]]
-    return {"id": endpoint.id, "secret": secret, "previous_secrets_expire_at": expiry,
-            "active_secrets": endpoint.active_secrets(now)}
+    return {
+        "id": endpoint.id,
+        "secret": secret,
+        "previous_secrets_expire_at": expiry,
+        "active_secrets": endpoint.active_secrets(now),
+    }
 
 
 def endpoint_view(endpoint: Endpoint, *, with_secret: bool = False) -> dict[str, Any]:
-    view = {"id": endpoint.id, "object": "webhook_endpoint", "api_version": endpoint.api_version,
-            "application": None, "created": endpoint.created, "description": endpoint.description,
-            "enabled_events": endpoint.enabled_events, "livemode": False, "metadata": endpoint.metadata,
-            "status": endpoint.status, "url": endpoint.url}
+    view = {
+        "id": endpoint.id,
+        "object": "webhook_endpoint",
+        "api_version": endpoint.api_version,
+        "application": None,
+        "created": endpoint.created,
+        "description": endpoint.description,
+        "enabled_events": endpoint.enabled_events,
+        "livemode": False,
+        "metadata": endpoint.metadata,
+        "status": endpoint.status,
+        "url": endpoint.url,
+    }
     if with_secret:  # Stripe returns the secret only when the endpoint is created
         view["secret"] = endpoint.secrets[0][0]
     return view
@@ -144,17 +187,32 @@ def publish(state: StripeState) -> int:
             if endpoint.api_version and endpoint.api_version != event["api_version"]:
                 payload = {**event, "api_version": endpoint.api_version}
             try:
-                engine.submit(provider="stripe", endpoint=endpoint.url, event_type=event["type"], payload=payload,
-                              signer=StripeSigner(state, endpoint), retry=policy, event_id=event["id"],
-                              shape_variants=SHAPE_VARIANTS, on_exhausted=lambda d: _record_exhausted(state, d),
-                              serialize=serialize, distinct_variant=lambda e: distinct_copy(state, e),
-                              headers=DELIVERY_HEADERS)
+                engine.submit(
+                    provider="stripe",
+                    endpoint=endpoint.url,
+                    event_type=event["type"],
+                    payload=payload,
+                    signer=StripeSigner(state, endpoint),
+                    retry=policy,
+                    event_id=event["id"],
+                    shape_variants=SHAPE_VARIANTS,
+                    on_exhausted=lambda d: _record_exhausted(state, d),
+                    serialize=serialize,
+                    distinct_variant=lambda e: distinct_copy(state, e),
+                    headers=DELIVERY_HEADERS,
+                )
             except PlanError as exc:
                 # A plan that cannot apply to this event (e.g. a field it lacks) must not fail the API call
                 # that caused the event; the engine keeps the plan and the problem shows in /state.
                 with state.lock:
-                    state.plan_errors.append({"event_id": event["id"], "event_type": event["type"],
-                                              "endpoint": endpoint.url, "error": str(exc)})
+                    state.plan_errors.append(
+                        {
+                            "event_id": event["id"],
+                            "event_type": event["type"],
+                            "endpoint": endpoint.url,
+                            "error": str(exc),
+                        }
+                    )
                 continue
             submitted += 1
     return submitted
@@ -162,6 +220,12 @@ def publish(state: StripeState) -> int:
 
 def _record_exhausted(state: StripeState, delivery: Any) -> None:
     with state.lock:
-        state.exhausted.append({"delivery_id": delivery.id, "event_id": delivery.event_id,
-                                "event_type": delivery.event_type, "endpoint": delivery.endpoint,
-                                "attempts": delivery.attempts})
+        state.exhausted.append(
+            {
+                "delivery_id": delivery.id,
+                "event_id": delivery.event_id,
+                "event_type": delivery.event_type,
+                "endpoint": delivery.endpoint,
+                "attempts": delivery.attempts,
+            }
+        )

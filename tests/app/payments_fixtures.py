@@ -48,15 +48,28 @@ def stripe_server():
 def payments_app(db_url, stripe_server):
     """The booking app (not served: handlers and payment code run in its app context) on a fresh database."""
     stripe_server.hub.reset(99)  # a clean Stripe account per test (its ids restart, the database is new too)
-    config = Config(env="test", database_url=db_url, secret_key="x" * 40, slot_provider="local",
-                    stripe_secret_key=SECRET_KEY, stripe_api_base=f"{stripe_server.url}/stripe",
-                    public_base_url="https://book.example.com", log_level="ERROR")
+    config = Config(
+        env="test",
+        database_url=db_url,
+        secret_key="x" * 40,
+        slot_provider="local",
+        stripe_secret_key=SECRET_KEY,
+        stripe_api_base=f"{stripe_server.url}/stripe",
+        public_base_url="https://book.example.com",
+        log_level="ERROR",
+    )
     app = create_app(config)
     with app.app_context():
         with get_db().transaction() as session:
-            add_builder(session, BuilderSpec(name="Ada Stone", timezone="Europe/London", email="ada@example.com",
-                                             session_types=[SessionTypeSpec("Portfolio review", "paid", 60, 4500,
-                                                                            "gbp")]))
+            add_builder(
+                session,
+                BuilderSpec(
+                    name="Ada Stone",
+                    timezone="Europe/London",
+                    email="ada@example.com",
+                    session_types=[SessionTypeSpec("Portfolio review", "paid", 60, 4500, "gbp")],
+                ),
+            )
         app.extensions["test_slots"] = itertools.count()
         yield app
         get_db().dispose()
@@ -73,8 +86,12 @@ def held_booking(app) -> tuple[str, str]:
         # every example takes the next working-hours slot, so claims never collide
         slots = schedule.available_slots(session_type, now + timedelta(days=1), now + timedelta(days=300))
         start = slots[index].start
-        booking = create_booking(session, BookingRequest(session_type, start, "Grace Hopper", "grace@example.com",
-                                                         "Europe/London"), schedule, now=now)
+        booking = create_booking(
+            session,
+            BookingRequest(session_type, start, "Grace Hopper", "grace@example.com", "Europe/London"),
+            schedule,
+            now=now,
+        )
         payment = open_checkout(session, booking, app_client(), app.extensions["booking_config"])
         return booking.public_id, payment.checkout_session_id
 
@@ -99,8 +116,12 @@ def events_for(booking_id: str) -> list[dict]:
     client: stripe.StripeClient = app_client()
     with get_db().reader() as session:
         first_session = session.scalar(
-            select(Payment.checkout_session_id).join(Booking, Payment.booking_id == Booking.id)
-            .where(Booking.public_id == booking_id).order_by(Payment.id).limit(1))
+            select(Payment.checkout_session_id)
+            .join(Booking, Payment.booking_id == Booking.id)
+            .where(Booking.public_id == booking_id)
+            .order_by(Payment.id)
+            .limit(1)
+        )
     since = client.v1.checkout.sessions.retrieve(first_session).created
     found = []
     for event in client.v1.events.list(params={"limit": 100, "created": {"gte": since}}).auto_paging_iter():
@@ -112,8 +133,9 @@ def events_for(booking_id: str) -> list[dict]:
 
 def deliver(event: dict) -> str:
     """Store and process one event through the inbox, as the webhook view does after verifying it."""
-    stored = inbox.store(get_db(), inbox.IncomingEvent("stripe", f"stripe:{event['id']}", event["type"],
-                                                      json.dumps(event)))
+    stored = inbox.store(
+        get_db(), inbox.IncomingEvent("stripe", f"stripe:{event['id']}", event["type"], json.dumps(event))
+    )
     return "duplicate" if stored.duplicate else inbox.process(get_db(), stored.event_id, stripe_handlers.dispatch)
 
 
@@ -124,7 +146,9 @@ def state_of(booking_id: str) -> dict:
         from app_under_test.models import Refund  # noqa: PLC0415
 
         refunds = session.scalars(select(Refund).where(Refund.payment_id.in_([p.id for p in payments]))).all()
-        return {"status": booking.status.value, "claims": len(booking.claims),
-                "payments": [(p.status, p.payment_intent_id is not None, p.card_last4, p.failure_code)
-                             for p in payments],
-                "refunds": sorted((r.reason, r.status, r.amount_cents) for r in refunds)}
+        return {
+            "status": booking.status.value,
+            "claims": len(booking.claims),
+            "payments": [(p.status, p.payment_intent_id is not None, p.card_last4, p.failure_code) for p in payments],
+            "refunds": sorted((r.reason, r.status, r.amount_cents) for r in refunds),
+        }

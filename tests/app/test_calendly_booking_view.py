@@ -14,15 +14,31 @@ PAGE = "/builders/ada-stone/sessions/intro-call"
 
 @pytest.fixture
 def visitor(app_server, simulators):
-    host = calendly.add_host(simulators, name="Ada Stone", slug="ada-stone", timezone="Europe/London",
-                             email="ada@example.com")
+    host = calendly.add_host(
+        simulators, name="Ada Stone", slug="ada-stone", timezone="Europe/London", email="ada@example.com"
+    )
     event_type = calendly.add_event_type(simulators, host_slug="ada-stone", name="Intro call", minutes=30)
     with app_server.admin() as admin:
-        assert admin.post("/admin/api/builders", json={
-            "name": "Ada Stone", "timezone": "Europe/London", "email": "ada@example.com",
-            "calendly_user_uri": host["uri"], "session_types": [{
-                "name": "Intro call", "kind": "free", "duration_minutes": 30,
-                "calendly_event_type_uri": event_type["uri"]}]}).status_code == 201
+        assert (
+            admin.post(
+                "/admin/api/builders",
+                json={
+                    "name": "Ada Stone",
+                    "timezone": "Europe/London",
+                    "email": "ada@example.com",
+                    "calendly_user_uri": host["uri"],
+                    "session_types": [
+                        {
+                            "name": "Intro call",
+                            "kind": "free",
+                            "duration_minutes": 30,
+                            "calendly_event_type_uri": event_type["uri"],
+                        }
+                    ],
+                },
+            ).status_code
+            == 201
+        )
     opened = Visitor(app_server.url)
     yield opened
     opened.close()
@@ -32,8 +48,9 @@ def calendly_fails(simulators, **config) -> None:
     http_clients.post(f"{simulators.url}/_sim/calendly/config", json=config, timeout=10).raise_for_status()
 
 
-@pytest.mark.parametrize("fault", [{"fail_next": {"status": 503, "times": 1}},
-                                   {"rate_limit": {"limit": 0, "window_seconds": 3600}}])
+@pytest.mark.parametrize(
+    "fault", [{"fail_next": {"status": 503, "times": 1}}, {"rate_limit": {"limit": 0, "window_seconds": 3600}}]
+)
 def test_the_slot_picker_says_the_calendar_cannot_be_reached(visitor, simulators, fault):
     calendly_fails(simulators, **fault)
     response = visitor.open(PAGE)

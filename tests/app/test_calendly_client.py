@@ -48,15 +48,21 @@ def calendly(sim):
     host = control.post("/calendly/users", json={"name": "Ada Stone", "slug": "ada", "timezone": "Europe/London"})
     event_type = control.post("/calendly/event_types", json={"user": "ada", "name": "Intro call", "duration": 30})
     client = CalendlyClient(f"{sim.url}/calendly", TOKEN)
-    yield SimpleNamespace(client=client, control=control, host=host.json()["resource"],
-                          event_type=event_type.json()["resource"], url=sim.url)
+    yield SimpleNamespace(
+        client=client,
+        control=control,
+        host=host.json()["resource"],
+        event_type=event_type.json()["resource"],
+        url=sim.url,
+    )
     client.close()
     control.close()
 
 
 def session_type(calendly, uri: str | None = "default"):
-    return SimpleNamespace(calendly_event_type_uri=calendly.event_type["uri"] if uri == "default" else uri,
-                           duration_minutes=30, id=1)
+    return SimpleNamespace(
+        calendly_event_type_uri=calendly.event_type["uri"] if uri == "default" else uri, duration_minutes=30, id=1
+    )
 
 
 def test_slots_over_more_than_a_week_come_in_seven_day_chunks(calendly):

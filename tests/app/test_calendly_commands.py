@@ -30,17 +30,41 @@ def app(sim, db_url):
     control.post("/calendly/users", json={"name": "Ops", "slug": "ops", "token": TOKEN}).raise_for_status()
     host = control.post("/calendly/users", json={"name": "Ada Stone", "slug": "ada", "timezone": "UTC"}).json()
     event_type = control.post("/calendly/event_types", json={"user": "ada", "name": "Intro", "duration": 30}).json()
-    flask_app = create_app(Config(env="test", database_url=db_url, calendly_api_base=f"{sim.url}/calendly",
-                                  calendly_api_token=TOKEN, calendly_webhook_signing_key="key-for-tests",
-                                  public_base_url="https://bookings.example.com", admin_api_token="t" * 24,
-                                  log_level="WARNING"))
+    flask_app = create_app(
+        Config(
+            env="test",
+            database_url=db_url,
+            calendly_api_base=f"{sim.url}/calendly",
+            calendly_api_token=TOKEN,
+            calendly_webhook_signing_key="key-for-tests",
+            public_base_url="https://bookings.example.com",
+            admin_api_token="t" * 24,
+            log_level="WARNING",
+        )
+    )
     admin = flask_app.test_client()
     headers = {"Authorization": f"Bearer {'t' * 24}"}
-    assert admin.post("/admin/api/builders", headers=headers, json={
-        "name": "Ada Stone", "timezone": "UTC", "email": "ada@example.com",
-        "calendly_user_uri": host["resource"]["uri"], "session_types": [{
-            "name": "Intro", "kind": "free", "duration_minutes": 30,
-            "calendly_event_type_uri": event_type["resource"]["uri"]}]}).status_code == 201
+    assert (
+        admin.post(
+            "/admin/api/builders",
+            headers=headers,
+            json={
+                "name": "Ada Stone",
+                "timezone": "UTC",
+                "email": "ada@example.com",
+                "calendly_user_uri": host["resource"]["uri"],
+                "session_types": [
+                    {
+                        "name": "Intro",
+                        "kind": "free",
+                        "duration_minutes": 30,
+                        "calendly_event_type_uri": event_type["resource"]["uri"],
+                    }
+                ],
+            },
+        ).status_code
+        == 201
+    )
     flask_app.calendly = {"control": control, "event_type": event_type["resource"]["uri"], "url": sim.url}
     yield flask_app
     control.close()
@@ -62,13 +86,23 @@ def test_register_webhook_creates_then_finds_the_subscription(app):
 def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
     control = app.calendly["control"]
     start = datetime.now(timezone.utc) + timedelta(days=1)
-    slots = http_clients.get(f"{app.calendly['url']}/calendly/event_type_available_times",
-                      headers={"Authorization": f"Bearer {TOKEN}"},
-                      params={"event_type": app.calendly["event_type"], "start_time": start.isoformat(),
-                              "end_time": (start + timedelta(days=6)).isoformat()}).json()["collection"]
-    control.post("/calendly/bookings", json={"event_type": app.calendly["event_type"],
-                                             "start_time": slots[0]["start_time"],
-                                             "invitee": {"name": "Grace Hopper", "email": "grace@example.com"}})
+    slots = http_clients.get(
+        f"{app.calendly['url']}/calendly/event_type_available_times",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        params={
+            "event_type": app.calendly["event_type"],
+            "start_time": start.isoformat(),
+            "end_time": (start + timedelta(days=6)).isoformat(),
+        },
+    ).json()["collection"]
+    control.post(
+        "/calendly/bookings",
+        json={
+            "event_type": app.calendly["event_type"],
+            "start_time": slots[0]["start_time"],
+            "invitee": {"name": "Grace Hopper", "email": "grace@example.com"},
+        },
+    )
     code, output = invoke(app, "reconcile")
     report = json.loads(output)
     assert code == 0 and [c["action"] for c in report["changes"]] == ["created"], output

@@ -60,13 +60,30 @@ class Invitee:
 
 
 def payload(invitee: Invitee, **extra) -> dict:
-    body = {"uri": invitee.uri, "email": "grace@example.com", "name": "Grace Hopper", "status": "active",
-            "timezone": "Europe/Paris", "event": invitee.event, "created_at": stamp(0), "updated_at": stamp(0),
-            "tracking": {"utm_source": None, "utm_content": None, **invitee.tracking}, "rescheduled": False,
-            "old_invitee": invitee.old, "new_invitee": None, "routing_form_submission": None, "no_show": None,
-            "scheduled_event": {"uri": invitee.event, "name": "Intro call", "status": "active",
-                                "start_time": iso(invitee.start), "end_time": iso(invitee.start + timedelta(minutes=30)),
-                                "event_type": EVENT_TYPE}}
+    body = {
+        "uri": invitee.uri,
+        "email": "grace@example.com",
+        "name": "Grace Hopper",
+        "status": "active",
+        "timezone": "Europe/Paris",
+        "event": invitee.event,
+        "created_at": stamp(0),
+        "updated_at": stamp(0),
+        "tracking": {"utm_source": None, "utm_content": None, **invitee.tracking},
+        "rescheduled": False,
+        "old_invitee": invitee.old,
+        "new_invitee": None,
+        "routing_form_submission": None,
+        "no_show": None,
+        "scheduled_event": {
+            "uri": invitee.event,
+            "name": "Intro call",
+            "status": "active",
+            "start_time": iso(invitee.start),
+            "end_time": iso(invitee.start + timedelta(minutes=30)),
+            "event_type": EVENT_TYPE,
+        },
+    }
     body.update(extra)
     return body
 
@@ -80,10 +97,23 @@ def created(invitee: Invitee, at: int) -> dict:
 
 
 def canceled(invitee: Invitee, at: int, *, by: str = "Grace Hopper", new: Invitee | None = None) -> dict:
-    cancellation = {"canceled_by": by, "reason": "Clash" if new is None else None, "canceler_type": "invitee",
-                    "created_at": stamp(at)}
-    return envelope("invitee.canceled", at, payload(invitee, status="canceled", cancellation=cancellation,
-                                                    rescheduled=new is not None, new_invitee=new and new.uri))
+    cancellation = {
+        "canceled_by": by,
+        "reason": "Clash" if new is None else None,
+        "canceler_type": "invitee",
+        "created_at": stamp(at),
+    }
+    return envelope(
+        "invitee.canceled",
+        at,
+        payload(
+            invitee,
+            status="canceled",
+            cancellation=cancellation,
+            rescheduled=new is not None,
+            new_invitee=new and new.uri,
+        ),
+    )
 
 
 def no_show(invitee: Invitee, at: int, *, mark: int | None) -> dict:
@@ -104,10 +134,16 @@ class FakeCalendly:
 
 def seed(db: Database) -> None:
     with db.transaction() as session:
-        add_builder(session, BuilderSpec(name="Ada Stone", timezone="Europe/London", email="ada@example.com",
-                                         calendly_user_uri=f"{API}/users/ADA", session_types=[
-                                             SessionTypeSpec("Intro call", "free", 30,
-                                                             calendly_event_type_uri=EVENT_TYPE)]))
+        add_builder(
+            session,
+            BuilderSpec(
+                name="Ada Stone",
+                timezone="Europe/London",
+                email="ada@example.com",
+                calendly_user_uri=f"{API}/users/ADA",
+                session_types=[SessionTypeSpec("Intro call", "free", 30, calendly_event_type_uri=EVENT_TYPE)],
+            ),
+        )
 
 
 def app_booking(db: Database, invitee: Invitee, ref: str = "ref-app-1") -> None:
@@ -116,11 +152,21 @@ def app_booking(db: Database, invitee: Invitee, ref: str = "ref-app-1") -> None:
         client = Client(email="grace@example.com", name="Grace Hopper", timezone="Europe/Paris")
         session.add(client)
         session.flush()
-        booking = Booking(public_id=ref, builder_id=1, session_type_id=1, client_id=client.id,
-                          start_at=invitee.start, end_at=invitee.start + timedelta(minutes=30),
-                          client_timezone="Europe/Paris", status=BookingStatus.CONFIRMED,
-                          calendly_event_uri=invitee.event, calendly_invitee_uri=invitee.uri)
-        booking.claims = [SlotClaim(builder_id=1, block_start=b) for b in claim_blocks(booking.start_at, booking.end_at)]
+        booking = Booking(
+            public_id=ref,
+            builder_id=1,
+            session_type_id=1,
+            client_id=client.id,
+            start_at=invitee.start,
+            end_at=invitee.start + timedelta(minutes=30),
+            client_timezone="Europe/Paris",
+            status=BookingStatus.CONFIRMED,
+            calendly_event_uri=invitee.event,
+            calendly_invitee_uri=invitee.uri,
+        )
+        booking.claims = [
+            SlotClaim(builder_id=1, block_start=b) for b in claim_blocks(booking.start_at, booking.end_at)
+        ]
         session.add(booking)
 
 
@@ -133,8 +179,9 @@ def deliver(db: Database, body: dict, calendly: FakeCalendly | None = None) -> s
 
 def retry_parked(db: Database, calendly: FakeCalendly | None = None) -> None:
     for round_no in range(inbox.MAX_ATTEMPTS):
-        outcomes = inbox.process_due(db, {"calendly": lambda s, row, env: apply_event(s, env, calendly)},
-                                     now=LATER + timedelta(days=round_no))
+        outcomes = inbox.process_due(
+            db, {"calendly": lambda s, row, env: apply_event(s, env, calendly)}, now=LATER + timedelta(days=round_no)
+        )
         if not outcomes:
             return
 
@@ -142,13 +189,24 @@ def retry_parked(db: Database, calendly: FakeCalendly | None = None) -> None:
 def final_state(db: Database) -> dict:
     with db.reader() as session:
         bookings = session.scalars(select(Booking).order_by(Booking.id)).all()
-        statuses = dict(session.execute(select(inbox.WebhookEvent.status, func.count()).group_by(
-            inbox.WebhookEvent.status)).all())
-        return {"bookings": [(b.status.value, b.start_at, b.calendly_invitee_uri, b.no_show, b.canceled_by,
-                              b.status_changed_at if b.source == "calendly" or b.status.value == "canceled" else None)
-                             for b in bookings],
-                "claims": session.scalar(select(func.count()).select_from(SlotClaim)),
-                "unsettled": {k: v for k, v in statuses.items() if k in ("retry", "dead", "received")}}
+        statuses = dict(
+            session.execute(select(inbox.WebhookEvent.status, func.count()).group_by(inbox.WebhookEvent.status)).all()
+        )
+        return {
+            "bookings": [
+                (
+                    b.status.value,
+                    b.start_at,
+                    b.calendly_invitee_uri,
+                    b.no_show,
+                    b.canceled_by,
+                    b.status_changed_at if b.source == "calendly" or b.status.value == "canceled" else None,
+                )
+                for b in bookings
+            ],
+            "claims": session.scalar(select(func.count()).select_from(SlotClaim)),
+            "unsettled": {k: v for k, v in statuses.items() if k in ("retry", "dead", "received")},
+        }
 
 
 @pytest.fixture
@@ -169,8 +227,11 @@ def test_a_booking_made_on_calendly_is_created_once_whatever_the_copies(db):
     assert state["claims"] == 2
     with db.reader() as session:
         booking = session.scalar(select(Booking))
-        assert (booking.source, booking.client.email, booking.client_timezone) == ("calendly", "grace@example.com",
-                                                                                  "Europe/Paris")
+        assert (booking.source, booking.client.email, booking.client_timezone) == (
+            "calendly",
+            "grace@example.com",
+            "Europe/Paris",
+        )
 
 
 def test_an_event_type_that_is_no_session_type_is_ignored_with_the_reason(db):
@@ -219,11 +280,22 @@ def test_a_stale_no_show_removal_after_a_newer_mark_is_ignored(db):
 
 def test_a_routing_form_submission_is_linked_from_either_side(db):
     a = Invitee("A", T0)
-    submission = {"event": "routing_form_submission.created", "created_at": stamp(0), "created_by": "u", "payload": {
-        "uri": f"{API}/routing_form_submissions/S1", "routing_form": f"{API}/routing_forms/F1",
-        "questions_and_answers": [{"question_uuid": "q", "question": "Goal", "answer": "Ship"}], "tracking": {},
-        "result": {"type": "event_type", "value": EVENT_TYPE}, "submitter": None, "submitter_type": None,
-        "created_at": stamp(0), "updated_at": stamp(0)}}
+    submission = {
+        "event": "routing_form_submission.created",
+        "created_at": stamp(0),
+        "created_by": "u",
+        "payload": {
+            "uri": f"{API}/routing_form_submissions/S1",
+            "routing_form": f"{API}/routing_forms/F1",
+            "questions_and_answers": [{"question_uuid": "q", "question": "Goal", "answer": "Ship"}],
+            "tracking": {},
+            "result": {"type": "event_type", "value": EVENT_TYPE},
+            "submitter": None,
+            "submitter_type": None,
+            "created_at": stamp(0),
+            "updated_at": stamp(0),
+        },
+    }
     assert deliver(db, submission) == "processed"
     body = created(a, 1)
     body["payload"]["routing_form_submission"] = f"{API}/routing_form_submissions/S1"
@@ -235,12 +307,18 @@ def test_a_routing_form_submission_is_linked_from_either_side(db):
 
 # --- order independence ------------------------------------------------------------------------
 
+
 def direct_story():
     a = Invitee("A", T0)
-    events = [created(a, 1), no_show(a, 3, mark=1), no_show(a, 4, mark=None), no_show(a, 5, mark=2),
-              canceled(a, 6)]
-    final = {a.uri: {"uri": a.uri, "status": "canceled", "rescheduled": False,
-                     "cancellation": events[-1]["payload"]["cancellation"]}}
+    events = [created(a, 1), no_show(a, 3, mark=1), no_show(a, 4, mark=None), no_show(a, 5, mark=2), canceled(a, 6)]
+    final = {
+        a.uri: {
+            "uri": a.uri,
+            "status": "canceled",
+            "rescheduled": False,
+            "cancellation": events[-1]["payload"]["cancellation"],
+        }
+    }
     return None, events, FakeCalendly(final), [("canceled", T0, a.uri, True, "Grace Hopper")]
 
 
@@ -249,14 +327,23 @@ def reschedule_story(tracked: bool):
     a = Invitee("A", T0, tracking)
     b = Invitee("B", T0 + timedelta(days=1, hours=2), tracking, old=a.uri)
     events = [created(a, 1), canceled(a, 2, new=b), created(b, 2), no_show(b, 4, mark=1), canceled(b, 6)]
-    final = {a.uri: {"uri": a.uri, "status": "canceled", "rescheduled": True, "new_invitee": b.uri},
-             b.uri: {"uri": b.uri, "status": "canceled", "rescheduled": False,
-                     "cancellation": events[-1]["payload"]["cancellation"]}}
+    final = {
+        a.uri: {"uri": a.uri, "status": "canceled", "rescheduled": True, "new_invitee": b.uri},
+        b.uri: {
+            "uri": b.uri,
+            "status": "canceled",
+            "rescheduled": False,
+            "cancellation": events[-1]["payload"]["cancellation"],
+        },
+    }
     return (a if tracked else None), events, FakeCalendly(final), [("canceled", b.start, b.uri, True, "Grace Hopper")]
 
 
-STORIES = {"direct": direct_story, "rescheduled on calendly": lambda: reschedule_story(False),
-           "booked in the app, rescheduled": lambda: reschedule_story(True)}
+STORIES = {
+    "direct": direct_story,
+    "rescheduled on calendly": lambda: reschedule_story(False),
+    "booked in the app, rescheduled": lambda: reschedule_story(True),
+}
 
 
 IN_ORDER: dict[str, dict] = {}  # each story's final state when its events come in order

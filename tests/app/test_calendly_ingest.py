@@ -17,8 +17,10 @@ pytestmark = [pytest.mark.calendly, pytest.mark.webhook]
 
 KEY = "signing-key-for-tests"
 NOW = 1_800_000_000
-BODY = b'{"event":"invitee.created","created_at":"2027-01-04T10:00:00.000000Z","created_by":"u",' \
-       b'"payload":{"uri":"https://api.calendly.com/scheduled_events/E/invitees/I"}}'
+BODY = (
+    b'{"event":"invitee.created","created_at":"2027-01-04T10:00:00.000000Z","created_by":"u",'
+    b'"payload":{"uri":"https://api.calendly.com/scheduled_events/E/invitees/I"}}'
+)
 
 
 def sign(body: bytes, t: int = NOW, key: str = KEY) -> str:
@@ -52,17 +54,20 @@ def test_spaces_around_the_parts_are_tolerated_and_upper_case_hex_too():
     verify_signature(BODY, f" t={NOW} , v1={sign(BODY).upper()} ", KEY, now=NOW)
 
 
-@pytest.mark.parametrize("header, code", [
-    (None, "missing_signature"),
-    ("", "missing_signature"),
-    ("garbage", "malformed_signature"),
-    (f"v1={'a' * 64}", "malformed_signature"),
-    (f"t={NOW}", "malformed_signature"),
-    (f"t=soon,v1={'a' * 64}", "malformed_signature"),
-    (f"t=１２３,v1={'a' * 64}", "malformed_signature"),  # full-width digits are digits to str.isdigit
-    (f"t={NOW},t={NOW + 1},v1={'a' * 64}", "malformed_signature"),
-    (f"t={NOW},v1=é{'a' * 63}", "invalid_signature"),
-])
+@pytest.mark.parametrize(
+    "header, code",
+    [
+        (None, "missing_signature"),
+        ("", "missing_signature"),
+        ("garbage", "malformed_signature"),
+        (f"v1={'a' * 64}", "malformed_signature"),
+        (f"t={NOW}", "malformed_signature"),
+        (f"t=soon,v1={'a' * 64}", "malformed_signature"),
+        (f"t=１２３,v1={'a' * 64}", "malformed_signature"),  # full-width digits are digits to str.isdigit
+        (f"t={NOW},t={NOW + 1},v1={'a' * 64}", "malformed_signature"),
+        (f"t={NOW},v1=é{'a' * 63}", "invalid_signature"),
+    ],
+)
 def test_malformed_headers_are_refused_with_their_reason(header, code):
     assert rejected_code(BODY, header) == code
 
@@ -79,16 +84,26 @@ def test_a_valid_signature_with_another_timestamp_in_the_header_fails():
 
 
 def envelope(event: str, **payload) -> dict:
-    return {"event": event, "created_at": "2027-01-04T10:00:00.000000Z", "created_by": "u",
-            "payload": {"uri": "https://api.calendly.com/scheduled_events/E/invitees/I", **payload}}
+    return {
+        "event": event,
+        "created_at": "2027-01-04T10:00:00.000000Z",
+        "created_by": "u",
+        "payload": {"uri": "https://api.calendly.com/scheduled_events/E/invitees/I", **payload},
+    }
 
 
 def test_dedupe_keys_are_event_plus_uri_and_tell_no_show_marks_apart():
-    assert dedupe_key(envelope("invitee.created")) == \
-        "calendly:invitee.created:https://api.calendly.com/scheduled_events/E/invitees/I"
+    assert (
+        dedupe_key(envelope("invitee.created"))
+        == "calendly:invitee.created:https://api.calendly.com/scheduled_events/E/invitees/I"
+    )
     assert dedupe_key(envelope("invitee.created")) != dedupe_key(envelope("invitee.canceled"))
-    first = dedupe_key(envelope("invitee_no_show.created", no_show={"uri": "https://api.calendly.com/invitee_no_shows/1"}))
-    second = dedupe_key(envelope("invitee_no_show.created", no_show={"uri": "https://api.calendly.com/invitee_no_shows/2"}))
+    first = dedupe_key(
+        envelope("invitee_no_show.created", no_show={"uri": "https://api.calendly.com/invitee_no_shows/1"})
+    )
+    second = dedupe_key(
+        envelope("invitee_no_show.created", no_show={"uri": "https://api.calendly.com/invitee_no_shows/2"})
+    )
     assert first != second and first.endswith("/invitee_no_shows/1")
     removal = envelope("invitee_no_show.deleted", no_show=None)
     later = {**removal, "created_at": "2027-01-05T10:00:00.000000Z"}
@@ -103,8 +118,9 @@ def test_dedupe_key_survives_a_no_show_that_is_not_an_object():
 def signed_parse(body: dict | bytes, key: str = KEY):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     t = int(time.time())
-    return parse(raw, {"Calendly-Webhook-Signature": f"t={t},v1={sign(raw, t, key)}"},
-                 Config(calendly_webhook_signing_key=KEY))
+    return parse(
+        raw, {"Calendly-Webhook-Signature": f"t={t},v1={sign(raw, t, key)}"}, Config(calendly_webhook_signing_key=KEY)
+    )
 
 
 def test_parse_stores_the_raw_body_under_the_derived_key():
@@ -113,16 +129,19 @@ def test_parse_stores_the_raw_body_under_the_derived_key():
     assert incoming.dedupe_key.startswith("calendly:invitee.created:") and json.loads(incoming.raw_body)["event"]
 
 
-@pytest.mark.parametrize("body, code", [
-    (b"not json", "invalid_json"),
-    (b"[1, 2]", "invalid_envelope"),
-    ({"event": "invitee.updated", "created_at": "x", "payload": {"uri": "u"}}, "unknown_event"),
-    ({"event": "invitee.created", "created_at": "x"}, "invalid_envelope"),
-    ({"event": "invitee.created", "created_at": "x", "payload": "u"}, "invalid_envelope"),
-    ({"event": "invitee.created", "created_at": "x", "payload": {}}, "invalid_envelope"),
-    ({"event": "invitee.created", "created_at": "x", "payload": {"uri": "u" * 256}}, "invalid_envelope"),
-    ({"event": "invitee.created", "payload": {"uri": "u"}}, "invalid_envelope"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (b"not json", "invalid_json"),
+        (b"[1, 2]", "invalid_envelope"),
+        ({"event": "invitee.updated", "created_at": "x", "payload": {"uri": "u"}}, "unknown_event"),
+        ({"event": "invitee.created", "created_at": "x"}, "invalid_envelope"),
+        ({"event": "invitee.created", "created_at": "x", "payload": "u"}, "invalid_envelope"),
+        ({"event": "invitee.created", "created_at": "x", "payload": {}}, "invalid_envelope"),
+        ({"event": "invitee.created", "created_at": "x", "payload": {"uri": "u" * 256}}, "invalid_envelope"),
+        ({"event": "invitee.created", "payload": {"uri": "u"}}, "invalid_envelope"),
+    ],
+)
 def test_bodies_that_are_not_calendly_events_are_refused(body, code):
     with pytest.raises(WebhookRejected) as caught:
         signed_parse(body)

@@ -38,17 +38,20 @@ def test_every_missing_variable_is_named_in_one_message():
     assert len(caught.value.problems) >= len(BRIEF_VARIABLES)
 
 
-@pytest.mark.parametrize("name, value, expected", [
-    ("STRIPE_SECRET_KEY", "changeme", "placeholder"),
-    ("STRIPE_SECRET_KEY", "pk_live_wrongkind", "must start with 'sk_'"),
-    ("STRIPE_WEBHOOK_SECRET", "whsec_placeholder", "placeholder"),
-    ("SENDGRID_API_KEY", "your-sendgrid-key", "placeholder"),
-    ("SENDGRID_BOOKING_TEMPLATE_ID", "booking", "must start with 'd-'"),
-    ("NEXT_PUBLIC_BASE_URL", "http://book.example.com", "https://"),
-    ("DATABASE_URL", "sqlite:///prod.db", "PostgreSQL"),
-    ("CALENDLY_API_TOKEN", "<your token>", "placeholder"),
-    ("CALENDLY_WEBHOOK_SIGNING_KEY", "xxxxxxxx", "placeholder"),
-])
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("STRIPE_SECRET_KEY", "changeme", "placeholder"),
+        ("STRIPE_SECRET_KEY", "pk_live_wrongkind", "must start with 'sk_'"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_placeholder", "placeholder"),
+        ("SENDGRID_API_KEY", "your-sendgrid-key", "placeholder"),
+        ("SENDGRID_BOOKING_TEMPLATE_ID", "booking", "must start with 'd-'"),
+        ("NEXT_PUBLIC_BASE_URL", "http://book.example.com", "https://"),
+        ("DATABASE_URL", "sqlite:///prod.db", "PostgreSQL"),
+        ("CALENDLY_API_TOKEN", "<your token>", "placeholder"),
+        ("CALENDLY_WEBHOOK_SIGNING_KEY", "xxxxxxxx", "placeholder"),
+    ],
+)
 def test_placeholders_and_wrong_kinds_are_refused(name, value, expected):
     with pytest.raises(ConfigError) as caught:
         Config.from_env({**GOOD, name: value}).validate()

@@ -25,8 +25,11 @@ def app_losing_its_database(db_url, db_backend, tmp_path):
     app.extensions["booking_db"].dispose()
     from app_under_test.db import Database
 
-    unreachable = (f"postgresql://postgres@127.0.0.1:{_closed_port()}/gone" if db_backend == "postgresql"
-                   else f"sqlite:///{tmp_path}/missing-dir-file/booking.sqlite3")
+    unreachable = (
+        f"postgresql://postgres@127.0.0.1:{_closed_port()}/gone"
+        if db_backend == "postgresql"
+        else f"sqlite:///{tmp_path}/missing-dir-file/booking.sqlite3"
+    )
     if db_backend == "sqlite":
         (tmp_path / "missing-dir-file").mkdir()
         (tmp_path / "missing-dir-file" / "booking.sqlite3").mkdir()  # a directory: SQLite cannot open it
@@ -57,9 +60,11 @@ def test_the_booking_post_answers_503(app_losing_its_database):
     client.get("/signin")  # a CSRF token in the session, as a browser that showed the form has
     with client.session_transaction() as cookie:
         token = cookie.get("csrf_token")
-    response = client.post(f"{FREE_PATH}/book", data={"slot": "2030-01-07T10:00:00Z", "timezone": "UTC",
-                                                      "name": "Grace", "email": "g@example.com"},
-                           headers={"X-CSRFToken": _signed(app, token)})
+    response = client.post(
+        f"{FREE_PATH}/book",
+        data={"slot": "2030-01-07T10:00:00Z", "timezone": "UTC", "name": "Grace", "email": "g@example.com"},
+        headers={"X-CSRFToken": _signed(app, token)},
+    )
     assert response.status_code == 503
     assert "Retry-After" in response.headers
 

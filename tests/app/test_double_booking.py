@@ -22,9 +22,15 @@ NOW = datetime(2027, 1, 4, 8, tzinfo=timezone.utc)  # a Monday, 08:00 London
 def database(db_url):
     db = Database(db_url)
     with db.transaction() as session:
-        add_builder(session, BuilderSpec(name="Ada Stone", timezone="Europe/London", email="ada@example.com",
-                                         session_types=[SessionTypeSpec("Intro call", "free", 30),
-                                                        SessionTypeSpec("Long call", "free", 60)]))
+        add_builder(
+            session,
+            BuilderSpec(
+                name="Ada Stone",
+                timezone="Europe/London",
+                email="ada@example.com",
+                session_types=[SessionTypeSpec("Intro call", "free", 30), SessionTypeSpec("Long call", "free", 60)],
+            ),
+        )
     yield db
     db.dispose()
 
@@ -33,8 +39,12 @@ def attempt(db: Database, type_slug: str, start: datetime, email: str) -> str:
     try:
         with db.transaction() as session:
             session_type = session.scalar(select(SessionType).where(SessionType.slug == type_slug))
-            create_booking(session, BookingRequest(session_type, start, "Racer", email, "Europe/London"),
-                           LocalSchedule(now=lambda: NOW), now=NOW)
+            create_booking(
+                session,
+                BookingRequest(session_type, start, "Racer", email, "Europe/London"),
+                LocalSchedule(now=lambda: NOW),
+                now=NOW,
+            )
         return "booked"
     except SlotTaken:
         return "taken"

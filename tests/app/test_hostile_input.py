@@ -56,8 +56,9 @@ def test_a_week_inside_the_supported_dates_shows_that_week(browser):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("slot", ["9999-12-31T23:45:00Z", "0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00Z",
-                                  "2199-12-31T23:45:00-14:00"])
+@pytest.mark.parametrize(
+    "slot", ["9999-12-31T23:45:00Z", "0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00Z", "2199-12-31T23:45:00-14:00"]
+)
 def test_booking_a_slot_at_the_edges_of_time_is_refused_and_writes_nothing(browser, slot):
     before = stats(browser)
     response = book_free(browser, slot=slot)
@@ -89,8 +90,9 @@ def test_a_nul_character_anywhere_is_a_400_before_any_view_runs(browser, where):
 
 
 def test_a_nul_in_an_operator_json_body_is_a_400_with_a_json_reason(browser):
-    response = browser.post("/admin/api/pathways", json={"name": "Found\x00ers"},
-                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    response = browser.post(
+        "/admin/api/pathways", json={"name": "Found\x00ers"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_characters"
 

@@ -12,20 +12,31 @@ from app_under_test.models import Booking, BookingStatus
 S = BookingStatus
 
 
-@pytest.mark.parametrize("current, target", [
-    (S.PENDING_PAYMENT, S.CONFIRMED), (S.PENDING_PAYMENT, S.EXPIRED), (S.PENDING_PAYMENT, S.CANCELED),
-    (S.CONFIRMED, S.CANCELED),
-])
+@pytest.mark.parametrize(
+    "current, target",
+    [
+        (S.PENDING_PAYMENT, S.CONFIRMED),
+        (S.PENDING_PAYMENT, S.EXPIRED),
+        (S.PENDING_PAYMENT, S.CANCELED),
+        (S.CONFIRMED, S.CANCELED),
+    ],
+)
 def test_allowed_moves(current, target):
     booking = Booking(status=current)
     transition(booking, target)
     assert booking.status is target
 
 
-@pytest.mark.parametrize("current, target", [
-    (S.CONFIRMED, S.PENDING_PAYMENT), (S.CANCELED, S.CONFIRMED), (S.EXPIRED, S.CONFIRMED),
-    (S.CANCELED, S.PENDING_PAYMENT), (S.CONFIRMED, S.EXPIRED),
-])
+@pytest.mark.parametrize(
+    "current, target",
+    [
+        (S.CONFIRMED, S.PENDING_PAYMENT),
+        (S.CANCELED, S.CONFIRMED),
+        (S.EXPIRED, S.CONFIRMED),
+        (S.CANCELED, S.PENDING_PAYMENT),
+        (S.CONFIRMED, S.EXPIRED),
+    ],
+)
 def test_backward_moves_are_refused(current, target):
     booking = Booking(status=current)
     with pytest.raises(IllegalTransition):

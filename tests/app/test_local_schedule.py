@@ -24,32 +24,39 @@ def first_slot_utc(day: datetime, zone: str) -> datetime:
 
 def test_new_york_09_00_before_and_after_the_march_2027_change():
     # US clocks go forward on Sunday 14 March 2027: 09:00 EST = 14:00Z, 09:00 EDT = 13:00Z.
-    assert first_slot_utc(datetime(2027, 3, 12, 5, tzinfo=UTC), "America/New_York") == \
-        datetime(2027, 3, 12, 14, tzinfo=UTC)
-    assert first_slot_utc(datetime(2027, 3, 15, 5, tzinfo=UTC), "America/New_York") == \
-        datetime(2027, 3, 15, 13, tzinfo=UTC)
+    assert first_slot_utc(datetime(2027, 3, 12, 5, tzinfo=UTC), "America/New_York") == datetime(
+        2027, 3, 12, 14, tzinfo=UTC
+    )
+    assert first_slot_utc(datetime(2027, 3, 15, 5, tzinfo=UTC), "America/New_York") == datetime(
+        2027, 3, 15, 13, tzinfo=UTC
+    )
 
 
 def test_london_09_00_before_and_after_the_october_2027_change():
     # UK clocks go back on Sunday 31 October 2027: 09:00 BST = 08:00Z, 09:00 GMT = 09:00Z.
-    assert first_slot_utc(datetime(2027, 10, 29, 0, tzinfo=UTC), "Europe/London") == \
-        datetime(2027, 10, 29, 8, tzinfo=UTC)
-    assert first_slot_utc(datetime(2027, 11, 1, 0, tzinfo=UTC), "Europe/London") == \
-        datetime(2027, 11, 1, 9, tzinfo=UTC)
+    assert first_slot_utc(datetime(2027, 10, 29, 0, tzinfo=UTC), "Europe/London") == datetime(
+        2027, 10, 29, 8, tzinfo=UTC
+    )
+    assert first_slot_utc(datetime(2027, 11, 1, 0, tzinfo=UTC), "Europe/London") == datetime(2027, 11, 1, 9, tzinfo=UTC)
 
 
 def test_no_slot_inside_the_minimum_notice():
     now = datetime(2027, 3, 15, 13, 10, tzinfo=UTC)  # 09:10 in New York
-    slots = LocalSchedule(now=lambda: now).available_slots(session_type("America/New_York"), now,
-                                                           now + timedelta(hours=6))
+    slots = LocalSchedule(now=lambda: now).available_slots(
+        session_type("America/New_York"), now, now + timedelta(hours=6)
+    )
     assert slots and all(s.start >= now + timedelta(hours=1) for s in slots)
     assert slots[0].start == datetime(2027, 3, 15, 14, 30, tzinfo=UTC)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(["America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata",
-                        "America/Sao_Paulo"]),
-       st.integers(min_value=0, max_value=700), st.sampled_from([15, 30, 45, 60, 90]))
+@given(
+    st.sampled_from(
+        ["America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo"]
+    ),
+    st.integers(min_value=0, max_value=700),
+    st.sampled_from([15, 30, 45, 60, 90]),
+)
 def test_slots_are_inside_working_hours_and_never_overlap(zone, day_offset, minutes):
     from zoneinfo import ZoneInfo
 

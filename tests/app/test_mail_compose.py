@@ -24,15 +24,29 @@ def test_each_recipient_reads_the_time_in_their_own_zone_with_the_zone_named():
     booking = make_booking()
 
     assert compose.base(CONFIG, booking, client)["start_local"] == "Friday 26 March 2027, 17:00 Europe/London (GMT)"
-    assert compose.base(CONFIG, booking, builder)["start_local"] == \
-        "Friday 26 March 2027, 13:00 America/New_York (EDT)"
+    assert compose.base(CONFIG, booking, builder)["start_local"] == "Friday 26 March 2027, 13:00 America/New_York (EDT)"
 
 
-@pytest.mark.parametrize(("start", "london", "new_york"), [
-    (datetime(2027, 3, 12, 14, 0, tzinfo=timezone.utc), "14:00 Europe/London (GMT)", "09:00 America/New_York (EST)"),
-    (datetime(2027, 3, 15, 13, 0, tzinfo=timezone.utc), "13:00 Europe/London (GMT)", "09:00 America/New_York (EDT)"),
-    (datetime(2027, 3, 29, 13, 0, tzinfo=timezone.utc), "14:00 Europe/London (BST)", "09:00 America/New_York (EDT)"),
-])
+@pytest.mark.parametrize(
+    ("start", "london", "new_york"),
+    [
+        (
+            datetime(2027, 3, 12, 14, 0, tzinfo=timezone.utc),
+            "14:00 Europe/London (GMT)",
+            "09:00 America/New_York (EST)",
+        ),
+        (
+            datetime(2027, 3, 15, 13, 0, tzinfo=timezone.utc),
+            "13:00 Europe/London (GMT)",
+            "09:00 America/New_York (EDT)",
+        ),
+        (
+            datetime(2027, 3, 29, 13, 0, tzinfo=timezone.utc),
+            "14:00 Europe/London (BST)",
+            "09:00 America/New_York (EDT)",
+        ),
+    ],
+)
 def test_a_daylight_saving_change_moves_the_offset_not_the_builders_hour(start, london, new_york):
     booking = make_booking(start=start)
     client, builder = both(booking)
@@ -50,28 +64,47 @@ def test_the_moved_mail_gives_both_times_in_the_recipients_zone_across_a_change(
     assert data["start_local"] == "Monday 29 March 2027, 14:00 Europe/London (BST)"
 
 
-@pytest.mark.parametrize(("minor", "currency", "text"), [
-    (5000, "usd", "50.00 USD"), (5, "eur", "0.05 EUR"), (123456789, "gbp", "1,234,567.89 GBP"),
-    (5000, "jpy", "5,000 JPY"), (12340, "kwd", "12.340 KWD"), (-250, "usd", "-2.50 USD"), (0, "usd", "0.00 USD"),
-])
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [
+        (5000, "usd", "50.00 USD"),
+        (5, "eur", "0.05 EUR"),
+        (123456789, "gbp", "1,234,567.89 GBP"),
+        (5000, "jpy", "5,000 JPY"),
+        (12340, "kwd", "12.340 KWD"),
+        (-250, "usd", "-2.50 USD"),
+        (0, "usd", "0.00 USD"),
+    ],
+)
 def test_amounts_come_from_integer_minor_units(minor, currency, text):
     assert compose.format_amount(minor, currency) == text
 
 
-@pytest.mark.parametrize(("delta", "text"), [
-    (timedelta(hours=3), "in 3 hours"), (timedelta(minutes=45), "in 45 minutes"), (timedelta(minutes=1), "in 1 minute"),
-    (timedelta(hours=1), "in 1 hour"), (timedelta(hours=23, minutes=40), "in 24 hours"), (timedelta(days=3), "in 3 days"),
-    (timedelta(seconds=10), "now"), (timedelta(minutes=-5), "now"),
-])
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(hours=3), "in 3 hours"),
+        (timedelta(minutes=45), "in 45 minutes"),
+        (timedelta(minutes=1), "in 1 minute"),
+        (timedelta(hours=1), "in 1 hour"),
+        (timedelta(hours=23, minutes=40), "in 24 hours"),
+        (timedelta(days=3), "in 3 days"),
+        (timedelta(seconds=10), "now"),
+        (timedelta(minutes=-5), "now"),
+    ],
+)
 def test_starts_in(delta, text):
     assert compose.starts_in(delta) == text
 
 
-@pytest.mark.parametrize(("canceler", "client_reads", "builder_reads"), [
-    ("host", "Ada Stone (the builder)", "You"),
-    ("invitee", "You", "Grace Hopper (the client)"),
-    (None, "the marketplace", "the marketplace"),
-])
+@pytest.mark.parametrize(
+    ("canceler", "client_reads", "builder_reads"),
+    [
+        ("host", "Ada Stone (the builder)", "You"),
+        ("invitee", "You", "Grace Hopper (the client)"),
+        (None, "the marketplace", "the marketplace"),
+    ],
+)
 def test_canceled_by_is_told_from_the_readers_side(canceler, client_reads, builder_reads):
     booking = make_booking()
     client, builder = both(booking)
@@ -83,8 +116,9 @@ def test_canceled_by_is_told_from_the_readers_side(canceler, client_reads, build
 def test_a_cancellation_of_a_paid_session_names_the_refund():
     booking = make_booking(price_cents=5000, reason="  Ill  ")
     client, _ = both(booking)
-    data = compose.cancellation(CONFIG, booking, client, canceler_type="host",
-                                refund=RefundInfo(5000, "usd", "re_test_9"))
+    data = compose.cancellation(
+        CONFIG, booking, client, canceler_type="host", refund=RefundInfo(5000, "usd", "re_test_9")
+    )
 
     assert (data["refund_amount"], data["refund_reference"], data["reason"]) == ("50.00 USD", "re_test_9", "Ill")
     assert "refund_amount" not in compose.cancellation(CONFIG, make_booking(), client, canceler_type="host")
@@ -115,12 +149,16 @@ def test_the_builder_link_shows_the_booking_in_the_builders_zone():
     client, builder = both(booking)
 
     assert compose.manage_url(CONFIG, booking, client) == "https://book.example.com/bookings/bk-ref-0001"
-    assert compose.manage_url(CONFIG, booking, builder) == \
-        "https://book.example.com/bookings/bk-ref-0001?tz=America%2FNew_York"
+    assert (
+        compose.manage_url(CONFIG, booking, builder)
+        == "https://book.example.com/bookings/bk-ref-0001?tz=America%2FNew_York"
+    )
 
 
 def test_idempotency_keys_name_kind_booking_recipient_and_revision():
     assert idempotency_key("confirmation", "bk1", "client") == "confirmation:bk1:client"
-    assert idempotency_key("moved", "bk1", "builder", "2027-03-26T17:00:00Z>2027-03-29T13:00:00Z") == \
-        "moved:bk1:builder:2027-03-26T17:00:00Z>2027-03-29T13:00:00Z"
+    assert (
+        idempotency_key("moved", "bk1", "builder", "2027-03-26T17:00:00Z>2027-03-29T13:00:00Z")
+        == "moved:bk1:builder:2027-03-26T17:00:00Z>2027-03-29T13:00:00Z"
+    )
     assert idempotency_key("confirmation", "bk1", "client") != idempotency_key("confirmation", "bk1", "builder")

@@ -25,15 +25,23 @@ CONFIG = Config(env="test", sendgrid_event_webhook_public_key=public_key_base64(
 
 
 def event(kind: str, event_id: str = "ev-1", **fields) -> dict:
-    return {"email": "grace@example.com", "timestamp": 1700000000, "event": kind, "sg_event_id": event_id,
-            "sg_message_id": "msg.filter-0.0", **fields}
+    return {
+        "email": "grace@example.com",
+        "timestamp": 1700000000,
+        "event": kind,
+        "sg_event_id": event_id,
+        "sg_message_id": "msg.filter-0.0",
+        **fields,
+    }
 
 
 def signed(events: list[dict], *, key=KEY, timestamp: int | None = None) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(events).encode()
     timestamp = int(time.time()) if timestamp is None else timestamp
-    return body, {sendgrid_ingest.SIGNATURE_HEADER: sign(key, body, timestamp),
-                  sendgrid_ingest.TIMESTAMP_HEADER: str(timestamp)}
+    return body, {
+        sendgrid_ingest.SIGNATURE_HEADER: sign(key, body, timestamp),
+        sendgrid_ingest.TIMESTAMP_HEADER: str(timestamp),
+    }
 
 
 def test_a_signed_batch_is_accepted_with_a_key_from_its_event_ids():
@@ -48,13 +56,22 @@ def test_a_signed_batch_is_accepted_with_a_key_from_its_event_ids():
     assert sendgrid_ingest.parse(single, headers, CONFIG).dedupe_key == "sendgrid:only"
 
 
-@pytest.mark.parametrize(("case", "code"), [
-    ("tampered", "invalid_signature"), ("other_key", "invalid_signature"), ("stale", "stale_signature"),
-    ("no_headers", "missing_signature"), ("not_base64", "malformed_signature"),
-])
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("tampered", "invalid_signature"),
+        ("other_key", "invalid_signature"),
+        ("stale", "stale_signature"),
+        ("no_headers", "missing_signature"),
+        ("not_base64", "malformed_signature"),
+    ],
+)
 def test_what_sendgrid_did_not_sign_is_refused(case, code):
-    body, headers = signed([event("bounce")], key=OTHER_KEY if case == "other_key" else KEY,
-                           timestamp=int(time.time()) - 600 if case == "stale" else None)
+    body, headers = signed(
+        [event("bounce")],
+        key=OTHER_KEY if case == "other_key" else KEY,
+        timestamp=int(time.time()) - 600 if case == "stale" else None,
+    )
     if case == "tampered":
         body = body.replace(b"grace@", b"mallory@")
     if case == "no_headers":
@@ -69,8 +86,10 @@ def test_what_sendgrid_did_not_sign_is_refused(case, code):
 @pytest.mark.parametrize("payload", [b"{}", b"[]", b"[1]", b'[{"email": "x"}]', b"not json"])
 def test_a_signed_body_that_is_not_an_event_array_is_refused(payload):
     timestamp = int(time.time())
-    headers = {sendgrid_ingest.SIGNATURE_HEADER: sign(KEY, payload, timestamp),
-               sendgrid_ingest.TIMESTAMP_HEADER: str(timestamp)}
+    headers = {
+        sendgrid_ingest.SIGNATURE_HEADER: sign(KEY, payload, timestamp),
+        sendgrid_ingest.TIMESTAMP_HEADER: str(timestamp),
+    }
     with pytest.raises(WebhookRejected) as refused:
         sendgrid_ingest.parse(payload, headers, CONFIG)
     assert refused.value.status == 400
@@ -88,8 +107,15 @@ def database(db_url):
     db = Database(db_url)
     with db.transaction() as session:
         session.add(Client(email="grace@example.com", name="Grace"))
-        outbox.enqueue(session, key="confirmation:bk1:client", kind="confirmation", recipient="grace@example.com",
-                       template_id="d-1", data={}, booking_id=None)
+        outbox.enqueue(
+            session,
+            key="confirmation:bk1:client",
+            kind="confirmation",
+            recipient="grace@example.com",
+            template_id="d-1",
+            data={},
+            booking_id=None,
+        )
     yield db
     db.dispose()
 
@@ -131,11 +157,14 @@ def test_a_drop_for_another_reason_leaves_the_address_alone(database):
 
 
 @pytest.mark.database
-@pytest.mark.parametrize("events", [
-    [event("bounce", type="blocked", reason="try later", outbox_id="1")],
-    [event("delivered", outbox_id="1"), event("processed")],
-    [event("bounce", type="bounce", email="someone-else@example.com", outbox_id="1")],
-])
+@pytest.mark.parametrize(
+    "events",
+    [
+        [event("bounce", type="blocked", reason="try later", outbox_id="1")],
+        [event("delivered", outbox_id="1"), event("processed")],
+        [event("bounce", type="bounce", email="someone-else@example.com", outbox_id="1")],
+    ],
+)
 def test_blocks_deliveries_and_strangers_change_nothing(database, events):
     with pytest.raises(Ignore):
         dispatch(database, events)

@@ -25,8 +25,15 @@ def database(db_url):
 
 def queue(db: Database, key: str = "confirmation:bk1:client") -> int | None:
     with db.transaction() as session:
-        return outbox.enqueue(session, key=key, kind="confirmation", recipient="grace@example.com",
-                              template_id="d-" + "0" * 32, data={"client_name": "Grace"}, booking_id=None)
+        return outbox.enqueue(
+            session,
+            key=key,
+            kind="confirmation",
+            recipient="grace@example.com",
+            template_id="d-" + "0" * 32,
+            data={"client_name": "Grace"},
+            booking_id=None,
+        )
 
 
 def row_of(db: Database, message_id: int) -> OutboxMessage:
@@ -48,10 +55,27 @@ def test_a_duplicate_does_not_undo_the_callers_other_writes(database):
     queue(database)
     with database.transaction() as session:
         session.add(Client(email="bystander@example.com", name="Written before the duplicate"))
-        assert outbox.enqueue(session, key="confirmation:bk1:client", kind="confirmation", recipient="x@example.com",
-                              template_id="", data={}, booking_id=None) is None
-        other = outbox.enqueue(session, key="confirmation:bk1:builder", kind="confirmation",
-                               recipient="ada@example.com", template_id="", data={}, booking_id=None)
+        assert (
+            outbox.enqueue(
+                session,
+                key="confirmation:bk1:client",
+                kind="confirmation",
+                recipient="x@example.com",
+                template_id="",
+                data={},
+                booking_id=None,
+            )
+            is None
+        )
+        other = outbox.enqueue(
+            session,
+            key="confirmation:bk1:builder",
+            kind="confirmation",
+            recipient="ada@example.com",
+            template_id="",
+            data={},
+            booking_id=None,
+        )
         assert session.info[outbox.NEW_ROWS] == [other]
     with database.reader() as session:
         assert sorted(session.scalars(select(OutboxMessage.recipient))) == ["ada@example.com", "grace@example.com"]
@@ -62,10 +86,24 @@ def test_queueing_fires_no_after_commit_hook_before_the_commit(database):
     fired: list[str] = []
     with database.transaction() as session:
         event.listen(session, "after_commit", lambda _s: fired.append("commit"))
-        outbox.enqueue(session, key="confirmation:bk2:client", kind="confirmation", recipient="g@example.com",
-                       template_id="", data={}, booking_id=None)
-        outbox.enqueue(session, key="confirmation:bk2:client", kind="confirmation", recipient="g@example.com",
-                       template_id="", data={}, booking_id=None)
+        outbox.enqueue(
+            session,
+            key="confirmation:bk2:client",
+            kind="confirmation",
+            recipient="g@example.com",
+            template_id="",
+            data={},
+            booking_id=None,
+        )
+        outbox.enqueue(
+            session,
+            key="confirmation:bk2:client",
+            kind="confirmation",
+            recipient="g@example.com",
+            template_id="",
+            data={},
+            booking_id=None,
+        )
         assert fired == []
     assert fired == ["commit"]
 

@@ -24,10 +24,16 @@ API_KEY = "SG.mail-tests.key"
 
 @pytest.fixture
 def config(simulators) -> Config:
-    http_clients.post(f"{simulators.url}/_sim/sendgrid/config", json={"api_keys": [API_KEY]}, timeout=30).raise_for_status()
-    config = Config(env="test", sendgrid_api_key=API_KEY, sendgrid_api_base=f"{simulators.url}/sendgrid",
-                    mail_from="Builders Marketplace <bookings@marketplace.example.com>",
-                    public_base_url="https://book.example.com")
+    http_clients.post(
+        f"{simulators.url}/_sim/sendgrid/config", json={"api_keys": [API_KEY]}, timeout=30
+    ).raise_for_status()
+    config = Config(
+        env="test",
+        sendgrid_api_key=API_KEY,
+        sendgrid_api_base=f"{simulators.url}/sendgrid",
+        mail_from="Builders Marketplace <bookings@marketplace.example.com>",
+        public_base_url="https://book.example.com",
+    )
     for name, template_id in provision.provision_templates(config).items():
         setattr(config, next(t.config_attr for t in kinds.TEMPLATES.values() if t.env_name == name), template_id)
     return config
@@ -42,8 +48,7 @@ def control(simulators, method: str, path: str, **kwargs) -> dict:
 def confirmation_mail(config: Config, message_id: int = 7) -> outbox.Claimed:
     booking = make_booking()
     data = compose.confirmation(config, booking, compose.client_of(booking))
-    return outbox.Claimed(message_id, "confirmation", "grace@example.com", config.sendgrid_booking_template_id,
-                          data, 0)
+    return outbox.Claimed(message_id, "confirmation", "grace@example.com", config.sendgrid_booking_template_id, data, 0)
 
 
 def send(config: Config, message: outbox.Claimed) -> sender.SendResult:
@@ -58,8 +63,11 @@ def test_provisioning_creates_dynamic_templates_once_and_prints_their_ids(simula
     assert all(len(t["versions"]) == 1 and t["versions"][0]["active"] == 1 for t in ours.values())
     again = provision.provision_templates(config)
     assert again["SENDGRID_BOOKING_TEMPLATE_ID"] == config.sendgrid_booking_template_id
-    assert all(len(t["versions"]) == 1 for t in control(simulators, "GET", "/templates")["templates"]
-               if t["name"].startswith("Booking service: "))
+    assert all(
+        len(t["versions"]) == 1
+        for t in control(simulators, "GET", "/templates")["templates"]
+        if t["name"].startswith("Booking service: ")
+    )
 
 
 def test_a_changed_source_becomes_a_new_active_version(simulators, config, monkeypatch):
@@ -71,8 +79,11 @@ def test_a_changed_source_becomes_a_new_active_version(simulators, config, monke
 
     monkeypatch.setattr(kinds, "template_sources", edited)
     provision.provision_templates(config)
-    reminder = next(t for t in control(simulators, "GET", "/templates")["templates"]
-                    if t["id"] == config.sendgrid_reminder_template_id)
+    reminder = next(
+        t
+        for t in control(simulators, "GET", "/templates")["templates"]
+        if t["id"] == config.sendgrid_reminder_template_id
+    )
     assert [v["active"] for v in reminder["versions"]] == [0, 1]
     assert reminder["versions"][1]["subject"].startswith("Changed: ")
 
@@ -84,8 +95,11 @@ def test_a_send_is_rendered_from_the_template_with_every_variable_filled(simulat
     [mail] = control(simulators, "GET", "/messages", params={"to": "grace@example.com"})["messages"]
     assert mail["message_id"] == result.message_id
     assert mail["subject"] == "Booked: Intro call with Ada Stone on Friday 26 March 2027, 17:00 Europe/London (GMT)"
-    assert (mail["from_email"], mail["from_name"], mail["to_name"]) == \
-        ("bookings@marketplace.example.com", "Builders Marketplace", "Grace Hopper")
+    assert (mail["from_email"], mail["from_name"], mail["to_name"]) == (
+        "bookings@marketplace.example.com",
+        "Builders Marketplace",
+        "Grace Hopper",
+    )
     assert mail["missing_variables"] == [] and mail["render_errors"] == []
     assert mail["custom_args"] == {"outbox_id": "7", "mail_kind": "confirmation", "booking": "bk-ref-0001"}
 
@@ -118,16 +132,16 @@ def test_a_rate_limit_is_retried_no_earlier_than_its_reset(simulators, config):
 
 def test_a_bad_template_id_is_dead_with_sendgrids_reason(config):
     message = confirmation_mail(config)
-    result = send(config, outbox.Claimed(message.id, message.kind, message.recipient, "d-" + "f" * 32,
-                                         message.data, 0))
+    result = send(config, outbox.Claimed(message.id, message.kind, message.recipient, "d-" + "f" * 32, message.data, 0))
 
     assert result.outcome == "dead" and result.error.startswith("SendGrid answered 400")
 
 
 def test_an_unreachable_sendgrid_is_retried():
     config = Config(env="test", sendgrid_api_key=API_KEY, sendgrid_api_base="http://127.0.0.1:9")
-    result = sender.send(sender.sendgrid_client(config, timeout=2),
-                         sender.build_mail(config, confirmation_mail(config), "d-" + "0" * 32))
+    result = sender.send(
+        sender.sendgrid_client(config, timeout=2), sender.build_mail(config, confirmation_mail(config), "d-" + "0" * 32)
+    )
 
     assert result.outcome == "retry" and result.error.startswith("SendGrid could not be reached")
 
@@ -139,9 +153,15 @@ def test_delivery_after_commit_sends_once_and_send_due_retries_after_an_outage(s
     try:
         control(simulators, "POST", "/faults", json={"status": 503, "down": True})
         with db.transaction() as session:
-            outbox.enqueue(session, key="confirmation:bk-ref-0001:client", kind="confirmation",
-                           recipient="grace@example.com", template_id="", data=confirmation_mail(config).data,
-                           booking_id=None)
+            outbox.enqueue(
+                session,
+                key="confirmation:bk-ref-0001:client",
+                kind="confirmation",
+                recipient="grace@example.com",
+                template_id="",
+                data=confirmation_mail(config).data,
+                booking_id=None,
+            )
         with db.reader() as session:
             row = session.scalar(select(OutboxMessage))
         assert (row.status, row.attempts) == ("retry", 1)

@@ -13,8 +13,12 @@ from app_under_test.observability import REDACTED, Redactor
 
 
 def _config(tmp_path, **overrides) -> Config:
-    return Config(database_url=f"sqlite:///{tmp_path}/o.sqlite3", stripe_secret_key="sk_test_abcdefghijkl",
-                  admin_api_token="operator-token-0123456789ab", **overrides)
+    return Config(
+        database_url=f"sqlite:///{tmp_path}/o.sqlite3",
+        stripe_secret_key="sk_test_abcdefghijkl",
+        admin_api_token="operator-token-0123456789ab",
+        **overrides,
+    )
 
 
 def test_request_logs_are_json_with_a_request_id(tmp_path, capsys):
@@ -29,8 +33,11 @@ def test_request_logs_are_json_with_a_request_id(tmp_path, capsys):
 
 def test_configured_secrets_and_secret_keys_are_redacted(tmp_path, capsys):
     create_app(_config(tmp_path))
-    structlog.get_logger("t").info("calling stripe with sk_test_abcdefghijkl", headers={"Authorization": "x"},
-                                   note="token operator-token-0123456789ab inside")
+    structlog.get_logger("t").info(
+        "calling stripe with sk_test_abcdefghijkl",
+        headers={"Authorization": "x"},
+        note="token operator-token-0123456789ab inside",
+    )
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert "sk_test_abcdefghijkl" not in json.dumps(line)
     assert "operator-token-0123456789ab" not in json.dumps(line)
@@ -40,8 +47,10 @@ def test_configured_secrets_and_secret_keys_are_redacted(tmp_path, capsys):
 
 def test_redactor_scrubs_nested_structures():
     scrub = Redactor(["whsec_secret123"]).scrub
-    assert scrub({"a": [{"b": "x whsec_secret123 y"}], "api_key": "zzz"}) == \
-        {"a": [{"b": f"x {REDACTED} y"}], "api_key": REDACTED}
+    assert scrub({"a": [{"b": "x whsec_secret123 y"}], "api_key": "zzz"}) == {
+        "a": [{"b": f"x {REDACTED} y"}],
+        "api_key": REDACTED,
+    }
 
 
 def test_unhandled_errors_are_sent_to_monitoring_without_secrets(tmp_path):
@@ -49,7 +58,8 @@ def test_unhandled_errors_are_sent_to_monitoring_without_secrets(tmp_path):
     app = create_app(_config(tmp_path, sentry_dsn="https://public@sentry.example.com/1"))
     client = sentry_sdk.get_client()
     client.transport.capture_envelope = lambda envelope: captured.extend(
-        item.payload.json for item in envelope.items if item.payload.json)
+        item.payload.json for item in envelope.items if item.payload.json
+    )
 
     @app.get("/explode")
     def explode():

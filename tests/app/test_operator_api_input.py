@@ -11,10 +11,22 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 BUILDER = {"name": "Lin Wu", "timezone": "Asia/Tokyo", "email": "lin@example.com"}
 
 
-@pytest.mark.parametrize("change", [{"slug": 2376523}, {"name": 5}, {"timezone": ["UTC"]}, {"skills": "go"},
-                                    {"skills": [1]}, {"email": None}, {"name": "x" * 121},
-                                    {"headline": "new\nline"}, {"calendly_user_uri": "u" * 256},
-                                    {"session_types": 5}, {"session_types": None}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"slug": 2376523},
+        {"name": 5},
+        {"timezone": ["UTC"]},
+        {"skills": "go"},
+        {"skills": [1]},
+        {"email": None},
+        {"name": "x" * 121},
+        {"headline": "new\nline"},
+        {"calendly_user_uri": "u" * 256},
+        {"session_types": 5},
+        {"session_types": None},
+    ],
+)
 def test_a_builder_with_a_wrong_type_or_size_is_a_422(browser, change):
     before = stats(browser)
     response = browser.post("/admin/api/builders", json={**BUILDER, **change}, headers=AUTH)
@@ -23,8 +35,9 @@ def test_a_builder_with_a_wrong_type_or_size_is_a_422(browser, change):
     assert stats(browser) == before
 
 
-@pytest.mark.parametrize("change", [{"price_cents": 10**12}, {"currency": 840}, {"kind": None},
-                                    {"duration_minutes": True}, {"name": ""}])
+@pytest.mark.parametrize(
+    "change", [{"price_cents": 10**12}, {"currency": 840}, {"kind": None}, {"duration_minutes": True}, {"name": ""}]
+)
 def test_a_session_type_with_a_wrong_value_is_a_422(browser, change):
     spec = {"name": "Deep dive", "kind": "paid", "duration_minutes": 60, "price_cents": 5000, **change}
     response = browser.post("/admin/api/builders/ada-stone/session_types", json=spec, headers=AUTH)
@@ -44,14 +57,16 @@ def test_a_builder_reusing_a_calendly_uri_is_a_409(browser):
     assert browser.post("/admin/api/builders", json=other, headers=AUTH).status_code == 409
 
 
-@pytest.mark.parametrize("path", ["/admin/api/mail/25783902342434573516800/retry",
-                                  "/admin/api/webhooks/2147483648/replay"])
+@pytest.mark.parametrize(
+    "path", ["/admin/api/mail/25783902342434573516800/retry", "/admin/api/webhooks/2147483648/replay"]
+)
 def test_an_id_beyond_any_row_is_a_404(browser, path):
     assert browser.post(path, headers=AUTH).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/admin/api/webhooks/process-due", "/admin/api/mail/send-due",
-                                  "/admin/api/payments/expire-holds"])
+@pytest.mark.parametrize(
+    "path", ["/admin/api/webhooks/process-due", "/admin/api/mail/send-due", "/admin/api/payments/expire-holds"]
+)
 def test_a_body_that_is_not_a_json_object_is_a_422(browser, path):
     response = browser.post(path, json=[1, 2], headers=AUTH)
     assert response.status_code == 422

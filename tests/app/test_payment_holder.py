@@ -23,16 +23,27 @@ PAID_PATH = "/builders/ada-stone/sessions/deep-dive"
 @pytest.fixture
 def paid_app(db_url, stripe_server):
     stripe_server.hub.reset(99)
-    app = make_web_app(db_url, stripe_secret_key=SECRET_KEY, stripe_api_base=f"{stripe_server.url}/stripe",
-                       public_base_url="https://book.example.com")
+    app = make_web_app(
+        db_url,
+        stripe_secret_key=SECRET_KEY,
+        stripe_api_base=f"{stripe_server.url}/stripe",
+        public_base_url="https://book.example.com",
+    )
     yield app  # no app context held here: each request must have its own (Flask-WTF keeps the CSRF token in g)
     app.extensions["booking_db"].dispose()
 
 
 def book_paid(client, email: str = "grace@example.com") -> str:
-    response = client.post(f"{PAID_PATH}/book", data={
-        "csrf_token": csrf_token(client, PAID_PATH), "slot": first_slot(client, PAID_PATH), "timezone": "UTC",
-        "name": "Grace Hopper", "email": email})
+    response = client.post(
+        f"{PAID_PATH}/book",
+        data={
+            "csrf_token": csrf_token(client, PAID_PATH),
+            "slot": first_slot(client, PAID_PATH),
+            "timezone": "UTC",
+            "name": "Grace Hopper",
+            "email": email,
+        },
+    )
     assert response.status_code == 303 and "/c/pay/" in response.headers["Location"], response.get_data(as_text=True)
     return re.search(r"/bookings/([^/]+)/paid", _checkout_success_url(client)).group(1)
 

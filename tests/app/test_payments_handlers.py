@@ -34,8 +34,12 @@ from tests.app.payments_fixtures import (  # noqa: F401 (fixtures)
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook, pytest.mark.database]
 # Each example is a real checkout at the simulator (about a second), so shrinking is left out: a failure
 # still prints its example and seed.
-EXAMPLES = settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+EXAMPLES = settings(
+    max_examples=25,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture
@@ -43,10 +47,16 @@ def hooks(monkeypatch) -> Counter:
     """How often each booking hook ran, per booking (the mail side of the hooks is not under test here)."""
     calls: Counter = Counter()
     for name in ("booking_confirmed", "booking_expired", "paid_booking_confirmed"):
-        monkeypatch.setattr(booking_events, name,
-                            lambda session, booking, *args, _name=name, **kw: calls.update([(_name, booking.public_id)]))
-    monkeypatch.setattr(booking_events, "payment_refunded",
-                        lambda session, booking, refund, reason: calls.update([("payment_refunded", reason)]))
+        monkeypatch.setattr(
+            booking_events,
+            name,
+            lambda session, booking, *args, _name=name, **kw: calls.update([(_name, booking.public_id)]),
+        )
+    monkeypatch.setattr(
+        booking_events,
+        "payment_refunded",
+        lambda session, booking, refund, reason: calls.update([("payment_refunded", reason)]),
+    )
     monkeypatch.setattr(refunds, "_issue_after_commit", lambda session: None)  # refunds stay requested here
     return calls
 
@@ -66,19 +76,28 @@ def shuffled_with_copies(data, events: list[dict]) -> list[dict]:
 
 @EXAMPLES
 @given(data=st.data())
-def test_a_paid_checkout_confirms_the_booking_once_whatever_the_order_and_copies(payments_app, stripe_server, hooks,
-                                                                                 data):
+def test_a_paid_checkout_confirms_the_booking_once_whatever_the_order_and_copies(
+    payments_app, stripe_server, hooks, data
+):
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
         pay(stripe_server, session_id, "4000000000000002")  # a decline first, then a good card
         pay(stripe_server, session_id, "4242424242424242")
         events = events_for(booking_id)
-        assert {e["type"] for e in events} >= {"checkout.session.completed", "charge.succeeded",
-                                               "payment_intent.payment_failed", "payment_intent.succeeded"}
+        assert {e["type"] for e in events} >= {
+            "checkout.session.completed",
+            "charge.succeeded",
+            "payment_intent.payment_failed",
+            "payment_intent.succeeded",
+        }
         for event in shuffled_with_copies(data, events):
             assert deliver(event) in ("processed", "ignored", "duplicate")
-        assert state_of(booking_id) == {"status": "confirmed", "claims": 4,
-                                        "payments": [("paid", True, "4242", None)], "refunds": []}
+        assert state_of(booking_id) == {
+            "status": "confirmed",
+            "claims": 4,
+            "payments": [("paid", True, "4242", None)],
+            "refunds": [],
+        }
         assert hooks[("paid_booking_confirmed", booking_id)] == 1 and not hooks[("booking_confirmed", booking_id)]
 
 
@@ -92,8 +111,12 @@ def test_an_expired_checkout_releases_the_hold_once(payments_app, stripe_server,
             assert client.post(f"/checkout/sessions/{session_id}/expire").status_code == 200
         for event in shuffled_with_copies(data, events_for(booking_id)):
             deliver(event)
-        assert state_of(booking_id) == {"status": "expired", "claims": 0,
-                                        "payments": [("expired", True, None, "insufficient_funds")], "refunds": []}
+        assert state_of(booking_id) == {
+            "status": "expired",
+            "claims": 0,
+            "payments": [("expired", True, None, "insufficient_funds")],
+            "refunds": [],
+        }
         assert hooks[("booking_expired", booking_id)] == 1 and not hooks[("paid_booking_confirmed", booking_id)]
 
 
@@ -108,15 +131,18 @@ def test_a_payment_after_the_hold_was_released_is_refunded_once(payments_app, st
         pay(stripe_server, session_id)
         for event in shuffled_with_copies(data, events_for(booking_id)):
             deliver(event)
-        assert state_of(booking_id) == {"status": "expired", "claims": 0, "payments": [("paid", True, "4242", None)],
-                                        "refunds": [("late_payment", "requested", 4500)]}
+        assert state_of(booking_id) == {
+            "status": "expired",
+            "claims": 0,
+            "payments": [("paid", True, "4242", None)],
+            "refunds": [("late_payment", "requested", 4500)],
+        }
         assert not hooks[("paid_booking_confirmed", booking_id)] and not hooks[("booking_confirmed", booking_id)]
 
 
 @settings(EXAMPLES, max_examples=10)  # each example is a payment, a refund and its settling at the simulator
 @given(data=st.data())
-def test_a_refund_that_failed_stays_failed_whatever_the_order_of_its_events(payments_app, stripe_server, hooks,
-                                                                             data):
+def test_a_refund_that_failed_stays_failed_whatever_the_order_of_its_events(payments_app, stripe_server, hooks, data):
     # Stripe's card 4000000000005126: the refund succeeds, then fails (the card refuses the money). Its
     # events (refund.created succeeded, charge.refunded, refund.failed) may arrive in any order; an
     # older snapshot must never bring a failed refund back to succeeded, nor the payment to refunded.
@@ -138,8 +164,12 @@ def test_a_refund_that_failed_stays_failed_whatever_the_order_of_its_events(paym
         assert {e["type"] for e in later} >= {"charge.refunded", "refund.failed"}
         for event in shuffled_with_copies(data, later):
             deliver(event)
-        assert state_of(booking_id) == {"status": "confirmed", "claims": 4, "payments": [("paid", True, "5126", None)],
-                                        "refunds": [("canceled", "failed", 4500)]}
+        assert state_of(booking_id) == {
+            "status": "confirmed",
+            "claims": 4,
+            "payments": [("paid", True, "5126", None)],
+            "refunds": [("canceled", "failed", 4500)],
+        }
 
 
 def stripe_refunds(booking_id: str) -> list[dict]:

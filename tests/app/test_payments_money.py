@@ -16,10 +16,18 @@ pytestmark = [pytest.mark.stripe, pytest.mark.paid]
 NOW = datetime(2027, 1, 4, 9, 0, 17, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("amount, currency, shown", [
-    (4500, "gbp", "£45.00"), (5, "usd", "$0.05"), (5000, "jpy", "¥5,000"), (123456, "eur", "€1,234.56"),
-    (12340, "kwd", "12.340 KWD"), (990, "krw", "990 KRW"), (100000, "chf", "1,000.00 CHF"),
-])
+@pytest.mark.parametrize(
+    "amount, currency, shown",
+    [
+        (4500, "gbp", "£45.00"),
+        (5, "usd", "$0.05"),
+        (5000, "jpy", "¥5,000"),
+        (123456, "eur", "€1,234.56"),
+        (12340, "kwd", "12.340 KWD"),
+        (990, "krw", "990 KRW"),
+        (100000, "chf", "1,000.00 CHF"),
+    ],
+)
 def test_amounts_are_shown_with_the_currency_exponent(amount, currency, shown):
     assert money.format_amount(amount, currency) == shown
 
@@ -44,19 +52,31 @@ def test_formatting_never_loses_a_minor_unit(amount, currency):
 
 def booking(price: int = 4500, currency: str = "gbp", public_id: str = "bk_abc123", hold_minutes: int = 30):
     session_type = SimpleNamespace(name="Portfolio review", duration_minutes=60)
-    return SimpleNamespace(public_id=public_id, price_cents=price, currency=currency, session_type=session_type,
-                           builder=SimpleNamespace(name="Ada Stone"),
-                           client=SimpleNamespace(email="grace@example.com"),
-                           hold_expires_at=NOW + timedelta(minutes=hold_minutes))
+    return SimpleNamespace(
+        public_id=public_id,
+        price_cents=price,
+        currency=currency,
+        session_type=session_type,
+        builder=SimpleNamespace(name="Ada Stone"),
+        client=SimpleNamespace(email="grace@example.com"),
+        hold_expires_at=NOW + timedelta(minutes=hold_minutes),
+    )
 
 
 @pytest.mark.parametrize("price, currency", [(4500, "gbp"), (5000, "jpy"), (12340, "kwd")])
 def test_the_session_asks_for_the_session_types_price_in_minor_units(price, currency):
-    params = checkout.session_params(booking(price, currency), Config(public_base_url="https://app.example/"),
-                                     expires_at=1, attempt=2)
+    params = checkout.session_params(
+        booking(price, currency), Config(public_base_url="https://app.example/"), expires_at=1, attempt=2
+    )
     [item] = params["line_items"]
-    assert item == {"price_data": {"currency": currency, "unit_amount": price, "product_data": {
-        "name": "Portfolio review with Ada Stone", "description": "60 minutes"}}, "quantity": 1}
+    assert item == {
+        "price_data": {
+            "currency": currency,
+            "unit_amount": price,
+            "product_data": {"name": "Portfolio review with Ada Stone", "description": "60 minutes"},
+        },
+        "quantity": 1,
+    }
     assert params["metadata"] == {"bookingId": "bk_abc123"} and params["client_reference_id"] == "bk_abc123"
     assert params["payment_intent_data"]["metadata"] == {"bookingId": "bk_abc123", "attempt": "2"}
     assert params["success_url"] == "https://app.example/bookings/bk_abc123/paid?session_id={CHECKOUT_SESSION_ID}"
@@ -82,8 +102,11 @@ def test_checkout_keys_name_the_booking_and_attempt_and_never_collide_across_par
     key = checkout.idempotency_key(held, 1, 1_800_000_000)
     assert key == checkout.idempotency_key(held, 1, 1_800_000_000)  # a retry replays
     assert "bk_abc123" in key and "checkout-1" in key
-    others = {checkout.idempotency_key(held, 2, 1_800_000_000), checkout.idempotency_key(held, 1, 1_800_000_060),
-              checkout.idempotency_key(booking(public_id="bk_other"), 1, 1_800_000_000)}
+    others = {
+        checkout.idempotency_key(held, 2, 1_800_000_000),
+        checkout.idempotency_key(held, 1, 1_800_000_060),
+        checkout.idempotency_key(booking(public_id="bk_other"), 1, 1_800_000_000),
+    }
     assert key not in others and len(others) == 3
     assert all(len(k) <= 255 for k in others | {key})
 

@@ -24,8 +24,12 @@ from harness.servers import serve_in_thread
 from tests.app.payments_fixtures import control, held_booking, pay, payments_app, stripe_server  # noqa: F401
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook]
-TYPES = {"checkout.session": stripe.checkout.Session, "payment_intent": stripe.PaymentIntent,
-         "charge": stripe.Charge, "refund": stripe.Refund}
+TYPES = {
+    "checkout.session": stripe.checkout.Session,
+    "payment_intent": stripe.PaymentIntent,
+    "charge": stripe.Charge,
+    "refund": stripe.Refund,
+}
 
 
 @pytest.fixture
@@ -49,8 +53,9 @@ def endpoint_secret(payments_app, receiver) -> str:
     return result["secret"]
 
 
-def test_every_delivery_verifies_and_deserialises_with_stripe_python(payments_app, stripe_server, receiver,
-                                                                     endpoint_secret):
+def test_every_delivery_verifies_and_deserialises_with_stripe_python(
+    payments_app, stripe_server, receiver, endpoint_secret
+):
     config: Config = payments_app.extensions["booking_config"]
     config.stripe_webhook_secret = endpoint_secret
     with payments_app.app_context():
@@ -61,8 +66,9 @@ def test_every_delivery_verifies_and_deserialises_with_stripe_python(payments_ap
             assert client.post(f"/checkout/sessions/{declined_session}/expire").status_code == 200
         paid_id, paid_session = held_booking(payments_app)
         outcome = pay(stripe_server, paid_session, "4000002500003155", three_d_secure="pass")
-        app_client().v1.refunds.create(params={"payment_intent": outcome["payment_intent"]["id"],
-                                               "metadata": {"bookingId": paid_id}})
+        app_client().v1.refunds.create(
+            params={"payment_intent": outcome["payment_intent"]["id"], "metadata": {"bookingId": paid_id}}
+        )
         bank_id, bank_session = held_booking(payments_app)
         pay(stripe_server, bank_session, payment_method="us_bank_account")
         with control(stripe_server) as client:
@@ -83,17 +89,27 @@ def test_every_delivery_verifies_and_deserialises_with_stripe_python(payments_ap
             assert obj.metadata["bookingId"] == obj.client_reference_id in (declined_id, paid_id, bank_id)
             assert isinstance(obj.amount_total, int) and obj.currency == "gbp"
         elif event.type == "payment_intent.payment_failed":
-            assert obj.last_payment_error.code in ("card_declined", "payment_intent_authentication_failure",
-                                                   "payment_method_provider_decline")
+            assert obj.last_payment_error.code in (
+                "card_declined",
+                "payment_intent_authentication_failure",
+                "payment_method_provider_decline",
+            )
             assert obj.metadata["bookingId"] in (declined_id, bank_id) and obj.metadata["attempt"] == "1"
         elif event.type == "charge.succeeded":
             assert obj.payment_method_details.card.last4 == "3155" and obj.metadata["bookingId"] == paid_id
         elif event.type in ("refund.created", "charge.refunded"):
             assert obj.payment_intent == outcome["payment_intent"]["id"] and obj.amount == 4500
     assert seen <= set(ENABLED_EVENTS)  # the endpoint was subscribed to the handled events only
-    assert seen >= {"checkout.session.completed", "checkout.session.expired", "checkout.session.async_payment_failed",
-                    "payment_intent.payment_failed", "payment_intent.succeeded", "charge.succeeded",
-                    "charge.refunded", "refund.created"}
+    assert seen >= {
+        "checkout.session.completed",
+        "checkout.session.expired",
+        "checkout.session.async_payment_failed",
+        "payment_intent.payment_failed",
+        "payment_intent.succeeded",
+        "charge.succeeded",
+        "charge.refunded",
+        "refund.created",
+    }
 
 
 def test_the_parser_refuses_what_construct_event_refuses(payments_app, stripe_server, receiver, endpoint_secret):
@@ -106,8 +122,11 @@ def test_the_parser_refuses_what_construct_event_refuses(payments_app, stripe_se
     cases = {
         "missing_signature": {},
         "invalid_signature": {"Stripe-Signature": good.replace("v1=", "v1=0")},
-        "stale_signature": {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
-            body.decode(), endpoint_secret, timestamp - 301)},
+        "stale_signature": {
+            "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+                body.decode(), endpoint_secret, timestamp - 301
+            )
+        },
     }
     for code, headers in cases.items():
         with pytest.raises(stripe_ingest.WebhookRejected) as refused:
@@ -117,11 +136,21 @@ def test_the_parser_refuses_what_construct_event_refuses(payments_app, stripe_se
             stripe.Webhook.construct_event(body, headers.get("Stripe-Signature"), endpoint_secret)
     not_json = b"{not json"
     with pytest.raises(stripe_ingest.WebhookRejected) as refused:
-        stripe_ingest.parse(not_json, {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
-            not_json.decode(), endpoint_secret)}, config)
+        stripe_ingest.parse(
+            not_json,
+            {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(not_json.decode(), endpoint_secret)},
+            config,
+        )
     assert refused.value.code == "invalid_json"
     for shapeless in (b'{"id": "evt_2", "type": "charge.refunded", "data": {}}', b'["evt_3"]'):
         with pytest.raises(stripe_ingest.WebhookRejected) as refused:
-            stripe_ingest.parse(shapeless, {"Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
-                shapeless.decode(), endpoint_secret)}, config)
+            stripe_ingest.parse(
+                shapeless,
+                {
+                    "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+                        shapeless.decode(), endpoint_secret
+                    )
+                },
+                config,
+            )
         assert refused.value.code == "invalid_event"

@@ -73,8 +73,17 @@ def test_sign_up_is_limited_per_address_with_a_json_reason_for_scripts(db_url, s
         client = app.test_client()
         assert [sign_up(client, f"new{n}@example.com").status_code for n in range(2)] == [303, 303]
         token = csrf_token(client, "/signup")
-        refused = client.post("/signup", headers={"Accept": "application/json"}, data={
-            "csrf_token": token, "name": "N", "email": "new3@example.com", "password": PASSWORD, "confirm": PASSWORD})
+        refused = client.post(
+            "/signup",
+            headers={"Accept": "application/json"},
+            data={
+                "csrf_token": token,
+                "name": "N",
+                "email": "new3@example.com",
+                "password": PASSWORD,
+                "confirm": PASSWORD,
+            },
+        )
         assert refused.status_code == 429
         assert refused.get_json()["error"]["code"] == "too_many_requests"
         assert "Retry-After" in refused.headers

@@ -13,8 +13,10 @@ from tests.app.web_fixtures import FREE_PATH, browser, web_app  # noqa: F401 (fi
 pytestmark = pytest.mark.database
 
 
-@pytest.mark.parametrize("path", ["/", FREE_PATH, "/signin", "/signup", "/api/v1/bookings/nope", "/healthz",
-                                  "/admin/api/stats", "/no-such-page"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", FREE_PATH, "/signin", "/signup", "/api/v1/bookings/nope", "/healthz", "/admin/api/stats", "/no-such-page"],
+)
 def test_every_answer_carries_the_security_headers(browser, path):
     headers = browser.get(path).headers
     policy = headers["Content-Security-Policy"]
@@ -41,13 +43,24 @@ def test_inline_scripts_carry_this_answers_nonce(browser):
 
 
 def test_production_sends_hsts_over_https_and_points_forms_at_stripe(tmp_path):
-    config = Config.from_env({
-        "APP_ENV": "production", "SECRET_KEY": "s" * 40, "ADMIN_API_TOKEN": "t" * 30, "SLOT_PROVIDER": "calendly",
-        "DATABASE_URL": "postgresql://app@db.internal/booking", "NEXT_PUBLIC_BASE_URL": "https://book.example.com",
-        "CALENDLY_API_TOKEN": "cal-token-live-123", "CALENDLY_USERNAME": "ada",
-        "CALENDLY_WEBHOOK_SIGNING_KEY": "cal-signing-key-live", "STRIPE_SECRET_KEY": "sk_live_abc123def456",
-        "STRIPE_WEBHOOK_SECRET": "whsec_abc123def456", "STRIPE_PUBLISHABLE_KEY": "pk_live_abc123def456",
-        "SENDGRID_API_KEY": "SG.abc123def456", "SENDGRID_BOOKING_TEMPLATE_ID": "d-abc123def456"})
+    config = Config.from_env(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "s" * 40,
+            "ADMIN_API_TOKEN": "t" * 30,
+            "SLOT_PROVIDER": "calendly",
+            "DATABASE_URL": "postgresql://app@db.internal/booking",
+            "NEXT_PUBLIC_BASE_URL": "https://book.example.com",
+            "CALENDLY_API_TOKEN": "cal-token-live-123",
+            "CALENDLY_USERNAME": "ada",
+            "CALENDLY_WEBHOOK_SIGNING_KEY": "cal-signing-key-live",
+            "STRIPE_SECRET_KEY": "sk_live_abc123def456",
+            "STRIPE_WEBHOOK_SECRET": "whsec_abc123def456",
+            "STRIPE_PUBLISHABLE_KEY": "pk_live_abc123def456",
+            "SENDGRID_API_KEY": "SG.abc123def456",
+            "SENDGRID_BOOKING_TEMPLATE_ID": "d-abc123def456",
+        }
+    )
     app = create_app(config)
     response = app.test_client().get("/healthz", base_url="https://book.example.com")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

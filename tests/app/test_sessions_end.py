@@ -21,8 +21,15 @@ def _is_signed_in(web_app, cookie: str) -> bool:
 
 
 def _change_password(client, current: str, new: str):
-    return client.post("/account/password", data={"csrf_token": csrf_token(client, "/account/password"),
-                                                   "current_password": current, "password": new, "confirm": new})
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(client, "/account/password"),
+            "current_password": current,
+            "password": new,
+            "confirm": new,
+        },
+    )
 
 
 def test_a_cookie_saved_before_sign_out_is_signed_out_afterwards(browser, web_app):

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.database
 
 def _insert_pathway(url: str, slug: str) -> int:
     with psycopg.connect(url, autocommit=True) as connection:
-        return connection.execute("INSERT INTO pathways (slug, name, description) VALUES (%s, %s, '') RETURNING id",
-                                  (slug, slug)).fetchone()[0]
+        return connection.execute(
+            "INSERT INTO pathways (slug, name, description) VALUES (%s, %s, '') RETURNING id", (slug, slug)
+        ).fetchone()[0]
 
 
 def test_a_reused_database_is_empty_and_numbers_rows_from_one_again(postgresql_databases):
@@ -45,8 +46,12 @@ def test_a_database_whose_schema_a_test_changed_is_dropped_not_reused(postgresql
     try:
         assert fresh != url
         with psycopg.connect(fresh, autocommit=True) as connection:
-            columns = {row[0] for row in connection.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'pathways'")}
+            columns = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'pathways'"
+                )
+            }
         assert "colour" not in columns
     finally:
         postgresql_databases.drop(fresh)

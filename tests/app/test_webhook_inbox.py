@@ -38,8 +38,10 @@ def writes_a_pathway(session, row, envelope) -> None:
 
 def counts(db: Database) -> tuple[int, int]:
     with db.reader() as session:
-        return (session.scalar(select(func.count()).select_from(WebhookEvent)),
-                session.scalar(select(func.count()).select_from(Pathway)))
+        return (
+            session.scalar(select(func.count()).select_from(WebhookEvent)),
+            session.scalar(select(func.count()).select_from(Pathway)),
+        )
 
 
 def row_of(db: Database) -> WebhookEvent:

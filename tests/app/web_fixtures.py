@@ -25,18 +25,33 @@ _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 def make_web_app(db_url: str, *, seed: bool = True, **overrides):
     settings = {"stripe_secret_key": "sk_test_never_called", "stripe_api_base": "http://127.0.0.1:9", **overrides}
-    config = Config(env="test", database_url=db_url, secret_key=secrets.token_hex(32), admin_api_token=ADMIN_TOKEN,
-                    log_level="CRITICAL", **settings)
+    config = Config(
+        env="test",
+        database_url=db_url,
+        secret_key=secrets.token_hex(32),
+        admin_api_token=ADMIN_TOKEN,
+        log_level="CRITICAL",
+        **settings,
+    )
     app = create_app(config)
     if not seed:  # a second app process on a database another one already seeded
         return app
     with app.app_context():
         with get_db().transaction() as session:
             add_pathway(session, "First-time founder", "")
-            add_builder(session, BuilderSpec(name="Ada Stone", timezone="Europe/London", email="ada@example.com",
-                                             session_types=[SessionTypeSpec("Intro call", "free", 30),
-                                                            SessionTypeSpec("Pathway call", "pathway", 30),
-                                                            SessionTypeSpec("Deep dive", "paid", 60, 4500, "gbp")]))
+            add_builder(
+                session,
+                BuilderSpec(
+                    name="Ada Stone",
+                    timezone="Europe/London",
+                    email="ada@example.com",
+                    session_types=[
+                        SessionTypeSpec("Intro call", "free", 30),
+                        SessionTypeSpec("Pathway call", "pathway", 30),
+                        SessionTypeSpec("Deep dive", "paid", 60, 4500, "gbp"),
+                    ],
+                ),
+            )
     return app
 
 
@@ -60,14 +75,25 @@ def csrf_token(client, path: str) -> str:
 
 
 def sign_up(client, email: str, *, name: str = "Grace Hopper", password: str = PASSWORD, next_path: str = ""):
-    return client.post("/signup", data={"csrf_token": csrf_token(client, "/signup"), "name": name, "email": email,
-                                        "password": password, "confirm": password, "timezone": "Europe/London",
-                                        "next": next_path})
+    return client.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_token(client, "/signup"),
+            "name": name,
+            "email": email,
+            "password": password,
+            "confirm": password,
+            "timezone": "Europe/London",
+            "next": next_path,
+        },
+    )
 
 
 def sign_in(client, email: str, password: str = PASSWORD, *, next_path: str = ""):
-    return client.post("/signin", data={"csrf_token": csrf_token(client, "/signin"), "email": email,
-                                        "password": password, "next": next_path})
+    return client.post(
+        "/signin",
+        data={"csrf_token": csrf_token(client, "/signin"), "email": email, "password": password, "next": next_path},
+    )
 
 
 def first_slot(client, path: str = FREE_PATH) -> str:
@@ -78,9 +104,16 @@ def first_slot(client, path: str = FREE_PATH) -> str:
 
 
 def book_free(client, *, name: str = "Grace Hopper", email: str = "grace@example.com", slot: str | None = None):
-    return client.post(f"{FREE_PATH}/book", data={
-        "csrf_token": csrf_token(client, FREE_PATH), "slot": slot or first_slot(client), "timezone": "UTC",
-        "name": name, "email": email})
+    return client.post(
+        f"{FREE_PATH}/book",
+        data={
+            "csrf_token": csrf_token(client, FREE_PATH),
+            "slot": slot or first_slot(client),
+            "timezone": "UTC",
+            "name": name,
+            "email": email,
+        },
+    )
 
 
 def stats(client) -> dict:

@@ -24,8 +24,7 @@ class FuzzBudget:
 
 PROFILES = {
     "small": FuzzBudget("small", examples_per_operation=10, stateful_examples=10, stateful_steps=8, form_examples=50),
-    "deep": FuzzBudget("deep", examples_per_operation=150, stateful_examples=60, stateful_steps=12,
-                       form_examples=1500),
+    "deep": FuzzBudget("deep", examples_per_operation=150, stateful_examples=60, stateful_steps=12, form_examples=1500),
 }
 
 
@@ -38,5 +37,12 @@ def fuzz_budget() -> FuzzBudget:
 
 def hypothesis_settings(max_examples: int, **extra) -> settings:
     """Seeded (``derandomize``): a failure found once is found again by the same command."""
-    return settings(max_examples=max_examples, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=list(HealthCheck), print_blob=True, **extra)
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+        **extra,
+    )

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.app.web_fixtures import FREE_PATH, csrf_token, make_web_app, sign_up
 from harness.fuzz_report import record_fuzz_requests
+from tests.app.web_fixtures import FREE_PATH, csrf_token, make_web_app, sign_up
 from tests.fuzz.conftest import fuzz_budget, hypothesis_settings
 
 pytestmark = [pytest.mark.database, pytest.mark.fuzz]
@@ -24,24 +24,67 @@ PATHWAY_PATH = "/builders/ada-stone/sessions/pathway-call"
 ANSWERS = {200, 302, 303, 308, 400, 401, 403, 404, 405, 409, 413, 422}
 
 # Text as a hostile client sends it: any code point (controls, NUL, line separators), sometimes very long.
-any_text = st.one_of(st.text(max_size=40), st.text(min_size=200, max_size=3000),
-                     st.sampled_from(["", " ", "\r\n", "\x00", "\u2028", "%00", "../../etc/passwd", "<script>"]))
-numbers_as_text = st.one_of(st.integers(min_value=-(10**30), max_value=10**30).map(str),
-                            st.floats(allow_nan=True, allow_infinity=True).map(repr),
-                            st.sampled_from(["1e308", "-0", "0x10", "NaN", "9" * 400]))
+any_text = st.one_of(
+    st.text(max_size=40),
+    st.text(min_size=200, max_size=3000),
+    st.sampled_from(["", " ", "\r\n", "\x00", "\u2028", "%00", "../../etc/passwd", "<script>"]),
+)
+numbers_as_text = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["1e308", "-0", "0x10", "NaN", "9" * 400]),
+)
 dates = st.dates(min_value=date.min, max_value=date.max)
-date_edges = st.sampled_from([date.min, date.max, date(1999, 12, 31), date(2000, 1, 1), date(2199, 12, 31),
-                              date(2200, 1, 1), date(2024, 2, 29), date(2038, 1, 19)])
-date_text = st.one_of(dates.map(date.isoformat), date_edges.map(date.isoformat), numbers_as_text, any_text,
-                      st.sampled_from(["2027-02-30", "2027-13-01", "20270101", "2027-W01", "2027-01-01T00:00"]))
+date_edges = st.sampled_from(
+    [
+        date.min,
+        date.max,
+        date(1999, 12, 31),
+        date(2000, 1, 1),
+        date(2199, 12, 31),
+        date(2200, 1, 1),
+        date(2024, 2, 29),
+        date(2038, 1, 19),
+    ]
+)
+date_text = st.one_of(
+    dates.map(date.isoformat),
+    date_edges.map(date.isoformat),
+    numbers_as_text,
+    any_text,
+    st.sampled_from(["2027-02-30", "2027-13-01", "20270101", "2027-W01", "2027-01-01T00:00"]),
+)
 offsets = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(lambda m: timezone(timedelta(minutes=m)))
 instants = st.datetimes(min_value=datetime.min, max_value=datetime.max, timezones=st.one_of(offsets, st.timezones()))
-instant_text = st.one_of(instants.map(lambda d: d.isoformat()), date_text,
-                         st.sampled_from(["9999-12-31T23:45:00Z", "0001-01-01T00:00:00+01:00", "2030-01-07T10:00Z",
-                                          "2030-01-07T10:00:00+24:00", "2030-01-07T10:00:00"]))
-zones = st.one_of(st.timezone_keys(), any_text,
-                  st.sampled_from(["Mars/Olympus", "UTC\x00", "Europe/London ", "EST5EDT", "posix/Europe/Paris",
-                                   "/etc/localtime", "Etc/GMT+14", "a" * 65]))
+instant_text = st.one_of(
+    instants.map(lambda d: d.isoformat()),
+    date_text,
+    st.sampled_from(
+        [
+            "9999-12-31T23:45:00Z",
+            "0001-01-01T00:00:00+01:00",
+            "2030-01-07T10:00Z",
+            "2030-01-07T10:00:00+24:00",
+            "2030-01-07T10:00:00",
+        ]
+    ),
+)
+zones = st.one_of(
+    st.timezone_keys(),
+    any_text,
+    st.sampled_from(
+        [
+            "Mars/Olympus",
+            "UTC\x00",
+            "Europe/London ",
+            "EST5EDT",
+            "posix/Europe/Paris",
+            "/etc/localtime",
+            "Etc/GMT+14",
+            "a" * 65,
+        ]
+    ),
+)
 emails = st.one_of(st.emails(), any_text, st.sampled_from(["a@b", "x@example.com\r\nBcc: y@example.com"]))
 nexts = st.one_of(any_text, st.sampled_from(["/", "//evil.example", "/\r\nX: 1", "https://evil.example", "/\\evil"]))
 
@@ -62,8 +105,13 @@ class Sender:
     def __call__(self, method: str, path: str, **kwargs):
         response = self.client.open(path, method=method, **kwargs)
         self.sent += 1
-        assert response.status_code in ANSWERS, (method, path, kwargs, response.status_code,
-                                                 response.get_data(as_text=True)[:300])
+        assert response.status_code in ANSWERS, (
+            method,
+            path,
+            kwargs,
+            response.status_code,
+            response.get_data(as_text=True)[:300],
+        )
         return response
 
 
@@ -97,12 +145,25 @@ def test_pages_and_forms_never_answer_5xx(fuzzed, request):
     @given(name=any_text, email=emails, password=any_text, zone=zones, next_path=nexts)
     @examples
     def account_forms(name, email, password, zone, next_path):
-        send("POST", "/signup", data={"csrf_token": token, "name": name, "email": email, "password": password,
-                                      "confirm": password, "timezone": zone, "next": next_path})
-        send("POST", "/signin", data={"csrf_token": token, "email": email, "password": password,
-                                      "next": next_path})
-        member("POST", "/account/password", data={"csrf_token": member_token, "current_password": password,
-                                                  "password": name, "confirm": name})
+        send(
+            "POST",
+            "/signup",
+            data={
+                "csrf_token": token,
+                "name": name,
+                "email": email,
+                "password": password,
+                "confirm": password,
+                "timezone": zone,
+                "next": next_path,
+            },
+        )
+        send("POST", "/signin", data={"csrf_token": token, "email": email, "password": password, "next": next_path})
+        member(
+            "POST",
+            "/account/password",
+            data={"csrf_token": member_token, "current_password": password, "password": name, "confirm": name},
+        )
 
     @given(public_id=any_text)
     @examples

@@ -23,8 +23,12 @@ def _flask_routes(app) -> set[tuple[str, str]]:
 
 
 def _documented(document: dict) -> set[tuple[str, str]]:
-    return {(method, path) for path, item in document["paths"].items() for method in item
-            if method in {"get", "post", "put", "patch", "delete"}}
+    return {
+        (method, path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
 
 
 def test_the_document_is_valid_openapi_3_1():

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.webhook]
 class TinySigner:
     def headers(self, body: bytes, timestamp: int, *, wrong_key: bool = False) -> dict[str, str]:
         key = b"other" if wrong_key else b"key"
-        return {"X-Sig": f"t={timestamp},v1={hmac.new(key, f'{timestamp}.'.encode() + body, hashlib.sha256).hexdigest()}"}
+        return {
+            "X-Sig": f"t={timestamp},v1={hmac.new(key, f'{timestamp}.'.encode() + body, hashlib.sha256).hexdigest()}"
+        }
 
 
 @pytest.fixture
@@ -36,8 +38,13 @@ def emit(simulator, receiver):
 
     def emit_event(event_type="invitee.created", provider="calendly", **payload):
         return simulator.hub.engine.submit(
-            provider=provider, endpoint=f"{receiver.url}/webhooks/{provider}", event_type=event_type,
-            payload={"event": event_type, **payload}, signer=TinySigner(), retry=CALENDLY)
+            provider=provider,
+            endpoint=f"{receiver.url}/webhooks/{provider}",
+            event_type=event_type,
+            payload={"event": event_type, **payload},
+            signer=TinySigner(),
+            retry=CALENDLY,
+        )
 
     return emit_event
 
@@ -79,12 +86,14 @@ def test_reset_refuses_a_seed_that_is_not_an_integer(control, body):
 
 
 def test_reset_refuses_a_body_that_is_not_a_json_object(control):
-    assert_error(control.post("/reset", content=b"[1]", headers={"Content-Type": "application/json"}),
-                 400, "JSON object")
+    assert_error(
+        control.post("/reset", content=b"[1]", headers={"Content-Type": "application/json"}), 400, "JSON object"
+    )
 
 
-@pytest.mark.parametrize("value, seconds", [(7200, 7200.0), ("2h", 7200.0), ("90m", 5400.0), ("1d", 86400.0),
-                                            ("1h30m", 5400.0), (0.5, 0.5)])
+@pytest.mark.parametrize(
+    "value, seconds", [(7200, 7200.0), ("2h", 7200.0), ("90m", 5400.0), ("1d", 86400.0), ("1h30m", 5400.0), (0.5, 0.5)]
+)
 def test_advance_accepts_seconds_and_duration_strings(control, simulator, value, seconds):
     response = control.post("/clock/advance", json={"seconds": value})
     assert response.status_code == 200
@@ -93,9 +102,16 @@ def test_advance_accepts_seconds_and_duration_strings(control, simulator, value,
     assert control.get("/clock").json()["offset"] == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ({"seconds": -1}, "not negative"), ({"seconds": "2x"}, "cannot read '2x'"), ({}, "give seconds"),
-    ({"seconds": True}, "duration"), ({"seconds": [1]}, "duration")])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"seconds": -1}, "not negative"),
+        ({"seconds": "2x"}, "cannot read '2x'"),
+        ({}, "give seconds"),
+        ({"seconds": True}, "duration"),
+        ({"seconds": [1]}, "duration"),
+    ],
+)
 def test_advance_refuses_bad_durations(control, simulator, body, fragment):
     assert_error(control.post("/clock/advance", json=body), 400, fragment)
     assert simulator.hub.clock.offset == 0
@@ -117,8 +133,9 @@ def test_advance_sends_retries_that_fall_due(control, emit, receiver):
 
 
 def test_a_plan_set_over_http_shapes_the_next_event(control, emit, receiver):
-    response = control.post("/plans", json={"provider": "calendly", "event_type": "invitee.created",
-                                            "plan": {"duplicate": 2}})
+    response = control.post(
+        "/plans", json={"provider": "calendly", "event_type": "invitee.created", "plan": {"duplicate": 2}}
+    )
     assert response.status_code == 201 and response.json()["plan"]["duplicate"] == 2
     assert control.get("/plans").json()["plans"][0]["times"] == 1
     emit("invitee.canceled")
@@ -139,25 +156,31 @@ def test_plans_until_cleared_and_clearing_by_provider(control):
     assert control.get("/plans").json()["plans"] == []
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ({"plan": {"duplicate": 1}}, "provider must be"),
-    ({"provider": "calendly", "plan": {"duplicat": 1}}, "unknown delivery plan keys: duplicat"),
-    ({"provider": "calendly", "plan": {"duplicate": -1}}, "duplicate must be an integer"),
-    ({"provider": "calendly", "plan": {"delay": "2h"}}, "delay must be"),
-    ({"provider": "calendly", "plan": [1]}, "plan must be a JSON object"),
-    ({"provider": "calendly", "plan": {}, "times": 0}, "times must be"),
-    ({"provider": "calendly", "plan": {}, "times": True}, "times must be"),
-    ({"provider": "calendly", "plan": {}, "event_type": 3}, "event_type must be"),
-    ({"provider": "calendly", "plan": {}, "when": "now"}, "unknown keys: when"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"plan": {"duplicate": 1}}, "provider must be"),
+        ({"provider": "calendly", "plan": {"duplicat": 1}}, "unknown delivery plan keys: duplicat"),
+        ({"provider": "calendly", "plan": {"duplicate": -1}}, "duplicate must be an integer"),
+        ({"provider": "calendly", "plan": {"delay": "2h"}}, "delay must be"),
+        ({"provider": "calendly", "plan": [1]}, "plan must be a JSON object"),
+        ({"provider": "calendly", "plan": {}, "times": 0}, "times must be"),
+        ({"provider": "calendly", "plan": {}, "times": True}, "times must be"),
+        ({"provider": "calendly", "plan": {}, "event_type": 3}, "event_type must be"),
+        ({"provider": "calendly", "plan": {}, "when": "now"}, "unknown keys: when"),
+    ],
+)
 def test_bad_plans_are_refused_with_the_reason(control, body, fragment):
     assert_error(control.post("/plans", json=body), 400, fragment)
     assert control.get("/plans").json()["plans"] == []
 
 
 def test_a_provider_that_is_not_mounted_is_refused(control):
-    assert_error(control.post("/plans", json={"provider": "calendy", "plan": {}}), 400,
-                 "unknown provider 'calendy'; known: calendly, stripe")
+    assert_error(
+        control.post("/plans", json={"provider": "calendy", "plan": {}}),
+        400,
+        "unknown provider 'calendy'; known: calendly, stripe",
+    )
     assert_error(control.delete("/plans", params={"provider": "calendy"}), 400, "unknown provider")
     assert control.post("/plans", json={"provider": "stripe", "plan": {}}).status_code == 201
 

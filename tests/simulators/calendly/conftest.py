@@ -20,10 +20,16 @@ import pytest
 
 from harness import http_clients
 
-ALL_EVENTS = ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-              "routing_form_submission.created"]
-ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in
-               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+ALL_EVENTS = [
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+    "routing_form_submission.created",
+]
+ALWAYS_OPEN = {
+    day: [["00:00", "24:00"]] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
 SIGNING_KEY = "whsk_test_calendly_key"
 
 
@@ -54,7 +60,9 @@ class CalendlyDriver:
         assert response.status_code == 201, response.text
         body = response.json()
         if always_open:
-            put = self.control("PUT", "/availability", json={"user": body["resource"]["uri"], "weekly_hours": ALWAYS_OPEN})
+            put = self.control(
+                "PUT", "/availability", json={"user": body["resource"]["uri"], "weekly_hours": ALWAYS_OPEN}
+            )
             assert put.status_code == 200, put.text
         return Host(body["resource"], body["token"], self.api(body["token"]))
 
@@ -63,10 +71,22 @@ class CalendlyDriver:
         assert response.status_code == 201, response.text
         return response.json()["resource"]
 
-    def subscribe(self, host: Host, url: str, *, events: list[str] | None = None, scope: str = "organization",
-                  signing_key: str | None = SIGNING_KEY, user: str | None = None) -> dict[str, Any]:
-        body = {"url": url, "events": events or ALL_EVENTS, "organization": host.user["current_organization"],
-                "scope": scope}
+    def subscribe(
+        self,
+        host: Host,
+        url: str,
+        *,
+        events: list[str] | None = None,
+        scope: str = "organization",
+        signing_key: str | None = SIGNING_KEY,
+        user: str | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "url": url,
+            "events": events or ALL_EVENTS,
+            "organization": host.user["current_organization"],
+            "scope": scope,
+        }
         if scope == "user":
             body["user"] = user or host.user["uri"]
         if signing_key is not None:
@@ -75,19 +95,35 @@ class CalendlyDriver:
         assert response.status_code == 201, response.text
         return response.json()["resource"]
 
-    def open_slots(self, host: Host, event_type: dict[str, Any], *, from_minutes: int = 60,
-                   days: float = 6.9) -> list[dict[str, Any]]:
+    def open_slots(
+        self, host: Host, event_type: dict[str, Any], *, from_minutes: int = 60, days: float = 6.9
+    ) -> list[dict[str, Any]]:
         clock = self.http.get("/_sim/clock").json()["virtual_now"]
-        params = {"event_type": event_type["uri"], "start_time": _iso(clock + from_minutes * 60),
-                  "end_time": _iso(clock + days * 86400)}
+        params = {
+            "event_type": event_type["uri"],
+            "start_time": _iso(clock + from_minutes * 60),
+            "end_time": _iso(clock + days * 86400),
+        }
         response = host.api.get("/event_type_available_times", params=params)
         assert response.status_code == 200, response.text
         return response.json()["collection"]
 
-    def book(self, host: Host, event_type: dict[str, Any], start_time: str, *, email: str = "client@example.com",
-             name: str = "Casey Client", **extra: Any) -> dict[str, Any]:
-        body = {"event_type": event_type["uri"], "start_time": start_time,
-                "invitee": {"name": name, "email": email, "timezone": "America/New_York"}, **extra}
+    def book(
+        self,
+        host: Host,
+        event_type: dict[str, Any],
+        start_time: str,
+        *,
+        email: str = "client@example.com",
+        name: str = "Casey Client",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {
+            "event_type": event_type["uri"],
+            "start_time": start_time,
+            "invitee": {"name": name, "email": email, "timezone": "America/New_York"},
+            **extra,
+        }
         response = host.api.post("/invitees", json=body)
         assert response.status_code == 201, response.text
         return response.json()["resource"]
@@ -110,6 +146,7 @@ class CalendlyDriver:
 
 def _iso(ts: float) -> str:
     from datetime import datetime, timezone
+
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -141,5 +178,11 @@ def calendly(simulator):
 @pytest.fixture
 def helpers():
     """Plain functions the tests share (``uuid_of``, ``assert_signed``, ``expected_signature``)."""
-    return SimpleNamespace(uuid_of=uuid_of, assert_signed=assert_signed, expected_signature=expected_signature,
-                           SIGNING_KEY=SIGNING_KEY, ALL_EVENTS=ALL_EVENTS, ALWAYS_OPEN=ALWAYS_OPEN)
+    return SimpleNamespace(
+        uuid_of=uuid_of,
+        assert_signed=assert_signed,
+        expected_signature=expected_signature,
+        SIGNING_KEY=SIGNING_KEY,
+        ALL_EVENTS=ALL_EVENTS,
+        ALWAYS_OPEN=ALWAYS_OPEN,
+    )

@@ -30,12 +30,21 @@ def test_users_me_returns_the_tokens_owner_and_users_are_readable_by_uuid(calend
 
 def test_unknown_ids_answer_404_resource_not_found(calendly):
     host = calendly.host()
-    for path in ("/users/nope", "/event_types/nope", "/scheduled_events/nope", "/scheduled_events/nope/invitees",
-                 "/webhook_subscriptions/nope", "/invitee_no_shows/nope", "/no/such/route/at/all"):
+    for path in (
+        "/users/nope",
+        "/event_types/nope",
+        "/scheduled_events/nope",
+        "/scheduled_events/nope/invitees",
+        "/webhook_subscriptions/nope",
+        "/invitee_no_shows/nope",
+        "/no/such/route/at/all",
+    ):
         response = host.api.get(path)
         assert response.status_code == 404, path
-        assert response.json() == {"title": "Resource Not Found",
-                                   "message": "The server could not find the requested resource."}
+        assert response.json() == {
+            "title": "Resource Not Found",
+            "message": "The server could not find the requested resource.",
+        }
 
 
 def test_bad_json_is_a_400_with_title_and_message(calendly):
@@ -57,8 +66,13 @@ def test_event_types_are_listed_with_calendly_pagination(calendly):
         response = host.api.get("/event_types", params=params)
         assert response.status_code == 200
         body = response.json()
-        assert set(body["pagination"]) == {"count", "next_page", "previous_page", "next_page_token",
-                                           "previous_page_token"}
+        assert set(body["pagination"]) == {
+            "count",
+            "next_page",
+            "previous_page",
+            "next_page_token",
+            "previous_page_token",
+        }
         assert body["pagination"]["count"] == len(body["collection"]) <= 2
         seen += [t["name"] for t in body["collection"]]
         pages += 1
@@ -99,6 +113,7 @@ def test_available_times_are_utc_spaced_by_duration_and_in_the_future(calendly):
     starts = [slot["start_time"] for slot in slots]
     assert all(s.endswith("Z") and len(s) == len("2030-01-01T09:00:00.000000Z") for s in starts)
     from datetime import datetime
+
     parsed = [datetime.fromisoformat(s) for s in starts]
     gaps = {(b - a).total_seconds() for a, b in zip(parsed, parsed[1:])}
     assert gaps == {45 * 60}
@@ -115,13 +130,17 @@ def test_available_times_refuse_ranges_over_7_days_and_starts_in_the_past(calend
     def at(offset_days: float) -> str:
         return datetime.fromtimestamp(now + offset_days * 86400, timezone.utc).isoformat()
 
-    too_long = host.api.get("/event_type_available_times",
-                            params={"event_type": event_type["uri"], "start_time": at(0.01), "end_time": at(7.2)})
+    too_long = host.api.get(
+        "/event_type_available_times",
+        params={"event_type": event_type["uri"], "start_time": at(0.01), "end_time": at(7.2)},
+    )
     assert too_long.status_code == 400
-    assert too_long.json()["details"] == [{"parameter": "end_time",
-                                           "message": "date range can be no greater than 1 week (7 days)"}]
-    past = host.api.get("/event_type_available_times",
-                        params={"event_type": event_type["uri"], "start_time": at(-1), "end_time": at(1)})
+    assert too_long.json()["details"] == [
+        {"parameter": "end_time", "message": "date range can be no greater than 1 week (7 days)"}
+    ]
+    past = host.api.get(
+        "/event_type_available_times", params={"event_type": event_type["uri"], "start_time": at(-1), "end_time": at(1)}
+    )
     assert past.status_code == 400
     assert past.json()["details"] == [{"parameter": "start_time", "message": "must be in the future"}]
 
@@ -132,8 +151,14 @@ def test_booked_times_disappear_and_booking_them_again_is_a_400(calendly):
     slot = calendly.open_slots(host, event_type)[0]["start_time"]
     calendly.book(host, event_type, slot)
     assert slot not in [s["start_time"] for s in calendly.open_slots(host, event_type)]
-    again = host.api.post("/invitees", json={"event_type": event_type["uri"], "start_time": slot,
-                                              "invitee": {"name": "Other", "email": "other@example.com"}})
+    again = host.api.post(
+        "/invitees",
+        json={
+            "event_type": event_type["uri"],
+            "start_time": slot,
+            "invitee": {"name": "Other", "email": "other@example.com"},
+        },
+    )
     assert again.status_code == 400
     assert again.json()["details"][0]["parameter"] == "start_time"
 
@@ -226,13 +251,20 @@ def test_webhook_subscriptions_create_list_get_delete_and_409_for_the_same_url(c
     assert subscription["state"] == "active" and subscription["retry_started_at"] is None
     assert subscription["callback_url"] == receiver.url + "/calendly"
     assert subscription["creator"] == host.user["uri"] and subscription["scope"] == "organization"
-    duplicate = host.api.post("/webhook_subscriptions", json={
-        "url": receiver.url + "/calendly", "events": ["invitee.created"], "scope": "organization",
-        "organization": host.user["current_organization"]})
+    duplicate = host.api.post(
+        "/webhook_subscriptions",
+        json={
+            "url": receiver.url + "/calendly",
+            "events": ["invitee.created"],
+            "scope": "organization",
+            "organization": host.user["current_organization"],
+        },
+    )
     assert duplicate.status_code == 409
     assert duplicate.json()["title"] == "Already Exists"
-    listed = host.api.get("/webhook_subscriptions", params={
-        "organization": host.user["current_organization"], "scope": "organization"}).json()
+    listed = host.api.get(
+        "/webhook_subscriptions", params={"organization": host.user["current_organization"], "scope": "organization"}
+    ).json()
     assert [s["uri"] for s in listed["collection"]] == [subscription["uri"]]
     uuid = helpers.uuid_of(subscription["uri"])
     assert host.api.get(f"/webhook_subscriptions/{uuid}").json()["resource"] == subscription
@@ -248,10 +280,20 @@ def test_webhook_subscription_validation(calendly):
         ({"url": "http://x", "events": [], "organization": org, "scope": "organization"}, "events"),
         ({"url": "http://x", "events": ["invitee.exploded"], "organization": org, "scope": "organization"}, "events"),
         ({"url": "http://x", "events": ["invitee.created"], "organization": org, "scope": "user"}, "user"),
-        ({"url": "http://x", "events": ["routing_form_submission.created"], "organization": org, "scope": "user",
-          "user": host.user["uri"]}, "events"),
-        ({"url": "http://x", "events": ["invitee.created"], "organization": "nope", "scope": "organization"},
-         "organization"),
+        (
+            {
+                "url": "http://x",
+                "events": ["routing_form_submission.created"],
+                "organization": org,
+                "scope": "user",
+                "user": host.user["uri"],
+            },
+            "events",
+        ),
+        (
+            {"url": "http://x", "events": ["invitee.created"], "organization": "nope", "scope": "organization"},
+            "organization",
+        ),
     ]
     for body, parameter in cases:
         response = host.api.post("/webhook_subscriptions", json=body)
@@ -261,7 +303,9 @@ def test_webhook_subscription_validation(calendly):
 
 def test_rate_limit_answers_429_with_rate_limit_headers_until_the_window_passes(calendly):
     host = calendly.host()
-    assert calendly.control("POST", "/config", json={"rate_limit": {"limit": 2, "window_seconds": 60}}).status_code == 200
+    assert (
+        calendly.control("POST", "/config", json={"rate_limit": {"limit": 2, "window_seconds": 60}}).status_code == 200
+    )
     first, second, third = (host.api.get("/users/me") for _ in range(3))
     assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
     assert first.headers["X-RateLimit-Limit"] == "2" and first.headers["X-RateLimit-Remaining"] == "1"

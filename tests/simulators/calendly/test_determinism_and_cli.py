@@ -30,15 +30,29 @@ def run_scenario(seed: int, start: str, *, public_url: str = "http://sim.test") 
             user = http.post("/_sim/calendly/users", json={}).json()
             api = {"Authorization": f"Bearer {user['token']}"}
             http.put("/_sim/calendly/availability", json={"user": user["resource"]["uri"], "extra_slots": [start]})
-            event_type = http.post("/_sim/calendly/event_types",
-                                   json={"user": user["resource"]["uri"], "name": "Intro"}).json()["resource"]
-            http.post("/calendly/webhook_subscriptions", headers=api, json={
-                "url": receiver.url + "/hooks", "events": ["invitee.created", "invitee.canceled",
-                                                           "invitee_no_show.created"],
-                "organization": user["organization"], "scope": "organization", "signing_key": "k"})
-            invitee = http.post("/calendly/invitees", headers=api, json={
-                "event_type": event_type["uri"], "start_time": start,
-                "invitee": {"name": "Casey", "email": "casey@example.com", "timezone": "UTC"}}).json()["resource"]
+            event_type = http.post(
+                "/_sim/calendly/event_types", json={"user": user["resource"]["uri"], "name": "Intro"}
+            ).json()["resource"]
+            http.post(
+                "/calendly/webhook_subscriptions",
+                headers=api,
+                json={
+                    "url": receiver.url + "/hooks",
+                    "events": ["invitee.created", "invitee.canceled", "invitee_no_show.created"],
+                    "organization": user["organization"],
+                    "scope": "organization",
+                    "signing_key": "k",
+                },
+            )
+            invitee = http.post(
+                "/calendly/invitees",
+                headers=api,
+                json={
+                    "event_type": event_type["uri"],
+                    "start_time": start,
+                    "invitee": {"name": "Casey", "email": "casey@example.com", "timezone": "UTC"},
+                },
+            ).json()["resource"]
             http.post("/calendly/invitee_no_shows", headers=api, json={"invitee": invitee["uri"]})
             http.post(f"/_sim/calendly/invitees/{invitee['uri'].rsplit('/', 1)[-1]}/cancel", json={"by": "host"})
             http.post("/_sim/deliveries/flush")
@@ -58,8 +72,7 @@ def test_the_same_seed_replays_the_same_payloads_and_another_seed_does_not():
     start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
     start_text = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     first, second, other = run_scenario(7, start_text), run_scenario(7, start_text), run_scenario(8, start_text)
-    assert [json.loads(b)["event"] for b in first] == ["invitee.created", "invitee_no_show.created",
-                                                       "invitee.canceled"]
+    assert [json.loads(b)["event"] for b in first] == ["invitee.created", "invitee_no_show.created", "invitee.canceled"]
     assert [without_clock_readings(b) for b in first] == [without_clock_readings(b) for b in second]
     assert json.loads(first[0])["payload"]["uri"] != json.loads(other[0])["payload"]["uri"]
     assert json.loads(first[0])["payload"]["cancel_url"].startswith("http://sim.test/calendly/cancellations/")
@@ -84,12 +97,23 @@ def test_cli_creates_a_host_and_cancels_and_reschedules_invitees(calendly, capsy
     workshop = host.get("/event_types", params={"user": me["uri"]}).json()["collection"][0]
     assert workshop["kind"] == "group"
     calendly.control("PUT", "/availability", json={"user": me["uri"], "weekly_hours": helpers.ALWAYS_OPEN})
-    slots = host.get("/event_type_available_times", params={
-        "event_type": workshop["uri"], "start_time": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
-        "end_time": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat()}).json()["collection"]
+    slots = host.get(
+        "/event_type_available_times",
+        params={
+            "event_type": workshop["uri"],
+            "start_time": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
+            "end_time": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat(),
+        },
+    ).json()["collection"]
     assert slots[0]["invitees_remaining"] == 4
-    booked = host.post("/invitees", json={"event_type": workshop["uri"], "start_time": slots[0]["start_time"],
-                                          "invitee": {"name": "Pat", "email": "pat@example.com"}}).json()["resource"]
+    booked = host.post(
+        "/invitees",
+        json={
+            "event_type": workshop["uri"],
+            "start_time": slots[0]["start_time"],
+            "invitee": {"name": "Pat", "email": "pat@example.com"},
+        },
+    ).json()["resource"]
     uuid = helpers.uuid_of(booked["uri"])
     assert simulate(["calendly", "reschedule", uuid, slots[2]["start_time"], "--order", "created_first", *url]) == 0
     moved_to = re.search(r"-> (\S+)", capsys.readouterr().out).group(1)

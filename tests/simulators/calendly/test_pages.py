@@ -47,8 +47,9 @@ def browser(calendly):
         yield client
 
 
-def book_through_page(browser, scheduling_url: str, *, name: str, email: str, query: dict | None = None,
-                      pick: int = 0) -> tuple[httpx.Response, str]:
+def book_through_page(
+    browser, scheduling_url: str, *, name: str, email: str, query: dict | None = None, pick: int = 0
+) -> tuple[httpx.Response, str]:
     """Open the scheduling page, pick a time, fill the form as a browser would; returns the POST answer."""
     times_page = browser.get(scheduling_url, params=query or {})
     assert times_page.status_code == 200
@@ -80,25 +81,38 @@ def test_booking_through_the_page_carries_utm_parameters_into_tracking(calendly,
     calendly.event_type(host, slug="intro")
     calendly.subscribe(host, receiver.url + "/hooks")
     query = {"timezone": "Europe/Berlin", "utm_source": "newsletter", "utm_campaign": "spring", "utm_term": "ux"}
-    answer, start = book_through_page(browser, "/calendly/ada/intro", name="Casey Client", email="casey@example.com",
-                                      query=query)
+    answer, start = book_through_page(
+        browser, "/calendly/ada/intro", name="Casey Client", email="casey@example.com", query=query
+    )
     assert answer.status_code == 303
     confirmation = browser.get(answer.headers["Location"])
     assert confirmation.status_code == 200 and "You are scheduled" in confirmation.text
     calendly.flush()
     payload = helpers.assert_signed(receiver.wait_for(1)[0])["payload"]
     assert payload["email"] == "casey@example.com" and payload["timezone"] == "Europe/Berlin"
-    assert payload["tracking"] == {"utm_campaign": "spring", "utm_source": "newsletter", "utm_medium": None,
-                                   "utm_content": None, "utm_term": "ux", "salesforce_uuid": None}
+    assert payload["tracking"] == {
+        "utm_campaign": "spring",
+        "utm_source": "newsletter",
+        "utm_medium": None,
+        "utm_content": None,
+        "utm_term": "ux",
+        "salesforce_uuid": None,
+    }
     assert payload["scheduled_event"]["start_time"] == start.replace("Z", ".000000Z")
 
 
 def test_a_redirect_url_receives_calendlys_query_parameters(calendly, browser, helpers):
     host = calendly.host(name="Ada Builder", slug="ada")
-    event_type = calendly.event_type(host, name="Intro call", slug="intro",
-                                     redirect_url="https://app.example.com/bookings/done?source=calendly")
-    answer, start = book_through_page(browser, "/calendly/ada/intro", name="Casey Client", email="casey@example.com",
-                                      query={"timezone": "America/New_York", "utm_medium": "social"})
+    event_type = calendly.event_type(
+        host, name="Intro call", slug="intro", redirect_url="https://app.example.com/bookings/done?source=calendly"
+    )
+    answer, start = book_through_page(
+        browser,
+        "/calendly/ada/intro",
+        name="Casey Client",
+        email="casey@example.com",
+        query={"timezone": "America/New_York", "utm_medium": "social"},
+    )
     assert answer.status_code == 303
     location = urlsplit(answer.headers["Location"])
     assert (location.scheme, location.netloc, location.path) == ("https", "app.example.com", "/bookings/done")
@@ -126,8 +140,9 @@ def test_a_time_taken_meanwhile_is_refused_with_a_message(calendly, browser):
     refused = browser.post(href, data={"name": "Late", "email": "late@example.com", "timezone": "UTC"})
     assert refused.status_code == 409
     assert "no longer available" in refused.text
-    incomplete = browser.post(PageReader(browser.get("/calendly/ada/intro?timezone=UTC").text).times[0][0],
-                              data={"name": "", "email": "nope"})
+    incomplete = browser.post(
+        PageReader(browser.get("/calendly/ada/intro?timezone=UTC").text).times[0][0], data={"name": "", "email": "nope"}
+    )
     assert incomplete.status_code == 400 and 'role="alert"' in incomplete.text
 
 
@@ -163,8 +178,7 @@ def test_the_reschedule_url_page_moves_the_booking(calendly, browser, receiver, 
     calendly.flush()
     events = sorted(helpers.assert_signed(r)["event"] for r in receiver.wait_for(3)[1:])
     assert events == ["invitee.canceled", "invitee.created"]
-    created = next(helpers.assert_signed(r) for r in receiver.requests[1:]
-                   if b'"invitee.created"' in r.body)["payload"]
+    created = next(helpers.assert_signed(r) for r in receiver.requests[1:] if b'"invitee.created"' in r.body)["payload"]
     assert created["old_invitee"] == invitee["uri"]
     assert created["scheduled_event"]["start_time"] == new_start.replace("Z", ".000000Z")
 

@@ -23,8 +23,12 @@ def check_page(page) -> None:
 
 def test_a_phone_visitor_books_in_their_own_zone_then_cancels(calendly, phone, receiver, helpers):
     host = calendly.host(name="Ada Builder", slug="ada")
-    calendly.event_type(host, name="Intro call", slug="intro",
-                        custom_questions=[{"name": "Which pathway?", "answer_choices": ["Frontend", "Data"]}])
+    calendly.event_type(
+        host,
+        name="Intro call",
+        slug="intro",
+        custom_questions=[{"name": "Which pathway?", "answer_choices": ["Frontend", "Data"]}],
+    )
     calendly.subscribe(host, receiver.url + "/hooks")
     phone.goto(f"{calendly.url}/calendly/ada/intro?utm_source=phone")
     phone.wait_for_url("**timezone=Asia%2FTokyo**")  # the page asks the browser for its zone

@@ -27,13 +27,16 @@ def test_verify_accepts_a_fresh_signature_and_returns_its_timestamp():
     assert verify(BODY, header, "secret") == now
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda body, header: (body + b" ", header), "does not match"),
-    (lambda body, header: (body, header.replace("v1=", "v1=0")), "does not match"),
-    (lambda body, header: (body, None), "missing"),
-    (lambda body, header: (body, "garbage"), "malformed"),
-    (lambda body, header: (body, header.split(",")[1]), "no timestamp"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda body, header: (body + b" ", header), "does not match"),
+        (lambda body, header: (body, header.replace("v1=", "v1=0")), "does not match"),
+        (lambda body, header: (body, None), "missing"),
+        (lambda body, header: (body, "garbage"), "malformed"),
+        (lambda body, header: (body, header.split(",")[1]), "no timestamp"),
+    ],
+)
 def test_verify_rejects_tampering_and_malformed_headers(mutate, message):
     header = Signer("secret").headers(BODY, int(time.time()))[HEADER]
     body, header = mutate(BODY, header)

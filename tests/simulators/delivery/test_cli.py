@@ -34,9 +34,15 @@ def simulate(simulator, capsys):
 def emit(simulator, receiver, signer):
     def emit_event(event_type="invitee.created"):
         from simulators.delivery import CALENDLY
-        return simulator.hub.engine.submit(provider="calendly", endpoint=f"{receiver.url}/hooks",
-                                           event_type=event_type, payload={"event": event_type},
-                                           signer=signer, retry=CALENDLY)
+
+        return simulator.hub.engine.submit(
+            provider="calendly",
+            endpoint=f"{receiver.url}/hooks",
+            event_type=event_type,
+            payload={"event": event_type},
+            signer=signer,
+            retry=CALENDLY,
+        )
 
     return emit_event
 
@@ -65,8 +71,9 @@ def test_advance_reads_durations_and_sends_due_retries(simulate, emit, receiver,
 
 
 def test_plans_clear_plans_and_reset(simulate, simulator):
-    simulate("plan", "--provider", "calendly", "--event-type", "invitee.canceled", "--until-cleared",
-             '{"reorder": true}')
+    simulate(
+        "plan", "--provider", "calendly", "--event-type", "invitee.canceled", "--until-cleared", '{"reorder": true}'
+    )
     code, out, _ = simulate("plans")
     assert "invitee.canceled" in out and "times=None" in out and '"reorder": true' in out
     simulate("clear-plans", "--provider", "calendly")
@@ -105,12 +112,14 @@ def test_a_provider_package_can_add_its_own_commands(tmp_path, monkeypatch, caps
     package = tmp_path / "fakeprovider"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "cli.py").write_text(textwrap.dedent("""
+    (package / "cli.py").write_text(
+        textwrap.dedent("""
         def register(subparsers):
             parser = subparsers.add_parser("fake-hello")
             parser.add_argument("name")
             parser.set_defaults(handler=lambda args: print(f"hello {args.name}") or 0)
-    """))
+    """)
+    )
     monkeypatch.setattr(simulators, "__path__", [*simulators.__path__, str(tmp_path)])
     monkeypatch.delitem(sys.modules, "simulators.fakeprovider", raising=False)
     monkeypatch.delitem(sys.modules, "simulators.fakeprovider.cli", raising=False)
@@ -126,10 +135,24 @@ def test_a_provider_package_can_add_its_own_commands(tmp_path, monkeypatch, caps
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_serve_runs_a_reachable_server_until_interrupted(stop):
     process = subprocess.Popen(
-        [sys.executable, "-X", "faulthandler", "-m", "simulators.cli", "serve", "--port", "0", "--seed", "7",
-         "--manual"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-X",
+            "faulthandler",
+            "-m",
+            "simulators.cli",
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            "7",
+            "--manual",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         banner = process.stdout.readline()
         assert banner.startswith("Simulators at http://127.0.0.1:") and "seed 7" in banner and "manual" in banner

@@ -64,8 +64,14 @@ class RealFollowsVirtualClock(VirtualClock):
 def test_every_retry_is_signed_again_with_a_fresh_timestamp(receiver, signer):
     engine = DeliveryEngine(RealFollowsVirtualClock(), seed=1, auto=False)
     receiver.respond_with(500, 500)
-    engine.submit(provider="test", endpoint=f"{receiver.url}/hooks", event_type="x", payload={"n": 1},
-                  signer=signer, retry=STRIPE_TEST)
+    engine.submit(
+        provider="test",
+        endpoint=f"{receiver.url}/hooks",
+        event_type="x",
+        payload={"n": 1},
+        signer=signer,
+        retry=STRIPE_TEST,
+    )
     engine.flush()
     engine.advance(HOUR)
     engine.advance(2 * HOUR)
@@ -129,8 +135,14 @@ def test_a_receiver_that_recovers_before_the_window_closes_still_gets_the_event(
 
 def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(blocking_receiver, signer):
     engine = DeliveryEngine(VirtualClock(), seed=1, auto=False, connect_timeout=1.0, read_timeout=0.2)
-    engine.submit(provider="test", endpoint=f"{blocking_receiver.url}/hooks", event_type="x", payload={},
-                  signer=signer, retry=CALENDLY)
+    engine.submit(
+        provider="test",
+        endpoint=f"{blocking_receiver.url}/hooks",
+        event_type="x",
+        payload={},
+        signer=signer,
+        retry=CALENDLY,
+    )
 
     [row] = engine.flush()
 
@@ -143,22 +155,30 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(blocking_re
 
 
 def test_a_refused_connection_is_a_failed_attempt(engine, signer):
-    engine.submit(provider="test", endpoint="http://127.0.0.1:9/hooks", event_type="x", payload={},
-                  signer=signer, retry=CALENDLY)
+    engine.submit(
+        provider="test", endpoint="http://127.0.0.1:9/hooks", event_type="x", payload={}, signer=signer, retry=CALENDLY
+    )
     [row] = engine.flush()
     assert row.response_status is None and row.error.startswith("ConnectError")
 
 
 def _replayable_view(engine):
-    return [(r.delivery_id, r.kind, r.event_type, r.attempt_no, r.response_status, r.request_body)
-            for r in engine.journal()]
+    return [
+        (r.delivery_id, r.kind, r.event_type, r.attempt_no, r.response_status, r.request_body) for r in engine.journal()
+    ]
 
 
 def _scripted_run(engine, receiver, signer):
     engine.set_plan("test", DeliveryPlan(duplicate=1, reorder=True), event_type="a")
     for n, event_type in enumerate(["a", "b", "c"]):
-        engine.submit(provider="test", endpoint=f"{receiver.url}/hooks", event_type=event_type,
-                      payload={"n": n}, signer=signer, retry=CALENDLY)
+        engine.submit(
+            provider="test",
+            endpoint=f"{receiver.url}/hooks",
+            event_type=event_type,
+            payload={"n": n},
+            signer=signer,
+            retry=CALENDLY,
+        )
     engine.flush()
     engine.advance(60)
     return _replayable_view(engine)

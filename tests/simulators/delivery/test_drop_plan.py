@@ -18,10 +18,22 @@ class _Signer:
 def test_a_dropped_event_is_never_sent_and_the_next_one_is(receiver):
     engine = DeliveryEngine(VirtualClock(), seed=7, auto=False)
     engine.set_plan("calendly", DeliveryPlan.from_dict({"drop": True, "duplicate": 3}))
-    lost = engine.submit(provider="calendly", endpoint=f"{receiver.url}/hook", event_type="invitee.created",
-                         payload={"n": 1}, signer=_Signer(), retry=CALENDLY)
-    kept = engine.submit(provider="calendly", endpoint=f"{receiver.url}/hook", event_type="invitee.created",
-                         payload={"n": 2}, signer=_Signer(), retry=CALENDLY)
+    lost = engine.submit(
+        provider="calendly",
+        endpoint=f"{receiver.url}/hook",
+        event_type="invitee.created",
+        payload={"n": 1},
+        signer=_Signer(),
+        retry=CALENDLY,
+    )
+    kept = engine.submit(
+        provider="calendly",
+        endpoint=f"{receiver.url}/hook",
+        event_type="invitee.created",
+        payload={"n": 2},
+        signer=_Signer(),
+        retry=CALENDLY,
+    )
     attempts = engine.flush()
     assert [d.status for d in lost] == ["dropped"]  # no copies of a lost event either
     assert len(attempts) == 1 and attempts[0].request_body == '{"n":2}'

@@ -195,8 +195,11 @@ def test_stale_timestamp_signs_in_the_past_with_a_valid_signature(engine, submit
 
 def test_distinct_duplicate_sends_a_second_event_for_the_same_change(engine, submit, receiver):
     plan(engine, distinct_duplicate=True)
-    deliveries = submit({"id": "evt_1", "data": {"object": {"id": "cs_1"}}}, event_id="evt_1",
-                        distinct_variant=lambda p: {**p, "id": "evt_2"})
+    deliveries = submit(
+        {"id": "evt_1", "data": {"object": {"id": "cs_1"}}},
+        event_id="evt_1",
+        distinct_variant=lambda p: {**p, "id": "evt_2"},
+    )
     engine.flush()
     bodies = [json.loads(r.body) for r in receiver.wait_for(2)]
     assert [b["id"] for b in bodies] == ["evt_1", "evt_2"]

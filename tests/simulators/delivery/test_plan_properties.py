@@ -34,8 +34,14 @@ def test_every_copy_arrives_and_verifies_unless_corrupted(plan, n, engine, recei
     path = f"/hooks/{next(endpoint_numbers)}"
     before = len(receiver.requests)
     engine.set_plan("test", plan)
-    deliveries = engine.submit(provider="test", endpoint=f"{receiver.url}{path}", event_type="thing.happened",
-                               payload={"n": n}, signer=signer, retry=_NO_RETRY)
+    deliveries = engine.submit(
+        provider="test",
+        endpoint=f"{receiver.url}{path}",
+        event_type="thing.happened",
+        payload={"n": n},
+        signer=signer,
+        retry=_NO_RETRY,
+    )
     engine.flush()
 
     expected = max(1, plan.concurrent) + plan.duplicate

@@ -22,14 +22,21 @@ from harness import http_clients
 API_KEY = "SG.simulator-test-key"
 CONFIRMATION_TEMPLATE = "d-9c85b537974ed61735fda4e8f18e9e7c"
 CONFIRMATION_DATA = {
-    "client_name": "Ann Lee", "session_name": "Intro call", "builder_name": "Raj Patel",
-    "start_local": "Tue 3 Mar 2026, 14:00", "timezone": "Europe/London", "duration_minutes": 30,
-    "booking_reference": "BK-0001", "manage_url": "https://app.test/bookings/1", "is_paid": False,
+    "client_name": "Ann Lee",
+    "session_name": "Intro call",
+    "builder_name": "Raj Patel",
+    "start_local": "Tue 3 Mar 2026, 14:00",
+    "timezone": "Europe/London",
+    "duration_minutes": 30,
+    "booking_reference": "BK-0001",
+    "manage_url": "https://app.test/bookings/1",
+    "is_paid": False,
 }
 
 
-def template_mail(to: str = "ann@example.com", data: dict[str, Any] | None = None,
-                  template_id: str = CONFIRMATION_TEMPLATE) -> Mail:
+def template_mail(
+    to: str = "ann@example.com", data: dict[str, Any] | None = None, template_id: str = CONFIRMATION_TEMPLATE
+) -> Mail:
     mail = Mail(from_email=("bookings@builders.test", "Builders"), to_emails=to)
     mail.template_id = template_id
     mail.dynamic_template_data = CONFIRMATION_DATA if data is None else data
@@ -72,8 +79,9 @@ class SendGridDriver:
         """A raw POST /v3/mail/send, for bodies the library would never build."""
         headers = {"Authorization": f"Bearer {api_key}"} if api_key is not None else {}
         if raw is not None:
-            return self.http.post("/sendgrid/v3/mail/send", content=raw,
-                                  headers={**headers, "Content-Type": "application/json"})
+            return self.http.post(
+                "/sendgrid/v3/mail/send", content=raw, headers={**headers, "Content-Type": "application/json"}
+            )
         return self.http.post("/sendgrid/v3/mail/send", json=body, headers=headers)
 
     def configure(self, **settings: Any) -> dict[str, Any]:

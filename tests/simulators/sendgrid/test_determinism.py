@@ -8,8 +8,8 @@ import pytest
 
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
-from simulators.server import create_simulator
 from simulators.sendgrid.signing import sign
+from simulators.server import create_simulator
 
 pytestmark = pytest.mark.email
 
@@ -22,14 +22,19 @@ def _run(sg_factory, seed: int):
     receiver_server = serve_in_thread(receiver, name="receiver")
     sg = sg_factory(server.url, simulator)
     try:
-        sg.configure(api_keys=[sg.api_key], event_webhook_url=f"{receiver_server.url}/events",
-                     bounce_addresses=["*@bounce.test"])
-        ids = [sg.client().send(sg.template_mail(to)).headers["X-Message-Id"]
-               for to in ("ann@example.com", "gone@bounce.test")]
+        sg.configure(
+            api_keys=[sg.api_key], event_webhook_url=f"{receiver_server.url}/events", bounce_addresses=["*@bounce.test"]
+        )
+        ids = [
+            sg.client().send(sg.template_mail(to)).headers["X-Message-Id"]
+            for to in ("ann@example.com", "gone@bounce.test")
+        ]
         sg.flush()
         # Event timestamps are virtual time (real time plus an offset), so they alone differ between runs.
-        events = [[{k: v for k, v in event.items() if k != "timestamp"} for event in json.loads(request.body)]
-                  for request in receiver.wait_for(4)]
+        events = [
+            [{k: v for k, v in event.items() if k != "timestamp"} for event in json.loads(request.body)]
+            for request in receiver.wait_for(4)
+        ]
         return ids, events, sg.public_key()
     finally:
         sg.http.close()

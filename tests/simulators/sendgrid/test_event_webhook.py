@@ -110,8 +110,12 @@ def test_deferred_addresses_are_deferred_before_delivery(sg, webhook_to):
 
 
 def test_several_recipients_share_one_batch_per_event_kind(sg, webhook_to):
-    mail = Mail(from_email="bookings@builders.test", to_emails=["a@example.com", "b@example.com"],
-                subject="Hi", plain_text_content="Hi")
+    mail = Mail(
+        from_email="bookings@builders.test",
+        to_emails=["a@example.com", "b@example.com"],
+        subject="Hi",
+        plain_text_content="Hi",
+    )
     sg.client().send(mail)
     sg.flush()
 
@@ -163,8 +167,10 @@ def test_signature_fault_plans_fail_verification(sg, webhook_to, plan):
 
 
 def test_field_paths_in_plans_address_events_in_the_batch(sg, webhook_to):
-    sg.http.post("/_sim/plans", json={"provider": "sendgrid", "event_type": "delivered",
-                                      "plan": {"drop_fields": ["0.sg_message_id"]}})
+    sg.http.post(
+        "/_sim/plans",
+        json={"provider": "sendgrid", "event_type": "delivered", "plan": {"drop_fields": ["0.sg_message_id"]}},
+    )
     sg.client().send(sg.template_mail())
     sg.flush()
 
@@ -174,8 +180,9 @@ def test_field_paths_in_plans_address_events_in_the_batch(sg, webhook_to):
 
 def test_event_kinds_and_the_url_can_be_set_through_sendgrids_settings_api(sg, receiver):
     api = sg.client().client.user.webhooks.event.settings
-    settings = api.patch(request_body={"enabled": True, "url": f"{receiver.url}/hooks", "processed": False,
-                                       "delivered": True}).to_dict
+    settings = api.patch(
+        request_body={"enabled": True, "url": f"{receiver.url}/hooks", "processed": False, "delivered": True}
+    ).to_dict
     assert settings["url"] == f"{receiver.url}/hooks" and settings["processed"] is False
 
     sg.client().send(sg.template_mail())

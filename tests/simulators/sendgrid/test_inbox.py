@@ -29,7 +29,11 @@ def test_every_recipient_gets_an_entry_rendered_with_its_own_personalization(sg)
 
     entries = {e["to"]: e for e in sg.messages(message_id=message_id)}
     assert {to: e["recipient_type"] for to, e in entries.items()} == {
-        "ann@example.com": "to", "coach@example.com": "cc", "audit@example.com": "bcc", "bo@example.com": "to"}
+        "ann@example.com": "to",
+        "coach@example.com": "cc",
+        "audit@example.com": "bcc",
+        "bo@example.com": "to",
+    }
     # The library puts a personalization added later first; what matters is who shares one.
     assert entries["ann@example.com"]["personalization_index"] == entries["audit@example.com"]["personalization_index"]
     assert entries["ann@example.com"]["personalization_index"] != entries["bo@example.com"]["personalization_index"]

@@ -44,33 +44,61 @@ def _errors(response):
     return [(error["field"], error["message"]) for error in response.json()["errors"]]
 
 
-@pytest.mark.parametrize(("body", "field", "message_start"), [
-    ({"from": None}, "from.email", "The from object must be provided for every email send."),
-    ({"from": {"name": "No address"}}, "from.email", "The from object must be provided"),
-    ({"from": {"email": "not-an-address"}}, "from.email", "The from email does not contain a valid address."),
-    ({"from": "bookings@builders.test"}, "from", "Invalid type. Expected: object, given: string."),
-    ({"personalizations": None}, "personalizations", "The personalizations field is required"),
-    ({"personalizations": []}, "personalizations", "The personalizations field is required"),
-    ({"personalizations": [{"cc": [{"email": "a@example.com"}]}]}, "personalizations.0.to",
-     "The to array is required for all personalization objects"),
-    ({"personalizations": [{"to": [{"email": "ann@example"}]}]}, "personalizations.0.to.0.email",
-     "Does not contain a valid address."),
-    ({"personalizations": [{"to": [{"email": "a@example.com"}], "bcc": [{"email": "b@@example.com"}]}]},
-     "personalizations.0.bcc.0.email", "Does not contain a valid address."),
-    ({"personalizations": [{"to": [{"email": "a@example.com"}], "cc": [{"email": "A@example.com"}]}]},
-     "personalizations.0", "Each email address in the personalization block should be unique"),
-    ({"content": None}, "content", "Unless a valid template_id is provided, the content parameter is required."),
-    ({"content": [{"type": "text/plain", "value": ""}]}, "content.0.value",
-     "The content value must be a string at least one character in length."),
-    ({"content": [{"type": "text/html", "value": "<p>x</p>"}, {"type": "text/plain", "value": "x"}]},
-     "content", "If present, text/plain must be first"),
-    ({"subject": None}, "subject", "The subject is required."),
-    ({"template_id": "booking-confirmation"}, "template_id", "The template_id must be a valid GUID"),
-    ({"template_id": "d-00000000000000000000000000000000"}, "template_id",
-     "The template id must be a valid template id for your account."),
-    ({"custom_args": {"booking_id": 42}}, "custom_args.booking_id", "Invalid type. Expected: string, given: integer."),
-    ({"reply_to": {"email": "nobody"}}, "reply_to.email", "The reply_to email does not contain a valid address."),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "message_start"),
+    [
+        ({"from": None}, "from.email", "The from object must be provided for every email send."),
+        ({"from": {"name": "No address"}}, "from.email", "The from object must be provided"),
+        ({"from": {"email": "not-an-address"}}, "from.email", "The from email does not contain a valid address."),
+        ({"from": "bookings@builders.test"}, "from", "Invalid type. Expected: object, given: string."),
+        ({"personalizations": None}, "personalizations", "The personalizations field is required"),
+        ({"personalizations": []}, "personalizations", "The personalizations field is required"),
+        (
+            {"personalizations": [{"cc": [{"email": "a@example.com"}]}]},
+            "personalizations.0.to",
+            "The to array is required for all personalization objects",
+        ),
+        (
+            {"personalizations": [{"to": [{"email": "ann@example"}]}]},
+            "personalizations.0.to.0.email",
+            "Does not contain a valid address.",
+        ),
+        (
+            {"personalizations": [{"to": [{"email": "a@example.com"}], "bcc": [{"email": "b@@example.com"}]}]},
+            "personalizations.0.bcc.0.email",
+            "Does not contain a valid address.",
+        ),
+        (
+            {"personalizations": [{"to": [{"email": "a@example.com"}], "cc": [{"email": "A@example.com"}]}]},
+            "personalizations.0",
+            "Each email address in the personalization block should be unique",
+        ),
+        ({"content": None}, "content", "Unless a valid template_id is provided, the content parameter is required."),
+        (
+            {"content": [{"type": "text/plain", "value": ""}]},
+            "content.0.value",
+            "The content value must be a string at least one character in length.",
+        ),
+        (
+            {"content": [{"type": "text/html", "value": "<p>x</p>"}, {"type": "text/plain", "value": "x"}]},
+            "content",
+            "If present, text/plain must be first",
+        ),
+        ({"subject": None}, "subject", "The subject is required."),
+        ({"template_id": "booking-confirmation"}, "template_id", "The template_id must be a valid GUID"),
+        (
+            {"template_id": "d-00000000000000000000000000000000"},
+            "template_id",
+            "The template id must be a valid template id for your account.",
+        ),
+        (
+            {"custom_args": {"booking_id": 42}},
+            "custom_args.booking_id",
+            "Invalid type. Expected: string, given: integer.",
+        ),
+        ({"reply_to": {"email": "nobody"}}, "reply_to.email", "The reply_to email does not contain a valid address."),
+    ],
+)
 def test_each_invalid_body_is_refused_with_sendgrids_field_and_message(sg, body, field, message_start):
     errors = _errors(sg.post_send(sg.plain_body(**body)))
 
@@ -83,8 +111,10 @@ def test_every_problem_is_reported_at_once_with_a_help_link(sg):
 
     fields = [field for field, _ in _errors(response)]
     assert fields == ["from.email", "personalizations", "content"]
-    assert all(e["help"].startswith("http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#")
-               for e in response.json()["errors"])
+    assert all(
+        e["help"].startswith("http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#")
+        for e in response.json()["errors"]
+    )
 
 
 def test_more_than_1000_personalizations_are_refused(sg):
@@ -92,9 +122,12 @@ def test_more_than_1000_personalizations_are_refused(sg):
 
     errors = _errors(sg.post_send(sg.plain_body(personalizations=many)))
 
-    assert ("personalizations", "The personalization block is limited to 1000 personalizations per API request. "
-            "You have provided 1001 personalizations. Please consider splitting this into multiple requests and "
-            "resending your request.") in errors
+    assert (
+        "personalizations",
+        "The personalization block is limited to 1000 personalizations per API request. "
+        "You have provided 1001 personalizations. Please consider splitting this into multiple requests and "
+        "resending your request.",
+    ) in errors
 
 
 def test_a_template_without_a_subject_needs_one_in_the_request(sg):
@@ -102,9 +135,14 @@ def test_a_template_without_a_subject_needs_one_in_the_request(sg):
     template_id = created.json()["id"]
     body = sg.plain_body(template_id=template_id, content=None, subject=None)
 
-    assert _errors(sg.post_send(body)) == [("subject", "The subject is required. You can get around this requirement "
-                                                        "if you use a template with a subject defined or if every "
-                                                        "personalization has a subject defined.")]
+    assert _errors(sg.post_send(body)) == [
+        (
+            "subject",
+            "The subject is required. You can get around this requirement "
+            "if you use a template with a subject defined or if every "
+            "personalization has a subject defined.",
+        )
+    ]
     assert sg.post_send({**body, "subject": "Given"}).status_code == 202
     assert sg.messages()[0]["subject"] == "Given"
 
@@ -126,8 +164,11 @@ def test_a_wrong_api_key_is_refused_by_the_library_with_401(sg):
     with pytest.raises(http_errors.UnauthorizedError) as raised:
         sg.client("SG.not-the-key").send(sg.template_mail())
 
-    assert raised.value.to_dict == {"errors": [{
-        "message": "The provided authorization grant is invalid, expired, or revoked", "field": None, "help": None}]}
+    assert raised.value.to_dict == {
+        "errors": [
+            {"message": "The provided authorization grant is invalid, expired, or revoked", "field": None, "help": None}
+        ]
+    }
     assert sg.messages() == []
 
 
@@ -174,8 +215,9 @@ def test_a_rate_limit_fault_surfaces_as_429_with_rate_limit_headers(sg):
     assert len(sg.messages()) == 1
 
 
-@pytest.mark.parametrize(("status", "error"), [(500, http_errors.InternalServerError),
-                                                (503, http_errors.ServiceUnavailableError)])
+@pytest.mark.parametrize(
+    ("status", "error"), [(500, http_errors.InternalServerError), (503, http_errors.ServiceUnavailableError)]
+)
 def test_server_faults_surface_as_the_librarys_5xx_errors(sg, status, error):
     sg.control("POST", "/faults", json={"status": status, "count": 1})
 

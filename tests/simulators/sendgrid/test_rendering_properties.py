@@ -11,22 +11,45 @@ from simulators.sendgrid.template_store import DEFAULT_TEMPLATES_DIR, TemplateSt
 
 pytestmark = pytest.mark.email
 
-VARIABLES = ["client_name", "session_name", "builder_name", "start_local", "timezone", "duration_minutes",
-             "booking_reference", "manage_url", "is_paid", "amount", "pathway", "location", "meeting_url",
-             "reason", "refund_amount", "rebook_url", "paid_at_local", "payment_reference", "line_items",
-             "starts_in"]
+VARIABLES = [
+    "client_name",
+    "session_name",
+    "builder_name",
+    "start_local",
+    "timezone",
+    "duration_minutes",
+    "booking_reference",
+    "manage_url",
+    "is_paid",
+    "amount",
+    "pathway",
+    "location",
+    "meeting_url",
+    "reason",
+    "refund_amount",
+    "rebook_url",
+    "paid_at_local",
+    "payment_reference",
+    "line_items",
+    "starts_in",
+]
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 template_data = st.fixed_dictionaries({}, optional={name: json_values for name in VARIABLES}).flatmap(
-    lambda known: st.dictionaries(st.text(max_size=10), json_values, max_size=3).map(lambda extra: {**extra, **known}))
+    lambda known: st.dictionaries(st.text(max_size=10), json_values, max_size=3).map(lambda extra: {**extra, **known})
+)
 
 
 def _project_templates():
     counter = iter(range(10**6))
-    store = TemplateStore(new_template_id=lambda: f"d-{next(counter):032x}", new_version_id=lambda: "v",
-                          now=lambda: 0.0)
+    store = TemplateStore(
+        new_template_id=lambda: f"d-{next(counter):032x}", new_version_id=lambda: "v", now=lambda: 0.0
+    )
     return [template.active_version for template in store.load_folder(DEFAULT_TEMPLATES_DIR)]
 
 

@@ -23,9 +23,16 @@ def test_a_template_created_through_the_v3_templates_api_is_used_by_a_send(sg):
     assert re.fullmatch(r"d-[0-9a-f]{32}", template["id"])
     assert template["generation"] == "dynamic" and template["versions"] == []
 
-    version = api.templates._(template["id"]).versions.post(request_body={
-        "name": "v1", "subject": "Welcome, {{{first_name}}}!", "html_content": "<h1>Hi {{first_name}}</h1>",
-        "plain_content": "Hi {{{first_name}}}", "generate_plain_content": False, "active": 1})
+    version = api.templates._(template["id"]).versions.post(
+        request_body={
+            "name": "v1",
+            "subject": "Welcome, {{{first_name}}}!",
+            "html_content": "<h1>Hi {{first_name}}</h1>",
+            "plain_content": "Hi {{{first_name}}}",
+            "generate_plain_content": False,
+            "active": 1,
+        }
+    )
     assert version.status_code == 201
     assert _json(version)["active"] == 1
 
@@ -35,8 +42,11 @@ def test_a_template_created_through_the_v3_templates_api_is_used_by_a_send(sg):
     sent = sg.client().send(sg.template_mail("bo@example.com", {"first_name": "Bo & Co"}, template["id"]))
     assert sent.status_code == 202
     [entry] = sg.messages(template_id=template["id"])
-    assert (entry["subject"], entry["html"], entry["text"]) == ("Welcome, Bo & Co!", "<h1>Hi Bo &amp; Co</h1>",
-                                                                "Hi Bo & Co")
+    assert (entry["subject"], entry["html"], entry["text"]) == (
+        "Welcome, Bo & Co!",
+        "<h1>Hi Bo &amp; Co</h1>",
+        "Hi Bo & Co",
+    )
     assert entry["template_version_id"] == _json(version)["id"]
 
 
@@ -68,8 +78,9 @@ def test_a_version_with_broken_handlebars_is_refused_at_provisioning_time(sg):
     template_id = _json(api.templates.post(request_body={"name": "Broken", "generation": "dynamic"}))["id"]
 
     with pytest.raises(http_errors.BadRequestsError) as raised:
-        api.templates._(template_id).versions.post(request_body={
-            "name": "v1", "subject": "Hi", "html_content": "{{#if x}}never closed"})
+        api.templates._(template_id).versions.post(
+            request_body={"name": "v1", "subject": "Hi", "html_content": "{{#if x}}never closed"}
+        )
 
     assert raised.value.to_dict["errors"][0]["field"] == "html_content"
 
@@ -82,15 +93,27 @@ def test_an_unknown_template_is_404_on_the_templates_api(sg):
 def test_templates_can_be_listed_by_generation(sg):
     listed = _json(sg.client().client.templates.get(query_params={"generations": "dynamic", "page_size": 50}))
 
-    assert {t["name"] for t in listed["result"]} >= {"Booking confirmation", "Cancellation notice",
-                                                      "Payment receipt", "Booking reminder"}
+    assert {t["name"] for t in listed["result"]} >= {
+        "Booking confirmation",
+        "Cancellation notice",
+        "Payment receipt",
+        "Booking reminder",
+    }
 
 
 def test_a_template_put_through_the_control_api_keeps_its_given_id(sg):
     template_id = "d-" + "ab" * 16
-    response = sg.control("POST", "/templates", json={
-        "id": template_id, "name": "Control", "subject": "S {{n}}", "html_content": "<b>{{n}}</b>",
-        "plain_content": "{{n}}"})
+    response = sg.control(
+        "POST",
+        "/templates",
+        json={
+            "id": template_id,
+            "name": "Control",
+            "subject": "S {{n}}",
+            "html_content": "<b>{{n}}</b>",
+            "plain_content": "{{n}}",
+        },
+    )
     assert response.status_code == 201
 
     sg.client().send(sg.template_mail(data={"n": 7}, template_id=template_id))
@@ -115,8 +138,11 @@ def test_templates_load_from_a_folder_with_a_manifest(sg, tmp_path):
 
 
 def test_the_render_preview_reports_missing_variables_without_sending(sg):
-    response = sg.control("POST", "/render", json={"template_id": sg.confirmation_template,
-                                                   "dynamic_template_data": {"client_name": "Ann"}})
+    response = sg.control(
+        "POST",
+        "/render",
+        json={"template_id": sg.confirmation_template, "dynamic_template_data": {"client_name": "Ann"}},
+    )
 
     assert response.status_code == 200
     assert "manage_url" in response.json()["missing_variables"]

@@ -86,8 +86,16 @@ def stripe_control(control):
 def session_params(**overrides) -> dict:
     params = {
         "mode": "payment",
-        "line_items": [{"price_data": {"currency": "gbp", "unit_amount": 4500,
-                                       "product_data": {"name": "Portfolio review (60 min)"}}, "quantity": 1}],
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": 4500,
+                    "product_data": {"name": "Portfolio review (60 min)"},
+                },
+                "quantity": 1,
+            }
+        ],
         "metadata": {"booking_id": "bk_123"},
         "client_reference_id": "bk_123",
         "customer_email": "client@example.com",

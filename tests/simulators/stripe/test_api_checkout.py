@@ -27,9 +27,12 @@ def test_module_configuration_creates_and_retrieves_a_session(stripe_module, sim
 
 
 def test_currency_is_lower_cased_and_amounts_sum_line_items(new_session):
-    session = new_session(line_items=[
-        {"price_data": {"currency": "EUR", "unit_amount": 1500, "product_data": {"name": "A"}}, "quantity": 2},
-        {"price_data": {"currency": "eur", "unit_amount": 700, "product_data": {"name": "B"}}, "quantity": 1}])
+    session = new_session(
+        line_items=[
+            {"price_data": {"currency": "EUR", "unit_amount": 1500, "product_data": {"name": "A"}}, "quantity": 2},
+            {"price_data": {"currency": "eur", "unit_amount": 700, "product_data": {"name": "B"}}, "quantity": 1},
+        ]
+    )
     assert (session.currency, session.amount_total) == ("eur", 3700)
 
 
@@ -37,7 +40,8 @@ def test_line_items_are_listed_and_expandable(new_session, stripe_client):
     session = new_session()
     items = stripe_client.v1.checkout.sessions.line_items.list(session.id)
     assert [(i.description, i.quantity, i.amount_total, i.price.unit_amount) for i in items.data] == [
-        ("Portfolio review (60 min)", 1, 4500, 4500)]
+        ("Portfolio review (60 min)", 1, 4500, 4500)
+    ]
     expanded = stripe_client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["line_items"]})
     assert expanded.line_items.data[0].description == "Portfolio review (60 min)"
 
@@ -65,14 +69,15 @@ def test_expire_an_open_session_then_refuse_a_second_time(new_session, stripe_cl
     assert (expired.status, expired.url) == ("expired", None)
     with pytest.raises(stripe.InvalidRequestError) as refused:
         stripe_client.v1.checkout.sessions.expire(session.id)
-    assert refused.value.http_status == 400 and "status of \"expired\"" in refused.value.user_message
+    assert refused.value.http_status == 400 and 'status of "expired"' in refused.value.user_message
 
 
 def test_retrieving_the_payment_intent_and_charge_after_payment(new_session, pay, stripe_client):
     session = new_session()
     pay(session.id, name="Ada Lovelace")
     fetched = stripe_client.v1.checkout.sessions.retrieve(
-        session.id, params={"expand": ["payment_intent.latest_charge"]})
+        session.id, params={"expand": ["payment_intent.latest_charge"]}
+    )
     intent = fetched.payment_intent
     assert intent.id.startswith("pi_") and intent.status == "succeeded"
     assert (intent.amount, intent.amount_received, intent.currency) == (4500, 4500, "gbp")
@@ -93,19 +98,49 @@ def test_unknown_ids_are_resource_missing(stripe_client):
         stripe_client.v1.payment_intents.retrieve("pi_nope")
 
 
-@pytest.mark.parametrize(("overrides", "param", "code"), [
-    ({"surprise": "yes"}, "surprise", "parameter_unknown"),
-    ({"line_items": [{"price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "x"},
-                                     "colour": "red"}, "quantity": 1}]},
-     "line_items[0][price_data][colour]", "parameter_unknown"),
-    ({"mode": None}, "mode", "parameter_missing"),
-    ({"success_url": "not a url"}, "success_url", "url_invalid"),
-    ({"customer_email": "nobody"}, "customer_email", "email_invalid"),
-    ({"line_items": [{"price_data": {"currency": "usd", "unit_amount": "ten", "product_data": {"name": "x"}},
-                      "quantity": 1}]}, "line_items[0][price_data][unit_amount]", "parameter_invalid_integer"),
-    ({"line_items": [{"price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "x"}}}]},
-     "line_items[0][quantity]", "parameter_missing"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "param", "code"),
+    [
+        ({"surprise": "yes"}, "surprise", "parameter_unknown"),
+        (
+            {
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "usd",
+                            "unit_amount": 100,
+                            "product_data": {"name": "x"},
+                            "colour": "red",
+                        },
+                        "quantity": 1,
+                    }
+                ]
+            },
+            "line_items[0][price_data][colour]",
+            "parameter_unknown",
+        ),
+        ({"mode": None}, "mode", "parameter_missing"),
+        ({"success_url": "not a url"}, "success_url", "url_invalid"),
+        ({"customer_email": "nobody"}, "customer_email", "email_invalid"),
+        (
+            {
+                "line_items": [
+                    {
+                        "price_data": {"currency": "usd", "unit_amount": "ten", "product_data": {"name": "x"}},
+                        "quantity": 1,
+                    }
+                ]
+            },
+            "line_items[0][price_data][unit_amount]",
+            "parameter_invalid_integer",
+        ),
+        (
+            {"line_items": [{"price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "x"}}}]},
+            "line_items[0][quantity]",
+            "parameter_missing",
+        ),
+    ],
+)
 def test_invalid_parameters_fail_like_stripe(new_session, overrides, param, code):
     with pytest.raises(stripe.InvalidRequestError) as refused:
         new_session(**overrides)
@@ -113,8 +148,9 @@ def test_invalid_parameters_fail_like_stripe(new_session, overrides, param, code
     assert refused.value.json_body["error"]["type"] == "invalid_request_error"
 
 
-@pytest.mark.parametrize(("offset", "accepted"), [(29 * 60, False), (30 * 60, True), (24 * 3600, True),
-                                                  (24 * 3600 + 120, False)])
+@pytest.mark.parametrize(
+    ("offset", "accepted"), [(29 * 60, False), (30 * 60, True), (24 * 3600, True), (24 * 3600 + 120, False)]
+)
 def test_expires_at_must_be_between_30_minutes_and_24_hours(new_session, simulator, offset, accepted):
     expires_at = int(simulator.hub.clock.now()) + offset
     if accepted:

@@ -70,8 +70,14 @@ def test_three_d_secure_challenge_page(new_session, browser, stripe_client):
 
 
 def test_the_page_shown_after_a_failed_challenge_posts_cards_to_the_page_itself(new_session, browser):
-    session = new_session(line_items=[{"price_data": {"currency": "jpy", "unit_amount": 5000,
-                                                      "product_data": {"name": "Code clinic"}}, "quantity": 1}])
+    session = new_session(
+        line_items=[
+            {
+                "price_data": {"currency": "jpy", "unit_amount": 5000, "product_data": {"name": "Code clinic"}},
+                "quantity": 1,
+            }
+        ]
+    )
     browser.post(session.url, data={"card_number": "4000002500003155", **FUTURE})
     failed = browser.post(f"{session.url}/authenticate", data={"outcome": "fail"})
     page_path = httpx.URL(session.url).path
@@ -79,11 +85,14 @@ def test_the_page_shown_after_a_failed_challenge_posts_cards_to_the_page_itself(
     assert "Pay ¥5,000" in failed.text
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"card_number": "1234 5678 9012 3456"}, "Your card number is incorrect."),
-    ({"card_expiry": "01 / 20"}, "Your card's expiration date is in the past."),
-    ({"card_cvc": "1"}, "Your card's security code is incomplete."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"card_number": "1234 5678 9012 3456"}, "Your card number is incorrect."),
+        ({"card_expiry": "01 / 20"}, "Your card's expiration date is in the past."),
+        ({"card_cvc": "1"}, "Your card's security code is incomplete."),
+    ],
+)
 def test_form_errors_are_shown_and_nothing_is_charged(new_session, browser, event_types, fields, message):
     session = new_session()
     answer = browser.post(session.url, data={"card_number": "4242424242424242", **FUTURE, **fields})

@@ -29,8 +29,9 @@ def fill_card(page, number: str) -> None:
 
 
 def test_a_phone_customer_is_declined_then_pays_with_3d_secure(phone, new_session, receiver, stripe_client):
-    session = new_session(success_url=f"{receiver.url}/paid?session_id={{CHECKOUT_SESSION_ID}}",
-                          cancel_url=f"{receiver.url}/cancelled")
+    session = new_session(
+        success_url=f"{receiver.url}/paid?session_id={{CHECKOUT_SESSION_ID}}", cancel_url=f"{receiver.url}/cancelled"
+    )
     phone.goto(session.url)
     check_page(phone)
     assert "Pay £45.00" in phone.inner_text("main")

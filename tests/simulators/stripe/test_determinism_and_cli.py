@@ -27,10 +27,17 @@ def scripted_run(url: str) -> dict:
         control.post("/webhook_endpoints", json={"url": "http://127.0.0.1:9/hook"})
     client.v1.refunds.create(params={"payment_intent": client.v1.checkout.sessions.retrieve(paid.id).payment_intent})
     events = client.v1.events.list(params={"limit": 100}).data
-    return {"sessions": [paid.id, declined.id],
-            "events": [(e.id, e.type, e.data.object.id) for e in events],
-            "state_ids": json.dumps({k: [o["id"] for o in v] for k, v in _state(url).items()
-                                     if k in ("payment_intents", "charges", "refunds", "webhook_endpoints")})}
+    return {
+        "sessions": [paid.id, declined.id],
+        "events": [(e.id, e.type, e.data.object.id) for e in events],
+        "state_ids": json.dumps(
+            {
+                k: [o["id"] for o in v]
+                for k, v in _state(url).items()
+                if k in ("payment_intents", "charges", "refunds", "webhook_endpoints")
+            }
+        ),
+    }
 
 
 def _state(url: str) -> dict:
@@ -87,8 +94,7 @@ def test_cli_pays_declines_settles_and_expires(simulate, new_session, stripe_cli
 
 
 def test_cli_faults_and_config(simulate, stripe_client, api_base):
-    code, out = simulate("stripe", "fault", "--method", "POST", "--path", "/v1/checkout/sessions",
-                         "--response", "429")
+    code, out = simulate("stripe", "fault", "--method", "POST", "--path", "/v1/checkout/sessions", "--response", "429")
     assert code == 0 and "-> 429 before processing (next 1)" in out
     with pytest.raises(stripe.RateLimitError):
         stripe_client.v1.checkout.sessions.create(params=session_params())

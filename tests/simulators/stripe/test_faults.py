@@ -35,8 +35,7 @@ def faults_left(stripe_control) -> list[dict]:
 
 
 @pytest.mark.parametrize("response", ["500", "503", "reset"])
-def test_lost_response_after_processing_is_retried_into_exactly_one_session(retrying_client, stripe_control,
-                                                                          response):
+def test_lost_response_after_processing_is_retried_into_exactly_one_session(retrying_client, stripe_control, response):
     add_fault(stripe_control, method="POST", path=SESSIONS, response=response, when="after")
     session = retrying_client.v1.checkout.sessions.create(params=session_params())
     assert [s["id"] for s in sessions_in(stripe_control)] == [session.id]
@@ -85,8 +84,9 @@ def test_faults_match_method_and_path(stripe_client, stripe_control, new_session
 
 def test_timeout_after_processing_then_retry_gets_the_stored_result(api_base, stripe_control):
     add_fault(stripe_control, method="POST", path=SESSIONS, response="timeout", when="after", hold_seconds=30)
-    impatient = stripe.StripeClient(API_KEY, base_addresses={"api": api_base}, max_network_retries=1,
-                                    http_client=stripe.RequestsClient(timeout=1))
+    impatient = stripe.StripeClient(
+        API_KEY, base_addresses={"api": api_base}, max_network_retries=1, http_client=stripe.RequestsClient(timeout=1)
+    )
     started = time.monotonic()
     session = impatient.v1.checkout.sessions.create(params=session_params())
     assert time.monotonic() - started < 20  # the retry answered; nobody waited out the hold
@@ -96,8 +96,9 @@ def test_timeout_after_processing_then_retry_gets_the_stored_result(api_base, st
 
 def test_a_timeout_without_retries_is_a_connection_error(api_base, stripe_control):
     add_fault(stripe_control, method="POST", path=SESSIONS, response="timeout", hold_seconds=30)
-    impatient = stripe.StripeClient(API_KEY, base_addresses={"api": api_base}, max_network_retries=0,
-                                    http_client=stripe.RequestsClient(timeout=0.5))
+    impatient = stripe.StripeClient(
+        API_KEY, base_addresses={"api": api_base}, max_network_retries=0, http_client=stripe.RequestsClient(timeout=0.5)
+    )
     with pytest.raises(stripe.APIConnectionError):
         impatient.v1.checkout.sessions.create(params=session_params())
     stripe_control.delete("/faults")
@@ -139,8 +140,18 @@ def test_down_mode_with_resets_is_a_connection_error(retrying_client, stripe_con
     assert sessions_in(stripe_control) == []
 
 
-@pytest.mark.parametrize("spec", [{"response": "418"}, {"when": "during"}, {"times": 0}, {"colour": "red"},
-                                  {"response": "timeout"}, {"down": "maybe"}, {"hold_seconds": -1}])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"response": "418"},
+        {"when": "during"},
+        {"times": 0},
+        {"colour": "red"},
+        {"response": "timeout"},
+        {"down": "maybe"},
+        {"hold_seconds": -1},
+    ],
+)
 def test_bad_fault_specs_are_refused(stripe_control, spec):
     response = stripe_control.post("/faults", json=spec)
     assert response.status_code == 400 and response.json()["error"]

@@ -31,18 +31,24 @@ def as_stripe_reads_it(value):
 
 
 # Keys as Stripe's parameters and metadata use them: no brackets, not all digits (those would read as list indices).
-keys = st.text(alphabet=st.characters(blacklist_characters="[]", blacklist_categories=("Cs",)),
-               min_size=1, max_size=12).filter(lambda k: not k.isdigit())
-leaves = st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20),
-                   st.integers(-10**12, 10**12), st.booleans())
+keys = st.text(
+    alphabet=st.characters(blacklist_characters="[]", blacklist_categories=("Cs",)), min_size=1, max_size=12
+).filter(lambda k: not k.isdigit())
+leaves = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20),
+    st.integers(-(10**12), 10**12),
+    st.booleans(),
+)
 # The library writes a boolean that sits directly in a list as ``True``/``False`` (str()), unlike everywhere
 # else; no Stripe parameter is a list of booleans, so lists here hold no bare booleans.
 values = st.recursive(
     leaves,
     lambda inner: st.one_of(
         st.lists(inner.filter(lambda x: not isinstance(x, bool) and x not in ({}, [])), min_size=1, max_size=4),
-        st.dictionaries(keys, inner, min_size=1, max_size=4)),
-    max_leaves=12)
+        st.dictionaries(keys, inner, min_size=1, max_size=4),
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -53,10 +59,19 @@ def test_round_trip_through_stripe_pythons_encoder(params):
 
 
 def test_checkout_session_params_decode_to_nested_structure():
-    params = {"mode": "payment", "metadata": {"booking_id": "42"}, "expires_at": 1700000000,
-              "line_items": [{"price_data": {"currency": "usd", "unit_amount": 2500,
-                                             "product_data": {"name": "Coaching & more"}}, "quantity": 1}],
-              "payment_method_types": ["card", "us_bank_account"], "allow_promotion_codes": False}
+    params = {
+        "mode": "payment",
+        "metadata": {"booking_id": "42"},
+        "expires_at": 1700000000,
+        "line_items": [
+            {
+                "price_data": {"currency": "usd", "unit_amount": 2500, "product_data": {"name": "Coaching & more"}},
+                "quantity": 1,
+            }
+        ],
+        "payment_method_types": ["card", "us_bank_account"],
+        "allow_promotion_codes": False,
+    }
     decoded = decode_form(library_encoding(params))
     assert decoded["line_items"][0]["price_data"]["product_data"]["name"] == "Coaching & more"
     assert decoded["line_items"][0]["quantity"] == "1"

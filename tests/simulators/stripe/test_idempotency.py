@@ -21,9 +21,11 @@ def test_same_key_and_params_replay_the_stored_response(stripe_client, api_base)
     second = stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
     assert second.id == first.id
     assert count_sessions(stripe_client) == 1
-    raw = http_clients.post(f"{api_base}/v1/checkout/sessions", headers={
-        "Authorization": f"Bearer {API_KEY}", "Idempotency-Key": "booking-bk_123-attempt-1"},
-        content=_encoded(session_params()))
+    raw = http_clients.post(
+        f"{api_base}/v1/checkout/sessions",
+        headers={"Authorization": f"Bearer {API_KEY}", "Idempotency-Key": "booking-bk_123-attempt-1"},
+        content=_encoded(session_params()),
+    )
     assert raw.headers["Idempotent-Replayed"] == "true" and raw.headers["Original-Request"].startswith("req_")
     assert raw.headers["Original-Request"] != raw.headers["Request-Id"]
     assert raw.json()["id"] == first.id
@@ -41,8 +43,9 @@ def test_same_key_with_other_params_is_an_idempotency_error(stripe_client):
     options = {"idempotency_key": "key-1"}
     stripe_client.v1.checkout.sessions.create(params=session_params(), options=options)
     with pytest.raises(stripe.IdempotencyError) as refused:
-        stripe_client.v1.checkout.sessions.create(params=session_params(metadata={"booking_id": "other"}),
-                                                  options=options)
+        stripe_client.v1.checkout.sessions.create(
+            params=session_params(metadata={"booking_id": "other"}), options=options
+        )
     assert refused.value.http_status == 400 and "key-1" in refused.value.user_message
     assert count_sessions(stripe_client) == 1
 

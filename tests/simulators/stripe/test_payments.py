@@ -17,8 +17,9 @@ DECLINES = [
 ]
 
 
-@pytest.mark.parametrize(("card", "brand"), [("4242424242424242", "visa"), ("5555555555554444", "mastercard"),
-                                             ("378282246310005", "amex")])
+@pytest.mark.parametrize(
+    ("card", "brand"), [("4242424242424242", "visa"), ("5555555555554444", "mastercard"), ("378282246310005", "amex")]
+)
 def test_succeeding_cards_complete_the_session(new_session, pay, stripe_client, event_types, card, brand):
     session = new_session()
     answer = pay(session.id, card)
@@ -27,13 +28,16 @@ def test_succeeding_cards_complete_the_session(new_session, pay, stripe_client, 
     assert (done.status, done.payment_status, done.url) == ("complete", "paid", None)
     assert done.payment_intent.status == "succeeded"
     assert done.payment_intent.latest_charge.payment_method_details.card.brand == brand
-    assert event_types() == ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded",
-                             "checkout.session.completed"]
+    assert event_types() == [
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.completed",
+    ]
 
 
 @pytest.mark.parametrize(("card", "code", "decline_code"), DECLINES)
-def test_declining_cards_keep_the_session_open(new_session, pay, stripe_client, event_types, card, code,
-                                               decline_code):
+def test_declining_cards_keep_the_session_open(new_session, pay, stripe_client, event_types, card, code, decline_code):
     session = new_session()
     answer = pay(session.id, card)
     assert answer["outcome"] == "declined"
@@ -70,8 +74,11 @@ def test_three_d_secure_failed_declines_without_a_charge(new_session, pay, event
     assert answer["outcome"] == "declined"
     assert answer["error"]["code"] == "payment_intent_authentication_failure"
     assert answer["checkout_session"]["status"] == "open"
-    assert event_types() == ["payment_intent.created", "payment_intent.requires_action",
-                             "payment_intent.payment_failed"]
+    assert event_types() == [
+        "payment_intent.created",
+        "payment_intent.requires_action",
+        "payment_intent.payment_failed",
+    ]
 
 
 def test_three_d_secure_left_pending_then_answered(new_session, pay, stripe_control, stripe_client):
@@ -94,8 +101,9 @@ def test_card_form_errors_create_nothing(new_session, stripe_control, event_type
     session = new_session()
     bad = stripe_control.post(f"/checkout/sessions/{session.id}/pay", json={"card": "4242424242424241"})
     assert bad.status_code == 400 and bad.json()["code"] == "incorrect_number"
-    past = stripe_control.post(f"/checkout/sessions/{session.id}/pay",
-                               json={"card": "4242424242424242", "exp_month": 1, "exp_year": 2001})
+    past = stripe_control.post(
+        f"/checkout/sessions/{session.id}/pay", json={"card": "4242424242424242", "exp_month": 1, "exp_year": 2001}
+    )
     assert past.status_code == 400 and past.json()["code"] == "invalid_expiry_year"
     assert event_types() == []
 
@@ -109,8 +117,14 @@ def test_delayed_payment_completes_unpaid_then_settles(new_session, pay, stripe_
     settled = stripe_control.post(f"/checkout/sessions/{session.id}/settle", json={"outcome": "succeeded"}).json()
     assert settled["checkout_session"]["payment_status"] == "paid"
     assert stripe_client.v1.payment_intents.retrieve(settled["payment_intent"]["id"]).status == "succeeded"
-    assert event_types() == ["payment_intent.created", "payment_intent.processing", "checkout.session.completed",
-                             "charge.succeeded", "payment_intent.succeeded", "checkout.session.async_payment_succeeded"]
+    assert event_types() == [
+        "payment_intent.created",
+        "payment_intent.processing",
+        "checkout.session.completed",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.async_payment_succeeded",
+    ]
 
 
 def test_delayed_payment_that_fails_to_settle(new_session, pay, stripe_control, event_types):
@@ -119,8 +133,11 @@ def test_delayed_payment_that_fails_to_settle(new_session, pay, stripe_control, 
     failed = stripe_control.post(f"/checkout/sessions/{session.id}/settle", json={"outcome": "failed"}).json()
     assert failed["outcome"] == "settlement_failed"
     assert failed["checkout_session"]["payment_status"] == "unpaid"
-    assert event_types()[-3:] == ["charge.failed", "payment_intent.payment_failed",
-                                  "checkout.session.async_payment_failed"]
+    assert event_types()[-3:] == [
+        "charge.failed",
+        "payment_intent.payment_failed",
+        "checkout.session.async_payment_failed",
+    ]
 
 
 def test_delayed_method_refused_when_the_session_does_not_offer_it(new_session, stripe_control):
@@ -139,9 +156,14 @@ def test_paying_a_closed_session_is_refused(new_session, pay, stripe_control):
 def test_partial_then_full_refund_then_refusals(new_session, pay, stripe_client, event_types):
     session = new_session()
     intent_id = pay(session.id)["payment_intent"]["id"]
-    partial = stripe_client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1000,
-                                                      "reason": "requested_by_customer",
-                                                      "metadata": {"booking_id": "bk_123"}})
+    partial = stripe_client.v1.refunds.create(
+        params={
+            "payment_intent": intent_id,
+            "amount": 1000,
+            "reason": "requested_by_customer",
+            "metadata": {"booking_id": "bk_123"},
+        }
+    )
     assert (partial.amount, partial.status, partial.payment_intent) == (1000, "succeeded", intent_id)
     assert partial.metadata["booking_id"] == "bk_123"
     with pytest.raises(stripe.InvalidRequestError) as too_much:
@@ -155,8 +177,10 @@ def test_partial_then_full_refund_then_refusals(new_session, pay, stripe_client,
         stripe_client.v1.refunds.create(params={"payment_intent": intent_id})
     assert done.value.code == "charge_already_refunded"
     assert stripe_client.v1.refunds.retrieve(partial.id).amount == 1000
-    assert [r.id for r in stripe_client.v1.refunds.list(params={"payment_intent": intent_id}).data] == [rest.id,
-                                                                                                         partial.id]
+    assert [r.id for r in stripe_client.v1.refunds.list(params={"payment_intent": intent_id}).data] == [
+        rest.id,
+        partial.id,
+    ]
     assert event_types(type="charge.refunded") == ["charge.refunded", "charge.refunded"]
     assert event_types(type="refund.created") == ["refund.created", "refund.created"]
 

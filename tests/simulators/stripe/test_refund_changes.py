@@ -77,10 +77,12 @@ def test_a_refund_changes_once_and_only_on_the_asynchronous_cards(refund_of, str
 
 
 def test_updating_a_refunds_metadata_emits_refund_updated_with_the_old_metadata(
-        new_session, pay, stripe_client, event_types):
+    new_session, pay, stripe_client, event_types
+):
     intent_id = pay(new_session().id)["payment_intent"]["id"]
-    refund = stripe_client.v1.refunds.create(params={"payment_intent": intent_id,
-                                                     "metadata": {"bookingId": "bk_1", "note": "first"}})
+    refund = stripe_client.v1.refunds.create(
+        params={"payment_intent": intent_id, "metadata": {"bookingId": "bk_1", "note": "first"}}
+    )
 
     updated = stripe_client.v1.refunds.update(refund.id, params={"metadata": {"note": "", "ticket": "T-7"}})
     unchanged = stripe_client.v1.refunds.update(refund.id, params={"metadata": {"ticket": "T-7"}})

@@ -40,10 +40,12 @@ def verified(request, secret: str = SECRET) -> stripe.Event:
     return stripe.Webhook.construct_event(request.body, request.headers["Stripe-Signature"], secret)
 
 
-def test_endpoint_created_through_the_api_receives_only_its_events(stripe_client, hook_url, new_session, pay,
-                                                                   flush, receiver):
-    created = stripe_client.v1.webhook_endpoints.create(params={
-        "url": hook_url, "enabled_events": ["checkout.session.completed"]})
+def test_endpoint_created_through_the_api_receives_only_its_events(
+    stripe_client, hook_url, new_session, pay, flush, receiver
+):
+    created = stripe_client.v1.webhook_endpoints.create(
+        params={"url": hook_url, "enabled_events": ["checkout.session.completed"]}
+    )
     assert created.secret.startswith("whsec_") and created.status == "enabled"
     assert "secret" not in stripe_client.v1.webhook_endpoints.retrieve(created.id)
     session = new_session()
@@ -65,7 +67,11 @@ def test_wildcard_endpoint_gets_every_event_in_emission_order(endpoint, new_sess
     pay(new_session().id)
     flush()
     assert [verified(r).type for r in receiver.requests] == [
-        "payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.completed",
+    ]
 
 
 def test_events_deserialize_with_construct_from(endpoint, new_session, pay, flush, receiver):
@@ -79,8 +85,9 @@ def test_events_deserialize_with_construct_from(endpoint, new_session, pay, flus
     assert intent.last_payment_error.decline_code == "generic_decline"
 
 
-def test_rotated_secret_sends_one_v1_per_active_secret(endpoint, stripe_control, simulator, new_session, pay,
-                                                       flush, receiver):
+def test_rotated_secret_sends_one_v1_per_active_secret(
+    endpoint, stripe_control, simulator, new_session, pay, flush, receiver
+):
     rolled = stripe_control.post(f"/webhook_endpoints/{endpoint['id']}/roll_secret", json={"expires_in": 3600}).json()
     new_secret = rolled["secret"]
     assert new_secret != SECRET and rolled["active_secrets"] == [new_secret, SECRET]
@@ -101,8 +108,9 @@ def test_rotated_secret_sends_one_v1_per_active_secret(endpoint, stripe_control,
 
 
 def test_wrong_key_plan_fails_verification(endpoint, control, new_session, pay, flush, receiver):
-    control.post("/plans", json={"provider": "stripe", "plan": {"wrong_key": True},
-                                 "event_type": "checkout.session.completed"})
+    control.post(
+        "/plans", json={"provider": "stripe", "plan": {"wrong_key": True}, "event_type": "checkout.session.completed"}
+    )
     pay(new_session().id)
     flush()
     completed = [r for r in receiver.requests if b'"checkout.session.completed"' in r.body]
@@ -113,13 +121,18 @@ def test_wrong_key_plan_fails_verification(endpoint, control, new_session, pay, 
 
 @pytest.mark.parametrize("variant", ["missing_metadata", "data_object_missing", "not_an_event"])
 def test_shape_variants_are_signed_but_malformed(endpoint, control, new_session, pay, flush, receiver, variant):
-    control.post("/plans", json={"provider": "stripe", "plan": {"wrong_shape": variant},
-                                 "event_type": "checkout.session.completed"})
+    control.post(
+        "/plans",
+        json={"provider": "stripe", "plan": {"wrong_shape": variant}, "event_type": "checkout.session.completed"},
+    )
     session = new_session()
     pay(session.id)
     flush()
-    body = next(json.loads(r.body) for r in receiver.requests
-                if json.loads(r.body).get("type") in (None, "checkout.session.completed"))
+    body = next(
+        json.loads(r.body)
+        for r in receiver.requests
+        if json.loads(r.body).get("type") in (None, "checkout.session.completed")
+    )
     if variant == "missing_metadata":
         assert body["data"]["object"]["metadata"] == {}
     elif variant == "data_object_missing":
@@ -128,10 +141,13 @@ def test_shape_variants_are_signed_but_malformed(endpoint, control, new_session,
         assert body["object"] == "checkout.session" and body["id"] == session.id
 
 
-def test_distinct_duplicate_is_a_second_event_for_the_same_change(endpoint, control, new_session, pay, flush,
-                                                                   receiver, stripe_client):
-    control.post("/plans", json={"provider": "stripe", "plan": {"distinct_duplicate": True},
-                                 "event_type": "checkout.session.completed"})
+def test_distinct_duplicate_is_a_second_event_for_the_same_change(
+    endpoint, control, new_session, pay, flush, receiver, stripe_client
+):
+    control.post(
+        "/plans",
+        json={"provider": "stripe", "plan": {"distinct_duplicate": True}, "event_type": "checkout.session.completed"},
+    )
     session = new_session()
     pay(session.id)
     flush()
@@ -143,8 +159,9 @@ def test_distinct_duplicate_is_a_second_event_for_the_same_change(endpoint, cont
     assert {e.id for e in listed.data} == {e.id for e in completed}
 
 
-def test_failed_delivery_is_retried_on_the_virtual_clock(endpoint, control, new_session, pay, flush, receiver,
-                                                         stripe_client):
+def test_failed_delivery_is_retried_on_the_virtual_clock(
+    endpoint, control, new_session, pay, flush, receiver, stripe_client
+):
     receiver.respond_with(500)
     session = new_session()
     stripe_client.v1.checkout.sessions.expire(session.id)
@@ -161,8 +178,9 @@ def test_failed_delivery_is_retried_on_the_virtual_clock(endpoint, control, new_
     assert [e.id for e in stripe_client.v1.events.list(params={"delivery_success": True}).data] == [event_id]
 
 
-def test_test_mode_gives_up_after_three_retries(endpoint, control, stripe_control, new_session, stripe_client,
-                                                flush, receiver):
+def test_test_mode_gives_up_after_three_retries(
+    endpoint, control, stripe_control, new_session, stripe_client, flush, receiver
+):
     receiver.default_status = 503
     stripe_client.v1.checkout.sessions.expire(new_session().id)
     flush()
@@ -173,8 +191,7 @@ def test_test_mode_gives_up_after_three_retries(endpoint, control, stripe_contro
     assert gave_up["event_type"] == "checkout.session.expired" and gave_up["attempts"] == 4
 
 
-def test_live_retry_schedule_via_config(endpoint, control, stripe_control, new_session, stripe_client, flush,
-                                        receiver):
+def test_live_retry_schedule_via_config(endpoint, control, stripe_control, new_session, stripe_client, flush, receiver):
     assert stripe_control.post("/config", json={"retry": "live"}).json()["retry"] == "live"
     receiver.respond_with(500)
     stripe_client.v1.checkout.sessions.expire(new_session().id)
@@ -198,8 +215,9 @@ def test_disabled_and_deleted_endpoints_get_nothing(stripe_client, hook_url, new
 
 
 def test_endpoint_api_version_is_reflected_in_its_payloads(stripe_client, hook_url, new_session, flush, receiver):
-    created = stripe_client.v1.webhook_endpoints.create(params={
-        "url": hook_url, "enabled_events": ["checkout.session.expired"], "api_version": "2023-10-16"})
+    created = stripe_client.v1.webhook_endpoints.create(
+        params={"url": hook_url, "enabled_events": ["checkout.session.expired"], "api_version": "2023-10-16"}
+    )
     stripe_client.v1.checkout.sessions.expire(new_session().id)
     flush()
     assert verified(receiver.requests[0], created.secret).api_version == "2023-10-16"
@@ -212,11 +230,13 @@ def test_events_api_filters_and_pages(endpoint, new_session, pay, stripe_client,
     cutoff = int(simulator.hub.clock.now())
     pay(new_session().id, "4000000000000002")
     recent = stripe_client.v1.events.list(params={"created": {"gte": cutoff}})
-    assert [e.type for e in recent.data] == ["payment_intent.payment_failed", "charge.failed",
-                                             "payment_intent.created"]
+    assert [e.type for e in recent.data] == ["payment_intent.payment_failed", "charge.failed", "payment_intent.created"]
     wildcard = stripe_client.v1.events.list(params={"type": "payment_intent.*"})
-    assert {e.type for e in wildcard.data} == {"payment_intent.created", "payment_intent.succeeded",
-                                               "payment_intent.payment_failed"}
+    assert {e.type for e in wildcard.data} == {
+        "payment_intent.created",
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+    }
     page = stripe_client.v1.events.list(params={"limit": 3})
     assert page.has_more is True
     assert len(list(page.auto_paging_iter())) == 7
@@ -227,8 +247,9 @@ def test_automatic_delivery_needs_no_flush(auto_simulator, receiver, hook_url):
     """As with real Stripe: pay, and the signed events simply arrive."""
     base = f"{auto_simulator.url}/stripe"
     with http_clients.client(base_url=f"{auto_simulator.url}/_sim/stripe", timeout=30) as control:
-        secret = control.post("/webhook_endpoints", json={"url": hook_url, "enabled_events": [
-            "checkout.session.completed"]}).json()["secret"]
+        secret = control.post(
+            "/webhook_endpoints", json={"url": hook_url, "enabled_events": ["checkout.session.completed"]}
+        ).json()["secret"]
         client = stripe.StripeClient("sk_test_auto", base_addresses={"api": base}, max_network_retries=0)
         session = client.v1.checkout.sessions.create(params=session_params())
         control.post(f"/checkout/sessions/{session.id}/pay", json={"card": "4242424242424242"})
