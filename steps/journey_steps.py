@@ -20,7 +20,7 @@ from harness.calendly_driver import CalendlyDriver, instant
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import slug
+from steps.booking_steps import session_path, slug
 from steps.browser_steps import BrowserSession
 from steps.email_steps import inbox
 from steps.payment_steps import PAGE_PATH, booking_json, holds_booking, pay_with_card, wait_for_booking
@@ -231,4 +231,40 @@ def browser_follow_mail_link(tab: BrowserSession, label: str):
     assert match, f"no {label!r} line in the mail's text part:\n{text}"
     assert match.group(1).endswith(f"/bookings/{tab.booking_id}"), match.group(1)
     tab.page.goto(match.group(1))
+    tab.audit()
+
+
+# --- A pathway session, signing in on the way ----------------------------------------------------
+
+
+@when(parsers.parse('the client opens the "{session}" session of "{name}" in the browser without signing in'))
+def browser_open_session_anonymously(tab: BrowserSession, session: str, name: str):
+    tab.page.goto(tab.base_url + session_path(name, session))
+    tab.audit()
+
+
+@when(parsers.parse('the client signs in as "{email}" with password "{password}" in the browser'))
+def browser_sign_in(tab: BrowserSession, email: str, password: str):
+    expect(tab.page.get_by_role("status")).to_contain_text("Please sign in to continue booking.")
+    tab.page.get_by_label("Email").fill(email)
+    tab.page.get_by_label("Password").fill(password)
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("button", name="Sign in").click()
+    tab.audit()
+
+
+@then(parsers.parse('the browser is back on the "{session}" session of "{name}"'))
+def browser_back_on_session(tab: BrowserSession, session: str, name: str):
+    expect(tab.page).to_have_url(re.compile(re.escape(tab.base_url + session_path(name, session))))
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text(f"{session} with {name}")
+
+
+@when(parsers.parse('the client picks the first time and the pathway "{pathway}" and books in the browser'))
+def browser_book_pathway(tab: BrowserSession, pathway: str):
+    first = tab.page.locator("input[name=slot]").first
+    first.check()
+    tab.local_label = first.get_attribute("data-local")
+    tab.page.get_by_label("Pathway").select_option(label=pathway)
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("button", name="Confirm booking").click()
     tab.audit()
