@@ -22,7 +22,7 @@ from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug
 from steps.browser_steps import BrowserSession
-from steps.email_steps import inbox
+from steps.email_steps import inbox, settle
 from steps.payment_steps import PAGE_PATH, booking_json, holds_booking, pay_with_card, wait_for_booking
 
 REFUND_STATES = {
@@ -205,10 +205,13 @@ def mark_paid_no_show(visitor: Visitor, calendly_sim: CalendlyDriver, checkout: 
 
 @when(parsers.parse('the client opens the "{subject}" mail to "{email}" in the SendGrid inbox'))
 def browser_open_mail(tab: BrowserSession, simulators, subject: str, email: str):
-    wait_until(
-        lambda: any(m["subject"].startswith(subject) for m in inbox(simulators, to=email)),
-        what=f"a mail to {email} whose subject starts {subject!r}",
-    )
+    try:
+        wait_until(
+            lambda: any(m["subject"].startswith(subject) for m in inbox(simulators, to=email)),
+            what=f"a mail to {email} whose subject starts {subject!r}",
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; it has {[m['subject'] for m in inbox(simulators, to=email)]}") from None
     tab.page.goto(f"{simulators.url}/sendgrid/inbox?to={email}")
     tab.audit()
     # Followed by its address: on a phone the inbox's table is wider than the screen (a tool's page, not the app's).
@@ -221,7 +224,7 @@ def browser_open_mail(tab: BrowserSession, simulators, subject: str, email: str)
 @then(parsers.re(r'the mail page gives the (?:booked|new) time in "(?P<zone>[^"]+)"'))
 def mail_page_time(tab: BrowserSession, visitor: Visitor, zone: str):
     start = booking_json(visitor, tab.booking_id)["start_at"]
-    expect(tab.page.get_by_role("heading", level=1)).to_contain_text(local_time(start, zone))
+    expect(tab.page.locator("pre").first).to_contain_text(local_time(start, zone))  # the text part, as read
 
 
 @when(parsers.parse('the client follows the mail\'s "{label}" link'))
@@ -268,3 +271,12 @@ def browser_book_pathway(tab: BrowserSession, pathway: str):
     with tab.page.expect_navigation():
         tab.page.get_by_role("button", name="Confirm booking").click()
     tab.audit()
+
+
+@then(parsers.parse('no mail to "{email}" mentions a no-show'))
+def no_mail_about_no_show(simulators, email: str):
+    settle(simulators)  # every webhook due has been answered, and the app mails before it answers
+    mails = inbox(simulators, to=email)
+    assert mails, f"no mail at all to {email}: the check would prove nothing"
+    about = [m["subject"] for m in mails if "no-show" in f"{m['subject']} {m['text']} {m['html']}".lower()]
+    assert not about, about

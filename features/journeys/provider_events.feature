@@ -32,6 +32,8 @@ Feature: What a client sees in the browser after each Calendly and Stripe event
     Examples:
       | who     | reason              | who canceled                     | subject                    | device  |
       | invitee | Plans changed       | You canceled this booking.       | Canceled: Portfolio review | desktop |
+      | invitee | Plans changed       | You canceled this booking.       | Canceled: Portfolio review | phone   |
+      | host    | Builder is off sick | Ada Stone canceled this booking. | Canceled: Portfolio review | desktop |
       | host    | Builder is off sick | Ada Stone canceled this booking. | Canceled: Portfolio review | phone   |
 
   Scenario Outline: A reschedule on Calendly shows the new time in the client's zone, not a cancellation, on a <device>
@@ -65,6 +67,7 @@ Feature: What a client sees in the browser after each Calendly and Stripe event
     When the host takes the no-show mark back on Calendly
     And the client reloads the booking page once the app has "no_show" set to false
     Then the browser shows "You're booked"
+    And no mail to "grace@example.com" mentions a no-show
     And no page had serious accessibility violations
 
     Examples:
@@ -82,6 +85,10 @@ Feature: What a client sees in the browser after each Calendly and Stripe event
     When Stripe settles the refund of the booking
     And the client reloads the booking page once its refund is "succeeded"
     Then the booking page in the browser says "Your payment of £45.00 has been refunded."
+    When the client opens the "Refund for Portfolio review: 45.00 GBP" mail to "grace@example.com" in the SendGrid inbox
+    Then the mail page gives the booked time in "Asia/Tokyo"
+    When the client follows the mail's "View your booking" link
+    Then the browser shows "This booking was canceled"
     And no page had serious accessibility violations
     And no page scrolled sideways
 

@@ -36,3 +36,13 @@ Feature: A payment confirms a booking only when it is the booking's price
     And the app logged "payment_amount_mismatch" for the booking
     When the hold sweep runs after the hold has ended
     Then Stripe captured 5265 "eur" once for the booking and refunded it in full
+
+  Scenario: Three deliveries of a completed session that is not the price refund it once
+    Given Stripe will deliver checkout.session.completed 3 times
+    When the client chooses to pay in "eur" at the rate "1.17" on Stripe's page
+    And the visitor pays with the card "4242424242424242"
+    Then the app answered all 3 deliveries of checkout.session.completed with 200
+    And the booking is "canceled" and its payment is refunded in full for "amount_mismatch"
+    And the operator API lists a payment of 5265 "eur" against the price of 4500 "gbp", refunded
+    And the app logged "payment_amount_mismatch" for the booking
+    And Stripe captured 5265 "eur" once for the booking and refunded it in full
