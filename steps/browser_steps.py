@@ -99,7 +99,9 @@ def browser_correct_email(tab: BrowserSession, email: str):
 
 @then(parsers.parse('the browser shows "{heading}"'))
 def browser_heading(tab: BrowserSession, heading: str):
-    expect(tab.page.get_by_role("heading", level=1)).to_have_text(heading)
+    # The payment page reloads itself when Stripe's webhook lands: on a loaded machine that takes more than
+    # expect's default 5 s, so this waits as long as any other browser action (the context's 15 s).
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text(heading, timeout=15_000)
 
 
 @then(parsers.parse('the booked time is shown in "{zone}"'))

@@ -280,3 +280,14 @@ def no_mail_about_no_show(simulators, email: str):
     assert mails, f"no mail at all to {email}: the check would prove nothing"
     about = [m["subject"] for m in mails if "no-show" in f"{m['subject']} {m['text']} {m['html']}".lower()]
     assert not about, about
+
+
+@when(parsers.parse('the client chooses to pay in "{currency}" at the rate "{rate}" on Stripe\'s page in the browser'))
+def browser_choose_currency(tab: BrowserSession, stripe_sim: StripeDriver, currency: str, rate: str):
+    # The hosted page's currency selector (Adaptive Pricing) is the simulator's control route; the page then reloads.
+    session_id = tab.page.url.rsplit("/", 1)[-1]
+    answer = stripe_sim.control.post(
+        f"/stripe/checkout/sessions/{session_id}/localize", json={"currency": currency, "fx_rate": rate}
+    )
+    assert answer.status_code == 200, answer.text
+    tab.page.reload()

@@ -49,3 +49,15 @@ Feature: A client gets through Stripe's hosted page in a real browser, whatever 
       | device  |
       | desktop |
       | phone   |
+
+  Scenario: A payment Stripe took in another currency is refunded, and the page the client comes back to says why
+    Given a desktop browser whose time zone is "Europe/London"
+    When the client opens the "Portfolio review" session of "Ada Stone" in the browser
+    And the client picks the first time and continues to payment as "Grace Hopper" with email "grace@example.com"
+    And the client chooses to pay in "eur" at the rate "1.17" on Stripe's page in the browser
+    Then the browser is on Stripe's payment page for "€52.65"
+    When the client pays with the card "4242424242424242" in the browser
+    Then the browser shows "We did not confirm this booking"
+    And the booking page in the browser says "Stripe took €52.65, which is not the price of this session (£45.00), so we did not confirm the booking."
+    And no page had serious accessibility violations
+    And no page scrolled sideways
