@@ -50,12 +50,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep expensive per-process set-ups on one pytest-xdist worker (``--dist loadgroup``).
 
     Each worker starts its own simulators and databases; Chromium and the contracts' pact
-    workspace (every consumer case, run once per process) are worth starting only once, and a
-    single browser worker keeps the journeys from starving the other workers of both cores.
+    workspace (every consumer case, run once per process) are worth starting only a few times:
+    the journeys run in two groups (small screens, desktop), so at most two Chromiums start.
     """
     for item in items:
         if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            # Two browser groups (phone and tablet sizes; desktop), one Chromium each, so both workers share
+            # the journeys instead of one worker running them all at the end of the run.
+            small = any(size in item.nodeid for size in ("-phone]", "-tablet]", "on_a_phone"))
+            item.add_marker(pytest.mark.xdist_group("browser-small" if small else "browser"))
         elif item.nodeid.startswith("contracts/"):
             item.add_marker(pytest.mark.xdist_group("contracts"))
 

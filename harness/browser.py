@@ -7,6 +7,7 @@ One place for the launch flags, the device profiles and the per-page checks
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
@@ -27,6 +28,12 @@ CHROMIUM_ARGS = [
 ]
 DEVICES = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "tablet": {
+        "viewport": {"width": 820, "height": 1180},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
     "phone": {
         "viewport": {"width": 360, "height": 740},
         "is_mobile": True,
@@ -35,6 +42,7 @@ DEVICES = {
     },
 }
 SERIOUS = ("serious", "critical")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "reports" / "journeys"  # git-ignored, beside the JUnit XML
 T = TypeVar("T")
 
 
@@ -118,3 +126,16 @@ def watch_csp_violations(context, page, sink: list[str]) -> None:
             sink.append(f"{page.url}: {text}")
 
     page.on("console", _on_console)
+
+
+def keep_screenshot(page, test_name: str) -> Path | None:
+    """The page a journey ends on, as a PNG under ``reports/journeys/`` named after the test (None if it is gone)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name).strip("_")[:150] + ".png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError:
+        return None  # the page or its context already closed (a failed step); nothing to keep
+    return path

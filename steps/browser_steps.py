@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.browser import DEVICES, scrolls_sideways, serious_violations, watch_csp_violations
+from harness.browser import DEVICES, keep_screenshot, scrolls_sideways, serious_violations, watch_csp_violations
 from steps.booking_steps import session_path
 
 
@@ -28,13 +28,14 @@ class BrowserSession:
 
 
 @given(parsers.parse('a {device} browser whose time zone is "{zone}"'), target_fixture="tab")
-def browser_tab(chromium, app_server, device: str, zone: str):
+def browser_tab(chromium, app_server, request, device: str, zone: str):
     context = chromium.new_context(timezone_id=zone, locale="en-GB", **DEVICES[device])
     context.set_default_timeout(15_000)
     page = context.new_page()
     session = BrowserSession(page, app_server.url)
     watch_csp_violations(context, page, session.csp_violations)
     yield session
+    keep_screenshot(page, request.node.name)  # the page the client ends on, pass or fail
     context.close()
 
 
@@ -98,7 +99,9 @@ def browser_correct_email(tab: BrowserSession, email: str):
 
 @then(parsers.parse('the browser shows "{heading}"'))
 def browser_heading(tab: BrowserSession, heading: str):
-    expect(tab.page.get_by_role("heading", level=1)).to_have_text(heading)
+    # The payment page reloads itself when Stripe's webhook lands: on a loaded machine that takes more than
+    # expect's default 5 s, so this waits as long as any other browser action (the context's 15 s).
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text(heading, timeout=15_000)
 
 
 @then(parsers.parse('the booked time is shown in "{zone}"'))

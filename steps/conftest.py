@@ -13,8 +13,10 @@ from steps.common_steps import *  # noqa: F401,F403
 from steps.deployment_steps import *  # noqa: F401,F403
 from steps.email_checks import *  # noqa: F401,F403
 from steps.email_steps import *  # noqa: F401,F403
+from steps.journey_steps import *  # noqa: F401,F403
 from steps.payment_browser_steps import *  # noqa: F401,F403
 from steps.payment_fault_steps import *  # noqa: F401,F403
+from steps.payment_integrity_steps import *  # noqa: F401,F403
 from steps.payment_recovery_steps import *  # noqa: F401,F403
 from steps.payment_steps import *  # noqa: F401,F403
 from steps.timezone_steps import *  # noqa: F401,F403

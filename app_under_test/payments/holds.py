@@ -5,7 +5,7 @@ its open Checkout Sessions are expired through the API first, so none can be
 paid afterwards. If Stripe says a session is already complete, the hold is
 kept and the session is reconciled from the API (the webhook saying so may have
 been lost or refused): paid -> the booking is confirmed as the webhook would
-have done; still settling (a bank debit) -> the hold waits for it. If Stripe
+have done (or refunded, when what was paid is not the booking's price); still settling (a bank debit) -> the hold waits for it. If Stripe
 cannot be asked, the hold is released anyway: a builder's time is not held
 hostage by an outage, and a payment that still arrives is refunded
 automatically (``settlement.checkout_paid``). Running it twice changes nothing
@@ -38,6 +38,7 @@ log = structlog.get_logger("payments")
 class SweepReport:
     released: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # paid, but not the booking's price: refunded, not confirmed
     kept: list[str] = field(default_factory=list)
     released_without_stripe: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -46,6 +47,7 @@ class SweepReport:
         return {
             "released": self.released,
             "confirmed": self.confirmed,
+            "refused": self.refused,
             "kept": self.kept,
             "released_without_stripe": self.released_without_stripe,
             "errors": self.errors,
@@ -104,7 +106,10 @@ def _sweep_one(
             checkout = _retrieve(client, payment.checkout_session_id)
             if checkout is not None and checkout["payment_status"] == "paid":
                 settlement.checkout_paid(session, booking, payment, checkout, provider, now=as_of)
-                report.confirmed.append(booking.public_id)
+                if booking.status is BookingStatus.CONFIRMED:
+                    report.confirmed.append(booking.public_id)
+                else:
+                    report.refused.append(booking.public_id)
                 return
         if completed:
             report.kept.append(booking.public_id)

@@ -9,6 +9,10 @@ the sweep finding what a webhook already said) is a no-op.
 
 The rules:
 - paid, booking held   -> payment paid; the slot is booked with the calendar; booking confirmed.
+- paid, but the session's ``amount_total``/``currency`` differ from the booking's price (Stripe's fulfilment
+  guidance: check what was paid, not only that something was) -> the payment records what was actually
+  taken, is refunded in full (``amount_mismatch``), the booking is canceled unconfirmed, and the operator is
+  told (the ``payment_amount_mismatch`` log line; ``GET /admin/api/payments/mismatches``).
 - paid, booking released (expired/canceled) -> the money goes back (``late_payment``), booking stays released.
 - paid, booking confirmed by another payment -> the second payment goes back (``duplicate_payment``).
 - paid, calendar refuses the time -> refunded (``slot_unavailable``) and the booking is canceled.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import structlog
 from sqlalchemy.orm import Session
 
 from app_under_test import booking_events
@@ -28,11 +33,15 @@ from app_under_test.availability import SlotProvider
 from app_under_test.booking_service import SlotTaken, book_with_calendar, cancel_booking, release_slot
 from app_under_test.lifecycle import transition
 from app_under_test.models import Booking, BookingStatus, Payment
+from app_under_test.payments import money
 from app_under_test.payments.records import payments_of
 from app_under_test.payments.refunds import request_refund
 from app_under_test.timeutil import utcnow
 
 CALENDAR_REFUSED = "The calendar no longer offers this time; your payment has been refunded in full."
+AMOUNT_MISMATCH = "amount_mismatch"  # the failure code and refund reason of a payment that was not the price
+
+log = structlog.get_logger("payments")
 
 
 def _touch(payment: Payment, now: datetime) -> None:
@@ -56,6 +65,8 @@ def checkout_paid(
     payment.payment_intent_id = payment.payment_intent_id or checkout.get("payment_intent")
     payment.failure_code = None
     _touch(payment, now)
+    if not _paid_the_price(booking, payment, checkout):
+        return _refuse_mismatch(session, booking, payment, now)
     if booking.status is BookingStatus.PENDING_PAYMENT:
         return _confirm(session, booking, payment, provider, now)
     if booking.status is BookingStatus.CONFIRMED:
@@ -63,6 +74,41 @@ def checkout_paid(
         return f"booking {booking.public_id} was already paid; this second payment is refunded"
     request_refund(session, payment, "late_payment", now=now)
     return f"payment arrived after booking {booking.public_id} was {booking.status.value}; refunded"
+
+
+def _paid_the_price(booking: Booking, payment: Payment, checkout: dict) -> bool:
+    """Whether Stripe took exactly the booking's price; the payment row is made to say what was taken."""
+    amount, currency = checkout.get("amount_total"), checkout.get("currency")
+    if isinstance(amount, int) and not isinstance(amount, bool) and isinstance(currency, str) and currency:
+        payment.amount_cents, payment.currency = amount, currency.lower()[:3]
+        return (amount, currency.lower()) == (booking.price_cents, booking.currency.lower())
+    return False  # a completed session always carries both; without them nothing proves what was paid
+
+
+def _refuse_mismatch(session: Session, booking: Booking, payment: Payment, now: datetime) -> str:
+    """Money that is not the price confirms nothing: it all goes back, and a held booking is canceled."""
+    payment.failure_code = AMOUNT_MISMATCH
+    price = money.format_amount(booking.price_cents, booking.currency)
+    paid = money.format_amount(payment.amount_cents, payment.currency)
+    log.error(
+        "payment_amount_mismatch",
+        booking=booking.public_id,
+        checkout_session=payment.checkout_session_id,
+        expected_amount=booking.price_cents,
+        expected_currency=booking.currency,
+        paid_amount=payment.amount_cents,
+        paid_currency=payment.currency,
+        booking_status=booking.status.value,
+    )
+    request_refund(session, payment, AMOUNT_MISMATCH, now=now)
+    if booking.status is not BookingStatus.PENDING_PAYMENT:
+        return f"payment of {paid} for booking {booking.public_id} ({booking.status.value}) is not its price; refunded"
+    reason = (
+        f"Stripe took {paid} where this session costs {price}, so we did not confirm the booking "
+        f"and are refunding your payment in full. Please book again."
+    )
+    cancel_booking(session, booking, reason=reason, canceled_by="payments", at=now)
+    return f"payment of {paid} for booking {booking.public_id} is not its price {price}; canceled and refunded"
 
 
 def _confirm(session: Session, booking: Booking, payment: Payment, provider: SlotProvider, now: datetime) -> str:

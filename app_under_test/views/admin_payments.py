@@ -1,12 +1,18 @@
-"""Operator routes for payments: register the Stripe webhook endpoint, sweep expired holds, issue refunds."""
+"""Operator routes for payments: register the Stripe webhook endpoint, sweep expired holds, issue refunds,
+and list the payments that were not the booking's price (refunded instead of confirming anything)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
+from app_under_test.models import Booking, Payment
 from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError, ProviderUnavailable, app_client
 from app_under_test.payments.holds import expire_holds
+from app_under_test.payments.records import refunds_of
 from app_under_test.payments.refunds import issue_requested
+from app_under_test.payments.settlement import AMOUNT_MISMATCH
 from app_under_test.payments.setup import register_webhook
 from app_under_test.providers import app_config, slot_provider
 from app_under_test.timeutil import parse_utc_iso
@@ -54,3 +60,33 @@ def payments_issue_refunds():
         return {"outcomes": issue_requested(get_db(), app_client())}
     except PaymentsNotConfigured as exc:
         return error_response(409, "payments_not_configured", str(exc))
+
+
+@blueprint.get("/payments/mismatches")
+def payments_mismatches():
+    """Payments whose amount or currency was not the booking's price, with what became of their refund."""
+    statement = (
+        select(Payment, Booking)
+        .join(Booking, Payment.booking_id == Booking.id)
+        .where(Payment.failure_code == AMOUNT_MISMATCH)
+        .order_by(Payment.id)
+    )
+    with get_db().reader() as session:
+        rows = session.execute(statement).all()
+        return {
+            "mismatches": [
+                {
+                    "booking": booking.public_id,
+                    "booking_status": booking.status.value,
+                    "checkout_session_id": payment.checkout_session_id,
+                    "expected": {"amount_cents": booking.price_cents, "currency": booking.currency},
+                    "paid": {"amount_cents": payment.amount_cents, "currency": payment.currency},
+                    "payment_status": payment.status,
+                    "refunds": [
+                        {"amount_cents": r.amount_cents, "status": r.status, "reason": r.reason}
+                        for r in refunds_of(session, payment.id)
+                    ],
+                }
+                for payment, booking in rows
+            ]
+        }

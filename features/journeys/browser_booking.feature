@@ -1,5 +1,5 @@
 @browser @booking @mobile
-Feature: A client books in a real browser, on desktop and on a phone
+Feature: A client books in a real browser, on desktop, tablet and phone
   Chromium (Debian's, driven by Playwright) goes through the whole path; every
   page is checked with axe for serious accessibility problems and for
   horizontal scrolling at the device's width.
@@ -24,6 +24,7 @@ Feature: A client books in a real browser, on desktop and on a phone
     Examples:
       | device  |
       | desktop |
+      | tablet  |
       | phone   |
 
   Scenario: A client fixes a typo in the email and books on a phone

@@ -249,3 +249,43 @@ def expire_overdue(state: StripeState) -> list[str]:
 def allows(state: StripeState, session_id: str, method: str) -> bool:
     allowed = state.extras[session_id].allowed_methods
     return method in (allowed if allowed is not None else PAYMENT_METHOD_TYPES)
+
+
+def localize(state: StripeState, session_id: str, currency: str, fx_rate: str) -> dict[str, Any]:
+    """The customer picks their own currency on the hosted page (Adaptive Pricing; call with ``state.lock`` held).
+
+    As Stripe describes it for API versions before 2025-03-31: the session's ``currency`` and amounts become
+    the customer's, and ``currency_conversion`` keeps the amounts in the currency the session was created in.
+    Only an open session whose payment has not started can be localized, as on the hosted page."""
+    session = get_session(state, session_id)
+    if session["status"] != "open" or session["payment_intent"] is not None:
+        raise errors.processing(
+            "Only an open Checkout Session whose payment has not started can change its currency.",
+            code="checkout_session_not_open",
+        )
+    currency = currency.lower()
+    if not _CURRENCY.match(currency):
+        raise errors.invalid(f"Invalid currency: {currency}", param="currency", code="parameter_invalid_string")
+    try:
+        rate = float(fx_rate)
+    except ValueError:
+        raise errors.invalid("fx_rate must be a decimal string", param="fx_rate") from None
+    if not rate > 0:
+        raise errors.invalid("fx_rate must be greater than 0", param="fx_rate")
+    source = session["currency_conversion"] or {
+        "amount_subtotal": session["amount_subtotal"],
+        "amount_total": session["amount_total"],
+        "source_currency": session["currency"],
+    }
+    session.update(
+        currency=currency,
+        amount_subtotal=round(source["amount_subtotal"] * rate),
+        amount_total=round(source["amount_total"] * rate),
+        currency_conversion={
+            "amount_subtotal": source["amount_subtotal"],
+            "amount_total": source["amount_total"],
+            "fx_rate": fx_rate,
+            "source_currency": source["source_currency"],
+        },
+    )
+    return session

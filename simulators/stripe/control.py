@@ -2,7 +2,7 @@
 
 Tests drive the simulator through these routes, never through the fake API:
 pay a session as the customer would (with any test card, 3-D Secure passed or
-failed), settle a delayed payment or an asynchronous refund, expire sessions, roll a webhook secret,
+failed, in the customer's own currency), settle a delayed payment or an asynchronous refund, expire sessions, roll a webhook secret,
 make the API fail. Answers are JSON; errors are ``{"error": message}``.
 """
 
@@ -14,7 +14,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from simulators.hub import SimHub
 from simulators.stripe import cards
-from simulators.stripe.checkout import expire, expire_overdue
+from simulators.stripe.checkout import expire, expire_overdue, localize
 from simulators.stripe.errors import StripeError
 from simulators.stripe.faults import FaultError
 from simulators.stripe.payments import PaymentRefused, authenticate, pay_card, pay_delayed, settle
@@ -160,6 +160,16 @@ def control_blueprint(hub: SimHub) -> Blueprint:
     def expire_session(session_id: str) -> dict[str, Any]:
         with state.lock:
             return {"checkout_session": expire(state, session_id)}
+
+    @control.post("/checkout/sessions/<session_id>/localize")
+    def localize_session(session_id: str) -> Response | dict[str, Any]:
+        # The customer chose their own currency on the hosted page (Adaptive Pricing turned on in the Dashboard).
+        body = _body()
+        currency, fx_rate = body.get("currency"), body.get("fx_rate")
+        if not isinstance(currency, str) or not isinstance(fx_rate, str):
+            return _error(400, 'expected {"currency": "eur", "fx_rate": "1.17"} (fx_rate a decimal string)')
+        with state.lock:
+            return {"checkout_session": localize(state, session_id, currency, fx_rate)}
 
     @control.post("/checkout/sessions/expire_due")
     def expire_due() -> dict[str, Any]:
