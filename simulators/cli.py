@@ -137,7 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
     for mount in [f"/{name}" for name in PROVIDERS] + ["/_sim"]:
         print(f"  {base}{mount}")
     print("Ctrl-C to stop.", flush=True)
-    _stop_on_interrupt_or_terminate()
+    stop_on_interrupt_or_terminate()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -148,7 +148,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_interrupt_or_terminate() -> None:
+def stop_on_interrupt_or_terminate() -> None:
     """Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the server cleanly, even when it was
     started by a process that ignores or blocks SIGINT (a background job, a test worker): both become
     a KeyboardInterrupt in the serving loop."""

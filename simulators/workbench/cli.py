@@ -16,7 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from simulators.cli import ControlError, add_client_options, control_client, simulator_url
+from simulators.cli import (
+    ControlError,
+    add_client_options,
+    control_client,
+    simulator_url,
+    stop_on_interrupt_or_terminate,
+)
 from simulators.workbench import WORKBENCH_PROVIDERS, provider_workbench
 
 FOLLOW_WAIT = 10.0  # seconds one long poll of the journal may wait
@@ -80,6 +86,7 @@ def _listen(args: argparse.Namespace) -> int:
                 print(f"            note: {endpoint['note']}")
     if args.no_follow:
         return 0
+    stop_on_interrupt_or_terminate()
     print("Ready. Each delivery is one line (Ctrl-C to stop):", flush=True)
     cursor = start
     try:
