@@ -72,7 +72,10 @@ def test_listen_then_a_stripe_trigger_with_a_duplicate_plan_gives_two_identical_
         assert copies[0]["body"] == copies[1]["body"]
         assert copies[0]["headers"]["Stripe-Signature"] == copies[1]["headers"]["Stripe-Signature"]
         event_id = json.loads(copies[0]["body"])["id"]
-        lines = lambda: [line for line in listen.lines if "checkout.session.completed" in line and event_id in line]  # noqa: E731
+
+        def lines() -> list[str]:
+            return [line for line in listen.lines if "checkout.session.completed" in line and event_id in line]
+
         wait_until(lambda: len(lines()) == 2, timeout=60, what="listen to print both deliveries")
         assert all(" 200 " in line for line in lines()) and "(duplicate)" in lines()[1]
     finally:
