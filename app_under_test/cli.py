@@ -1,4 +1,4 @@
-"""``booking-app``: the Flask CLI bound to ``create_app`` (run, db-upgrade, seed, check-config...)."""
+"""``booking-app``: the Flask CLI bound to ``create_app`` (serve, run, db-upgrade, seed, check-config...)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from flask.cli import FlaskGroup
 
 from app_under_test import create_app
 from app_under_test.config import ConfigError
+from app_under_test.wsgi_server import serve_command
 
 
 def main() -> None:
     try:
-        FlaskGroup(create_app=lambda: create_app())(prog_name="booking-app")
+        group = FlaskGroup(create_app=lambda: create_app())
+        group.add_command(serve_command)  # not an app command: each gunicorn worker builds its own app
+        group(prog_name="booking-app")
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         sys.exit(2)

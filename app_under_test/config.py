@@ -40,6 +40,32 @@ BRIEF_VARIABLES: dict[str, tuple[str, bool, str | None]] = {
 }
 
 
+# Further settings read from the environment: name -> attribute (BRIEF_VARIABLES holds the brief's own).
+SETTING_VARIABLES: dict[str, str] = {
+    "APP_ENV": "env",
+    "SECRET_KEY": "secret_key",
+    "CALENDLY_API_BASE": "calendly_api_base",
+    "STRIPE_API_BASE": "stripe_api_base",
+    "SENDGRID_API_BASE": "sendgrid_api_base",
+    "SENDGRID_CANCELLATION_TEMPLATE_ID": "sendgrid_cancellation_template_id",
+    "SENDGRID_RECEIPT_TEMPLATE_ID": "sendgrid_receipt_template_id",
+    "SENDGRID_REMINDER_TEMPLATE_ID": "sendgrid_reminder_template_id",
+    "SENDGRID_MOVED_TEMPLATE_ID": "sendgrid_moved_template_id",
+    "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key",
+    "MAIL_FROM": "mail_from",
+    "SLOT_PROVIDER": "slot_provider",
+    "ADMIN_API_TOKEN": "admin_api_token",
+    "SENTRY_DSN": "sentry_dsn",
+    "LOG_LEVEL": "log_level",
+    "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri",
+    "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
+    "SIGN_IN_LIMIT_PER_ADDRESS": "sign_in_limit_per_address",
+    "SIGN_IN_LIMIT_PER_ACCOUNT": "sign_in_limit_per_account",
+    "SIGN_UP_LIMIT_PER_ADDRESS": "sign_up_limit_per_address",
+    "SIGN_UP_LIMIT_PER_ACCOUNT": "sign_up_limit_per_account",
+}
+
+
 class ConfigError(RuntimeError):
     """Start-up refused: the message lists every problem found."""
 
@@ -99,30 +125,7 @@ class Config:
         for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
             if name in env:
                 values[attr] = env[name]
-        simple = {
-            "APP_ENV": "env",
-            "SECRET_KEY": "secret_key",
-            "CALENDLY_API_BASE": "calendly_api_base",
-            "STRIPE_API_BASE": "stripe_api_base",
-            "SENDGRID_API_BASE": "sendgrid_api_base",
-            "SENDGRID_CANCELLATION_TEMPLATE_ID": "sendgrid_cancellation_template_id",
-            "SENDGRID_RECEIPT_TEMPLATE_ID": "sendgrid_receipt_template_id",
-            "SENDGRID_REMINDER_TEMPLATE_ID": "sendgrid_reminder_template_id",
-            "SENDGRID_MOVED_TEMPLATE_ID": "sendgrid_moved_template_id",
-            "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY": "sendgrid_event_webhook_public_key",
-            "MAIL_FROM": "mail_from",
-            "SLOT_PROVIDER": "slot_provider",
-            "ADMIN_API_TOKEN": "admin_api_token",
-            "SENTRY_DSN": "sentry_dsn",
-            "LOG_LEVEL": "log_level",
-            "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri",
-            "RATELIMIT_KEY_PREFIX": "ratelimit_key_prefix",
-            "SIGN_IN_LIMIT_PER_ADDRESS": "sign_in_limit_per_address",
-            "SIGN_IN_LIMIT_PER_ACCOUNT": "sign_in_limit_per_account",
-            "SIGN_UP_LIMIT_PER_ADDRESS": "sign_up_limit_per_address",
-            "SIGN_UP_LIMIT_PER_ACCOUNT": "sign_up_limit_per_account",
-        }
-        for name, attr in simple.items():
+        for name, attr in SETTING_VARIABLES.items():
             if name in env:
                 values[attr] = env[name]
         if values.get("env") == "production":
@@ -141,6 +144,20 @@ class Config:
             values["payment_hold_minutes"] = int(env["PAYMENT_HOLD_MINUTES"])
         values.update(overrides)
         return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that ``from_env`` reads back into this configuration.
+
+        What a launcher hands to a separately started process (``booking-app serve``) so it runs
+        with exactly this configuration; settings the environment cannot carry keep their defaults.
+        """
+        env: dict[str, str] = {"APP_ENV": self.env}
+        names = {name: attr for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items()} | SETTING_VARIABLES
+        for name, attr in names.items():
+            env[name] = str(getattr(self, attr))
+        env["RATE_LIMITS_ENABLED"] = "true" if self.rate_limits_enabled else "false"
+        env["PAYMENT_HOLD_MINUTES"] = str(self.payment_hold_minutes)
+        return env
 
     @property
     def is_production(self) -> bool:

@@ -16,5 +16,5 @@ def start_wired_app(database_url: str, sim: SimulatorHandle, *, port: int = 0) -
         overrides.update(module.settings(sim))
     app = start_app(database_url, port=port, **overrides)
     for module in modules:
-        module.connect(sim, app)
+        module.connect(sim, app.config, app.flask_app)
     return app

@@ -5,7 +5,7 @@ a personal access token, the account's username, the webhook signing key, and
 ``SLOT_PROVIDER=calendly``. ``connect`` then does the operator's part once the
 app is up: the marketplace's Calendly account (the user owning that token) is
 created in the simulator, and the app registers its own webhook subscription
-through its operator API, the same route production set-up uses.
+with its own command (``booking-app calendly register-webhook``), as an operator does.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from __future__ import annotations
 import secrets
 
 import httpx
+from flask import Flask
 
+from app_under_test.config import Config
 from harness import http_clients
-from harness.apps import RunningApp
-from harness.simulator import SimulatorHandle
+from harness.provision import Simulators
 
 ACCOUNT_SLUG = "marketplace-ops"
 
 
-def settings(sim: SimulatorHandle) -> dict:
+def settings(sim: Simulators) -> dict:
     return {
         "calendly_api_base": f"{sim.url}/calendly",
         "calendly_api_token": f"cal_pat_{secrets.token_hex(16)}",
@@ -37,7 +38,7 @@ def _created(response: httpx.Response, what: str) -> dict:
     return response.json()
 
 
-def connect(sim: SimulatorHandle, app: RunningApp) -> None:
+def connect(sim: Simulators, config: Config, flask_app: Flask) -> None:
     _created(
         http_clients.post(
             f"{sim.url}/_sim/calendly/users",
@@ -47,16 +48,17 @@ def connect(sim: SimulatorHandle, app: RunningApp) -> None:
                 "email": "ops@marketplace.example.com",
                 "slug": ACCOUNT_SLUG,
                 "timezone": "UTC",
-                "token": app.config.calendly_api_token,
+                "token": config.calendly_api_token,
             },
         ),
         "create the Calendly account",
     )
-    with app.admin() as admin:
-        _created(admin.post("/admin/api/calendly/register-webhook", json={}), "register the Calendly webhook")
+    result = flask_app.test_cli_runner().invoke(args=["calendly", "register-webhook"])
+    if result.exit_code != 0:
+        raise RuntimeError(f"booking-app calendly register-webhook failed: {result.output}{result.exception or ''}")
 
 
-def add_host(sim: SimulatorHandle, *, name: str, slug: str, timezone: str, email: str) -> dict:
+def add_host(sim: Simulators, *, name: str, slug: str, timezone: str, email: str) -> dict:
     """A builder's Calendly user (default availability: Monday to Friday, 09:00-17:00 in ``timezone``)."""
     return _created(
         http_clients.post(
@@ -68,7 +70,7 @@ def add_host(sim: SimulatorHandle, *, name: str, slug: str, timezone: str, email
     )["resource"]
 
 
-def add_event_type(sim: SimulatorHandle, *, host_slug: str, name: str, minutes: int) -> dict:
+def add_event_type(sim: Simulators, *, host_slug: str, name: str, minutes: int) -> dict:
     return _created(
         http_clients.post(
             f"{sim.url}/_sim/calendly/event_types",
@@ -79,7 +81,7 @@ def add_event_type(sim: SimulatorHandle, *, host_slug: str, name: str, minutes: 
     )["resource"]
 
 
-def mirror_builders(sim: SimulatorHandle, flask_app) -> int:
+def mirror_builders(sim: Simulators, flask_app) -> int:
     """Give every builder in the app's database a Calendly user and event types in this (fresh) simulator.
 
     For ``make serve``: the demo marketplace is seeded straight into the database, and the simulator

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import secrets
 
+from flask import Flask
+
+from app_under_test.config import Config
 from app_under_test.mail.kinds import TEMPLATES
 from harness import http_clients
-from harness.apps import RunningApp
-from harness.simulator import SimulatorHandle
+from harness.provision import Simulators
 
 MAIL_FROM = "Builders Marketplace <bookings@marketplace.example.com>"
 PRINTED_SETTINGS = {t.env_name: t.config_attr for t in TEMPLATES.values()} | {
@@ -25,7 +27,7 @@ PRINTED_SETTINGS = {t.env_name: t.config_attr for t in TEMPLATES.values()} | {
 }
 
 
-def settings(sim: SimulatorHandle) -> dict:
+def settings(sim: Simulators) -> dict:
     return {
         "sendgrid_api_base": f"{sim.url}/sendgrid",
         "sendgrid_api_key": f"SG.{secrets.token_urlsafe(16)}.{secrets.token_urlsafe(32)}",
@@ -33,9 +35,9 @@ def settings(sim: SimulatorHandle) -> dict:
     }
 
 
-def _run(app: RunningApp, *args: str) -> dict[str, str]:
-    """Run a ``booking-app`` command against the running app and read the ``NAME=value`` lines it prints."""
-    result = app.flask_app.test_cli_runner().invoke(args=list(args))
+def _run(flask_app: Flask, *args: str) -> dict[str, str]:
+    """Run a ``booking-app`` command against the app and read the ``NAME=value`` lines it prints."""
+    result = flask_app.test_cli_runner().invoke(args=list(args))
     if result.exit_code != 0:
         raise RuntimeError(f"booking-app {' '.join(args)} failed: {result.output}{result.exception or ''}")
     printed = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
@@ -45,12 +47,12 @@ def _run(app: RunningApp, *args: str) -> dict[str, str]:
     return printed
 
 
-def connect(sim: SimulatorHandle, app: RunningApp) -> None:
+def connect(sim: Simulators, config: Config, flask_app: Flask) -> None:
     response = http_clients.post(
         f"{sim.url}/_sim/sendgrid/config",
         timeout=30,
         json={
-            "api_keys": [app.config.sendgrid_api_key],
+            "api_keys": [config.sendgrid_api_key],
             "bounce_addresses": [],
             "deferred_addresses": [],
             "blocked_addresses": [],
@@ -58,5 +60,7 @@ def connect(sim: SimulatorHandle, app: RunningApp) -> None:
     )
     if response.status_code != 200:
         raise RuntimeError(f"could not configure the SendGrid account: {response.status_code} {response.text[:300]}")
-    for name, value in (_run(app, "mail", "provision-templates") | _run(app, "mail", "register-webhook")).items():
-        setattr(app.config, PRINTED_SETTINGS[name], value)
+    for name, value in (
+        _run(flask_app, "mail", "provision-templates") | _run(flask_app, "mail", "register-webhook")
+    ).items():
+        setattr(config, PRINTED_SETTINGS[name], value)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import secrets
 
+from flask import Flask
+
+from app_under_test.config import Config
 from harness import http_clients
-from harness.apps import RunningApp
-from harness.simulator import SimulatorHandle
+from harness.provision import Simulators
 
 
-def settings(sim: SimulatorHandle) -> dict:
+def settings(sim: Simulators) -> dict:
     return {
         "stripe_api_base": f"{sim.url}/stripe",
         "stripe_secret_key": f"sk_test_{secrets.token_urlsafe(24)}",
@@ -26,9 +28,9 @@ def settings(sim: SimulatorHandle) -> dict:
     }
 
 
-def register_webhook(app: RunningApp, *extra: str) -> str:
+def register_webhook(flask_app: Flask, *extra: str) -> str:
     """Run ``booking-app payments register-webhook`` and return the secret it printed."""
-    result = app.flask_app.test_cli_runner().invoke(args=["payments", "register-webhook", *extra])
+    result = flask_app.test_cli_runner().invoke(args=["payments", "register-webhook", *extra])
     if result.exit_code != 0:
         raise RuntimeError(f"booking-app payments register-webhook failed: {result.output}{result.exception or ''}")
     printed = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
@@ -37,10 +39,10 @@ def register_webhook(app: RunningApp, *extra: str) -> str:
     return printed["STRIPE_WEBHOOK_SECRET"]
 
 
-def connect(sim: SimulatorHandle, app: RunningApp) -> None:
+def connect(sim: Simulators, config: Config, flask_app: Flask) -> None:
     response = http_clients.post(
-        f"{sim.url}/_sim/stripe/config", timeout=30, json={"api_keys": [app.config.stripe_secret_key]}
+        f"{sim.url}/_sim/stripe/config", timeout=30, json={"api_keys": [config.stripe_secret_key]}
     )
     if response.status_code != 200:
         raise RuntimeError(f"could not configure the Stripe account: {response.status_code} {response.text[:300]}")
-    app.config.stripe_webhook_secret = register_webhook(app)
+    config.stripe_webhook_secret = register_webhook(flask_app)
