@@ -99,3 +99,10 @@ def run_simulate(*args: str, url: str, timeout: float = 120.0) -> subprocess.Com
         timeout=timeout,
         check=False,
     )
+
+
+def serve_simulators(*, port: int = 0, seed: int) -> tuple[Child, str]:
+    """``simulate serve`` in a child process; returns it and its base URL once it listens."""
+    child = spawn(["-m", "simulators.cli", "serve", "--port", str(port), "--seed", str(seed)])
+    banner = child.wait_for_line(lambda line: line.startswith("Simulators at "), what="the simulators' banner")
+    return child, banner.split()[2]
