@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 import stripe
-from sendgrid.helpers.eventwebhook import EventWebhook
+from sendgrid.helpers.eventwebhook import EventWebhook  # type: ignore[import-untyped]
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 

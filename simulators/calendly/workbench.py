@@ -22,7 +22,7 @@ from simulators.calendly.state import WEBHOOK_EVENTS, EventType, Invitee, Subscr
 from simulators.delivery import CALENDLY
 from simulators.delivery.jobs import compact_json
 from simulators.hub import SimHub
-from simulators.workbench import WorkbenchError, apply_overrides
+from simulators.workbench import WorkbenchError, apply_overrides, engine_of
 
 __all__ = ["EVENT_TYPES", "TRIGGERS", "inject", "listen", "trigger"]
 
@@ -106,7 +106,9 @@ def _routing_form(account: CalendlyAccount, overrides: dict[str, Any]) -> dict[s
     question = form.questions[0]
     answers = [{"question_uuid": question["uuid"], "question": question["name"], "answer": overrides.get("answer", "")}]
     result = {"type": "custom_message", "value": {"headline": "Thank you", "body": ""}}
-    tracking = {key: None for key in ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term")}
+    tracking: dict[str, str | None] = {
+        key: None for key in ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term")
+    }
     submission, _ = account.actions.submit_routing_form(form, answers, tracking, result)
     return {"routing_form_submission": submission.uri}
 
@@ -175,6 +177,11 @@ def listen(hub: SimHub, url: str, *, secret: str | None, events: list[str] | Non
         }
 
 
+def _exactly(parsed: dict[str, Any], raw: bytes) -> Callable[[dict[str, Any]], bytes]:
+    """Serialise to the captured bytes unless a plan changed the payload."""
+    return lambda payload: raw if payload == parsed else compact_json(payload)
+
+
 def inject(hub: SimHub, body: bytes, to: str | None) -> list[Any]:
     """Deliver a captured webhook body, signed with the key of the subscription it goes to (or the first one)."""
     try:
@@ -195,7 +202,7 @@ def inject(hub: SimHub, body: bytes, to: str | None) -> list[Any]:
         targets = [(s, s.callback_url) for s in subscriptions if payload["event"] in s.events]
     deliveries: list[Any] = []
     for subscription, url in targets:
-        deliveries += hub.engine.submit(
+        deliveries += engine_of(hub).submit(
             provider="calendly",
             endpoint=url,
             event_type=payload["event"],
@@ -203,6 +210,6 @@ def inject(hub: SimHub, body: bytes, to: str | None) -> list[Any]:
             signer=Signer(subscription.signing_key or default_key),
             retry=CALENDLY,
             shape_variants=shape_variants(),
-            serialize=lambda p, parsed=payload: body if p == parsed else compact_json(p),
+            serialize=_exactly(payload, body),
         )
     return deliveries

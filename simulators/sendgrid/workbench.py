@@ -18,7 +18,7 @@ from simulators.sendgrid.mail_send import accept
 from simulators.sendgrid.signing import EventWebhookSigner
 from simulators.sendgrid.state import EVENT_KINDS, state_for
 from simulators.sendgrid.webhook import SENDGRID_RETRY, serialize_batch
-from simulators.workbench import WorkbenchError, apply_overrides
+from simulators.workbench import WorkbenchError, apply_overrides, engine_of
 
 __all__ = ["EVENT_TYPES", "TRIGGERS", "inject", "listen", "trigger"]
 
@@ -100,14 +100,14 @@ def inject(hub: SimHub, body: bytes, to: str | None) -> list[Any]:
     if not url:
         raise WorkbenchError("no Event Webhook URL is configured: run `simulate listen --forward-to URL` first")
     payload = {str(i): event for i, event in enumerate(events)}
-    return hub.engine.submit(
+    return engine_of(hub).submit(
         provider="sendgrid",
         endpoint=url,
         event_type=str(events[0].get("event")),
         payload=payload,
         signer=EventWebhookSigner(state.private_key, state.wrong_private_key),
         retry=SENDGRID_RETRY,
-        shape_variants=SHAPE_VARIANTS,
+        shape_variants=SHAPE_VARIANTS,  # type: ignore[arg-type]  # the variants take the keyed batch
         serialize=lambda p: body if p == payload else serialize_batch(p),
         headers={"User-Agent": "SendGrid Event API"},
     )

@@ -20,6 +20,7 @@ from simulators.stripe.checkout import _check_url
 from simulators.stripe.events import SHAPE_VARIANTS, distinct_copy, serialize
 from simulators.stripe.params import BOOL, META, STR, coerce, require
 from simulators.stripe.state import Endpoint, StripeState
+from simulators.workbench import engine_of
 
 # Sent with every delivery besides the signature, as Stripe's webhook requests carry them.
 DELIVERY_HEADERS = {
@@ -218,7 +219,7 @@ def submit_event(
     if policy is None:
         with state.lock:
             policy = STRIPE_LIVE if state.config.retry == "live" else STRIPE_TEST
-    return state.hub.engine.submit(
+    return engine_of(state.hub).submit(
         provider="stripe",
         endpoint=url or endpoint.url,
         event_type=str(payload.get("type")),

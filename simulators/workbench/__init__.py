@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import cast
+
+from simulators.delivery import DeliveryEngine
+from simulators.hub import SimHub
 
 # Providers with a workbench module, in the order ``--provider all`` visits them.
 WORKBENCH_PROVIDERS: tuple[str, ...] = ("stripe", "calendly", "sendgrid")
@@ -25,6 +29,13 @@ WORKBENCH_PROVIDERS: tuple[str, ...] = ("stripe", "calendly", "sendgrid")
 
 class WorkbenchError(ValueError):
     """Input the workbench refuses (unknown trigger, bad override, nothing to send to)."""
+
+
+def engine_of(hub: SimHub) -> DeliveryEngine:
+    """The hub's delivery engine (the server always sets one)."""
+    if hub.engine is None:
+        raise WorkbenchError("this simulator has no delivery engine")
+    return cast(DeliveryEngine, hub.engine)
 
 
 def provider_workbench(provider: str) -> ModuleType:

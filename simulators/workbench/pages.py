@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from simulators.delivery.records import DELIVERY_STATUSES
 from simulators.hub import SimHub
-from simulators.workbench import WORKBENCH_PROVIDERS, event_types
+from simulators.workbench import WORKBENCH_PROVIDERS, engine_of, event_types
 
 PAGE_LIMIT = 200  # deliveries shown at once (newest first)
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
@@ -42,7 +42,7 @@ def journal_app(hub: SimHub, mounts: list[str]) -> Flask:
     app.config["SESSION_COOKIE_NAME"] = "simulators_journal"  # the provider apps' cookies stay their own
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     CSRFProtect(app)
-    engine = hub.engine
+    engine = engine_of(hub)
 
     @app.after_request
     def security_headers(response):
@@ -100,6 +100,7 @@ def journal_app(hub: SimHub, mounts: list[str]) -> Flask:
             flash(f"No delivery {delivery_id} in the journal (was the simulator reset?)", "error")
         else:
             flash(f"Resent {delivery_id} as {', '.join(d.id for d in created)}", "info")
-        return redirect(url_for("journal", **{k: v for k, v in request.args.items() if v}))
+        filters: dict[str, Any] = {k: v for k, v in request.args.items() if v}
+        return redirect(url_for("journal", **filters))
 
     return app

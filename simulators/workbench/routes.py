@@ -21,7 +21,7 @@ from flask import Blueprint, jsonify, request
 
 from simulators.delivery import DeliveryPlan, PlanError
 from simulators.hub import SimHub
-from simulators.workbench import WORKBENCH_PROVIDERS, WorkbenchError, provider_workbench
+from simulators.workbench import WORKBENCH_PROVIDERS, WorkbenchError, engine_of, provider_workbench
 
 MAX_WAIT = 30.0
 SIGNATURE_FAULTS = ("corrupt_signature", "wrong_key", "stale_timestamp")
@@ -87,7 +87,7 @@ class _Refusal(Exception):
 
 def workbench_blueprint(hub: SimHub) -> Blueprint:
     bp = Blueprint("workbench", __name__)
-    engine = hub.engine
+    engine = engine_of(hub)
 
     @bp.errorhandler(WorkbenchError)
     @bp.errorhandler(PlanError)
