@@ -73,27 +73,26 @@ def serve_forever(*, app_port: int, simulator_port: int, instance: Path | None =
     database_url = f"sqlite:///{instance / 'harness.sqlite3'}"
     upgrade(database_url)
 
-    simulators, simulator_url, seed = start_simulators(instance, simulator_port)
+    stop_on_interrupt_or_terminate()  # Ctrl-C and SIGTERM stop both children, whenever they come
+    simulators: Child | None = None
+    app: AppProcess | None = None
     try:
+        simulators, simulator_url, seed = start_simulators(instance, simulator_port)
         app = wire_app(database_url, simulator_url, app_port=app_port, log_dir=instance / "logs")
-    except BaseException:
-        simulators.stop()
-        raise
-    print(f"booking app        {app.url}/   (pid {app.process.pid}, log {app.log_path})")  # type: ignore[union-attr]
-    print(f"operator API       {app.url}/admin/api   (Authorization: Bearer {app.admin_api_token})")
-    print(f"simulators         {simulator_url}/   (pid {simulators.process.pid}, seed {seed}; journal page at /)")
-    print(f"                   export SIMULATOR_URL={simulator_url}   then: simulate journal, simulate trigger ...")
-    print(f"database           {database_url} (kept between runs)")
-    print("either process can be killed alone: it is started again. Press Ctrl-C to stop", flush=True)
-    pause = threading.Event()
-    stop_on_interrupt_or_terminate()  # Ctrl-C and SIGTERM both stop both children cleanly
-    try:
+        print(f"booking app        {app.url}/   (pid {app.process.pid}, log {app.log_path})")  # type: ignore[union-attr]
+        print(f"operator API       {app.url}/admin/api   (Authorization: Bearer {app.admin_api_token})")
+        print(f"simulators         {simulator_url}/   (pid {simulators.process.pid}, seed {seed}; journal page at /)")
+        print(f"                   export SIMULATOR_URL={simulator_url}   then: simulate journal, simulate trigger ...")
+        print(f"database           {database_url} (kept between runs)")
+        print("either process can be killed alone: it is started again. Press Ctrl-C to stop", flush=True)
+        pause = threading.Event()
         while not pause.wait(SUPERVISE_EVERY):
             if simulators.process.poll() is not None:
                 print(f"simulators exited ({simulators.process.returncode}); starting them again", flush=True)
                 simulators, simulator_url, seed = start_simulators(instance, simulator_port)
                 port = app.port
                 app.close()  # its configuration named the old simulators' secrets: wire it again, on its port
+                app = None
                 app = wire_app(database_url, simulator_url, app_port=port, log_dir=instance / "logs")
                 print(f"simulators back at {simulator_url} (seed {seed}); the app is wired to them again", flush=True)
             elif not app.running():
@@ -103,5 +102,7 @@ def serve_forever(*, app_port: int, simulator_port: int, instance: Path | None =
     except KeyboardInterrupt:
         pass
     finally:
-        app.close()
-        simulators.stop()
+        if app is not None:
+            app.close()
+        if simulators is not None:
+            simulators.stop()

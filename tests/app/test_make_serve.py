@@ -77,7 +77,7 @@ def test_restarting_make_serve_on_its_kept_database_lets_a_new_booking_succeed(t
         assert second.interrupt(timeout=60) == 0, second.output()
 
 
-def test_the_app_process_can_be_killed_alone_and_is_started_again(tmp_path):
+def test_either_process_can_be_killed_alone_and_is_started_again(tmp_path):
     child, app_url, simulator_url = start_serve(tmp_path)
     try:
         app_pid = pid_on(child, "booking app ")
@@ -87,5 +87,12 @@ def test_the_app_process_can_be_killed_alone_and_is_started_again(tmp_path):
         assert os.path.exists(f"/proc/{simulators_pid}") and "simulators exited" not in child.output()
         assert http_clients.get(f"{simulator_url}/_sim/health", timeout=10).status_code == 200
         book_a_free_session(app_url, "after-restart@example.com")
+
+        os.kill(simulators_pid, signal.SIGKILL)
+        back = child.wait_for_line(
+            lambda line: line.startswith("simulators back at "), timeout=180, what="new simulators"
+        )
+        assert "seed 20261125" in back  # ids of the killed run never come back
+        book_a_free_session(app_url, "after-simulators-restart@example.com")
     finally:
         assert child.interrupt(timeout=60) == 0, child.output()
