@@ -123,18 +123,17 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
         providers = _string_list(data, "providers") or list(WORKBENCH_PROVIDERS)
         secret = _string(data, "secret")
         events = _string_list(data, "events")
+        modules = {provider: provider_workbench(provider) for provider in providers}
+        if events is not None:  # refuse before registering anything
+            unknown = sorted(set(events) - {e for module in modules.values() for e in module.EVENT_TYPES})
+            if unknown:
+                raise WorkbenchError(f"unknown event types for {', '.join(providers)}: {', '.join(unknown)}")
         answers = []
-        for provider in providers:
-            module = provider_workbench(provider)
+        for module in modules.values():
             mine = None if events is None else [e for e in events if e in module.EVENT_TYPES]
-            if events is not None and not mine and len(providers) > 1:
+            if mine == []:
                 continue  # --events names none of this provider's events: leave it alone
             answers.append(module.listen(hub, url, secret=secret, events=mine))
-        if events is not None:
-            known = {e for p in providers for e in provider_workbench(p).EVENT_TYPES}
-            unknown = sorted(set(events) - known)
-            if unknown:
-                raise WorkbenchError(f"unknown event types: {', '.join(unknown)}")
         return {"endpoints": answers, "virtual_now": hub.clock.now()}
 
     @bp.get("/attempts")

@@ -183,3 +183,39 @@ def test_record_then_replay_sends_the_same_bodies_in_the_same_order(simulate, li
     assert code == 0 and out.startswith("replayed 2 recorded deliveries")
     simulate("flush")
     assert [r.body for r in listening.requests[2:]] == sent
+
+
+def test_listen_refuses_event_types_the_provider_never_emits_before_registering_anything(simulate, simulator):
+    code, _, err = simulate(
+        "listen",
+        "--forward-to",
+        "http://127.0.0.1:9/hooks",
+        "--provider",
+        "stripe",
+        "--events",
+        "invitee.created",
+        "--no-follow",
+    )
+    assert code == 1 and "unknown event types for stripe: invitee.created" in err
+    assert json.loads(simulate("stripe", "state")[1])["webhook_endpoints"] == []
+
+
+def test_listen_again_updates_the_endpoint_and_signs_with_the_given_secret(simulate, simulator):
+    url = "http://127.0.0.1:9/hooks"
+    code, out, _ = simulate("listen", "--forward-to", url, "--provider", "stripe", "--no-follow")
+    assert code == 0 and "registered we_" in out
+    code, out, _ = simulate(
+        "listen",
+        "--forward-to",
+        url,
+        "--provider",
+        "stripe",
+        "--secret",
+        "whsec_mine",
+        "--events",
+        "charge.refunded",
+        "--no-follow",
+    )
+    assert code == 0 and "updated we_" in out and "signing secret: whsec_mine" in out
+    [endpoint] = json.loads(simulate("stripe", "state")[1])["webhook_endpoints"]
+    assert endpoint["enabled_events"] == ["charge.refunded"] and endpoint["secrets"][0]["secret"] == "whsec_mine"
