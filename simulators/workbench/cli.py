@@ -69,7 +69,7 @@ def _listen(args: argparse.Namespace) -> int:
         body["secret"] = args.secret
     if args.events:
         body["events"] = [e.strip() for e in args.events.split(",") if e.strip()]
-    start = client.request("GET", "/attempts", params={"after": 1 << 62})["next"]
+    start = client.request("GET", "/attempts", params={"from": "now"})["next"]
     data = client.request("POST", "/listen", json=body)
     if args.json:
         print(json.dumps(data, indent=2), flush=True)

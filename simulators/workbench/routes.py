@@ -2,6 +2,7 @@
 
     POST /listen {forward_to, providers?, secret?, events?}   register or update endpoints/subscriptions
     GET  /attempts?after=N&wait=S                              journal rows after the first N (long poll)
+    GET  /attempts?from=now                                    only the count, where a follower starts
     POST /trigger {provider, event, set?, plan?}               cause an event through the state machine
     POST /deliveries/<delivery or event id>/resend {to?}       send it again, signed afresh
     POST /inject {provider, body, to?, plan?}                  deliver a captured body
@@ -145,6 +146,8 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
             raise WorkbenchError("after must be an integer and wait a number of seconds") from None
         if after < 0 or wait < 0:
             raise WorkbenchError("after and wait must not be negative")
+        if request.args.get("from") == "now":  # where a follower starts: nothing old, only the count
+            return {"attempts": [], "next": len(engine.journal())}
         rows, count = engine.journal_since(after, wait)
         return {"attempts": [row.to_dict() for row in rows], "next": count}
 
