@@ -7,7 +7,7 @@ with an HMAC-SHA256 check written here from Calendly's documentation (so it does
 share code with the simulator that signs), ``POST /sendgrid`` with the sendgrid
 library's ``EventWebhook`` once ``POST /_config {"sendgrid_public_key": ...}`` gave it
 the key. A verified delivery is answered 200, any other 400. ``GET /_received``
-lists every request with its verdict. It prints ``receiver at <url>`` when listening.
+lists every request with its verdict; ``POST /_reset`` forgets them. It prints ``receiver at <url>`` when listening.
 """
 
 from __future__ import annotations
@@ -80,6 +80,10 @@ class VerifyingReceiver:
             with self.lock:
                 answer = json.dumps(self.received)
             return Response(answer, content_type="application/json")(environ, start_response)
+        if request.method == "POST" and path == "_reset":
+            with self.lock:
+                self.received.clear()
+            return Response("{}", content_type="application/json")(environ, start_response)
         if request.method == "POST" and path == "_config":
             self.sendgrid_public_key = (request.get_json(silent=True) or {}).get("sendgrid_public_key")
             return Response("{}", content_type="application/json")(environ, start_response)

@@ -52,12 +52,14 @@ def book_a_free_session(app_url: str, email: str) -> None:
         visitor.close()
 
 
-def test_restarting_make_serve_on_its_kept_database_lets_a_new_booking_succeed(tmp_path):
+def test_make_serve_restarted_on_its_kept_database_books_again_and_either_process_can_be_killed_alone(tmp_path):
     first, app_url, _ = start_serve(tmp_path)
     try:
         book_a_free_session(app_url, "first@example.com")
     finally:
         assert first.interrupt(timeout=60) == 0, first.output()
+
+    # the same database, new processes: the new booking must not meet an id of the first run
     second, app_url, simulator_url = start_serve(tmp_path)
     try:
         book_a_free_session(app_url, "second@example.com")
@@ -73,26 +75,18 @@ def test_restarting_make_serve_on_its_kept_database_lets_a_new_booking_succeed(t
         [(status, body)] = wait_until(invitee_created_answers, timeout=60, what="the invitee.created delivery")
         assert status == 200 and "duplicate" not in body, body
         assert "seed 20261125" in second.output()  # the next seed: no id of the first run comes back
-    finally:
-        assert second.interrupt(timeout=60) == 0, second.output()
 
+        # the app alone: killed (master and workers), started again by make serve on the same port
+        app_pid, simulators_pid = pid_on(second, "booking app "), pid_on(second, "simulators ")
+        os.killpg(app_pid, signal.SIGKILL)
+        second.wait_for_line(lambda line: line.startswith("the app is back at "), timeout=120, what="the app again")
+        assert os.path.exists(f"/proc/{simulators_pid}") and "simulators exited" not in second.output()
+        book_a_free_session(app_url, "after-app-restart@example.com")
 
-def test_either_process_can_be_killed_alone_and_is_started_again(tmp_path):
-    child, app_url, simulator_url = start_serve(tmp_path)
-    try:
-        app_pid = pid_on(child, "booking app ")
-        simulators_pid = pid_on(child, "simulators ")
-        os.killpg(app_pid, signal.SIGKILL)  # the master and its workers; the simulators are another process
-        child.wait_for_line(lambda line: line.startswith("the app is back at "), timeout=120, what="the app restarted")
-        assert os.path.exists(f"/proc/{simulators_pid}") and "simulators exited" not in child.output()
-        assert http_clients.get(f"{simulator_url}/_sim/health", timeout=10).status_code == 200
-        book_a_free_session(app_url, "after-restart@example.com")
-
+        # the simulators alone: they come back with the next seed, and the app is wired to them again
         os.kill(simulators_pid, signal.SIGKILL)
-        back = child.wait_for_line(
-            lambda line: line.startswith("simulators back at "), timeout=180, what="new simulators"
-        )
-        assert "seed 20261125" in back  # ids of the killed run never come back
+        back = second.wait_for_line(lambda line: line.startswith("simulators back at "), timeout=180, what="simulators")
+        assert "seed 20261126" in back
         book_a_free_session(app_url, "after-simulators-restart@example.com")
     finally:
-        assert child.interrupt(timeout=60) == 0, child.output()
+        assert second.interrupt(timeout=60) == 0, second.output()

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.webhook, pytest.mark.slow, pytest.mark.xdist_group("wo
 SECRET = "whsec_workbench_receiver_secret"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def simulator_process():
     child = spawn(["-m", "simulators.cli", "serve", "--port", "0", "--seed", "31"])
     banner = child.wait_for_line(lambda line: line.startswith("Simulators at "), what="the simulator's banner")
@@ -28,12 +28,20 @@ def simulator_process():
     assert child.interrupt() == 0
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def receiver_process():
     child = spawn(["-m", "harness.verifying_receiver", "--secret", SECRET])
     child.url = child.wait_for_line(lambda line: line.startswith("receiver at "), what="the receiver").split()[2]
     yield child
     child.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean_slate(simulator_process, receiver_process):
+    """Both processes are shared by this module's tests (starting them is most of a test's time): each test
+    begins with a reset simulator and a receiver that has seen nothing."""
+    http_clients.post(f"{simulator_process.url}/_sim/reset", json={}, timeout=30).raise_for_status()
+    http_clients.post(f"{receiver_process.url}/_reset", timeout=30).raise_for_status()
 
 
 def received(receiver: Child) -> list[dict]:
