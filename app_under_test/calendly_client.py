@@ -41,6 +41,7 @@ from app_under_test.timeutil import UTC, parse_utc_iso, utcnow
 
 log = structlog.get_logger("calendly")
 MAX_RANGE = timedelta(days=7)  # Calendly refuses longer /event_type_available_times ranges
+PAST_START_STEP = timedelta(minutes=15)  # first move forward when Calendly calls a start time past
 UTM_SOURCE = "booking-app"  # tracking.utm_source of every invitee this app books
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -213,7 +214,7 @@ class CalendlySlotProvider:
             return []
         duration = timedelta(minutes=session_type.duration_minutes)
         found: dict[datetime, Slot] = {}
-        cursor = earliest
+        cursor, step = earliest, PAST_START_STEP
         while cursor < latest:
             chunk_end = min(cursor + MAX_RANGE, latest)
             try:
@@ -226,6 +227,16 @@ class CalendlySlotProvider:
             except CalendlyNotFound:  # the event type was deleted on Calendly: nothing to offer
                 log.warning("calendly_event_type_missing", event_type=event_type, session_type=session_type.id)
                 return []
+            except CalendlyRequestError as exc:
+                if exc.status != 400 or not exc.mentions("start_time"):
+                    raise
+                # Calendly's clock is ahead of ours and calls this start past: what lies before its "now" cannot
+                # be booked anyway, so ask again from further on (doubling steps: a few requests at most).
+                log.info(
+                    "calendly_start_time_in_its_past", start_time=iso(cursor), retry_after_seconds=step.total_seconds()
+                )
+                cursor, step = cursor + step, step * 2
+                continue
             for item in answer.get("collection") or []:
                 if item.get("status") != "available":
                     continue

@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="start app + simulators for manual exploration")
     serve.add_argument("--app-port", type=int, default=5000)
     serve.add_argument("--simulator-port", type=int, default=8025)
+    serve.add_argument("--instance", type=Path, help="folder of the kept database and seeds (default: instance/)")
     sub.add_parser(
         "can-i-deploy",
         add_help=False,
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(subprocess.call([sys.executable, "-m", module, *extra], cwd=ROOT))
     from harness.playground import serve_forever
 
-    serve_forever(app_port=args.app_port, simulator_port=args.simulator_port)
+    serve_forever(app_port=args.app_port, simulator_port=args.simulator_port, instance=args.instance)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ import os
 import pkgutil
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from simulators.delivery.plan import plan_keys
 from simulators.durations import parse_duration
 from simulators.hub import DEFAULT_SEED
 from simulators.tls import tls_context
@@ -60,16 +61,26 @@ class ControlClient:
 
 
 def add_client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("SIMULATOR_URL", DEFAULT_URL),
-        help="simulator base URL (default: $SIMULATOR_URL or %(default)s)",
-    )
+    parser.add_argument("--url", help=f"simulator base URL (default: $SIMULATOR_URL or {DEFAULT_URL})")
     parser.add_argument("--json", action="store_true", help="print the raw JSON answer")
 
 
 def control_client(args: argparse.Namespace) -> ControlClient:
-    return ControlClient(args.url)
+    """The client for ``--url``; says on stderr which simulator it asks (stdout stays the answer)."""
+    url, source = simulator_url(args)
+    if not getattr(args, "url_announced", False):
+        print(f"simulator: {url} ({source})", file=sys.stderr)
+        args.url_announced = True
+    return ControlClient(url)
+
+
+def simulator_url(args: argparse.Namespace) -> tuple[str, str]:
+    """The simulator to ask, and where that choice came from."""
+    if args.url:
+        return args.url, "from --url"
+    if os.environ.get("SIMULATOR_URL"):
+        return os.environ["SIMULATOR_URL"], "from $SIMULATOR_URL"
+    return DEFAULT_URL, "the default; set $SIMULATOR_URL or --url for another"
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -78,14 +89,15 @@ def control_client(args: argparse.Namespace) -> ControlClient:
 def _when(virtual_at: float | None) -> str:
     if virtual_at is None:
         return "-"
-    return datetime.fromtimestamp(virtual_at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(virtual_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _attempt_line(row: dict[str, Any]) -> str:
     outcome = str(row["response_status"]) if row["response_status"] is not None else f"ERR {row['error']}"
     return (
         f"{_when(row['virtual_at'])}  {row['provider']:<9} {row['event_type']:<34} "
-        f"{row['delivery_id']}  #{row['attempt_no']:<2} {row['kind']:<10} {outcome}  {row['latency_ms']:.0f}ms"
+        f"{row['delivery_id']}  {row['event_id'] or '-'}  #{row['attempt_no']:<2} {row['kind']:<10} "
+        f"{outcome}  {row['latency_ms']:.0f}ms  -> {row['endpoint']}"
     )
 
 
@@ -125,7 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
     for mount in [f"/{name}" for name in PROVIDERS] + ["/_sim"]:
         print(f"  {base}{mount}")
     print("Ctrl-C to stop.", flush=True)
-    _stop_on_interrupt_or_terminate()
+    stop_on_interrupt_or_terminate()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -136,7 +148,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_interrupt_or_terminate() -> None:
+def stop_on_interrupt_or_terminate() -> None:
     """Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the server cleanly, even when it was
     started by a process that ignores or blocks SIGINT (a background job, a test worker): both become
     a KeyboardInterrupt in the serving loop."""
@@ -258,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
         "duration", type=_duration, help="seconds, or e.g. 90m, 2h, 1d, 1h30m"
     )
     plan = client_command("plan", "queue a delivery plan (faults) for the next events", _plan)
+    plan.formatter_class = argparse.RawDescriptionHelpFormatter
+    plan.epilog = "plan keys (JSON object, any subset):\n" + "\n".join(
+        f"  {key:<19} {text}" for key, text in plan_keys().items()
+    )
     plan.add_argument("--provider", required=True)
     plan.add_argument("--event-type")
     times = plan.add_mutually_exclusive_group()

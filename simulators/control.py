@@ -18,6 +18,8 @@ from simulators.delivery import DeliveryPlan, PlanError
 from simulators.delivery.records import DELIVERY_STATUSES
 from simulators.durations import parse_duration
 from simulators.hub import SimHub
+from simulators.workbench import event_types
+from simulators.workbench.routes import workbench_blueprint
 
 
 class ControlInputError(Exception):
@@ -81,6 +83,8 @@ def create_control_app(hub: SimHub) -> Flask:
     def http_error(exc: HTTPException):
         return _json_error(exc.code or 500, exc.description or exc.name)
 
+    app.register_blueprint(workbench_blueprint(hub))
+
     @app.get("/health")
     def health():
         return {"status": "ok", "seed": hub.seed, "virtual_now": hub.clock.now(), "auto_deliver": engine.auto}
@@ -137,6 +141,12 @@ def create_control_app(hub: SimHub) -> Flask:
         event_type = body.get("event_type")
         if event_type is not None and (not isinstance(event_type, str) or not event_type):
             raise ControlInputError("event_type must be a non-empty string")
+        emitted = event_types(provider)
+        if event_type is not None and emitted and event_type not in emitted:
+            raise ControlInputError(
+                f"{provider} never emits {event_type!r}, so the plan would never apply; its event types: "
+                + ", ".join(emitted)
+            )
         times = body.get("times", 1)
         if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
             raise ControlInputError("times must be a positive integer or null (until cleared)")

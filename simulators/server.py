@@ -2,7 +2,8 @@
 
 Mount points: ``/stripe``, ``/calendly``, ``/sendgrid`` (provider APIs and their
 hosted pages) and ``/_sim`` (the control API: reset, clock, delivery plans,
-journal, and each provider's own control routes under ``/_sim/<provider>``).
+journal, and each provider's own control routes under ``/_sim/<provider>``);
+``/`` is the journal page (``simulators.workbench.pages``).
 Each provider package exposes ``create_app(hub) -> Flask`` in its ``app``
 module and ``control_blueprint(hub) -> Blueprint`` in its ``control`` module.
 """
@@ -12,12 +13,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from simulators.control import create_control_app
 from simulators.delivery import DeliveryEngine
 from simulators.hub import DEFAULT_SEED, SimHub
+from simulators.workbench.pages import journal_app
 
 # Providers mounted by the server, in mount order.
 PROVIDERS: tuple[str, ...] = ("stripe", "calendly", "sendgrid")
@@ -43,11 +44,5 @@ def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> 
         control.register_blueprint(blueprint, url_prefix=f"/{name}")
     mounts["/_sim"] = control
 
-    root = Flask("simulators.root")
-
-    @root.get("/")
-    def index():
-        links = "".join(f'<li><a href="{prefix}/">{prefix}</a></li>' for prefix in mounts)
-        return f"<!doctype html><title>Provider simulators</title><h1>Provider simulators</h1><ul>{links}</ul>"
-
+    root = journal_app(hub, list(mounts))
     return Simulator(hub=hub, wsgi_app=DispatcherMiddleware(root, mounts))

@@ -14,11 +14,13 @@ its own lock inside them and call the engine from under it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 import threading
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from simulators.clock import VirtualClock
 from simulators.delivery.jobs import Job, build_body, compact_json, request_headers
@@ -77,6 +79,17 @@ class DeliveryEngine:
         with self._lock:
             self._plans.add(provider, plan, event_type, times)
 
+    @contextlib.contextmanager
+    def plan_applied(self, provider: str, plan: DeliveryPlan, *, event_type: str | None = None) -> Iterator[None]:
+        """``plan`` applies, ahead of any queued plan, to every matching event submitted inside the block."""
+        with self._lock:
+            queued = self._plans.add(provider, plan, event_type, None, first=True)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._plans.discard(queued)
+
     def clear_plans(self, provider: str | None = None) -> None:
         with self._lock:
             self._plans.clear(provider)
@@ -103,15 +116,31 @@ class DeliveryEngine:
         serialize: Callable[[dict[str, Any]], bytes] | None = None,
         distinct_variant: ShapeVariant | None = None,
         headers: dict[str, str] | None = None,
+        kind: str = "original",
     ) -> list[Delivery]:
         """Queue an event for ``endpoint`` under the current plan; returns the deliveries created.
 
         ``serialize`` turns the (faulted) payload into the body bytes (default: compact JSON).
         ``distinct_variant`` builds the second, distinct event a ``distinct_duplicate`` plan asks for.
         ``headers`` are sent on every attempt besides Content-Type and the signature headers.
+        ``kind`` names the first delivery in the journal ("resend" for a delivery sent again on request).
         Raises ``PlanError`` when the plan cannot be applied to this payload; the plan is then kept.
         """
         serialize = serialize or compact_json
+        submission = {
+            "provider": provider,
+            "endpoint": endpoint,
+            "event_type": event_type,
+            "payload": payload,
+            "signer": signer,
+            "retry": retry,
+            "event_id": event_id,
+            "shape_variants": shape_variants,
+            "on_exhausted": on_exhausted,
+            "serialize": serialize,
+            "distinct_variant": distinct_variant,
+            "headers": headers,
+        }
         while True:
             with self._lock:
                 queued = self._plans.find(provider, event_type)
@@ -142,6 +171,8 @@ class DeliveryEngine:
                     retry=retry,
                     on_exhausted=on_exhausted,
                     headers=dict(headers or {}),
+                    kind=kind,
+                    submission=submission,
                 )
                 self._changed.notify_all()
                 return [dataclasses.replace(job.delivery) for job in created]
@@ -161,6 +192,8 @@ class DeliveryEngine:
         retry: RetryPolicy,
         on_exhausted: Callable[[Delivery], None] | None,
         headers: dict[str, str],
+        kind: str,
+        submission: dict[str, Any],
     ) -> list[Job]:
         """Create the original and every copy the plan asks for (lock held)."""
         due = self._clock.now() + plan.delay
@@ -191,12 +224,13 @@ class DeliveryEngine:
                 on_exhausted=on_exhausted,
                 extra_headers=headers,
                 family=original.family if original else delivery_id,
+                submission=submission,
             )
             self._schedule.jobs.append(job)
             created.append(job)
             return job
 
-        original = new_job("original", body, event_id, None)
+        original = new_job(kind, body, event_id, None)
         if plan.drop:
             return created  # a lost event has no copies either
         for _ in range(plan.concurrent - 1):
@@ -336,6 +370,28 @@ class DeliveryEngine:
             return released
 
     # -- reading -------------------------------------------------------------------------
+
+    def resend(self, ref: str, *, to: str | None = None) -> list[Delivery]:
+        """Send a delivery's event again (found by delivery id, or the latest delivery of an event id), signed
+        afresh as the provider would, to its endpoint or ``to``; queued plans apply as to any event."""
+        with self._lock:
+            found = [job for job in self._schedule.jobs if ref in (job.delivery.id, job.delivery.event_id)]
+        if not found:
+            raise KeyError(ref)
+        job = next((j for j in found if j.delivery.id == ref), found[-1])
+        submission = dict(job.submission)
+        if to is not None:
+            submission["endpoint"] = to
+        return self.submit(**submission, kind="resend")
+
+    def journal_since(self, after: int, timeout: float = 0.0) -> tuple[list[Attempt], int]:
+        """Journal rows after the first ``after`` ones, waiting up to ``timeout`` for one; and the new count.
+
+        A count larger than the journal (it was reset meanwhile) starts again from the beginning."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self._journal) != after, timeout)
+            start = after if after <= len(self._journal) else 0
+            return list(self._journal[start:]), len(self._journal)
 
     def journal(self, *, provider: str | None = None, event_type: str | None = None) -> list[Attempt]:
         with self._lock:

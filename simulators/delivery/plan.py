@@ -18,27 +18,40 @@ class PlanError(ValueError):
 
 @dataclass
 class DeliveryPlan:
-    duplicate: int = 0  # extra copies of the delivery, sent after the original
-    resign_duplicates: bool = False  # duplicates get a fresh timestamp + signature instead of identical bytes
-    reorder: bool = False  # hold this event back and send it after the next event for the same endpoint
-    delay: float = 0.0  # virtual seconds before the first attempt
-    drop_fields: list[str] = field(default_factory=list)  # dotted paths removed from the payload
-    null_fields: list[str] = field(default_factory=list)  # dotted paths set to null
-    wrong_shape: str | None = None  # name of a provider-specific shape variant
-    corrupt_signature: bool = False  # flip the signature hex
-    wrong_key: bool = False  # sign with a key the receiver does not know
-    stale_timestamp: float = 0.0  # sign with a timestamp this many seconds in the past
-    concurrent: int = 0  # send the same delivery this many times at once (threads)
-    distinct_duplicate: bool = False  # Stripe: a second event with a new id for the same change
-    drop: bool = False  # lose the event: recorded as a "dropped" delivery, never sent (reconciliation drills)
+    duplicate: int = field(
+        default=0, metadata={"help": "n extra copies, sent right after the original (same bytes and headers)"}
+    )
+    resign_duplicates: bool = field(
+        default=False, metadata={"help": "duplicates get a fresh timestamp and signature instead"}
+    )
+    reorder: bool = field(
+        default=False, metadata={"help": "hold the event until a later one to the same endpoint has been tried"}
+    )
+    delay: float = field(default=0.0, metadata={"help": "virtual seconds before the first attempt"})
+    drop_fields: list[str] = field(
+        default_factory=list, metadata={"help": 'dotted payload paths to remove, e.g. ["data.object.metadata"]'}
+    )
+    null_fields: list[str] = field(default_factory=list, metadata={"help": "dotted payload paths to set to null"})
+    wrong_shape: str | None = field(
+        default=None, metadata={"help": "name of a provider shape variant (an unknown name lists them)"}
+    )
+    corrupt_signature: bool = field(default=False, metadata={"help": "sign other bytes than the body sent"})
+    wrong_key: bool = field(default=False, metadata={"help": "sign with a key the receiver does not know"})
+    stale_timestamp: float = field(
+        default=0.0, metadata={"help": "sign with a timestamp this many seconds in the past"}
+    )
+    concurrent: int = field(default=0, metadata={"help": "send the first request n times at once (threads)"})
+    distinct_duplicate: bool = field(
+        default=False, metadata={"help": "Stripe: a second event with a new id for the same change"}
+    )
+    drop: bool = field(default=False, metadata={"help": "lose the event: journaled as dropped, never sent"})
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "DeliveryPlan":
+    def from_dict(cls, data: dict[str, Any] | None) -> DeliveryPlan:
         data = dict(data or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - set(plan_keys()))
         if unknown:
-            raise PlanError(f"unknown delivery plan keys: {', '.join(unknown)}")
+            raise PlanError(f"unknown delivery plan keys: {', '.join(unknown)} (valid keys: {', '.join(plan_keys())})")
         plan = cls(**data)
         plan.validate()
         return plan
@@ -77,6 +90,11 @@ class DeliveryPlan:
         for path in self.null_fields:
             _apply(result, path, drop=False)
         return result
+
+
+def plan_keys() -> dict[str, str]:
+    """Every plan key with its one-line description, in declaration order (the one definition of the keys)."""
+    return {f.name: f.metadata["help"] for f in fields(DeliveryPlan)}
 
 
 def _apply(payload: dict[str, Any], path: str, *, drop: bool) -> None:

@@ -38,11 +38,19 @@ class PlanQueue:
     def __init__(self) -> None:
         self._queued: list[QueuedPlan] = []
 
-    def add(self, provider: str, plan: DeliveryPlan, event_type: str | None, times: int | None) -> None:
+    def add(
+        self, provider: str, plan: DeliveryPlan, event_type: str | None, times: int | None, *, first: bool = False
+    ) -> QueuedPlan:
+        """Queue a plan (at the front with ``first``: it wins over the plans queued before it)."""
         if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
             raise ValueError("times must be a positive integer or None (until cleared)")
         plan.validate()
-        self._queued.append(QueuedPlan(provider, plan, event_type, times))
+        queued = QueuedPlan(provider, plan, event_type, times)
+        self._queued.insert(0 if first else len(self._queued), queued)
+        return queued
+
+    def discard(self, queued: QueuedPlan) -> None:
+        self._queued = [other for other in self._queued if other is not queued]
 
     def find(self, provider: str, event_type: str) -> QueuedPlan | None:
         return next((queued for queued in self._queued if queued.matches(provider, event_type)), None)

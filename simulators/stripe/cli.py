@@ -3,6 +3,7 @@
     simulate stripe pay <cs_id> [--card 4000000000000002] [--3ds pass|fail] [--email E] [--name N]
     simulate stripe pay <cs_id> --bank                    (delayed method: completes unpaid)
     simulate stripe settle <cs_id> [--failed]
+    simulate stripe refund <cs_|pi_|ch_ id> [--amount N]   (as the app's Refund.create would)
     simulate stripe settle-refund <re_id>                 (the later change of an asynchronous refund)
     simulate stripe expire <cs_id> | --due
     simulate stripe fault --path '/v1/checkout/sessions*' [--method POST] [--response 500|503|429|reset|timeout]
@@ -56,6 +57,15 @@ def _settle(args: argparse.Namespace) -> int:
     body = {"outcome": "failed" if args.failed else "succeeded"}
     data = control_client(args).request("POST", f"/stripe/checkout/sessions/{args.session}/settle", json=body)
     return _show(args, data, _outcome_line(data))
+
+
+def _refund(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"payment": args.payment}
+    if args.amount is not None:
+        body["amount"] = args.amount
+    refund = control_client(args).request("POST", "/stripe/refunds", json=body)["refund"]
+    line = f"refund {refund['id']}: {refund['status']}, {refund['amount']} {refund['currency']} of {refund['charge']}"
+    return _show(args, {"refund": refund}, line)
 
 
 def _settle_refund(args: argparse.Namespace) -> int:
@@ -150,6 +160,10 @@ def register(subparsers) -> None:
     settle = command("settle", "settle a delayed (bank) payment", _settle)
     settle.add_argument("session")
     settle.add_argument("--failed", action="store_true", help="the debit fails instead of succeeding")
+
+    refund = command("refund", "refund a payment as the app would (charge.refunded, refund.created)", _refund)
+    refund.add_argument("payment", help="Checkout Session (cs_), PaymentIntent (pi_) or charge (ch_) id")
+    refund.add_argument("--amount", type=int, help="smallest currency unit (default: what is left)")
 
     settle_refund = command(
         "settle-refund",

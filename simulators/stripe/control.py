@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from simulators.hub import SimHub
-from simulators.stripe import cards
+from simulators.stripe import cards, workbench
 from simulators.stripe.checkout import expire, expire_overdue, localize
 from simulators.stripe.errors import StripeError
 from simulators.stripe.faults import FaultError
@@ -21,6 +21,7 @@ from simulators.stripe.payments import PaymentRefused, authenticate, pay_card, p
 from simulators.stripe.refunds import RefundNotSettleable, settle_refund
 from simulators.stripe.state import Config, for_hub
 from simulators.stripe.webhooks import create_endpoint, endpoint_view, publish, roll_secret
+from simulators.workbench import WorkbenchError
 
 
 def _error(status: int, message: str, **extra: Any) -> Response:
@@ -147,6 +148,19 @@ def control_blueprint(hub: SimHub) -> Blueprint:
             return _error(400, "outcome must be 'succeeded' or 'failed'")
         with state.lock:
             return settle(state, session_id, succeeded=outcome == "succeeded").to_dict()
+
+    @control.post("/refunds")
+    def refund_a_payment() -> Response | dict[str, Any]:
+        body = _body()
+        ref, amount = body.get("payment"), body.get("amount")
+        if not isinstance(ref, str) or not ref.startswith(("cs_", "pi_", "ch_")):
+            return _error(400, "payment must be a Checkout Session (cs_), PaymentIntent (pi_) or charge (ch_) id")
+        if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool) or amount < 1):
+            return _error(400, "amount must be a positive integer (smallest currency unit)")
+        try:
+            return workbench.refund(hub, ref, amount)
+        except WorkbenchError as exc:
+            return _error(404, str(exc))
 
     @control.post("/refunds/<refund_id>/settle")
     def settle_a_refund(refund_id: str) -> Response | dict[str, Any]:

@@ -20,6 +20,7 @@ from simulators.stripe.checkout import _check_url
 from simulators.stripe.events import SHAPE_VARIANTS, distinct_copy, serialize
 from simulators.stripe.params import BOOL, META, STR, coerce, require
 from simulators.stripe.state import Endpoint, StripeState
+from simulators.workbench import engine_of
 
 # Sent with every delivery besides the signature, as Stripe's webhook requests carry them.
 DELIVERY_HEADERS = {
@@ -187,20 +188,7 @@ def publish(state: StripeState) -> int:
             if endpoint.api_version and endpoint.api_version != event["api_version"]:
                 payload = {**event, "api_version": endpoint.api_version}
             try:
-                engine.submit(
-                    provider="stripe",
-                    endpoint=endpoint.url,
-                    event_type=event["type"],
-                    payload=payload,
-                    signer=StripeSigner(state, endpoint),
-                    retry=policy,
-                    event_id=event["id"],
-                    shape_variants=SHAPE_VARIANTS,
-                    on_exhausted=lambda d: _record_exhausted(state, d),
-                    serialize=serialize,
-                    distinct_variant=lambda e: distinct_copy(state, e),
-                    headers=DELIVERY_HEADERS,
-                )
+                submit_event(state, endpoint, payload, policy=policy)
             except PlanError as exc:
                 # A plan that cannot apply to this event (e.g. a field it lacks) must not fail the API call
                 # that caused the event; the engine keeps the plan and the problem shows in /state.
@@ -216,6 +204,35 @@ def publish(state: StripeState) -> int:
                 continue
             submitted += 1
     return submitted
+
+
+def submit_event(
+    state: StripeState,
+    endpoint: Endpoint,
+    payload: dict[str, Any],
+    *,
+    policy: Any = None,
+    url: str | None = None,
+    serialize_as: Any = None,
+) -> list[Any]:
+    """Hand one event to the engine for ``endpoint`` (signed with its secrets), optionally sent to another ``url``."""
+    if policy is None:
+        with state.lock:
+            policy = STRIPE_LIVE if state.config.retry == "live" else STRIPE_TEST
+    return engine_of(state.hub).submit(
+        provider="stripe",
+        endpoint=url or endpoint.url,
+        event_type=str(payload.get("type")),
+        payload=payload,
+        signer=StripeSigner(state, endpoint),
+        retry=policy,
+        event_id=payload.get("id") if isinstance(payload.get("id"), str) else None,
+        shape_variants=SHAPE_VARIANTS,
+        on_exhausted=lambda d: _record_exhausted(state, d),
+        serialize=serialize_as or serialize,
+        distinct_variant=lambda e: distinct_copy(state, e),
+        headers=DELIVERY_HEADERS,
+    )
 
 
 def _record_exhausted(state: StripeState, delivery: Any) -> None:

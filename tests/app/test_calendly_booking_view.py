@@ -72,3 +72,15 @@ def test_a_booking_while_calendly_is_down_is_refused_and_writes_nothing(visitor,
     visitor.open(PAGE)
     retried = visitor.submit(visitor.form("/book"), slot=slot.value, name="Grace Hopper", email="grace@example.com")
     assert retried.status_code == 200 and visitor.parsed.h1 == "You're booked"
+
+
+def test_after_the_calendar_clock_moves_ahead_the_slot_page_still_offers_the_bookable_slots(visitor, simulators):
+    """``simulate advance 2h``: Calendly's clock is ahead of the app's, and it refuses start times it calls past
+    (400 "Invalid Argument"). The page shows the slots Calendly still offers, and one can be booked."""
+    http_clients.post(f"{simulators.url}/_sim/clock/advance", json={"duration": "2h"}, timeout=10).raise_for_status()
+    response = visitor.open(PAGE)
+    assert response.status_code == 200, response.text[:300]
+    slots = visitor.parsed.slots
+    assert slots
+    booked = visitor.submit(visitor.form("/book"), slot=slots[0].value, name="Grace Hopper", email="grace@example.com")
+    assert booked.status_code == 200 and visitor.parsed.h1 == "You're booked"

@@ -205,18 +205,22 @@ def test_deliveries_filter_by_provider_event_type_and_status(control, emit, rece
 
 def test_pending_lists_undelivered_deliveries_with_their_next_attempt(control, emit, receiver):
     receiver.respond_with(500)
-    control.post("/plans", json={"provider": "calendly", "plan": {"reorder": True}, "event_type": "held.one"})
-    emit("held.one")
-    emit("fails.once")
+    control.post("/plans", json={"provider": "calendly", "plan": {"reorder": True}, "event_type": "invitee.canceled"})
+    emit("invitee.canceled")
+    emit("invitee.created")
     answer = control.get("/pending").json()
     [held] = answer["deliveries"][:1]
-    assert held["status"] == "held" and held["event_type"] == "held.one"
+    assert held["status"] == "held" and held["event_type"] == "invitee.canceled"
     # the clock is read after the snapshot: whatever the snapshot shows as due is due by this reading
     assert all(d["next_attempt_at"] <= answer["virtual_now"] for d in answer["deliveries"] if d["status"] == "pending")
     assert answer["virtual_now"] >= held["next_attempt_at"]
-    control.post("/clock/advance", json={"seconds": 0})  # sends fails.once, which releases held.one
+    control.post(
+        "/clock/advance", json={"seconds": 0}
+    )  # sends invitee.created, which releases the held invitee.canceled
     by_type = {d["event_type"]: d for d in control.get("/pending").json()["deliveries"]}
-    assert set(by_type) == {"fails.once"}
-    assert by_type["fails.once"]["status"] == "failed"
-    assert by_type["fails.once"]["next_attempt_at"] == pytest.approx(by_type["fails.once"]["first_attempt_at"] + 60)
+    assert set(by_type) == {"invitee.created"}
+    assert by_type["invitee.created"]["status"] == "failed"
+    assert by_type["invitee.created"]["next_attempt_at"] == pytest.approx(
+        by_type["invitee.created"]["first_attempt_at"] + 60
+    )
     assert control.get("/pending", params={"provider": "stripe"}).json()["deliveries"] == []
