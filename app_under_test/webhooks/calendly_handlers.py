@@ -13,12 +13,12 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.orm import Session
 
-from app_under_test import calendly_sync
-from app_under_test.calendly_client import app_client
-from app_under_test.calendly_routing import store_submission
-from app_under_test.calendly_sync import InviteeReader, Outcome
+from app_under_test.calendly import payload as read
+from app_under_test.calendly import sync as calendly_sync
+from app_under_test.calendly.client import app_client
+from app_under_test.calendly.routing import store_submission
+from app_under_test.calendly.sync import InviteeReader, Outcome
 from app_under_test.models import WebhookEvent
-from app_under_test.webhooks import calendly_payload as read
 from app_under_test.webhooks.inbox import Unprocessable
 
 log = structlog.get_logger("calendly")

@@ -19,18 +19,18 @@ import pytest
 from pact import match
 
 from app_under_test.availability import Invitee, SlotUnavailable
-from app_under_test.calendly_client import (
+from app_under_test.calendly.client import (
     CalendlyClient,
     CalendlyConflict,
     CalendlySlotProvider,
     CalendlyUnavailable,
 )
-from app_under_test.calendly_setup import EVENTS, register_webhook
+from app_under_test.calendly.reconcile import reconcile
+from app_under_test.calendly.setup import EVENTS, register_webhook
 from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.migrate import upgrade
 from app_under_test.models import SessionType
-from app_under_test.reconcile import reconcile
 from contracts.consumer.shapes import (
     CAL_TIME,
     INVITEE_URI,

@@ -17,14 +17,14 @@ import httpx
 import pytest
 
 from app_under_test.availability import Invitee, SlotUnavailable
-from app_under_test.calendly_client import (
+from app_under_test.calendly.client import (
     CalendlyAuthError,
     CalendlyClient,
     CalendlyNotFound,
     CalendlySlotProvider,
     CalendlyUnavailable,
 )
-from app_under_test.calendly_setup import find_subscription, register_webhook
+from app_under_test.calendly.setup import find_subscription, register_webhook
 from app_under_test.config import Config
 from harness.simulator import start_simulator
 

@@ -24,14 +24,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app_under_test import calendly_sync
-from app_under_test.calendly_client import CalendlyClient, iso, path_of
-from app_under_test.calendly_lookup import booking_for_change, by_invitee
-from app_under_test.calendly_setup import organization
+from app_under_test.calendly import sync as calendly_sync
+from app_under_test.calendly.client import CalendlyClient, iso, path_of
+from app_under_test.calendly.lookup import booking_for_change, by_invitee
+from app_under_test.calendly.payload import InviteeChange, read_invitee
+from app_under_test.calendly.setup import organization
 from app_under_test.db import Database
 from app_under_test.models import ACTIVE_STATUSES, Booking
 from app_under_test.timeutil import iso_z, parse_utc_iso, utcnow
-from app_under_test.webhooks.calendly_payload import InviteeChange, read_invitee
 from app_under_test.webhooks.inbox import Ignore, Unprocessable
 
 DEFAULT_BACK = timedelta(days=1)
