@@ -9,9 +9,9 @@ PostgreSQL, pooled connections are pinged only after sitting idle (see
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from flask import current_app
 from sqlalchemy import create_engine, event, text
@@ -86,7 +86,7 @@ def _ping_idle_connections(engine: Engine) -> None:
             finally:
                 cursor.close()
             dbapi_connection.rollback()  # end the transaction the ping opened
-        except Exception as exc:  # noqa: BLE001 (any failure means: do not use this connection)
+        except Exception as exc:
             raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 
 

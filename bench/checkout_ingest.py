@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import stripe
@@ -40,16 +40,16 @@ import stripe
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook_ingest import add_bare_route, bare_rate, blast, medians  # noqa: E402  (shared with the Calendly one)
+from webhook_ingest import add_bare_route, bare_rate, blast, medians
 
-from app_under_test.booking_service import claim_blocks  # noqa: E402
-from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder  # noqa: E402
-from app_under_test.db import get_db  # noqa: E402
-from app_under_test.models import Booking, BookingStatus, Client, Payment, SlotClaim  # noqa: E402
-from harness.apps import start_app  # noqa: E402
-from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason  # noqa: E402
-from simulators.stripe import objects  # noqa: E402
-from simulators.stripe.events import serialize  # noqa: E402
+from app_under_test.booking_service import claim_blocks
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
+from app_under_test.db import get_db
+from app_under_test.models import Booking, BookingStatus, Client, Payment, SlotClaim
+from harness.apps import start_app
+from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
+from simulators.stripe import objects
+from simulators.stripe.events import serialize
 
 SECRET = "whsec_" + "b" * 32
 WARM_UP = 20
@@ -59,8 +59,8 @@ PRICE, CURRENCY = 4500, "gbp"
 def seed(flask_app, count: int) -> list[str]:
     """One builder, one paid session type, ``count`` held bookings an hour apart with an open payment each."""
     refs = [f"bench-{n:05d}" for n in range(count)]
-    first = datetime(2030, 1, 7, tzinfo=timezone.utc)
-    now = datetime.now(timezone.utc)
+    first = datetime(2030, 1, 7, tzinfo=UTC)
+    now = datetime.now(UTC)
     with flask_app.app_context(), get_db().transaction() as session:
         builder = add_builder(
             session,

@@ -22,7 +22,7 @@ import os
 import pkgutil
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -49,7 +49,9 @@ class ControlClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ControlError(f"cannot reach the simulator at {self.base_url} ({exc}); is `simulate serve` running?")
+            raise ControlError(
+                f"cannot reach the simulator at {self.base_url} ({exc}); is `simulate serve` running?"
+            ) from exc
         try:
             data = response.json()
         except ValueError:
@@ -78,7 +80,7 @@ def control_client(args: argparse.Namespace) -> ControlClient:
 def _when(virtual_at: float | None) -> str:
     if virtual_at is None:
         return "-"
-    return datetime.fromtimestamp(virtual_at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(virtual_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _attempt_line(row: dict[str, Any]) -> str:
@@ -132,7 +134,7 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
-        simulator.hub.engine.close()
+        simulator.engine.close()
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from wsgiref.types import WSGIApplication
 
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -26,16 +27,17 @@ PROVIDERS: tuple[str, ...] = ("stripe", "calendly", "sendgrid")
 @dataclass
 class Simulator:
     hub: SimHub
-    wsgi_app: object
+    engine: DeliveryEngine
+    wsgi_app: WSGIApplication
 
 
 def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> Simulator:
     hub = SimHub(seed=seed)
-    hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
-    hub.on_reset(lambda: hub.engine.reset(seed=hub.seed))  # one seed replays ids and delivery order too
+    engine = hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
+    hub.on_reset(lambda: engine.reset(seed=hub.seed))  # one seed replays ids and delivery order too
 
     control = create_control_app(hub)
-    mounts: dict[str, object] = {}
+    mounts: dict[str, WSGIApplication] = {}
     for name in PROVIDERS:
         provider_app = importlib.import_module(f"simulators.{name}.app").create_app(hub)
         mounts[f"/{name}"] = provider_app
@@ -50,4 +52,4 @@ def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> 
         links = "".join(f'<li><a href="{prefix}/">{prefix}</a></li>' for prefix in mounts)
         return f"<!doctype html><title>Provider simulators</title><h1>Provider simulators</h1><ul>{links}</ul>"
 
-    return Simulator(hub=hub, wsgi_app=DispatcherMiddleware(root, mounts))
+    return Simulator(hub=hub, engine=engine, wsgi_app=DispatcherMiddleware(root, mounts))

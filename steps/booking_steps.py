@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from pytest_bdd import given, parsers, then, when
@@ -158,7 +158,7 @@ def book_without_pathway(visitor: Visitor, chosen_slot: SlotOption):
 def post_anonymous_pathway(visitor: Visitor, session: str, name: str):
     visitor.open("/signin")
     token = visitor.form("/signin").fields["csrf_token"]
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
     response = visitor.http.post(
         f"{session_path(name, session)}/book",
         data={
@@ -274,7 +274,7 @@ def exactly_one_confirmed(race_results: dict):
 
 @then("the others are told the slot was just taken")
 def others_taken(race_results: dict):
-    losers = [r for r, s in zip(race_results["racers"], race_results["statuses"]) if s != 303]
+    losers = [r for r, s in zip(race_results["racers"], race_results["statuses"], strict=False) if s != 303]
     assert all(r.page.status_code == 409 and "just booked" in page_text(r.page) for r in losers), race_results[
         "statuses"
     ]

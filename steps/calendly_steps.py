@@ -7,7 +7,7 @@ operator API for the rest. Checks live in ``calendly_checks.py``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pytest_bdd import given, parsers, when
@@ -265,7 +265,7 @@ def app_back(app_server):
 @when("the app's webhook retries fall due")
 def retries_due(admin, calendly_sim: CalendlyDriver):
     calendly_sim.settle()
-    as_of = datetime.now(timezone.utc) + timedelta(minutes=10)
+    as_of = datetime.now(UTC) + timedelta(minutes=10)
     response = admin.post("/admin/api/webhooks/process-due", json={"as_of": as_of.isoformat()})
     assert response.status_code == 200, response.text
 
@@ -273,7 +273,7 @@ def retries_due(admin, calendly_sim: CalendlyDriver):
 @when("the app's webhook retries run out")
 def retries_exhausted(admin, calendly_sim: CalendlyDriver):
     calendly_sim.settle()
-    as_of = datetime.now(timezone.utc)
+    as_of = datetime.now(UTC)
     for _ in range(20):  # each pass runs what is due; the backoff grows, so step a day at a time
         as_of += timedelta(days=1)
         admin.post("/admin/api/webhooks/process-due", json={"as_of": as_of.isoformat()})

@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 
 from harness.web import Visitor
-from steps.booking_steps import *  # noqa: F401,F403 (step definitions register as fixtures)
-from steps.browser_steps import *  # noqa: F401,F403
-from steps.calendly_checks import *  # noqa: F401,F403
-from steps.calendly_steps import *  # noqa: F401,F403
-from steps.common_steps import *  # noqa: F401,F403
-from steps.deployment_steps import *  # noqa: F401,F403
-from steps.email_checks import *  # noqa: F401,F403
-from steps.email_steps import *  # noqa: F401,F403
-from steps.payment_browser_steps import *  # noqa: F401,F403
-from steps.payment_fault_steps import *  # noqa: F401,F403
-from steps.payment_recovery_steps import *  # noqa: F401,F403
-from steps.payment_steps import *  # noqa: F401,F403
-from steps.timezone_steps import *  # noqa: F401,F403
-from steps.validation_steps import *  # noqa: F401,F403
+from steps.booking_steps import *  # noqa: F403 (step definitions register as fixtures)
+from steps.browser_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.calendly_checks import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.calendly_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.common_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.deployment_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.email_checks import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.email_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.payment_browser_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.payment_fault_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.payment_recovery_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.payment_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.timezone_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
+from steps.validation_steps import *  # noqa: F403 (step definitions register as fixtures where imported)
 
 
 @pytest.fixture

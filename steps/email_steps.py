@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -168,7 +168,7 @@ def key_restored(simulators, app_server):
 
 @when(parsers.parse("the mail job runs {minutes:d} minutes later"), target_fixture="mail_job")
 def mail_job_later(admin, minutes: int) -> dict:
-    as_of = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    as_of = datetime.now(UTC) + timedelta(minutes=minutes)
     response = admin.post("/admin/api/mail/send-due", json={"as_of": as_of.strftime("%Y-%m-%dT%H:%M:%SZ")})
     assert response.status_code == 200, response.text
     return response.json()["outcomes"]

@@ -10,8 +10,8 @@ that could not be sent stays due for ``send_due``). ``send_due`` is what cron
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 import structlog
 from sqlalchemy import event

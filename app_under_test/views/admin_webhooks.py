@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import request
 from sqlalchemy import select
 
 from app_under_test.db import get_db

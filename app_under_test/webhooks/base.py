@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from app_under_test.config import Config
 from app_under_test.webhooks.inbox import Handler, IncomingEvent, Unprocessable

@@ -32,7 +32,7 @@ def uri_matching(kind: str, example: str) -> GenericMatcher:
 
 def from_state(example: str, expression: str, regex: str | None = None) -> GenericMatcher:
     """A request value the provider fills in from its state; the mock server accepts ``example`` (or ``regex``)."""
-    from pact import generate  # noqa: PLC0415
+    from pact import generate
 
     if regex is None:
         return GenericMatcher("type", value=example, generator=generate.provider_state(expression))

@@ -8,8 +8,9 @@ test) as plain functions.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from simulators.delivery.plan import DeliveryPlan, PlanError
 from simulators.delivery.records import Delivery, Signer
@@ -24,9 +25,9 @@ class Job:
     on_exhausted: Callable[[Delivery], None] | None
     extra_headers: dict[str, str]
     family: str | None  # id of the original this copy belongs to (reordering never splits a family)
-    replays: "Job | None" = None  # duplicates: the original whose first request they copy
-    leader: "Job | None" = None  # concurrent copies: the original whose first burst they join
-    burst: list["Job"] = field(default_factory=list)  # an original's concurrent copies
+    replays: Job | None = None  # duplicates: the original whose first request they copy
+    leader: Job | None = None  # concurrent copies: the original whose first burst they join
+    burst: list[Job] = field(default_factory=list)  # an original's concurrent copies
     first_headers: dict[str, str] | None = None  # headers composed for the first attempt
     in_flight: bool = False
 

@@ -33,7 +33,7 @@ class DeliveryPlan:
     drop: bool = False  # lose the event: recorded as a "dropped" delivery, never sent (reconciliation drills)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "DeliveryPlan":
+    def from_dict(cls, data: dict[str, Any] | None) -> DeliveryPlan:
         data = dict(data or {})
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from app_under_test.db import Database
 from app_under_test.models import Booking, SessionType, SlotClaim
 
 pytestmark = [pytest.mark.database, pytest.mark.concurrency]
-NOW = datetime(2027, 1, 4, 8, tzinfo=timezone.utc)  # a Monday, 08:00 London
+NOW = datetime(2027, 1, 4, 8, tzinfo=UTC)  # a Monday, 08:00 London
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from app_under_test.db import get_db
 from app_under_test.payments import refunds, settlement
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
-from tests.app.payments_fixtures import (  # noqa: F401 (fixtures)
+from tests.app.payments_fixtures import (
     control,
     deliver,
     events_for,
