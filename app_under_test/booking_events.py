@@ -28,10 +28,8 @@ def paid_booking_confirmed(session: Session, booking: Booking, payment) -> None:
 
 
 def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
-    """A booking was canceled by the client, the builder, or Calendly on their behalf."""
-    from app_under_test.payments.refunds import refund_paid_payments
-
-    refund_paid_payments(session, booking, "canceled")
+    """A booking was canceled by the client, the builder, or Calendly on their behalf (its paid
+    payments are already queued for refund by ``booking_service.cancel_booking``)."""
     notices.booking_canceled(session, booking, canceler_type=canceler_type)
 
 

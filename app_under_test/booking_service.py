@@ -29,6 +29,7 @@ from app_under_test.models import (
     SessionType,
     SlotClaim,
 )
+from app_under_test.payments.refunds import refund_paid_payments
 from app_under_test.timeutil import utcnow
 
 
@@ -223,5 +224,6 @@ def cancel_booking(
     booking.cancel_reason = reason
     booking.canceled_by = canceled_by
     release_slot(booking)
+    refund_paid_payments(session, booking, "canceled")  # queued in this transaction, issued after it commits
     booking_events.booking_canceled(session, booking, canceler_type=canceler_type)
     return True

@@ -37,9 +37,9 @@ from app_under_test.booking_service import (
 from app_under_test.calendly.lookup import booking_for_change, booking_for_create, by_invitee
 from app_under_test.calendly.payload import Cancellation, InviteeChange, read_cancellation
 from app_under_test.calendly.routing import link_submissions
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import ACTIVE_STATUSES, Booking, BookingStatus, SessionType, SlotClaim
 from app_under_test.timeutil import is_valid_zone
-from app_under_test.webhooks.inbox import Ignore, Unprocessable
 
 MAX_RESCHEDULE_CHAIN = 10
 

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app_under_test.db import Database
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import WebhookEvent
 from app_under_test.timeutil import utcnow
 
@@ -46,14 +47,6 @@ _INSERT_PROCESSED = insert(WebhookEvent.__table__).returning(WebhookEvent.__tabl
 
 # A handler receives the open transaction, the event row and the parsed payload.
 Handler = Callable[[Session, WebhookEvent, dict], None]
-
-
-class Ignore(Exception):
-    """Raised by a handler for an event that is valid but has nothing to do (recorded as 'ignored')."""
-
-
-class Unprocessable(Exception):
-    """A stored event whose data can never be applied (e.g. a required field missing): dead-lettered at once."""
 
 
 @dataclass(frozen=True)

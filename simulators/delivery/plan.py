@@ -25,7 +25,7 @@ class DeliveryPlan:
     drop_fields: list[str] = field(default_factory=list)  # dotted paths removed from the payload
     null_fields: list[str] = field(default_factory=list)  # dotted paths set to null
     wrong_shape: str | None = None  # name of a provider-specific shape variant
-    corrupt_signature: bool = False  # flip the signature hex
+    corrupt_signature: bool = False  # sign a different body (the payload plus a newline), send the real one
     wrong_key: bool = False  # sign with a key the receiver does not know
     stale_timestamp: float = 0.0  # sign with a timestamp this many seconds in the past
     concurrent: int = 0  # send the same delivery this many times at once (threads)

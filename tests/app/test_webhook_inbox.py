@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app_under_test.db import Database
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import Pathway, WebhookEvent
 from app_under_test.webhooks import inbox
 
@@ -81,10 +82,10 @@ def test_a_failing_handler_leaves_no_writes_but_the_event_is_stored_for_a_retry(
 
 def test_unprocessable_is_a_dead_letter_at_once_and_ignore_is_recorded(db):
     def unprocessable(session, row, envelope):
-        raise inbox.Unprocessable("payload.email is required")
+        raise Unprocessable("payload.email is required")
 
     def ignore(session, row, envelope):
-        raise inbox.Ignore("nothing to do")
+        raise Ignore("nothing to do")
 
     assert inbox.receive(db, incoming("a:1"), unprocessable).status == "dead"
     assert inbox.receive(db, incoming("a:2"), ignore).status == "ignored"
@@ -97,7 +98,7 @@ def test_unprocessable_is_a_dead_letter_at_once_and_ignore_is_recorded(db):
 
 def test_a_replayed_dead_letter_runs_again_from_scratch(db):
     def unprocessable(session, row, envelope):
-        raise inbox.Unprocessable("broken")
+        raise Unprocessable("broken")
 
     received = inbox.receive(db, incoming(), unprocessable)
     assert inbox.replay(db, received.event_id, writes_a_pathway) == "processed"
