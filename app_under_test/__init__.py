@@ -72,4 +72,18 @@ def create_app(config: Config | None = None) -> Flask:
     from app_under_test import mail
 
     mail.install(app)
+    subscribe_to_booking_events(app)
     return app
+
+
+def subscribe_to_booking_events(app: Flask) -> None:
+    """The booking side effects, in order: refunds first, so the cancellation mail can name the refund."""
+    from app_under_test.event_bus import EventBus, attach
+    from app_under_test.mail import subscribers as mail_subscribers
+    from app_under_test.payments import subscribers as payment_subscribers
+
+    bus = EventBus()
+    payment_subscribers.subscribe(bus)
+    mail_subscribers.subscribe(bus)
+    attach(app.extensions["booking_db"].session_info, bus)
+    app.extensions["booking_event_bus"] = bus

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import create_engine, event, text
@@ -93,7 +94,9 @@ def _ping_idle_connections(engine: Engine) -> None:
 class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Shared with every write session (their ``info``): the app's configuration and its event bus.
+        self.session_info: dict[str, Any] = {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
         # A page or JSON answer reads several rows in several statements; each reader is one snapshot,
         # so it never shows a payment as one commit left it and its refunds as the next one did.
         # SQLite: a deferred BEGIN (no write lock) reads one WAL snapshot. PostgreSQL: read-only

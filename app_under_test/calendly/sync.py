@@ -162,7 +162,7 @@ def _new_booking(session: Session, session_type: SessionType, change: InviteeCha
             f"overlaps another booking of {builder.slug} here"
         ) from exc
     savepoint.commit()
-    booking_events.booking_confirmed(session, booking)
+    booking_events.publish(session, booking_events.BookingConfirmed(booking))
     link_submissions(session, change, client.id)
     return booking
 

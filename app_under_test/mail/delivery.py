@@ -27,7 +27,7 @@ log = structlog.get_logger("mail")
 
 
 def install_commit_hook(db: Database, config) -> None:
-    db.sessions.configure(info={CONFIG_KEY: config})
+    db.session_info[CONFIG_KEY] = config
 
     @event.listens_for(db.sessions, "after_commit")
     def _send_after_commit(session) -> None:
