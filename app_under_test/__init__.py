@@ -52,9 +52,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     login.user_loader(load_client)
     register_blueprints(app)
-    from app_under_test.views import admin_api, webhooks
+    from app_under_test.views import operator_blueprints, webhooks
 
-    csrf.exempt(admin_api.blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
+    for blueprint in operator_blueprints():
+        csrf.exempt(blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
     csrf.exempt(webhooks.blueprint)  # providers authenticate by signature
 
     from app_under_test.commands import register_commands

@@ -12,7 +12,9 @@ from app_under_test.errors import error_response
 from app_under_test.models import Client, RoutingFormSubmission
 from app_under_test.providers import app_config
 from app_under_test.timeutil import iso_z, parse_utc_iso
-from app_under_test.views.admin_api import blueprint, json_object
+from app_under_test.views.operator import json_object, operator_blueprint
+
+blueprint = operator_blueprint("admin_calendly", __name__)
 
 
 def _calendly_failed(exc: CalendlyError):
