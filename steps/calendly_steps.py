@@ -7,7 +7,7 @@ operator API for the rest. Checks live in ``calendly_checks.py``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pytest_bdd import given, parsers, when

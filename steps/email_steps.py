@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

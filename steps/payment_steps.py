@@ -8,7 +8,7 @@ through its public booking JSON and the operator API. Waits have deadlines.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

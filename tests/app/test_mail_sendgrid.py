@@ -6,7 +6,7 @@ them as SendGrid would; SendGrid's failures map to sent, retry or dead.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from app_under_test.payments.checkout import MAX_ATTEMPTS
-from tests.app.payments_fixtures import SECRET_KEY, deliver, events_for, state_of, stripe_server
+from tests.app.payments_fixtures import SECRET_KEY, deliver, events_for, state_of, stripe_server  # noqa: F401 (pytest fixtures, used by name)
 from tests.app.web_fixtures import csrf_token, first_slot, make_web_app, sign_in, sign_up, stats
 
 pytestmark = [pytest.mark.database, pytest.mark.paid]

@@ -22,7 +22,7 @@ from app_under_test.payments import refunds, settlement
 from app_under_test.payments import subscribers as payment_subscribers
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
-from tests.app.payments_fixtures import (
+from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     deliver,
     events_for,

@@ -18,6 +18,7 @@ from app_under_test.db import Database
 from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import Pathway, WebhookEvent
 from app_under_test.webhooks import inbox
+from harness.concurrency import all_at_once
 
 pytestmark = [pytest.mark.database, pytest.mark.webhook]
 
@@ -115,18 +116,7 @@ def test_twenty_copies_at_once_store_one_event_and_apply_it_once(db):
             runs.append(row.id)
         writes_a_pathway(session, row, envelope)
 
-    barrier = threading.Barrier(20)
-    results: list[inbox.Received] = []
-
-    def copy() -> None:
-        barrier.wait(timeout=30)
-        results.append(inbox.receive(db, incoming(), counted))
-
-    threads = [threading.Thread(target=copy) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = all_at_once(lambda _: inbox.receive(db, incoming(), counted), 20, timeout=60)
     assert len(results) == 20
     assert sorted(r.duplicate for r in results) == [False] + [True] * 19
     assert len(runs) == 1 and counts(db) == (1, 1)

@@ -128,7 +128,7 @@ def test_available_times_refuse_ranges_over_7_days_and_starts_in_the_past(calend
     host = calendly.host()
     event_type = calendly.event_type(host)
     now = calendly.http.get("/_sim/clock").json()["virtual_now"]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     def at(offset_days: float) -> str:
         return datetime.fromtimestamp(now + offset_days * 86400, UTC).isoformat()
