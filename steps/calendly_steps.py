@@ -17,12 +17,7 @@ from harness.servers import serve_in_thread
 from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug
-
-FAULTS = {
-    "a corrupted signature": {"corrupt_signature": True},
-    "a key the app does not know": {"wrong_key": True},
-    "a timestamp 10 minutes old": {"stale_timestamp": 600},
-}
+from steps.fault_phrases import delivery_plan
 
 
 def person_name(email: str) -> str:
@@ -205,7 +200,7 @@ def plan_wrong_shape(calendly_sim: CalendlyDriver, event: str, shape: str):
 
 @given(parsers.re(r'Calendly will deliver the next "(?P<event>[^"]+)" with (?P<fault>.+)'))
 def plan_signature_fault(calendly_sim: CalendlyDriver, event: str, fault: str):
-    calendly_sim.plan(FAULTS[fault], event)
+    calendly_sim.plan(delivery_plan(fault), event)
 
 
 @given(parsers.parse('Calendly will hold back the next "{event}" until a later event was sent'))
