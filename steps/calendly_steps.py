@@ -298,7 +298,7 @@ def run_reconciliation(admin, calendly_sim: CalendlyDriver) -> dict:
     return response.json()
 
 
-def wait_for_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
+def wait_for_client_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
     return wait_until(
         lambda: (b := app_booking(admin, email)) is not None and check(b) and b, what=f"{what} of {email}"
     )
