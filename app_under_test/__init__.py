@@ -52,9 +52,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     login.user_loader(load_client)
     register_blueprints(app)
-    from app_under_test.views import admin_api, webhooks
+    from app_under_test.views import operator_blueprints, webhooks
 
-    csrf.exempt(admin_api.blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
+    for blueprint in operator_blueprints():
+        csrf.exempt(blueprint)  # Bearer-token API, no cookies: CSRF cannot apply
     csrf.exempt(webhooks.blueprint)  # providers authenticate by signature
 
     from app_under_test.commands import register_commands
@@ -72,4 +73,18 @@ def create_app(config: Config | None = None) -> Flask:
     from app_under_test import mail
 
     mail.install(app)
+    subscribe_to_booking_events(app)
     return app
+
+
+def subscribe_to_booking_events(app: Flask) -> None:
+    """The booking side effects, in order: refunds first, so the cancellation mail can name the refund."""
+    from app_under_test.event_bus import EventBus, attach
+    from app_under_test.mail import subscribers as mail_subscribers
+    from app_under_test.payments import subscribers as payment_subscribers
+
+    bus = EventBus()
+    payment_subscribers.subscribe(bus)
+    mail_subscribers.subscribe(bus)
+    attach(app.extensions["booking_db"].session_info, bus)
+    app.extensions["booking_event_bus"] = bus

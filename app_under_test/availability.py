@@ -10,11 +10,11 @@ default; the Calendly-backed provider plugs into the same interface.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from app_under_test.models import SessionType
-from app_under_test.timeutil import UTC, zone
+from app_under_test.timeutil import zone
 
 MINIMUM_NOTICE = timedelta(hours=1)
 BOOKING_HORIZON = timedelta(days=400)

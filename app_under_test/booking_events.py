@@ -1,49 +1,68 @@
-"""What happens *because* a booking changed: one function per change, called inside the
-transaction that made the change.
+"""What can happen to a booking, as events the domain publishes inside the transaction that made it.
 
-Side effects that leave the process (mails, refunds) are not performed here:
-they are queued (outbox rows, refund requests) in the same transaction, so they
-happen exactly once if and only if the change commits.
+Side effects that leave the process (mails, refunds) are not performed by the code that changes
+a booking: subscribers registered in ``create_app`` (``payments.subscribers``,
+``mail.subscribers``) queue them (refund requests, outbox rows) in the same transaction, so they
+happen exactly once if and only if the change commits. See ``event_bus``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app_under_test.mail import notices
-from app_under_test.models import Booking
+from app_under_test import event_bus
+from app_under_test.models import Booking, Payment, Refund
 
 
-def booking_confirmed(session: Session, booking: Booking) -> None:
-    """A booking became confirmed (free/pathway at once, paid once the payment arrived)."""
-    notices.booking_confirmed(session, booking)
+@dataclass(frozen=True)
+class BookingConfirmed:
+    """A booking became confirmed at once (free or pathway session)."""
+
+    booking: Booking
 
 
-def paid_booking_confirmed(session: Session, booking: Booking, payment) -> None:
-    """Stripe confirmed the money of a held booking, which is now confirmed: the confirmations and the
-    receipt (``payment`` is the ``models.Payment`` row)."""
-    notices.paid_booking_confirmed(session, booking, payment)
+@dataclass(frozen=True)
+class PaidBookingConfirmed:
+    """Stripe confirmed the money of a held booking, which is now confirmed."""
+
+    booking: Booking
+    payment: Payment
 
 
-def booking_canceled(session: Session, booking: Booking, *, canceler_type: str | None) -> None:
+@dataclass(frozen=True)
+class BookingCanceled:
     """A booking was canceled by the client, the builder, or Calendly on their behalf."""
-    from app_under_test.payments.refunds import refund_paid_payments  # noqa: PLC0415 (payments imports this module)
 
-    refund_paid_payments(session, booking, "canceled")
-    notices.booking_canceled(session, booking, canceler_type=canceler_type)
+    booking: Booking
+    canceler_type: str | None
 
 
-def booking_moved(session: Session, booking: Booking, *, previous_start: datetime) -> None:
+@dataclass(frozen=True)
+class BookingMoved:
     """A booking was rescheduled to a new time (not a cancellation)."""
-    notices.booking_moved(session, booking, previous_start=previous_start)
+
+    booking: Booking
+    previous_start: datetime
 
 
-def booking_expired(session: Session, booking: Booking) -> None:
+@dataclass(frozen=True)
+class BookingExpired:
     """A payment hold ran out; the slot was released."""
 
+    booking: Booking
 
-def payment_refunded(session: Session, booking: Booking, refund, *, reason: str) -> None:
-    """Money went back to the client (``refund`` is the ``models.Refund`` row): cancellation or late payment."""
-    notices.payment_refunded(session, booking, refund)
+
+@dataclass(frozen=True)
+class PaymentRefunded:
+    """Money went back to the client: cancellation or late payment."""
+
+    booking: Booking
+    refund: Refund
+    reason: str
+
+
+def publish(session: Session, event: object) -> None:
+    event_bus.publish(session, event)

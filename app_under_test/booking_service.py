@@ -170,7 +170,7 @@ def create_booking(
     if not paid:
         # Free and pathway bookings go to the calendar now; paid ones once payment arrives.
         book_with_calendar(booking, provider)
-        booking_events.booking_confirmed(session, booking)
+        booking_events.publish(session, booking_events.BookingConfirmed(booking))
     return booking
 
 
@@ -198,7 +198,7 @@ def move_booking(session: Session, booking: Booking, new_start: datetime, new_en
         session.flush()
     except IntegrityError as exc:
         raise SlotTaken("The new time overlaps another booking of this builder.") from exc
-    booking_events.booking_moved(session, booking, previous_start=previous)
+    booking_events.publish(session, booking_events.BookingMoved(booking, previous_start=previous))
     return previous
 
 
@@ -223,5 +223,5 @@ def cancel_booking(
     booking.cancel_reason = reason
     booking.canceled_by = canceled_by
     release_slot(booking)
-    booking_events.booking_canceled(session, booking, canceler_type=canceler_type)
+    booking_events.publish(session, booking_events.BookingCanceled(booking, canceler_type=canceler_type))
     return True

@@ -13,7 +13,7 @@ from app_under_test.wsgi_server import serve_command
 
 def main() -> None:
     try:
-        group = FlaskGroup(create_app=lambda: create_app())
+        group = FlaskGroup(create_app=create_app)
         group.add_command(serve_command)  # not an app command: each gunicorn worker builds its own app
         group(prog_name="booking-app")
     except ConfigError as exc:

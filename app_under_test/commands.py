@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from app_under_test import calendly_commands
+from app_under_test.calendly import commands as calendly_commands
 from app_under_test.db import get_db
 from app_under_test.payments import commands as payment_commands
 from app_under_test.providers import app_config

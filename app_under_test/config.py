@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Mapping
 from urllib.parse import urlsplit
 
 REAL_STRIPE_API = "https://api.stripe.com"
@@ -119,7 +119,7 @@ class Config:
     sign_up_limit_per_account: str = "5 per hour"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Config":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Config:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
@@ -130,7 +130,7 @@ class Config:
                 values[attr] = env[name]
         if values.get("env") == "production":
             # No development defaults in production: an unset variable is reported as missing.
-            for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
+            for attr, _secret, _prefix in BRIEF_VARIABLES.values():
                 values.setdefault(attr, "")
             values.setdefault("secret_key", "")
         if "RATE_LIMITS_ENABLED" in env:

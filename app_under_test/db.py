@@ -9,9 +9,10 @@ PostgreSQL, pooled connections are pinged only after sitting idle (see
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import create_engine, event, text
@@ -86,14 +87,16 @@ def _ping_idle_connections(engine: Engine) -> None:
             finally:
                 cursor.close()
             dbapi_connection.rollback()  # end the transaction the ping opened
-        except Exception as exc:  # noqa: BLE001 (any failure means: do not use this connection)
+        except Exception as exc:
             raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 
 
 class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Shared with every write session (their ``info``): the app's configuration and its event bus.
+        self.session_info: dict[str, Any] = {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
         # A page or JSON answer reads several rows in several statements; each reader is one snapshot,
         # so it never shows a payment as one commit left it and its refunds as the next one did.
         # SQLite: a deferred BEGIN (no write lock) reads one WAL snapshot. PostgreSQL: read-only

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any, ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -42,16 +43,16 @@ CLAIM_BLOCK_MINUTES = 15
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
-class SessionKind(str, enum.Enum):
+class SessionKind(str, enum.Enum):  # noqa: UP042 (StrEnum would change str() of members, which templates and logs show)
     FREE = "free"
     PATHWAY = "pathway"
     PAID = "paid"
 
 
-class BookingStatus(str, enum.Enum):
+class BookingStatus(str, enum.Enum):  # noqa: UP042 (StrEnum would change str() of members, which templates and logs show)
     PENDING_PAYMENT = "pending_payment"  # slot held while the client pays
     CONFIRMED = "confirmed"
     CANCELED = "canceled"
@@ -72,10 +73,10 @@ class Builder(Base):
     calendly_user_uri: Mapped[str | None] = mapped_column(String(255), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    skills: Mapped[list["BuilderSkill"]] = relationship(
+    skills: Mapped[list[BuilderSkill]] = relationship(
         back_populates="builder", cascade="all, delete-orphan", order_by="BuilderSkill.skill"
     )
-    session_types: Mapped[list["SessionType"]] = relationship(
+    session_types: Mapped[list[SessionType]] = relationship(
         back_populates="builder", cascade="all, delete-orphan", order_by="SessionType.id"
     )
 
@@ -167,7 +168,7 @@ class Booking(Base):
     session_type: Mapped[SessionType] = relationship()
     client: Mapped[Client] = relationship()
     pathway: Mapped[Pathway | None] = relationship()
-    claims: Mapped[list["SlotClaim"]] = relationship(back_populates="booking", cascade="all, delete-orphan")
+    claims: Mapped[list[SlotClaim]] = relationship(back_populates="booking", cascade="all, delete-orphan")
 
 
 class SlotClaim(Base):

@@ -10,7 +10,7 @@ from app_under_test.config import Config
 
 def build_slot_provider(config: Config) -> SlotProvider:
     if config.slot_provider == "calendly":
-        from app_under_test.calendly_client import CalendlySlotProvider  # noqa: PLC0415 (only when configured)
+        from app_under_test.calendly.client import CalendlySlotProvider
 
         return CalendlySlotProvider.from_config(config)
     return LocalSchedule()

@@ -7,13 +7,12 @@ ever sees aware datetimes.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import functools
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
-
-UTC = timezone.utc
 
 
 def utcnow() -> datetime:
@@ -40,16 +39,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-_ZONES: frozenset[str] | None = None
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def is_valid_zone(name: str | None) -> bool:
-    global _ZONES
     if not name or len(name) > 64:
         return False
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
-    return name in _ZONES
+    return name in _zones()
 
 
 def zone(name: str) -> ZoneInfo:

@@ -32,7 +32,7 @@ class BookingServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self):
-        from app_under_test import create_app  # noqa: PLC0415 (each worker builds its own app after the fork)
+        from app_under_test import create_app
 
         return create_app()
 

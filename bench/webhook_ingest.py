@@ -36,19 +36,19 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app_under_test.booking_service import claim_blocks  # noqa: E402
-from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder  # noqa: E402
-from app_under_test.db import get_db  # noqa: E402
-from app_under_test.models import Booking, BookingStatus, Client, SlotClaim  # noqa: E402
-from harness.apps import start_app  # noqa: E402
-from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason  # noqa: E402
+from app_under_test.booking_service import claim_blocks
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
+from app_under_test.db import get_db
+from app_under_test.models import Booking, BookingStatus, Client, SlotClaim
+from harness.apps import start_app
+from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
 
 API = "https://api.calendly.com"
 EVENT_TYPE = f"{API}/event_types/BENCH"
@@ -64,7 +64,7 @@ def invitee_uri(n: int) -> tuple[str, str]:
 def seed(flask_app, count: int, *, linked: bool) -> list[str]:
     """One builder, one session type, ``count`` confirmed bookings an hour apart; returns their public ids."""
     refs = [f"bench-{n:05d}" for n in range(count)]
-    first = datetime(2030, 1, 7, tzinfo=timezone.utc)
+    first = datetime(2030, 1, 7, tzinfo=UTC)
     with flask_app.app_context(), get_db().transaction() as session:
         builder = add_builder(
             session,
@@ -101,7 +101,7 @@ def seed(flask_app, count: int, *, linked: bool) -> list[str]:
 
 
 def signed_event(ref: str, n: int) -> tuple[bytes, dict[str, str]]:
-    start = datetime(2030, 1, 7, tzinfo=timezone.utc) + timedelta(hours=n)
+    start = datetime(2030, 1, 7, tzinfo=UTC) + timedelta(hours=n)
     event, invitee = invitee_uri(n)
     body = json.dumps(
         {

@@ -18,10 +18,10 @@ from contracts.support.versions import git_commit
 
 
 def broker_matrix(broker_url: str, *, branch: str | None = None, publish: bool = False) -> list[Row]:
-    from pact import Verifier  # noqa: PLC0415 (loads the FFI)
+    from pact import Verifier
 
-    from contracts.provider.targets import TARGETS  # noqa: PLC0415
-    from harness.simulator import start_simulator  # noqa: PLC0415
+    from contracts.provider.targets import TARGETS
+    from harness.simulator import start_simulator
 
     simulator = start_simulator(seed=1)
     rows: list[Row] = []

@@ -100,7 +100,8 @@ def print_matrix(rows: list[Row], out=sys.stdout) -> None:
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(headers[:-1])]
     for line in (headers, *table):
         cells = [
-            cell.ljust(width) if i != 3 else cell.rjust(width) for i, (cell, width) in enumerate(zip(line[:-1], widths))
+            cell.ljust(width) if i != 3 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line[:-1], widths, strict=False))
         ]
         print("  ".join([*cells, line[-1]]).rstrip(), file=out)
 
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("PACT_DO_NOT_TRACK", "true")  # the Pact library would otherwise report usage over the network
     if args.broker_url:
-        from contracts.broker_gate import broker_matrix  # noqa: PLC0415 (starts simulators: only when asked)
+        from contracts.broker_gate import broker_matrix
 
         print(f"can-i-deploy: {CONSUMER} against the pacts in {args.broker_url}")
         rows = broker_matrix(args.broker_url, branch=args.consumer_branch, publish=args.publish)

@@ -22,8 +22,8 @@ os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
 @pytest.fixture(scope="session")
 def pact_workspace():
-    from contracts.consumer import consumer_app  # noqa: PLC0415
-    from contracts.consumer.catalog import all_cases  # noqa: PLC0415 (imports the app's clients)
+    from contracts.consumer import consumer_app
+    from contracts.consumer.catalog import all_cases
 
     workspace = PactWorkspace(all_cases())
     yield workspace

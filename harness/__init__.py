@@ -1,5 +1,7 @@
 """The test harness: starts the app and the simulators on free ports and runs the suites.
 
-It is the only package allowed to import both ``app_under_test`` and
-``simulators``; it wires them together exactly as a deployment would, over HTTP.
+Neither ``app_under_test`` nor ``simulators`` imports it or each other (import-linter contracts
+in pyproject.toml). It imports both, as do the tests, contracts and benchmarks that set up data
+or read state directly; the running app and simulators still meet only over HTTP, wired here
+exactly as a deployment would wire them.
 """

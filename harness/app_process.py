@@ -13,6 +13,7 @@ restart wait in the socket's backlog rather than being refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -42,7 +43,7 @@ class _SimulatorsAt:
 
 
 def _provider_modules():
-    import importlib  # noqa: PLC0415
+    import importlib
 
     return [importlib.import_module(f"harness.provision.{name}") for name in PROVIDERS]
 
@@ -186,10 +187,8 @@ class AppProcess:
         if self.process is None or self.process.poll() is not None:
             return
         group = self.process.pid
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
         wait_until(lambda: not live_processes_in_group(group), timeout=10, what=f"process group {group} to end")
 

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 import httpx
+from flask import Flask
 
 from app_under_test import create_app
 from app_under_test.config import Config
@@ -17,7 +18,7 @@ from harness.servers import RunningServer, serve_in_thread
 class RunningApp:
     server: RunningServer
     config: Config
-    flask_app: object
+    flask_app: Flask
 
     @property
     def url(self) -> str:

@@ -9,7 +9,7 @@ simulator delivers by itself, so steps wait until it has).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -28,7 +28,7 @@ def instant(value: str) -> datetime:
 
 
 def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class CalendlyDriver:
@@ -52,14 +52,14 @@ class CalendlyDriver:
     # --- what people do on Calendly ----------------------------------------------------
 
     def virtual_now(self) -> datetime:
-        return datetime.fromtimestamp(self._ok(self.control.get("/clock"))["virtual_now"], tz=timezone.utc)
+        return datetime.fromtimestamp(self._ok(self.control.get("/clock"))["virtual_now"], tz=UTC)
 
     def event_type(self, host_slug: str, name: str) -> dict:
         types = self._ok(self.api.get("/event_types", params={"user": host_slug, "count": 100}))["collection"]
         return next(t for t in types if t["name"] == name)
 
     def open_slots(self, event_type_uri: str, *, after: datetime | None = None) -> list[str]:
-        start = max(self.virtual_now(), datetime.now(timezone.utc)) + timedelta(hours=2)
+        start = max(self.virtual_now(), datetime.now(UTC)) + timedelta(hours=2)
         start = max(start, after or start)
         answer = self._ok(
             self.api.get(
@@ -131,7 +131,8 @@ class CalendlyDriver:
     def invitee(self, invitee_uri: str) -> dict:
         return self._ok(
             self.api.get(
-                f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/')[0])}/invitees/{uuid_of(invitee_uri)}"
+                f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/', maxsplit=1)[0])}"
+                f"/invitees/{uuid_of(invitee_uri)}"
             )
         )["resource"]
 

@@ -2,7 +2,8 @@
 
 harness run    the Gherkin features against the embedded default (SQLite, simulators and app in-process),
                then a per-feature summary and where the reports are
-harness test   the whole suite (features, unit/property tests, contracts, browser journeys) on SQLite and
+harness test   ruff, mypy and import-linter first (seconds), then the whole suite (features, unit/property
+               tests, contracts, browser journeys) on SQLite and
                PostgreSQL, with the same summary
 harness serve  the app and the simulators on fixed local ports, seeded, until Ctrl-C
 harness can-i-deploy
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 from harness.report import feature_results, feature_table, junit_totals
+from harness.static_checks import run_static_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"  # git-ignored
@@ -99,6 +101,8 @@ def run_features(extra: list[str]) -> int:
 
 
 def run_tests(extra: list[str]) -> int:
+    if code := run_static_checks():
+        return code
     junit, cucumber = REPORTS / "junit.xml", REPORTS / "cucumber.json"
     code = _pytest([], extra, {}, junit, cucumber)
     return _summarise("tests", code, junit, cucumber)

@@ -138,7 +138,7 @@ class PostgresDatabases:
             return False
 
     def close(self) -> None:
-        for name in sorted(self._made) + [self.template]:
+        for name in [*sorted(self._made), self.template]:
             self._execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by the two README commands: a virtualenv with the
 # project installed in editable mode, and Debian's Chromium for the browser
-# journeys. Fast when nothing changed (a stamp keyed on pyproject.toml).
+# journeys. Fast when nothing changed (a stamp keyed on pyproject.toml and constraints.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
-STAMP="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+STAMP="$VENV/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "bootstrap: creating virtualenv in $VENV"
@@ -15,7 +15,7 @@ fi
 if [ ! -f "$STAMP" ]; then
   echo "bootstrap: installing the project and its dev dependencies"
   # pip's own chatter goes to a log; it is printed only when the install fails.
-  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -e '.[dev]'; } > "$VENV/install.log" 2>&1; then
+  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -e '.[dev]' -c constraints.txt; } > "$VENV/install.log" 2>&1; then
     cat "$VENV/install.log" >&2
     echo "bootstrap: installing the project failed (full log above, also in $VENV/install.log)" >&2
     exit 1

@@ -50,7 +50,9 @@ class ControlClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ControlError(f"cannot reach the simulator at {self.base_url} ({exc}); is `simulate serve` running?")
+            raise ControlError(
+                f"cannot reach the simulator at {self.base_url} ({exc}); is `simulate serve` running?"
+            ) from exc
         try:
             data = response.json()
         except ValueError:
@@ -144,7 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
-        simulator.hub.engine.close()
+        simulator.engine.close()
     return 0
 
 

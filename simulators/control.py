@@ -74,6 +74,7 @@ def _check_status(status: str | None) -> str | None:
 def create_control_app(hub: SimHub) -> Flask:
     app = Flask("simulators.control")
     engine = hub.engine
+    assert engine is not None, "the server sets the delivery engine before mounting the control API"
 
     @app.errorhandler(ControlInputError)
     def bad_request(exc: ControlInputError):

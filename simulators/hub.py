@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from faker import Faker
 
 from simulators.clock import VirtualClock
+
+if TYPE_CHECKING:
+    from simulators.delivery.engine import DeliveryEngine
 
 DEFAULT_SEED = 20261124
 
@@ -23,7 +27,7 @@ DEFAULT_SEED = 20261124
 class SimHub:
     seed: int = DEFAULT_SEED
     clock: VirtualClock = field(default_factory=VirtualClock)
-    engine: "object | None" = None  # simulators.delivery.DeliveryEngine, set by the server
+    engine: DeliveryEngine | None = None  # set by the server
     _reset_hooks: list[Callable[[], None]] = field(default_factory=list)
     _rngs: dict[str, random.Random] = field(default_factory=dict)
     _fakers: dict[str, Faker] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from wsgiref.types import WSGIApplication
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -27,16 +28,17 @@ PROVIDERS: tuple[str, ...] = ("stripe", "calendly", "sendgrid")
 @dataclass
 class Simulator:
     hub: SimHub
-    wsgi_app: object
+    engine: DeliveryEngine
+    wsgi_app: WSGIApplication
 
 
 def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> Simulator:
     hub = SimHub(seed=seed)
-    hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
-    hub.on_reset(lambda: hub.engine.reset(seed=hub.seed))  # one seed replays ids and delivery order too
+    engine = hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
+    hub.on_reset(lambda: engine.reset(seed=hub.seed))  # one seed replays ids and delivery order too
 
     control = create_control_app(hub)
-    mounts: dict[str, object] = {}
+    mounts: dict[str, WSGIApplication] = {}
     for name in PROVIDERS:
         provider_app = importlib.import_module(f"simulators.{name}.app").create_app(hub)
         mounts[f"/{name}"] = provider_app
@@ -45,4 +47,4 @@ def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> 
     mounts["/_sim"] = control
 
     root = journal_app(hub, list(mounts))
-    return Simulator(hub=hub, wsgi_app=DispatcherMiddleware(root, mounts))
+    return Simulator(hub=hub, engine=engine, wsgi_app=DispatcherMiddleware(root, mounts))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pytest_bdd import given, parsers, then, when
 
+from harness.concurrency import all_at_once
 from harness.provision import calendly
 from harness.web import SlotOption, Visitor, parse
 from steps.common_steps import page_text
@@ -158,7 +158,7 @@ def book_without_pathway(visitor: Visitor, chosen_slot: SlotOption):
 def post_anonymous_pathway(visitor: Visitor, session: str, name: str):
     visitor.open("/signin")
     token = visitor.form("/signin").fields["csrf_token"]
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
     response = visitor.http.post(
         f"{session_path(name, session)}/book",
         data={
@@ -249,21 +249,14 @@ def race_for_slot(visitors, count: int, session: str, name: str) -> dict:
         racer.open(session_path(name, session))
     slot = racers[0].parsed.slots[0]
     forms = [racer.form("/book") for racer in racers]
-    barrier = threading.Barrier(count)
-    statuses: list[int] = [0] * count
 
-    def go(index: int) -> None:
-        barrier.wait(timeout=30)
+    def go(index: int) -> int:
         response = racers[index].submit(
             forms[index], follow=False, slot=slot.value, name=f"Racer {index}", email=f"racer{index}@example.com"
         )
-        statuses[index] = response.status_code
+        return response.status_code
 
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = all_at_once(go, count, timeout=60)
     return {"slot": slot, "statuses": statuses, "racers": racers}
 
 
@@ -274,7 +267,7 @@ def exactly_one_confirmed(race_results: dict):
 
 @then("the others are told the slot was just taken")
 def others_taken(race_results: dict):
-    losers = [r for r, s in zip(race_results["racers"], race_results["statuses"]) if s != 303]
+    losers = [r for r, s in zip(race_results["racers"], race_results["statuses"], strict=False) if s != 303]
     assert all(r.page.status_code == 409 and "just booked" in page_text(r.page) for r in losers), race_results[
         "statuses"
     ]

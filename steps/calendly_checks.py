@@ -16,7 +16,7 @@ from pytest_bdd import parsers, then
 from harness.calendly_driver import CalendlyDriver, instant
 from harness.web import Visitor
 from steps.booking_steps import session_path
-from steps.calendly_steps import app_booking, wait_for_booking
+from steps.calendly_steps import app_booking, wait_for_client_booking
 
 
 def iso_z(value: str) -> str:
@@ -24,7 +24,7 @@ def iso_z(value: str) -> str:
     return instant(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def inbox(admin, **filters) -> list[dict]:
+def webhook_inbox(admin, **filters) -> list[dict]:
     return admin.get("/admin/api/webhooks", params={"provider": "calendly", **filters}).json()["events"]
 
 
@@ -114,7 +114,7 @@ def old_slot_free_again(visitors, rescheduled: dict, session: str, builder: str)
 
 @then(parsers.parse('the booking is "{status}" at the new time and linked to the new invitee'))
 def moved(admin, calendly_booking: dict, rescheduled: dict, status: str):
-    booking = wait_for_booking(
+    booking = wait_for_client_booking(
         admin,
         calendly_booking["email"],
         lambda b: b["calendly_invitee_uri"] == rescheduled["invitee"],
@@ -128,7 +128,7 @@ def moved(admin, calendly_booking: dict, rescheduled: dict, status: str):
 @then(parsers.parse('the app processed {count:d} "{event}" event'))
 def processed(admin, calendly_sim: CalendlyDriver, count: int, event: str):
     calendly_sim.settle()
-    rows = inbox(admin, event_type=event)
+    rows = webhook_inbox(admin, event_type=event)
     assert [r["status"] for r in rows] == ["processed"] * count, rows
 
 
@@ -151,7 +151,7 @@ def copies_answered(calendly_sim: CalendlyDriver, calendly_booking: dict, planne
 def dead_letter(admin, calendly_sim: CalendlyDriver, reason: str):
     calendly_sim.settle()
     assert all(a["succeeded"] for a in calendly_sim.deliveries()["attempts"])
-    dead = inbox(admin, status="dead")
+    dead = webhook_inbox(admin, status="dead")
     assert len(dead) == 1 and reason in dead[0]["last_error"], dead
     assert dead[0]["attempts"] == 1, dead  # dead at once: retrying cannot add a missing field
 
@@ -197,14 +197,14 @@ def submission_client(admin, calendly_sim: CalendlyDriver, email: str | None):
 @then(parsers.parse('the "{event}" event is waiting for a retry'))
 def parked(admin, calendly_sim: CalendlyDriver, event: str):
     calendly_sim.settle()
-    rows = inbox(admin, event_type=event)
+    rows = webhook_inbox(admin, event_type=event)
     assert [r["status"] for r in rows] == ["retry"] and "no booking is linked" in rows[0]["last_error"], rows
 
 
 @then(parsers.parse('the "{event}" event was ignored as stale'))
 def ignored_stale(admin, calendly_sim: CalendlyDriver, event: str):
     calendly_sim.settle()
-    rows = inbox(admin, event_type=event)
+    rows = webhook_inbox(admin, event_type=event)
     assert [r["status"] for r in rows] == ["ignored"] and "stale" in rows[0]["last_error"], rows
 
 
@@ -230,7 +230,7 @@ def reconciliation_reports(admin, reconcile_report: dict, actions: str, email: s
 
 @then(parsers.parse('the operator finds the "{event}" event among the dead letters'), target_fixture="dead_letter")
 def find_dead_letter(admin, event: str) -> dict:
-    dead = inbox(admin, status="dead")
+    dead = webhook_inbox(admin, status="dead")
     assert [row["event_type"] for row in dead] == [event], dead
     assert "no booking is linked" in dead[0]["last_error"], dead[0]
     return dead[0]
@@ -249,7 +249,7 @@ def reconciliation_quiet(reconcile_report: dict):
 @then("no Calendly event took effect twice")
 def nothing_twice(admin, calendly_sim: CalendlyDriver):
     calendly_sim.settle()
-    rows = inbox(admin)
+    rows = webhook_inbox(admin)
     assert not [r for r in rows if r["status"] in ("received", "retry")], rows  # none unapplied or parked
     answers = [json.loads(a["response_body"]) for a in calendly_sim.deliveries()["attempts"] if a["succeeded"]]
     accepted = Counter(answer["event"] for answer in answers if answer["status"] == "accepted")

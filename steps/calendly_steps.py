@@ -7,7 +7,7 @@ operator API for the rest. Checks live in ``calendly_checks.py``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pytest_bdd import given, parsers, when
@@ -17,12 +17,7 @@ from harness.servers import serve_in_thread
 from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug
-
-FAULTS = {
-    "a corrupted signature": {"corrupt_signature": True},
-    "a key the app does not know": {"wrong_key": True},
-    "a timestamp 10 minutes old": {"stale_timestamp": 600},
-}
+from steps.fault_phrases import delivery_plan
 
 
 def person_name(email: str) -> str:
@@ -205,7 +200,7 @@ def plan_wrong_shape(calendly_sim: CalendlyDriver, event: str, shape: str):
 
 @given(parsers.re(r'Calendly will deliver the next "(?P<event>[^"]+)" with (?P<fault>.+)'))
 def plan_signature_fault(calendly_sim: CalendlyDriver, event: str, fault: str):
-    calendly_sim.plan(FAULTS[fault], event)
+    calendly_sim.plan(delivery_plan(fault), event)
 
 
 @given(parsers.parse('Calendly will hold back the next "{event}" until a later event was sent'))
@@ -265,7 +260,7 @@ def app_back(app_server):
 @when("the app's webhook retries fall due")
 def retries_due(admin, calendly_sim: CalendlyDriver):
     calendly_sim.settle()
-    as_of = datetime.now(timezone.utc) + timedelta(minutes=10)
+    as_of = datetime.now(UTC) + timedelta(minutes=10)
     response = admin.post("/admin/api/webhooks/process-due", json={"as_of": as_of.isoformat()})
     assert response.status_code == 200, response.text
 
@@ -273,7 +268,7 @@ def retries_due(admin, calendly_sim: CalendlyDriver):
 @when("the app's webhook retries run out")
 def retries_exhausted(admin, calendly_sim: CalendlyDriver):
     calendly_sim.settle()
-    as_of = datetime.now(timezone.utc)
+    as_of = datetime.now(UTC)
     for _ in range(20):  # each pass runs what is due; the backoff grows, so step a day at a time
         as_of += timedelta(days=1)
         admin.post("/admin/api/webhooks/process-due", json={"as_of": as_of.isoformat()})
@@ -303,7 +298,7 @@ def run_reconciliation(admin, calendly_sim: CalendlyDriver) -> dict:
     return response.json()
 
 
-def wait_for_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
+def wait_for_client_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
     return wait_until(
         lambda: (b := app_booking(admin, email)) is not None and check(b) and b, what=f"{what} of {email}"
     )

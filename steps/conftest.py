@@ -5,22 +5,29 @@ from __future__ import annotations
 import pytest
 
 from harness.web import Visitor
-from steps.booking_steps import *  # noqa: F401,F403 (step definitions register as fixtures)
-from steps.browser_steps import *  # noqa: F401,F403
-from steps.calendly_checks import *  # noqa: F401,F403
-from steps.calendly_steps import *  # noqa: F401,F403
-from steps.common_steps import *  # noqa: F401,F403
-from steps.deployment_steps import *  # noqa: F401,F403
-from steps.email_checks import *  # noqa: F401,F403
-from steps.email_steps import *  # noqa: F401,F403
-from steps.journey_steps import *  # noqa: F401,F403
-from steps.payment_browser_steps import *  # noqa: F401,F403
-from steps.payment_fault_steps import *  # noqa: F401,F403
-from steps.payment_integrity_steps import *  # noqa: F401,F403
-from steps.payment_recovery_steps import *  # noqa: F401,F403
-from steps.payment_steps import *  # noqa: F401,F403
-from steps.timezone_steps import *  # noqa: F401,F403
-from steps.validation_steps import *  # noqa: F401,F403
+
+# Each step family is a plugin: its step definitions (fixtures) are visible to every feature, by module name.
+STEP_MODULES = [
+    "steps.booking_steps",
+    "steps.browser_steps",
+    "steps.calendly_checks",
+    "steps.calendly_steps",
+    "steps.common_steps",
+    "steps.deployment_steps",
+    "steps.email_checks",
+    "steps.email_steps",
+    "steps.journey_steps",
+    "steps.payment_browser_steps",
+    "steps.payment_fault_steps",
+    "steps.payment_integrity_steps",
+    "steps.payment_recovery_steps",
+    "steps.payment_steps",
+    "steps.timezone_steps",
+    "steps.validation_steps",
+]
+# Registered for assertion rewriting before any is imported, since step modules import one another.
+pytest.register_assert_rewrite(*STEP_MODULES)
+pytest_plugins = STEP_MODULES
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ def check_configuration(environment: dict) -> subprocess.CompletedProcess:
     env.update({k: v for k, v in environment.items() if not k.startswith("_")})
     return subprocess.run(
         [sys.executable, "-m", "app_under_test.cli", "check-config"],
+        check=False,
         env=env,
         capture_output=True,
         text=True,

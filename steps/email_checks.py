@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from pytest_bdd import parsers, then
 
 from harness.calendly_driver import instant
+from harness.sendgrid_driver import SendGridDriver
 from harness.waiting import wait_until
 from steps.email_steps import (
     COUNTS,
     KINDS,
     html_text,
-    inbox,
     mails_of_kind,
     outbox,
     plain,
@@ -37,24 +37,26 @@ from steps.email_steps import (
     parsers.re(rf'"(?P<email>[^"]+)" receives exactly (?P<count>\d+|one|two) (?P<kind>{KINDS}) mails?'),
     target_fixture="mail",
 )
-def receives_exactly(simulators, app_server, received: dict, email: str, count: str, kind: str) -> dict | None:
+def receives_exactly(
+    sendgrid_sim: SendGridDriver, simulators, app_server, received: dict, email: str, count: str, kind: str
+) -> dict | None:
     wanted = COUNTS.get(count, None)
     wanted = int(count) if wanted is None else wanted
     if wanted:
         wait_until(
-            lambda: len(mails_of_kind(simulators, app_server, email, kind)) >= wanted,
+            lambda: len(mails_of_kind(sendgrid_sim, app_server, email, kind)) >= wanted,
             what=f"{wanted} {kind} mail(s) to {email}",
         )
     settle(simulators)
-    mails = mails_of_kind(simulators, app_server, email, kind)
+    mails = mails_of_kind(sendgrid_sim, app_server, email, kind)
     assert len(mails) == wanted, [(m["subject"], m["virtual_time"]) for m in mails]
     received["mails"] = mails
     return mails[-1] if mails else None
 
 
 @then(parsers.re(rf'"(?P<email>[^"]+)" receives no (?P<kind>{KINDS}) mail'))
-def receives_none(simulators, app_server, received: dict, email: str, kind: str):
-    receives_exactly(simulators, app_server, received, email, "no", kind)
+def receives_none(sendgrid_sim: SendGridDriver, simulators, app_server, received: dict, email: str, kind: str):
+    receives_exactly(sendgrid_sim, simulators, app_server, received, email, "no", kind)
 
 
 @then(parsers.parse('the mail\'s subject is "{subject}"'))
@@ -139,17 +141,17 @@ def no_empty_variables(mail: dict):
 
 
 @then("no mail of the scenario has empty template variables")
-def no_mail_has_empty_variables(simulators):
-    mails = inbox(simulators)
+def no_mail_has_empty_variables(sendgrid_sim: SendGridDriver):
+    mails = sendgrid_sim.messages()
     assert mails, "no mail was sent"
     for mail in mails:
         no_empty_variables(mail)
 
 
 @then("no mail was sent twice")
-def no_mail_twice(simulators):
+def no_mail_twice(sendgrid_sim: SendGridDriver, simulators):
     settle(simulators)
-    seen = [(m["to"], m["template_id"], m["subject"], reference(m)) for m in inbox(simulators)]
+    seen = [(m["to"], m["template_id"], m["subject"], reference(m)) for m in sendgrid_sim.messages()]
     assert len(seen) == len(set(seen)), seen
 
 
@@ -177,9 +179,9 @@ def no_dead_mail(admin):
 
 
 @then(parsers.parse('SendGrid reported the mail to "{email}" as blocked and the app took the report'))
-def blocked_report_taken(simulators, admin, email: str):
+def blocked_report_taken(sendgrid_sim: SendGridDriver, simulators, admin, email: str):
     wait_until(
-        lambda: [m for m in inbox(simulators, to=email) if m["status"] == "blocked"],
+        lambda: [m for m in sendgrid_sim.messages(to=email) if m["status"] == "blocked"],
         what=f"SendGrid to block the mail to {email}",
     )
     settle(simulators)  # the bounce of type blocked has been answered by the app

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_bdd import given, parsers, when
 
-from harness import http_clients
 from harness.calendly_driver import CalendlyDriver, instant
+from harness.sendgrid_driver import SendGridDriver
 from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
 
@@ -38,10 +38,12 @@ _TAGS = re.compile(r"<[^>]+>")
 # --- reading mail ------------------------------------------------------------------------------
 
 
-def inbox(simulators, **params) -> list[dict]:
-    response = http_clients.get(f"{simulators.url}/_sim/sendgrid/messages", params=params, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()["messages"]
+@pytest.fixture
+def sendgrid_sim(simulators):
+    """SendGrid's side of a scenario: its inbox, faults and account settings."""
+    driver = SendGridDriver(simulators)
+    yield driver
+    driver.close()
 
 
 def kind_of(app_server, mail: dict) -> str | None:
@@ -53,8 +55,8 @@ def kind_of(app_server, mail: dict) -> str | None:
     return None
 
 
-def mails_of_kind(simulators, app_server, email: str, kind: str) -> list[dict]:
-    return [m for m in inbox(simulators, to=email) if kind_of(app_server, m) == kind]
+def mails_of_kind(sendgrid_sim: SendGridDriver, app_server, email: str, kind: str) -> list[dict]:
+    return [m for m in sendgrid_sim.messages(to=email) if kind_of(app_server, m) == kind]
 
 
 def html_text(mail: dict) -> str:
@@ -122,53 +124,47 @@ def received() -> dict:
 # --- Given: SendGrid's side --------------------------------------------------------------------
 
 
-def sendgrid_control(simulators, method: str, path: str, **kwargs) -> dict:
-    response = http_clients.request(method, f"{simulators.url}/_sim/sendgrid{path}", timeout=30, **kwargs)
-    assert response.status_code < 300, response.text
-    return response.json()
-
-
 @given("SendGrid is down")
-def sendgrid_down(simulators):
-    sendgrid_control(simulators, "POST", "/faults", json={"status": 503, "down": True})
+def sendgrid_down(sendgrid_sim: SendGridDriver):
+    sendgrid_sim.fault(status=503, down=True)
 
 
 @given(parsers.parse("SendGrid rate-limits the next {count:d} requests"))
-def sendgrid_rate_limits(simulators, count: int):
-    sendgrid_control(simulators, "POST", "/faults", json={"status": 429, "count": count})
+def sendgrid_rate_limits(sendgrid_sim: SendGridDriver, count: int):
+    sendgrid_sim.fault(status=429, count=count)
 
 
 @given("the SendGrid account no longer accepts the app's API key")
-def key_revoked(simulators):
-    sendgrid_control(simulators, "POST", "/config", json={"api_keys": ["SG.revoked-and-replaced.key"]})
+def key_revoked(sendgrid_sim: SendGridDriver):
+    sendgrid_sim.configure(api_keys=["SG.revoked-and-replaced.key"])
 
 
 @given(parsers.parse('mail to "{email}" bounces'))
-def address_bounces(simulators, email: str):
-    sendgrid_control(simulators, "POST", "/config", json={"bounce_addresses": [email]})
+def address_bounces(sendgrid_sim: SendGridDriver, email: str):
+    sendgrid_sim.configure(bounce_addresses=[email])
 
 
 @given(parsers.parse('the receiving server blocks mail to "{email}" for now'))
-def address_blocked(simulators, email: str):
-    sendgrid_control(simulators, "POST", "/config", json={"blocked_addresses": [email]})
+def address_blocked(sendgrid_sim: SendGridDriver, email: str):
+    sendgrid_sim.configure(blocked_addresses=[email])
 
 
 # --- When --------------------------------------------------------------------------------------
 
 
 @when("SendGrid is back")
-def sendgrid_back(simulators):
-    sendgrid_control(simulators, "DELETE", "/faults")
+def sendgrid_back(sendgrid_sim: SendGridDriver):
+    sendgrid_sim.clear_faults()
 
 
 @when("the SendGrid account accepts the app's API key again")
-def key_restored(simulators, app_server):
-    sendgrid_control(simulators, "POST", "/config", json={"api_keys": [app_server.config.sendgrid_api_key]})
+def key_restored(sendgrid_sim: SendGridDriver, app_server):
+    sendgrid_sim.configure(api_keys=[app_server.config.sendgrid_api_key])
 
 
 @when(parsers.parse("the mail job runs {minutes:d} minutes later"), target_fixture="mail_job")
 def mail_job_later(admin, minutes: int) -> dict:
-    as_of = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    as_of = datetime.now(UTC) + timedelta(minutes=minutes)
     response = admin.post("/admin/api/mail/send-due", json={"as_of": as_of.strftime("%Y-%m-%dT%H:%M:%SZ")})
     assert response.status_code == 200, response.text
     return response.json()["outcomes"]
@@ -205,16 +201,12 @@ def book_before_change(visitor: Visitor, slot_before: SlotOption, name: str, ema
 
 
 @when(parsers.parse('the host cancels the paid booking on Calendly saying "{reason}"'))
-def host_cancels_paid_booking(simulators, app_server, admin, checkout: dict, reason: str):
+def host_cancels_paid_booking(calendly_sim: CalendlyDriver, admin, checkout: dict, reason: str):
     booking = wait_until(
         lambda: (b := admin.get(f"/api/v1/bookings/{checkout['booking_id']}").json())["calendly_event_uri"] and b,
         what="the paid booking to be on the builder's calendar",
     )
-    driver = CalendlyDriver(simulators, app_server.config.calendly_api_token)
-    try:
-        driver.cancel_event_as_host(booking["calendly_event_uri"], reason)
-    finally:
-        driver.close()
+    calendly_sim.cancel_event_as_host(booking["calendly_event_uri"], reason)
 
 
 @when("the operator retries the dead mails")

@@ -9,16 +9,12 @@ from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path
 from steps.common_steps import page_text
+from steps.fault_phrases import delivery_plan
 from steps.payment_steps import booking_json
 
 # --- Webhook faults: duplicates, order, missing data, signatures ------------------------------------
 
 COMPLETED = "checkout.session.completed"
-PLANS = {
-    "a corrupted signature": {"corrupt_signature": True},
-    "a signature 10 minutes old": {"stale_timestamp": 600},
-    "a secret the app does not know": {"wrong_key": True},
-}
 
 
 @given(parsers.parse("Stripe will deliver checkout.session.completed {copies:d} times"))
@@ -48,7 +44,7 @@ def deliver_without_references(stripe_sim: StripeDriver):
 
 @given(parsers.parse("Stripe will deliver checkout.session.completed with {fault}"))
 def deliver_with_fault(stripe_sim: StripeDriver, fault: str):
-    stripe_sim.plan(PLANS[fault])
+    stripe_sim.plan(delivery_plan(fault))
 
 
 @given("Stripe will lose checkout.session.completed")

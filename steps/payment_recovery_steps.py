@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pytest_bdd import given, parsers, then, when
 
-from harness import http_clients
+from harness.calendly_driver import CalendlyDriver
 from harness.stripe_driver import StripeDriver
 from harness.web import Visitor
 from steps.common_steps import page_text
@@ -131,15 +131,10 @@ def captured_and_refunded(stripe_sim: StripeDriver, checkout: dict, amount: int,
 
 
 @when("the client cancels the booking on Calendly")
-def cancel_on_calendly(simulators, visitor: Visitor, checkout: dict):
+def cancel_on_calendly(calendly_sim: CalendlyDriver, visitor: Visitor, checkout: dict):
     invitee_uri = booking_json(visitor, checkout["booking_id"])["calendly_invitee_uri"]
     assert invitee_uri, "the booking was never put on the calendar"
-    response = http_clients.post(
-        f"{simulators.url}/_sim/calendly/invitees/{invitee_uri.rstrip('/').rsplit('/', 1)[-1]}/cancel",
-        json={"by": "invitee", "reason": "Plans changed"},
-        timeout=30,
-    )
-    assert response.status_code < 300, response.text
+    calendly_sim.cancel(invitee_uri, by="invitee", reason="Plans changed")
 
 
 # --- Refunds that change later: Stripe's asynchronous refund cards -----------------------------------

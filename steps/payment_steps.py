@@ -8,7 +8,7 @@ through its public booking JSON and the operator API. Waits have deadlines.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -61,7 +61,7 @@ def on_checkout_page(visitor: Visitor, stripe_sim: StripeDriver, total: str) -> 
 
 def later_slot(visitor: Visitor):
     """A slot at least a day away (the week's first one may be within the hour a scenario's clock moves)."""
-    soon = datetime.now(timezone.utc) + timedelta(days=1)
+    soon = datetime.now(UTC) + timedelta(days=1)
     later = [s for s in visitor.parsed.slots if datetime.fromisoformat(s.value.replace("Z", "+00:00")) >= soon]
     if not later:
         visitor.follow_link("Later week")
@@ -97,7 +97,7 @@ def builder_offers_paid_session(admin, simulators, name: str, session: str, minu
 def holds_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str) -> dict:
     visitor.open(session_path(builder, session))
     slot = later_slot(visitor)
-    email = f"{client.split()[0].lower()}@example.com"
+    email = f"{client.split(maxsplit=1)[0].lower()}@example.com"
     visitor.submit(visitor.form("/book"), slot=slot.value, name=client, email=email)
     assert PAGE_PATH in visitor.url, page_text(visitor.page)[:600]
     checkout = on_checkout_page(visitor, stripe_sim, visitor.parsed.h1.removeprefix("Pay "))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pytest_bdd import parsers, when
 
@@ -19,7 +19,7 @@ def post_bad_booking(visitor: Visitor, problem: str):
     first = visitor.parsed.slots[0].value
     values = {"slot": first, "name": "Grace Hopper", "email": "grace@example.com"}
     if problem == "a slot in the past":
-        values["slot"] = _iso((datetime.now(timezone.utc) - timedelta(days=1)).replace(minute=0, second=0))
+        values["slot"] = _iso((datetime.now(UTC) - timedelta(days=1)).replace(minute=0, second=0))
     elif problem == "a slot that is not offered":
         values["slot"] = _iso(datetime.fromisoformat(first.replace("Z", "+00:00")) + timedelta(minutes=7))
     elif problem == "a malformed email":

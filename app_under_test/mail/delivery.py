@@ -10,8 +10,8 @@ that could not be sent stays due for ``send_due``). ``send_due`` is what cron
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 import structlog
 from sqlalchemy import event
@@ -27,7 +27,7 @@ log = structlog.get_logger("mail")
 
 
 def install_commit_hook(db: Database, config) -> None:
-    db.sessions.configure(info={CONFIG_KEY: config})
+    db.session_info[CONFIG_KEY] = config
 
     @event.listens_for(db.sessions, "after_commit")
     def _send_after_commit(session) -> None:

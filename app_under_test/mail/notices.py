@@ -1,6 +1,6 @@
 """From a booking change to the mails it causes, queued in the change's transaction.
 
-``booking_events`` calls one function per change. Each finds the app's
+``subscribers`` calls one function per booking event. Each finds the app's
 configuration on the session (``delivery.CONFIG_KEY``; a session that is not
 the app's, as in some unit tests, queues nothing), composes one mail per
 recipient and queues it under its idempotency key.

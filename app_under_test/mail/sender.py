@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import http.client
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import sentry_sdk
@@ -76,7 +76,7 @@ def _first_error(exc: http_errors.HTTPError) -> str:
 
 def _rate_limit_reset(exc: http_errors.HTTPError) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(exc.headers.get("X-RateLimit-Reset")), tz=timezone.utc)
+        return datetime.fromtimestamp(int(exc.headers.get("X-RateLimit-Reset")), tz=UTC)
     except (TypeError, ValueError, AttributeError, OverflowError, OSError):
         return None
 

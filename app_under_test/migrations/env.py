@@ -1,7 +1,6 @@
 """Alembic environment: runs migrations against the URL set by ``app_under_test.migrate``."""
 
 from alembic import context
-from sqlalchemy import pool
 
 from app_under_test.db import make_engine
 from app_under_test.models import Base

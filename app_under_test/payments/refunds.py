@@ -194,5 +194,7 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> st
             failure_reason=refund.get("failure_reason"),
         )
     if row.status == "succeeded":
-        booking_events.payment_refunded(session, session.get(Booking, payment.booking_id), row, reason=row.reason)
+        booking_events.publish(
+            session, booking_events.PaymentRefunded(session.get(Booking, payment.booking_id), row, reason=row.reason)
+        )
     return f"refund {refund['id']} {row.status}"

@@ -119,7 +119,7 @@ def _confirm(session: Session, booking: Booking, payment: Payment, provider: Slo
         cancel_booking(session, booking, reason=CALENDAR_REFUSED, canceled_by="calendar", at=now)
         return f"the calendar refused booking {booking.public_id}; canceled and refunded"
     transition(booking, BookingStatus.CONFIRMED, at=now)
-    booking_events.paid_booking_confirmed(session, booking, payment)
+    booking_events.publish(session, booking_events.PaidBookingConfirmed(booking, payment))
     return f"booking {booking.public_id} paid and confirmed"
 
 
@@ -169,7 +169,7 @@ def release_hold(session: Session, booking: Booking, *, now: datetime | None = N
     """The hold ran out without payment: the booking expires and its slot is offered again."""
     transition(booking, BookingStatus.EXPIRED, at=now or utcnow())
     release_slot(booking)
-    booking_events.booking_expired(session, booking)
+    booking_events.publish(session, booking_events.BookingExpired(booking))
 
 
 def attempt_declined(

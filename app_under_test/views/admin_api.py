@@ -1,16 +1,17 @@
 """Operator API (Bearer ``ADMIN_API_TOKEN``): onboard builders, inspect bookings and counts.
 
+The other ``admin_*`` modules add Calendly, payments, mail and the webhook inbox, each with its
+own blueprint under the same prefix and token gate (``operator``).
+
 This is the documented surface that operators, the seed tooling and the test
 harness use to set up and observe state; nothing reaches into the database.
-Without a configured token the whole API answers 404, as if it did not exist.
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import fields
 
-from flask import Blueprint, abort, jsonify, make_response, request
+from flask import jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,44 +26,10 @@ from app_under_test.catalog import (
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.models import Booking, Builder, Client, OutboxMessage, Payment, SlotClaim, WebhookEvent
-from app_under_test.providers import app_config
 from app_under_test.views.api import BOOKING_LOADS, booking_json
+from app_under_test.views.operator import operator_blueprint
 
-blueprint = Blueprint("admin_api", __name__, url_prefix="/admin/api")
-
-
-@blueprint.before_request
-def _require_token():
-    token = app_config().admin_api_token
-    if not token:
-        abort(404)
-    supplied = bearer_token(request.headers.get("Authorization", ""))
-    if supplied is None or not hmac.compare_digest(supplied.encode(), token.encode()):
-        response = make_response(
-            error_response(401, "unauthorized", "A valid operator token is required (Authorization: Bearer <token>).")
-        )
-        response.headers["WWW-Authenticate"] = 'Bearer realm="operator API"'
-        return response
-    return None
-
-
-def bearer_token(header: str) -> str | None:
-    """The credentials of an ``Authorization: Bearer <token>`` header (the scheme is case-insensitive,
-    RFC 9110 11.1); None for any other scheme, or for a bare token."""
-    scheme, _, credentials = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        return None
-    return credentials.strip()
-
-
-def json_object() -> dict:
-    """The request's JSON object body; no body means no options (``{}``); anything else is refused (422)."""
-    body = request.get_json(silent=True)
-    if body is None and not request.get_data():
-        return {}
-    if not isinstance(body, dict):
-        abort(make_response(error_response(422, "invalid_body", "The body must be a JSON object.")))
-    return body
+blueprint = operator_blueprint("admin_api", __name__)
 
 
 def _spec(cls, data: dict):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app_under_test.calendly_client import CalendlyError, CalendlyUnavailable, app_client
-from app_under_test.calendly_setup import find_subscription, register_webhook
+from app_under_test.calendly.client import CalendlyError, CalendlyUnavailable, app_client
+from app_under_test.calendly.reconcile import default_window, reconcile
+from app_under_test.calendly.setup import find_subscription, register_webhook
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.models import Client, RoutingFormSubmission
 from app_under_test.providers import app_config
-from app_under_test.reconcile import default_window, reconcile
 from app_under_test.timeutil import iso_z, parse_utc_iso
-from app_under_test.views.admin_api import blueprint, json_object
+from app_under_test.views.operator import json_object, operator_blueprint
+
+blueprint = operator_blueprint("admin_calendly", __name__)
 
 
 def _calendly_failed(exc: CalendlyError):

@@ -12,8 +12,10 @@ from app_under_test.errors import error_response
 from app_under_test.mail import delivery, outbox, reminders
 from app_under_test.models import Booking, Client, OutboxMessage
 from app_under_test.providers import app_config
-from app_under_test.timeutil import iso_z, parse_utc_iso, utcnow
-from app_under_test.views.admin_api import blueprint, json_object
+from app_under_test.timeutil import iso_z, utcnow
+from app_under_test.views.operator import as_of, json_object, operator_blueprint
+
+blueprint = operator_blueprint("admin_mail", __name__)
 
 
 def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict:
@@ -32,13 +34,6 @@ def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict:
         "sent_at": iso_z(row.sent_at) if row.sent_at else None,
         "next_attempt_at": iso_z(row.next_attempt_at) if row.next_attempt_at else None,
     }
-
-
-def _as_of(body: dict):
-    """``as_of`` asks "as if it were that late" (cron catching up, or a test skipping ahead)."""
-    if body.get("as_of") is None:
-        return utcnow()
-    return parse_utc_iso(str(body["as_of"]))
 
 
 @blueprint.get("/mail")
@@ -61,20 +56,13 @@ def list_mail():
 
 @blueprint.post("/mail/send-due")
 def send_due():
-    try:
-        now = _as_of(json_object())
-    except ValueError:
-        return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
-    return {"outcomes": delivery.send_due(get_db(), app_config(), now=now)}
+    return {"outcomes": delivery.send_due(get_db(), app_config(), now=as_of(json_object()) or utcnow())}
 
 
 @blueprint.post("/mail/send-reminders")
 def send_reminders():
     body = json_object()
-    try:
-        now = _as_of(body)
-    except ValueError:
-        return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
+    now = as_of(body) or utcnow()
     hours = body.get("within_hours", reminders.DEFAULT_WINDOW.total_seconds() / 3600)
     # At least 0.01 h (36 s): a smaller float makes an empty window (timedelta rounds it to zero).
     if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0.01 <= hours <= 24 * 14:

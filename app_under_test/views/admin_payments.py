@@ -15,8 +15,9 @@ from app_under_test.payments.refunds import issue_requested
 from app_under_test.payments.settlement import AMOUNT_MISMATCH
 from app_under_test.payments.setup import register_webhook
 from app_under_test.providers import app_config, slot_provider
-from app_under_test.timeutil import parse_utc_iso
-from app_under_test.views.admin_api import blueprint, json_object
+from app_under_test.views.operator import as_of, json_object, operator_blueprint
+
+blueprint = operator_blueprint("admin_payments", __name__)
 
 
 def _stripe_failed(exc: ProviderError):
@@ -40,14 +41,9 @@ def payments_register_webhook():
 def payments_expire_holds():
     """Release holds past their end; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
     body = json_object()
-    as_of = None
-    if body.get("as_of") is not None:
-        try:
-            as_of = parse_utc_iso(str(body["as_of"]))
-        except ValueError:
-            return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
+    when = as_of(body)
     try:
-        report = expire_holds(get_db(), app_client(), slot_provider(), as_of=as_of)
+        report = expire_holds(get_db(), app_client(), slot_provider(), as_of=when)
     except PaymentsNotConfigured as exc:
         return error_response(409, "payments_not_configured", str(exc))
     return report.as_dict()

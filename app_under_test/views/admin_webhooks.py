@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import request
 from sqlalchemy import select
 
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
 from app_under_test.models import WebhookEvent
-from app_under_test.timeutil import iso_z, parse_utc_iso
-from app_under_test.views.admin_api import blueprint, json_object
+from app_under_test.timeutil import iso_z
+from app_under_test.views.operator import as_of, json_object, operator_blueprint
 from app_under_test.webhooks import inbox
 from app_under_test.webhooks.registry import webhook_providers
+
+blueprint = operator_blueprint("admin_webhooks", __name__)
 
 
 def event_json(row: WebhookEvent) -> dict:
@@ -42,14 +44,9 @@ def list_webhooks():
 def process_due():
     """Process retries that are due; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
     body = json_object()
-    as_of = None
-    if body.get("as_of") is not None:
-        try:
-            as_of = parse_utc_iso(str(body["as_of"]))
-        except ValueError:
-            return error_response(422, "invalid_as_of", "as_of must be an ISO-8601 instant with an offset")
+    now = as_of(body)
     dispatchers = {name: provider.dispatch for name, provider in webhook_providers().items()}
-    return {"outcomes": inbox.process_due(get_db(), dispatchers, now=as_of)}
+    return {"outcomes": inbox.process_due(get_db(), dispatchers, now=now)}
 
 
 @blueprint.post("/webhooks/<int(max=2147483647):event_id>/replay")

@@ -7,7 +7,7 @@ a page addressed by the booking's unguessable public id.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -26,7 +26,6 @@ from app_under_test.providers import app_config, slot_provider
 from app_under_test.timeutil import (
     EARLIEST_DAY,
     LATEST_DAY,
-    UTC,
     format_in_zone,
     is_valid_zone,
     parse_day,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from app_under_test.config import Config
-from app_under_test.webhooks.inbox import Handler, IncomingEvent, Unprocessable
+from app_under_test.event_outcomes import Unprocessable
+from app_under_test.webhooks.inbox import Handler, IncomingEvent
 
 __all__ = ["Unprocessable", "WebhookProvider", "WebhookRejected"]
 

@@ -5,7 +5,7 @@ writes back. ``Unprocessable`` (data missing) dead-letters the event at once,
 ``Ignore`` records it as ignored with the reason, and any other exception
 (``NotYetKnown`` for an invitee no booking is linked to yet, Calendly's API
 being down) makes the inbox retry it with backoff. The rules about order live
-in ``calendly_sync``; this module only reads payloads and routes them.
+in ``calendly.sync``; this module only reads payloads and routes them.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.orm import Session
 
-from app_under_test import calendly_sync
-from app_under_test.calendly_client import app_client
-from app_under_test.calendly_routing import store_submission
-from app_under_test.calendly_sync import InviteeReader, Outcome
+from app_under_test.calendly import payload as read
+from app_under_test.calendly import sync as calendly_sync
+from app_under_test.calendly.client import app_client
+from app_under_test.calendly.routing import store_submission
+from app_under_test.calendly.sync import InviteeReader, Outcome
+from app_under_test.event_outcomes import Unprocessable
 from app_under_test.models import WebhookEvent
-from app_under_test.webhooks import calendly_payload as read
-from app_under_test.webhooks.inbox import Unprocessable
 
 log = structlog.get_logger("calendly")
 

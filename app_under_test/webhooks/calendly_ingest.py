@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from app_under_test.config import Config
 from app_under_test.webhooks.base import WebhookRejected

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 import structlog
 from sqlalchemy import insert, select, update
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app_under_test.db import Database
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import WebhookEvent
 from app_under_test.timeutil import utcnow
 
@@ -46,14 +47,6 @@ _INSERT_PROCESSED = insert(WebhookEvent.__table__).returning(WebhookEvent.__tabl
 
 # A handler receives the open transaction, the event row and the parsed payload.
 Handler = Callable[[Session, WebhookEvent, dict], None]
-
-
-class Ignore(Exception):
-    """Raised by a handler for an event that is valid but has nothing to do (recorded as 'ignored')."""
-
-
-class Unprocessable(Exception):
-    """A stored event whose data can never be applied (e.g. a required field missing): dead-lettered at once."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +128,7 @@ def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: da
                     .where(WebhookEvent.__table__.c.id == event_id)
                     .values(status=row.status, last_error=row.last_error)
                 )
-            except Exception as exc:  # noqa: BLE001 (recorded below, never raised)
+            except Exception as exc:
                 raise _HandlerFailed(exc) from exc
             return Received(event_id, duplicate=False, status=row.status)
     except IntegrityError:
@@ -210,7 +203,7 @@ def process(db: Database, event_id: int, dispatch: Handler, *, now: datetime | N
             return row.status
     except Unprocessable as exc:  # retrying cannot help: straight to the dead letters, with the reason
         return _record_failure(db, event_id, exc, now, dead=True)
-    except Exception as exc:  # the handler's writes are rolled back; record the failure separately
+    except Exception as exc:  # noqa: BLE001 (the handler's writes are rolled back; the failure is recorded separately)
         return _record_failure(db, event_id, exc, now)
 
 

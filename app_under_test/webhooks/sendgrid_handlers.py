@@ -17,8 +17,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app_under_test.event_outcomes import Ignore
 from app_under_test.models import Client, OutboxMessage, WebhookEvent
-from app_under_test.webhooks.inbox import Ignore
 
 log = structlog.get_logger("sendgrid")
 BOUNCED_ADDRESS_DROP = "bounced address"

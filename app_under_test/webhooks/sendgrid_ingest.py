@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import json
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader

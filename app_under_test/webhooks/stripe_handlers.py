@@ -15,6 +15,7 @@ import stripe
 import structlog
 from sqlalchemy.orm import Session
 
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import Booking, Payment, WebhookEvent
 from app_under_test.payments import settlement
 from app_under_test.payments.gateway import app_client, classify
@@ -30,7 +31,6 @@ from app_under_test.payments.records import (
 from app_under_test.payments.refunds import record_stripe_refund
 from app_under_test.providers import slot_provider
 from app_under_test.timeutil import utcnow
-from app_under_test.webhooks.inbox import Ignore, Unprocessable
 
 log = structlog.get_logger("stripe")
 

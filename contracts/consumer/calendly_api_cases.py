@@ -12,25 +12,25 @@ calls it (cancellations reach it as ``invitee.canceled`` webhooks).
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pact import match
 
 from app_under_test.availability import Invitee, SlotUnavailable
-from app_under_test.calendly_client import (
+from app_under_test.calendly.client import (
     CalendlyClient,
     CalendlyConflict,
     CalendlySlotProvider,
     CalendlyUnavailable,
 )
-from app_under_test.calendly_setup import EVENTS, register_webhook
+from app_under_test.calendly.reconcile import reconcile
+from app_under_test.calendly.setup import EVENTS, register_webhook
 from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.migrate import upgrade
 from app_under_test.models import SessionType
-from app_under_test.reconcile import reconcile
 from contracts.consumer.shapes import (
     CAL_TIME,
     INVITEE_URI,
@@ -44,8 +44,8 @@ from contracts.support.cases import Exchange, HttpCase, Request, Response, State
 from contracts.support.names import CALENDLY_API
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
-START, END = datetime(2030, 1, 2, tzinfo=timezone.utc), datetime(2030, 1, 3, tzinfo=timezone.utc)
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+START, END = datetime(2030, 1, 2, tzinfo=UTC), datetime(2030, 1, 3, tzinfo=UTC)
 EVENT_TYPE = "https://api.calendly.com/event_types/11111111-1111-4111-8111-111111111111"
 ORGANIZATION = "https://api.calendly.com/organizations/22222222-2222-4222-8222-222222222222"
 APP_URL = "https://bookings.example"
@@ -146,7 +146,7 @@ def booking_body() -> dict:
 def book(base_url: str):
     return CalendlySlotProvider(client(base_url), now=lambda: NOW).book(
         session_type(),
-        datetime(2030, 1, 2, 9, tzinfo=timezone.utc),
+        datetime(2030, 1, 2, 9, tzinfo=UTC),
         Invitee("Grace Hopper", "grace@example.com", "Europe/Paris"),
         "bk_contract",
     )
@@ -422,8 +422,8 @@ def exercise_reconcile(base_url: str) -> None:
         report = reconcile(
             db,
             client(base_url),
-            start=datetime(2030, 1, 2, tzinfo=timezone.utc),
-            end=datetime(2030, 1, 9, tzinfo=timezone.utc),
+            start=datetime(2030, 1, 2, tzinfo=UTC),
+            end=datetime(2030, 1, 9, tzinfo=UTC),
         )
     finally:
         db.dispose()

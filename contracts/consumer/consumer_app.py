@@ -18,9 +18,10 @@ import itertools
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from app_under_test.migrate import upgrade
 from harness import http_clients
@@ -38,7 +39,7 @@ _builders = itertools.count(1)
 
 
 def app() -> RunningApp:
-    global _running
+    global _running  # noqa: PLW0603 (one app per test process, started on first use)
     with _lock:
         if _running is None:
             folder = Path(tempfile.mkdtemp(prefix="contracts-consumer-app-"))
@@ -55,7 +56,7 @@ def app() -> RunningApp:
 
 
 def stop() -> None:
-    global _running
+    global _running  # noqa: PLW0603 (the one app per test process)
     with _lock:
         if _running is not None:
             _running.stop()
@@ -97,7 +98,7 @@ def post_calendly(body: bytes | str) -> dict[str, Any]:
 
 def post_stripe(body: bytes | str) -> dict[str, Any]:
     """Deliver a Stripe webhook signed by stripe-python with the app's configured secret (asserting 200)."""
-    import stripe  # noqa: PLC0415
+    import stripe
 
     raw = body.encode("utf-8") if isinstance(body, str) else body
     header = stripe.WebhookSignature.generate_signature_header(raw.decode("utf-8"), STRIPE_WEBHOOK_SECRET)
@@ -112,14 +113,14 @@ def post_stripe(body: bytes | str) -> dict[str, Any]:
 
 
 def _sendgrid_private_key():
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec
 
     return ec.derive_private_key(SENDGRID_SIGNING_SCALAR, ec.SECP256R1())
 
 
 def sendgrid_public_key() -> str:
     """The Event Webhook verification key as SendGrid's settings page gives it: base64 DER SubjectPublicKeyInfo."""
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives import serialization
 
     der = (
         _sendgrid_private_key()
@@ -131,9 +132,9 @@ def sendgrid_public_key() -> str:
 
 def post_sendgrid(body: bytes | str) -> dict[str, Any]:
     """Deliver a SendGrid Event Webhook batch signed as SendGrid signs it (ECDSA P-256 over timestamp + body)."""
-    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
 
     raw = body.encode("utf-8") if isinstance(body, str) else body
     stamp = str(int(time.time()))
@@ -166,11 +167,11 @@ def held_paid_booking(
 
     Written straight into the app's database with its own models: holding a booking through the app would
     open a Checkout Session, and the message cases must not depend on a Stripe API."""
-    from datetime import timedelta  # noqa: PLC0415
+    from datetime import timedelta
 
-    from app_under_test.db import Database  # noqa: PLC0415
-    from app_under_test.models import Booking, BookingStatus, Builder, Client, Payment, SessionKind, SessionType  # noqa: PLC0415
-    from app_under_test.timeutil import utcnow  # noqa: PLC0415
+    from app_under_test.db import Database
+    from app_under_test.models import Booking, BookingStatus, Builder, Client, Payment, SessionKind, SessionType
+    from app_under_test.timeutil import utcnow
 
     number = next(_builders)
     slug = f"contract-builder-{number}"
@@ -229,7 +230,7 @@ def held_paid_booking(
 def stripe_api_at(base_url: str) -> Iterator[None]:
     """The app's Stripe client pointed at ``base_url`` (a Pact mock) for the duration: some webhook handlers
     ask the Stripe API (``charge.refunded`` lists the intent's refunds). Uses the app's own client slot."""
-    from app_under_test.payments.gateway import build_client  # noqa: PLC0415
+    from app_under_test.payments.gateway import build_client
 
     running = app()
     extensions = running.flask_app.extensions
@@ -256,9 +257,9 @@ def sent_mail(outbox_id: int, recipient: str, *, kind: str = "booking_confirmati
 
     Written straight into the app's database with its own models, under the id the message's ``outbox_id``
     custom arg names (the id the app put into the send): sending through the app would need a Mail Send API."""
-    from app_under_test.db import Database  # noqa: PLC0415
-    from app_under_test.models import Client, OutboxMessage  # noqa: PLC0415
-    from app_under_test.timeutil import utcnow  # noqa: PLC0415
+    from app_under_test.db import Database
+    from app_under_test.models import Client, OutboxMessage
+    from app_under_test.timeutil import utcnow
 
     now = utcnow()
     db = Database(app().config.database_url)

@@ -10,17 +10,17 @@ values; the verifier replays them as provider-state values instead.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 from app_under_test.db import Database
 from app_under_test.migrate import upgrade
 from app_under_test.models import Booking, BookingStatus, Builder, Client, Payment, SessionKind, SessionType
 from app_under_test.payments.refunds import request_refund
 
-NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 BOOKING_ID = "bk_contract_paid"
 PRICE, CURRENCY = 5000, "gbp"
 CLIENT_EMAIL = "grace@example.com"

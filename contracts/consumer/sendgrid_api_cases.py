@@ -108,7 +108,8 @@ UNKNOWN = HttpCase(
                     "errors": match.each_like(
                         {
                             "message": match.str(
-                                f"The template id must be a valid template id for your account. You provided {UNKNOWN_TEMPLATE}"
+                                "The template id must be a valid template id for your account. "
+                                f"You provided {UNKNOWN_TEMPLATE}"
                             ),
                             "field": "template_id",
                         }

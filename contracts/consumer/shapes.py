@@ -1,6 +1,6 @@
 """Calendly shapes the booking service reads, as Pact matchers, shared by the API and webhook cases.
 
-Only what the app's readers (``webhooks/calendly_payload.py``, the client)
+Only what the app's readers (``calendly/payload.py``, the client)
 look at is constrained; a simulator sending more is fine, one sending less or
 in another format fails verification. Example values are coherent (the
 invitee's ``event`` is the scheduled event's ``uri``) because the app checks.
@@ -32,7 +32,7 @@ def uri_matching(kind: str, example: str) -> GenericMatcher:
 
 def from_state(example: str, expression: str, regex: str | None = None) -> GenericMatcher:
     """A request value the provider fills in from its state; the mock server accepts ``example`` (or ``regex``)."""
-    from pact import generate  # noqa: PLC0415
+    from pact import generate
 
     if regex is None:
         return GenericMatcher("type", value=example, generator=generate.provider_state(expression))

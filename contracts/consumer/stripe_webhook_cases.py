@@ -16,8 +16,9 @@ stood before (a ``refund.created``), so the case checks the change itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from pact import match
 
@@ -298,10 +299,10 @@ def charge_succeeded(n: int) -> MessageCase:
 @contextmanager
 def stripe_api_of_the_app(exchanges) -> Iterator[None]:
     """The consumer app's Stripe client pointed at a Pact mock answering ``exchanges`` (the API pact's own)."""
-    from pact import Pact  # noqa: PLC0415
+    from pact import Pact
 
-    from contracts.support.cases import declare_http  # noqa: PLC0415
-    from contracts.support.names import CONSUMER, STRIPE_API  # noqa: PLC0415
+    from contracts.support.cases import declare_http
+    from contracts.support.names import CONSUMER, STRIPE_API
 
     pact = Pact(CONSUMER, STRIPE_API).with_specification("V4")
     for exchange in exchanges:
@@ -310,7 +311,7 @@ def stripe_api_of_the_app(exchanges) -> Iterator[None]:
     with server, consumer_app.stripe_api_at(str(server.url)):
         yield
     if server.mismatches:
-        from pact.error import MismatchesError  # noqa: PLC0415
+        from pact.error import MismatchesError
 
         raise MismatchesError(*server.mismatches)
 
@@ -319,7 +320,7 @@ def charge_refunded(n: int) -> MessageCase:
     case = ids(n)
 
     def consume(body, metadata) -> None:
-        from contracts.consumer.stripe_api_cases import list_refunds_exchange  # noqa: PLC0415
+        from contracts.consumer.stripe_api_cases import list_refunds_exchange
 
         builder = consumer_app.held_paid_booking(case["booking"], status="confirmed", payments=(paid_payment(case),))
         with stripe_api_of_the_app([list_refunds_exchange(case["refund"], case["booking"])]):

@@ -42,7 +42,7 @@ def schemathesis_section(counts: dict) -> str:
     """What Schemathesis checked against the Stripe simulator, as a paragraph of the table. The statuses
     it met are printed by ``harness fidelity`` but kept out of the file: Schemathesis' negative mutations
     are not fully repeatable, so they would make the committed table flap."""
-    from contracts.fidelity.schemathesis_run import operations  # noqa: PLC0415
+    from contracts.fidelity.schemathesis_run import operations
 
     for mode, counter in counts.items():
         print(
@@ -64,9 +64,9 @@ def schemathesis_section(counts: dict) -> str:
 
 
 def reports() -> list[ProviderReport]:
-    from contracts.fidelity import calendly_check, schemathesis_run, sendgrid_check, stripe_check  # noqa: PLC0415
-    from contracts.fidelity.stripe_probe import StripeProbe  # noqa: PLC0415
-    from harness.simulator import start_simulator  # noqa: PLC0415
+    from contracts.fidelity import calendly_check, schemathesis_run, sendgrid_check, stripe_check
+    from contracts.fidelity.stripe_probe import StripeProbe
+    from harness.simulator import start_simulator
 
     # The Stripe flows register a webhook endpoint at an outside address: nothing is ever delivered there.
     quiet = start_simulator(seed=SEED, auto_deliver=False)

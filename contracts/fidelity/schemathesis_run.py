@@ -30,7 +30,7 @@ MODES = ("positive", "negative")
 
 @cache
 def operations() -> list[Any]:
-    import schemathesis  # noqa: PLC0415 (a dev dependency)
+    import schemathesis
 
     return [result.ok() for result in schemathesis.openapi.from_dict(load(DESCRIPTION)).get_all_operations()]
 
@@ -38,8 +38,8 @@ def operations() -> list[Any]:
 def exercise(operation: Any, mode: str, api_base: str, examples: int = EXAMPLES) -> Counter:
     """Send the examples; raise AssertionError on the first answer that breaks the description. Returns the
     statuses seen (414s counted apart, as ``"414"``)."""
-    from hypothesis import HealthCheck, Phase, given, settings  # noqa: PLC0415
-    from schemathesis.generation import GenerationMode  # noqa: PLC0415
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.generation import GenerationMode
 
     seen: Counter = Counter()
 

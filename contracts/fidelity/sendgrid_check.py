@@ -171,8 +171,12 @@ def _events(simulator_url: str, send: Any, report: ProviderReport) -> None:
                 control.post("/clock/advance", json={"seconds": 600})
                 return [event for request in recorder.requests for event in json.loads(request.body)]
 
+            def every_kind() -> list[dict[str, Any]] | None:
+                events = posted()
+                return events if {x["event"] for x in events} >= WANTED_KINDS else None
+
             events = wait_until(
-                lambda: (lambda e: e if {x["event"] for x in e} >= WANTED_KINDS else None)(posted()),
+                every_kind,
                 timeout=30,
                 what="the SendGrid simulator's events of every kind",
             )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency of the schema checks")
-from contracts.fidelity import __main__ as fidelity  # noqa: E402
-from contracts.fidelity.stripe_check import (  # noqa: E402
+from contracts.fidelity import __main__ as fidelity
+from contracts.fidelity.stripe_check import (
     DESCRIPTION,
     FIXTURE_KEYS,
     LATER_ADDITIONS,
@@ -20,9 +20,9 @@ from contracts.fidelity.stripe_check import (  # noqa: E402
     missing_from_fixtures,
     stripe_event_types,
 )
-from contracts.fidelity.stripe_probe import Answer  # noqa: E402
-from contracts.fidelity.validate import load, problems  # noqa: E402
-from simulators.stripe.events import EVENT_TYPES  # noqa: E402
+from contracts.fidelity.stripe_probe import Answer
+from contracts.fidelity.validate import load, problems
+from simulators.stripe.events import EVENT_TYPES
 
 pytestmark = [pytest.mark.contract]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("schemathesis", reason="schemathesis is a dev dependency")
-from contracts.fidelity.schemathesis_run import MODES, exercise, operations  # noqa: E402
+from contracts.fidelity.schemathesis_run import MODES, exercise, operations
 
 pytestmark = [pytest.mark.contract, pytest.mark.stripe]
 
@@ -25,7 +25,7 @@ def test_the_simulator_answers_as_stripes_description_says(operation, mode, simu
 
 
 def test_an_answer_outside_the_description_fails(simulators, monkeypatch):
-    import contracts.fidelity.schemathesis_run as run  # noqa: PLC0415
+    import contracts.fidelity.schemathesis_run as run
 
     [events] = [op for op in operations() if op.label == "GET /v1/events"]
     monkeypatch.setattr(run, "_problems", lambda body, schema: ["data: pretend the list is wrong"])

@@ -110,7 +110,7 @@ def validator(
 
     ``added``: (schema, property) pairs the description does not know but are accepted (a deliberate,
     documented divergence); ``on_request``: properties sent only when asked for (``expand``)."""
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 (a dev dependency, imported where used)
+    from jsonschema import Draft202012Validator
 
     root = (
         {"$ref": f"#/$defs/{schema}"} if isinstance(schema, str) else _strict(schema, lenient_presence=lenient_presence)

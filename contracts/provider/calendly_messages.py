@@ -12,7 +12,8 @@ envelope and serialisation), not a copy of it. Names must match
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from contracts.provider.calendly_sim import CalendlySim
 from harness.receiver import RecordingReceiver

@@ -3,10 +3,11 @@
 A provider state sets the simulated account up (its Event Webhook pointed at a
 recording receiver, which addresses bounce, whether an unknown template is
 dropped) and sends a booking mail through the v3 Mail Send API with the custom
-args the app puts into its sends (``outbox_id`` from the state's parameters). The simulator's own event builders and delivery engine
-then post the signed batches, one per event kind. The message producer hands
-the verifier the exact bytes of the batch asked for. So what is verified is
-the simulator's real output, not a copy of it.
+args the app puts into its sends (``outbox_id`` from the state's parameters). The
+simulator's own event builders and delivery engine then post the signed batches,
+one per event kind. The message producer hands the verifier the exact bytes of
+the batch asked for. So what is verified is the simulator's real output, not a
+copy of it.
 
 Every wait has a deadline: ``produce`` returns as soon as a matching batch has
 arrived, and raises ``LookupError`` as soon as every batch the simulator
@@ -18,9 +19,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from harness import http_clients
 from harness.receiver import RecordingReceiver
@@ -91,7 +93,7 @@ class SendGridWebhookSource:
             json={
                 "api_keys": [API_KEY],
                 "event_webhook_url": f"{self.receiver_url}/webhooks/sendgrid",
-                "event_kinds": {kind: True for kind in ("processed", "deferred", "delivered", "bounce", "dropped")},
+                "event_kinds": dict.fromkeys(("processed", "deferred", "delivered", "bounce", "dropped"), True),
                 "bounce_addresses": [],
                 "deferred_addresses": [],
                 "blocked_addresses": [],

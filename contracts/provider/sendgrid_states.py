@@ -7,7 +7,8 @@ which faults it has. Names must match ``contracts/consumer/sendgrid_api_cases.py
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness import http_clients
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from contracts.provider.stripe_sim import StripeSim
 from harness.receiver import RecordingReceiver

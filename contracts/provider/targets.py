@@ -8,8 +8,9 @@ test suite and one fetched from a Pact Broker meet the same provider.
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
-from typing import Any, Callable, ContextManager, Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
 
 from contracts.provider import calendly_states, stripe_states
 from contracts.provider.calendly_messages import CalendlyWebhookSource
@@ -33,7 +34,7 @@ from harness.servers import serve_in_thread
 
 VERIFY_SEED = 424242
 
-Target = Callable[[Any], ContextManager[dict[str, Any]]]
+Target = Callable[[Any], AbstractContextManager[dict[str, Any]]]
 
 
 def resetter(simulator_url: str) -> Callable[[], None]:
@@ -67,38 +68,38 @@ def _webhooks(
     kept = getattr(source, "account_kept", nullcontext)  # settings that outlive a simulator reset
     try:
         with kept(), StateServer(source.setups(), resetter(simulator.url)) as states:
-            yield {"states": states, "messages": lambda name, metadata: source.produce(name, metadata)}
+            yield {"states": states, "messages": source.produce}
     finally:
         server.stop()
         (close or source.close)()
 
 
-def calendly_api(simulator) -> ContextManager[dict[str, Any]]:
+def calendly_api(simulator) -> AbstractContextManager[dict[str, Any]]:
     sim = CalendlySim(simulator.url)
     return _api(simulator, "calendly", calendly_states.setups(sim), sim.close)
 
 
-def calendly_webhooks(simulator) -> ContextManager[dict[str, Any]]:
+def calendly_webhooks(simulator) -> AbstractContextManager[dict[str, Any]]:
     sim = CalendlySim(simulator.url)
     return _webhooks(simulator, "calendly", lambda receiver, url: CalendlyWebhookSource(sim, receiver, url), sim.close)
 
 
-def stripe_api(simulator) -> ContextManager[dict[str, Any]]:
+def stripe_api(simulator) -> AbstractContextManager[dict[str, Any]]:
     sim = StripeSim(simulator.url)
     return _api(simulator, "stripe", stripe_states.setups(sim), sim.close)
 
 
-def stripe_webhooks(simulator) -> ContextManager[dict[str, Any]]:
+def stripe_webhooks(simulator) -> AbstractContextManager[dict[str, Any]]:
     sim = StripeSim(simulator.url)
     return _webhooks(simulator, "stripe", lambda receiver, url: StripeWebhookSource(sim, receiver, url), sim.close)
 
 
-def sendgrid_api(simulator) -> ContextManager[dict[str, Any]]:
+def sendgrid_api(simulator) -> AbstractContextManager[dict[str, Any]]:
     setups = SendGridStates(simulator.url)
     return _api(simulator, "sendgrid", setups.setups(), setups.close)
 
 
-def sendgrid_webhooks(simulator) -> ContextManager[dict[str, Any]]:
+def sendgrid_webhooks(simulator) -> AbstractContextManager[dict[str, Any]]:
     return _webhooks(simulator, "sendgrid", lambda receiver, url: SendGridWebhookSource(simulator.url, receiver, url))
 
 

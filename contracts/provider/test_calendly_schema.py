@@ -19,7 +19,7 @@ from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency of the schema checks")
-from contracts.schemas.openapi import CALENDLY, problems  # noqa: E402
+from contracts.schemas.openapi import CALENDLY, problems
 
 pytestmark = [pytest.mark.contract, pytest.mark.calendly]
 

@@ -13,7 +13,7 @@ import pytest
 import stripe
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency of the schema checks")
-from contracts.schemas.openapi import STRIPE, problems  # noqa: E402
+from contracts.schemas.openapi import STRIPE, problems
 from harness import http_clients
 
 pytestmark = [pytest.mark.contract, pytest.mark.stripe]

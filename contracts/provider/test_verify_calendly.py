@@ -40,7 +40,7 @@ def test_the_calendly_simulator_honours_the_api_pact(simulators, regenerated_pac
 def test_an_invitee_resource_missing_a_field_the_app_reads_fails_verification(
     simulators, regenerated_pacts, monkeypatch
 ):
-    from simulators.calendly import resources  # noqa: PLC0415
+    from simulators.calendly import resources
 
     original = resources.invitee
 
@@ -65,7 +65,7 @@ def test_the_calendly_simulator_honours_the_webhook_pact(simulators, regenerated
 
 
 def test_a_webhook_payload_missing_a_block_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
-    from simulators.calendly import events  # noqa: PLC0415
+    from simulators.calendly import events
 
     original = events.invitee_payload
 

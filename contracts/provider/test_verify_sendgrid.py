@@ -24,7 +24,7 @@ def test_the_sendgrid_simulator_honours_the_mail_send_pact(simulators, regenerat
 
 
 def test_an_error_body_missing_the_field_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
-    from simulators.sendgrid import responses  # noqa: PLC0415
+    from simulators.sendgrid import responses
 
     original = responses.errors_response
 
@@ -50,7 +50,7 @@ def test_the_sendgrid_simulator_honours_the_event_webhook_pact(simulators, regen
 
 
 def test_a_drop_without_the_reason_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
-    from simulators.sendgrid import events  # noqa: PLC0415
+    from simulators.sendgrid import events
 
     original = events.details
 

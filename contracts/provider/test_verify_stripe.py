@@ -30,7 +30,7 @@ def test_the_stripe_simulator_honours_the_webhook_pact(simulators, regenerated_p
 
 
 def test_a_refund_missing_a_field_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
-    from simulators.stripe import objects  # noqa: PLC0415
+    from simulators.stripe import objects
 
     original = objects.refund
 
@@ -48,7 +48,7 @@ def test_a_refund_missing_a_field_the_app_reads_fails_verification(simulators, r
 
 
 def test_a_charge_missing_a_block_the_app_reads_fails_verification(simulators, regenerated_pacts, monkeypatch):
-    from simulators.stripe import objects  # noqa: PLC0415
+    from simulators.stripe import objects
 
     original = objects.charge
 

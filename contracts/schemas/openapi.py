@@ -65,7 +65,7 @@ def json_schema(document: Path, component: str) -> dict[str, Any]:
 
 
 def _format_checker():
-    from jsonschema import FormatChecker  # noqa: PLC0415 (a dev dependency, imported where used)
+    from jsonschema import FormatChecker
 
     checker = FormatChecker(formats=())
 
@@ -92,7 +92,7 @@ def _format_checker():
 
 def problems(payload: Any, document: Path, component: str) -> list[str]:
     """Every way ``payload`` breaks the component's schema, as ``path: message`` lines (empty when valid)."""
-    from jsonschema import Draft202012Validator  # noqa: PLC0415
+    from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(json_schema(document, component), format_checker=_format_checker())
     found = sorted(validator.iter_errors(payload), key=lambda e: list(map(str, e.absolute_path)))

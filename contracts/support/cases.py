@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pact.match.matcher import AbstractMatcher, GenericMatcher
 
@@ -108,7 +109,7 @@ def provider_state_path(example: str, pattern: str, expression: str) -> GenericM
     ``pattern``); the provider verifier replays ``expression`` with the values
     the state handler returned, e.g. the id of the session it just created.
     """
-    from pact import generate  # noqa: PLC0415 (loads the FFI)
+    from pact import generate
 
     return GenericMatcher("regex", value=example, regex=pattern, generator=generate.provider_state(expression))
 
@@ -154,7 +155,7 @@ def declare_message(pact, case: MessageCase) -> None:
 
 def run_case(case: Case, pact_dir: Path | None = None) -> None:
     """Run one case against a fresh Pact; on success merge its interaction into ``pact_dir``."""
-    from pact import Pact  # noqa: PLC0415
+    from pact import Pact
 
     pact = Pact(CONSUMER, case.provider).with_specification("V4")
     if isinstance(case, HttpCase):
@@ -164,7 +165,7 @@ def run_case(case: Case, pact_dir: Path | None = None) -> None:
         with server:  # the app's own failure, if any, propagates first: it says more than "request not made"
             case.exercise(str(server.url))
         if server.mismatches:
-            from pact.error import MismatchesError  # noqa: PLC0415
+            from pact.error import MismatchesError
 
             raise MismatchesError(*server.mismatches)
     else:
@@ -188,9 +189,9 @@ def _renamed(value: Any, old: str, new: str) -> tuple[Any, bool]:
         changed = False
         result = {}
         for key, item in value.items():
-            item, inner_changed = _renamed(item, old, new)
+            renamed, inner_changed = _renamed(item, old, new)
             changed = changed or inner_changed or key == old
-            result[new if key == old else key] = item
+            result[new if key == old else key] = renamed
         return result, changed
     if isinstance(value, list):
         items = [_renamed(item, old, new) for item in value]

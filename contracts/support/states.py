@@ -15,7 +15,8 @@ interaction) and the start of a run call ``reset``.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, jsonify, request
 
@@ -64,7 +65,7 @@ class StateServer:
             raise RuntimeError("the state server is not running")
         return f"{self._server.url}/state"
 
-    def __enter__(self) -> "StateServer":
+    def __enter__(self) -> StateServer:
         self.reset()
         self._server = serve_in_thread(self._app(), name="pact-states")
         return self

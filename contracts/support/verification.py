@@ -10,10 +10,11 @@ where ``python -m contracts.can_i_deploy`` looks for it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from contracts.support.names import RESULTS_DIR
 from contracts.support.states import StateServer
@@ -99,7 +100,7 @@ def verify_pact(
     messages: dict[str, Callable[..., Any]] | None = None,
 ) -> VerificationReport:
     """Replay every interaction of ``pact_file``; never raises for a failed interaction (see ``success``)."""
-    from pact import Verifier  # noqa: PLC0415 (loads the FFI)
+    from pact import Verifier
 
     consumer, provider, descriptions = pact_participants(pact_file)
     verifier = Verifier(provider, host="127.0.0.1").add_source(pact_file)
@@ -121,7 +122,7 @@ def verify_pact(
         consumer_version=pact_version(pact_file),
         pact_file=pact_file.name,
         provider_version=git_commit(),
-        verified_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        verified_at=datetime.now(UTC).isoformat(timespec="seconds"),
         # the verifier also reports pending failures as a failed run; only non-pending ones count here
         success=bool(interactions)
         and all(i.ok or i.pending for i in interactions)

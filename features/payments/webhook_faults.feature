@@ -81,10 +81,10 @@ Feature: Stripe's webhooks are verified, stored once and applied once, whatever 
     And Stripe captured 4500 "gbp" once for the booking and refunded nothing
 
     Examples:
-      | fault                         | reason            |
-      | a corrupted signature         | invalid_signature |
-      | a signature 10 minutes old    | stale_signature   |
-      | a secret the app does not know | invalid_signature |
+      | fault                               | reason            |
+      | a corrupted signature               | invalid_signature |
+      | a signature 10 minutes old          | stale_signature   |
+      | a signing key the app does not know | invalid_signature |
 
   Scenario: A lost checkout.session.completed is recovered from Stripe's API by the hold sweep
     Given Stripe will lose checkout.session.completed

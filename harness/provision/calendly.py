@@ -88,10 +88,10 @@ def mirror_builders(sim: Simulators, flask_app) -> int:
     starts empty on every run, so each start re-creates the builders' calendars and re-points the
     builders and session types at them. Returns the number of builders mirrored.
     """
-    from sqlalchemy import select  # noqa: PLC0415 (harness glue, only for the playground)
+    from sqlalchemy import select
 
-    from app_under_test.db import get_db  # noqa: PLC0415
-    from app_under_test.models import Builder  # noqa: PLC0415
+    from app_under_test.db import get_db
+    from app_under_test.models import Builder
 
     with flask_app.app_context(), get_db().transaction() as session:
         builders = session.scalars(select(Builder).order_by(Builder.id)).all()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, g, jsonify, request

@@ -15,7 +15,8 @@ the webhook), ``payload_missing`` and ``payload_not_object``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from simulators.calendly import resources
 from simulators.calendly.state import CalendlyState, Invitee, RoutingFormSubmission

@@ -127,7 +127,10 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
             return missing()
         tz_name = _visitor_zone()
         carry = _carry() | {"timezone": tz_name}
-        link = lambda stamp: url_for(".book", user_slug=user.slug, type_slug=event_type.slug, stamp=stamp, **carry)
+
+        def link(stamp):
+            return url_for(".book", user_slug=user.slug, type_slug=event_type.slug, stamp=stamp, **carry)
+
         return page(
             "times.html",
             heading=event_type.name,
@@ -147,14 +150,14 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
             return missing()
         tz_name = _visitor_zone()
         form = dict(_carry()) | request.form.to_dict()
-        context = dict(
-            host=user,
-            event_type=event_type,
-            timezone=tz_name,
-            form=form,
-            carry=_carry(),
-            when=datetime.fromtimestamp(start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M"),
-        )
+        context = {
+            "host": user,
+            "event_type": event_type,
+            "timezone": tz_name,
+            "form": form,
+            "carry": _carry(),
+            "when": datetime.fromtimestamp(start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M"),
+        }
         if request.method == "GET":
             return page("book.html", **context)
         name, email = form.get("name", "").strip(), form.get("email", "").strip()
@@ -192,14 +195,14 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         event = state.events[invitee.event_uuid]
         tz_name = invitee.timezone if zone(invitee.timezone) else "UTC"
         when = datetime.fromtimestamp(event.start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M")
-        return dict(
-            invitee=invitee,
-            event=event,
-            host=state.users[event.user_uuid],
-            when=when,
-            timezone=tz_name,
-            event_type=state.event_types[event.event_type_uuid],
-        )
+        return {
+            "invitee": invitee,
+            "event": event,
+            "host": state.users[event.user_uuid],
+            "when": when,
+            "timezone": tz_name,
+            "event_type": state.event_types[event.event_type_uuid],
+        }
 
     @bp.route("/cancellations/<invitee_uuid>", methods=["GET", "POST"])
     def cancel(invitee_uuid: str):
@@ -226,7 +229,10 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
             return missing()
         context = _invitee_context(invitee)
         tz_name = _visitor_zone(context["timezone"])
-        link = lambda stamp: url_for(".reschedule_to", invitee_uuid=invitee.uuid, stamp=stamp, timezone=tz_name)
+
+        def link(stamp):
+            return url_for(".reschedule_to", invitee_uuid=invitee.uuid, stamp=stamp, timezone=tz_name)
+
         return page(
             "times.html",
             heading=f"Reschedule: {context['event_type'].name}",

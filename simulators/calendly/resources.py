@@ -29,7 +29,7 @@ TRACKING_KEYS = ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm
 
 
 def empty_tracking() -> dict[str, str | None]:
-    return {key: None for key in TRACKING_KEYS}
+    return dict.fromkeys(TRACKING_KEYS)
 
 
 def cancellation(value: Cancellation) -> dict[str, Any]:

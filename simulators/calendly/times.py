@@ -8,7 +8,7 @@ forms clients send (``...Z``, ``+00:00``, no fraction).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 API_HOST = "https://api.calendly.com"
@@ -16,7 +16,7 @@ API_HOST = "https://api.calendly.com"
 
 def iso(ts: float) -> str:
     """Unix seconds -> ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse(value: object) -> float | None:

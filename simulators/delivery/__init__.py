@@ -18,14 +18,14 @@ from simulators.delivery.plan import DeliveryPlan, PlanError
 from simulators.delivery.retry import CALENDLY, STRIPE_LIVE, STRIPE_TEST, RetryPolicy
 
 __all__ = [
-    "Attempt",
     "CALENDLY",
+    "STRIPE_LIVE",
+    "STRIPE_TEST",
+    "Attempt",
     "Delivery",
     "DeliveryEngine",
     "DeliveryPlan",
     "PlanError",
     "RetryPolicy",
-    "STRIPE_LIVE",
-    "STRIPE_TEST",
     "Signer",
 ]

@@ -75,7 +75,7 @@ class DeliveryEngine:
     def set_plan(
         self, provider: str, plan: DeliveryPlan, *, event_type: str | None = None, times: int | None = 1
     ) -> None:
-        """Apply ``plan`` to the next ``times`` events of ``provider`` (optionally of one type; None = until cleared)."""
+        """Apply ``plan`` to the next ``times`` events of ``provider`` (optionally of one type; None: until cleared)."""
         with self._lock:
             self._plans.add(provider, plan, event_type, times)
 
@@ -295,7 +295,7 @@ class DeliveryEngine:
         leader = batch[0].delivery
         try:
             headers = request_headers(batch[0], int(self._clock.real_now()))
-        except Exception as exc:  # a signer bug becomes a visible failed attempt, not a stuck worker
+        except Exception as exc:  # noqa: BLE001 (a signer bug becomes a visible failed attempt, not a stuck worker)
             failure = SendResult({}, None, "", f"signing failed: {type(exc).__name__}: {exc}", 0.0)
             return [failure] * len(batch), {}
         return self._sender.send_together(leader.endpoint, headers, leader.body, len(batch)), headers
@@ -315,7 +315,7 @@ class DeliveryEngine:
                 return []  # the engine was reset while these were in flight
             exhausted = [
                 job
-                for job, result in zip(batch, results)
+                for job, result in zip(batch, results, strict=False)
                 if self._record_attempt(job, headers, result, virtual_at, rows)
             ]
             self._schedule.finish_batch(batch, self._clock.now())

@@ -28,9 +28,8 @@ class Schedule:
             return False
         if delivery.attempts == 0 and job.leader is not None:
             return False  # goes out in its original's concurrent burst
-        if delivery.attempts == 0 and job.replays is not None and job.replays.delivery.attempts == 0:
-            return False  # a duplicate follows its original's first attempt
-        return True
+        # a duplicate follows its original's first attempt
+        return not (delivery.attempts == 0 and job.replays is not None and job.replays.delivery.attempts == 0)
 
     def due(self, now: float) -> list[Job]:
         return [job for job in self.jobs if self._eligible(job) and job.delivery.next_attempt_at <= now]

@@ -7,6 +7,7 @@ never raises for those, it reports them.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -55,10 +56,9 @@ class Sender:
         results: list[SendResult | None] = [None] * copies
 
         def send_copy(index: int) -> None:
-            try:
+            # a sibling thread never arrived: send anyway rather than drop the copy
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(self._barrier_timeout)
-            except threading.BrokenBarrierError:
-                pass  # a sibling thread never arrived; send anyway rather than drop the copy
             results[index] = self.send(url, headers, body)
 
         threads = [threading.Thread(target=send_copy, args=(i,), name=f"delivery-burst-{i}") for i in range(copies)]

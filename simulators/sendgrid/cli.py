@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from simulators.cli import add_client_options, control_client
 
 
 def _when(virtual_time: float) -> str:
-    return datetime.fromtimestamp(virtual_time, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(virtual_time, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _entry_line(entry: dict[str, Any]) -> str:

@@ -41,11 +41,11 @@ def desugar_else_chains(source: str) -> str:
             stack.append([])
         elif kind == "/":
             chained = stack.pop() if stack else []
-            output.extend("{{/%s}}" % name for name in reversed(chained))
+            output.extend(f"{{{{/{name}}}}}" for name in reversed(chained))
         elif kind == "else" and body and stack:
             helper = body.split()[0]
             stack[-1].append(helper)
-            tag = "{{%selse}}{{#%s%s}}" % (match.group("open_trim"), body, match.group("close_trim"))
+            tag = "{{{{{}else}}}}{{{{#{}{}}}}}".format(match.group("open_trim"), body, match.group("close_trim"))
         output.append(tag)
     output.append(source[position:])
     return "".join(output)

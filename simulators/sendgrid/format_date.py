@@ -21,7 +21,7 @@ An unparseable timestamp renders as an empty string.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _TOKENS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd|HH|H|hh|h|mm|m|ss|s|A|ZZ|Z")
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
@@ -50,7 +50,7 @@ def parse_timestamp(value: object) -> datetime | None:
     if isinstance(value, (int, float)):
         seconds = value / 1000 if abs(value) > _MILLISECOND_EPOCH_THRESHOLD else value
         try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+            return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, str) and value.strip():
@@ -62,8 +62,8 @@ def parse_timestamp(value: object) -> datetime | None:
         except ValueError:
             return None
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     return None
 
 

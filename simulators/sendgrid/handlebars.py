@@ -20,8 +20,9 @@ loops over missing values are not reported: ``{{#if coupon}}`` is normal.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pybars
 from pybars import _compiler as pybars_compiler
@@ -91,7 +92,8 @@ def _resolve(context: Any, *segments: str) -> Any:
     if segments == ("",) and isinstance(context, pybars_compiler.Scope):
         return context.context
     carry_data = False
-    for segment in segments:
+    for given in segments:
+        segment = given
         if carry_data:  # pybars spells ``../@index`` as ``@@_parent``, ``index``
             carry_data, segment = False, f"@{segment}"
         if len(segment) > 1 and segment.startswith("@@"):
@@ -151,7 +153,7 @@ def render(source: str | None, data: dict[str, Any] | None) -> Rendered:
     session, previous = render_session.begin()
     try:
         text = str(template(data if isinstance(data, dict) else {}, helpers=HELPERS))
-    except Exception as exc:  # a template that fails at run time (unknown helper, partial) renders nothing
+    except Exception as exc:  # noqa: BLE001 (a template failing at run time, e.g. an unknown helper, renders nothing)
         return Rendered("", list(session.missing), f"{type(exc).__name__}: {exc}")
     finally:
         render_session.end(previous)

@@ -30,7 +30,7 @@ class Config:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     event_webhook_url: str | None = None
     event_webhook_enabled: bool = False
-    event_kinds: dict[str, bool] = field(default_factory=lambda: {kind: True for kind in EVENT_KINDS})
+    event_kinds: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(EVENT_KINDS, True))
     bounce_addresses: list[str] = field(default_factory=list)  # exact addresses or fnmatch patterns
     deferred_addresses: list[str] = field(default_factory=list)  # deferred once, then delivered
     blocked_addresses: list[str] = field(default_factory=list)  # refused for now: a bounce of type "blocked"

@@ -13,7 +13,9 @@ conditions, not missing output.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import math
+from collections.abc import Callable
+from typing import Any
 
 from pybars import _compiler as pybars_compiler
 
@@ -27,7 +29,7 @@ def js_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return "NaN"
         if value in (float("inf"), float("-inf")):
             return "Infinity" if value > 0 else "-Infinity"
@@ -97,7 +99,7 @@ def _condition_helper(test: Callable[..., bool]):
     return helper
 
 
-def _if(this, options, context=None, includeZero=False, **_hash):  # noqa: N803 (Handlebars' own name)
+def _if(this, options, context=None, includeZero=False, **_hash):
     flush_pending(record=False)
     is_zero = isinstance(context, (int, float)) and not isinstance(context, bool) and context == 0
     return _block(truthy(context) or (bool(includeZero) and is_zero), this, options)
@@ -156,7 +158,6 @@ def _format_date(this, value=None, date_format=None, offset=None, *_args, **_has
 def _helper_missing(this, name, *args, **_hash):
     if args:
         raise pybars_compiler.PybarsError(f"Could not find helper {name}")
-    return None
 
 
 HELPERS: dict[str, Callable[..., Any]] = {

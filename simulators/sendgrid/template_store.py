@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from simulators.sendgrid.handlebars import TemplateSyntaxError, check_syntax
 
@@ -35,7 +35,7 @@ class TemplateError(ValueError):
 
 
 def _timestamp(now: float) -> str:
-    return datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def plain_from_html(html: str) -> str:

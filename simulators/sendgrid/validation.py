@@ -11,8 +11,9 @@ they are known (from.email, personalizations, personalizations.N.to,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from simulators.sendgrid.template_store import DYNAMIC_TEMPLATE_ID
 

@@ -12,6 +12,7 @@ replay -> the route -> store the idempotent result -> publish webhook events
 from __future__ import annotations
 
 import base64
+import contextlib
 import socket
 
 from flask import Flask, Response, g, request
@@ -45,10 +46,8 @@ def _drop_connection() -> bool:
     sock = request.environ.get("werkzeug.socket")
     if sock is None:
         return False
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     return True
 
 

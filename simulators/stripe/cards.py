@@ -10,7 +10,7 @@ those errors never create a PaymentIntent or an event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def validate(number: str, expiry: str | None, cvc: str | None, now: float) -> Ca
     if not digits.isdigit() or not 13 <= len(digits) <= 19 or not luhn_ok(digits):
         raise CardInputError("card_number", "incorrect_number", "Your card number is incorrect.")
     card = CARDS.get(digits) or TestCard(digits, _brand(digits), decline=LIVE_CARD_IN_TEST_MODE)
-    today = datetime.fromtimestamp(now, tz=timezone.utc)
+    today = datetime.fromtimestamp(now, tz=UTC)
     month, year = today.month, today.year + 2
     if expiry is not None:
         month, year = _parse_expiry(expiry)

@@ -11,7 +11,8 @@ enough to get ``checkout.session.expired``.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from simulators.stripe import errors, objects
 from simulators.stripe.events import emit

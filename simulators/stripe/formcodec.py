@@ -12,7 +12,8 @@ types). A dict whose keys are all integers becomes a list, ordered by index.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl
 
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")

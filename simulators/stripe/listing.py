@@ -78,9 +78,7 @@ def _expand_path(state: StripeState, node: dict[str, Any], parts: list[str], ful
         if target is None:
             raise errors.invalid(f"This property cannot be expanded ({full}).", param="expand")
         node[head] = value = copy.deepcopy(target)
-    elif value is not None and not isinstance(value, dict):
-        raise errors.invalid(f"This property cannot be expanded ({full}).", param="expand")
-    elif value is None and head not in node:
+    elif (value is not None and not isinstance(value, dict)) or (value is None and head not in node):
         raise errors.invalid(f"This property cannot be expanded ({full}).", param="expand")
     if rest and isinstance(value, dict):
         _expand_path(state, value, rest, full)

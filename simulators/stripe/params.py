@@ -97,7 +97,7 @@ def _metadata(value: Any, path: str) -> dict[str, str]:
 
 def require(params: dict[str, Any], name: str) -> Any:
     value = params.get(name)
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         raise errors.missing_param(name)
     return value
 

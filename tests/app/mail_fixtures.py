@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app_under_test.config import Config
 from app_under_test.models import (
@@ -22,7 +22,7 @@ CONFIG = Config(env="test", public_base_url="https://book.example.com")
 
 def make_booking(
     *,
-    start: datetime = datetime(2027, 3, 26, 17, 0, tzinfo=timezone.utc),
+    start: datetime = datetime(2027, 3, 26, 17, 0, tzinfo=UTC),
     minutes: int = 30,
     client_zone: str = "Europe/London",
     builder_zone: str = "America/New_York",
@@ -76,7 +76,7 @@ def make_payment(
     intent: str | None = "pi_test_123",
     paid_at: datetime | None = None,
 ) -> Payment:
-    paid_at = paid_at or datetime(2027, 3, 20, 12, 0, tzinfo=timezone.utc)
+    paid_at = paid_at or datetime(2027, 3, 20, 12, 0, tzinfo=UTC)
     return Payment(
         id=1,
         booking_id=1,
@@ -99,5 +99,5 @@ def make_refund(*, amount_cents: int = 5000, at: datetime | None = None) -> Refu
         amount_cents=amount_cents,
         reason="canceled",
         status="succeeded",
-        created_at=at or datetime(2027, 3, 22, 9, 30, tzinfo=timezone.utc),
+        created_at=at or datetime(2027, 3, 22, 9, 30, tzinfo=UTC),
     )

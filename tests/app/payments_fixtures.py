@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -77,7 +77,7 @@ def payments_app(db_url, stripe_server):
 
 def held_booking(app) -> tuple[str, str]:
     """A new held booking with its Checkout Session opened at the simulator; (booking public id, session id)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     schedule = LocalSchedule(now=lambda: now)
     db = get_db()
     with db.transaction() as session:
@@ -143,7 +143,7 @@ def state_of(booking_id: str) -> dict:
     with get_db().reader() as session:
         booking = session.scalar(select(Booking).where(Booking.public_id == booking_id))
         payments = session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)).all()
-        from app_under_test.models import Refund  # noqa: PLC0415
+        from app_under_test.models import Refund
 
         refunds = session.scalars(select(Refund).where(Refund.payment_id.in_([p.id for p in payments]))).all()
         return {

@@ -10,21 +10,21 @@ scenario (features/calendly/recovery.feature).
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
 from app_under_test.availability import Invitee, SlotUnavailable
-from app_under_test.calendly_client import (
+from app_under_test.calendly.client import (
     CalendlyAuthError,
     CalendlyClient,
     CalendlyNotFound,
     CalendlySlotProvider,
     CalendlyUnavailable,
 )
-from app_under_test.calendly_setup import find_subscription, register_webhook
+from app_under_test.calendly.setup import find_subscription, register_webhook
 from app_under_test.config import Config
 from harness.simulator import start_simulator
 
@@ -67,7 +67,7 @@ def session_type(calendly, uri: str | None = "default"):
 
 def test_slots_over_more_than_a_week_come_in_seven_day_chunks(calendly):
     provider = CalendlySlotProvider(calendly.client)
-    start = datetime.now(timezone.utc) + timedelta(hours=2)
+    start = datetime.now(UTC) + timedelta(hours=2)
     slots = provider.available_slots(session_type(calendly), start, start + timedelta(days=16))
     days = {slot.start.date() for slot in slots}
     assert len(days) >= 10, days  # weekdays across three chunks (7 + 7 + 2 days)
@@ -78,20 +78,20 @@ def test_slots_over_more_than_a_week_come_in_seven_day_chunks(calendly):
 
 def test_a_session_type_without_an_event_type_offers_nothing(calendly):
     provider = CalendlySlotProvider(calendly.client)
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     assert provider.available_slots(session_type(calendly, None), start, start + timedelta(days=7)) == []
 
 
 def test_an_event_type_deleted_on_calendly_offers_nothing_instead_of_failing(calendly):
     provider = CalendlySlotProvider(calendly.client)
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     gone = session_type(calendly, "https://api.calendly.com/event_types/deleted-long-ago")
     assert provider.available_slots(gone, start, start + timedelta(days=7)) == []
 
 
 def test_booking_carries_the_booking_id_and_a_taken_slot_is_unavailable(calendly):
     provider = CalendlySlotProvider(calendly.client)
-    start = datetime.now(timezone.utc) + timedelta(hours=2)
+    start = datetime.now(UTC) + timedelta(hours=2)
     slot = provider.available_slots(session_type(calendly), start, start + timedelta(days=7))[0]
     booked = provider.book(session_type(calendly), slot.start, Invitee("Grace", "grace@example.com", "UTC"), "ref-1")
     invitee = calendly.client.invitee(booked.invitee_uri)

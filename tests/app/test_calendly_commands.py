@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -85,7 +85,7 @@ def test_register_webhook_creates_then_finds_the_subscription(app):
 
 def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
     control = app.calendly["control"]
-    start = datetime.now(timezone.utc) + timedelta(days=1)
+    start = datetime.now(UTC) + timedelta(days=1)
     slots = http_clients.get(
         f"{app.calendly['url']}/calendly/event_type_available_times",
         headers={"Authorization": f"Bearer {TOKEN}"},

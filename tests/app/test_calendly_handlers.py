@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,12 +31,12 @@ pytestmark = [pytest.mark.calendly, pytest.mark.webhook, pytest.mark.database]
 
 API = "https://api.calendly.com"
 EVENT_TYPE = f"{API}/event_types/ET-INTRO"
-T0 = datetime(2027, 1, 4, 9, tzinfo=timezone.utc)  # a Monday
-LATER = datetime(2030, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday
+LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def stamp(minutes: int) -> str:
-    return (datetime(2026, 12, 1, tzinfo=timezone.utc) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (datetime(2026, 12, 1, tzinfo=UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def iso(value: datetime) -> str:

@@ -63,7 +63,7 @@ def test_spaces_around_the_parts_are_tolerated_and_upper_case_hex_too():
         (f"v1={'a' * 64}", "malformed_signature"),
         (f"t={NOW}", "malformed_signature"),
         (f"t=soon,v1={'a' * 64}", "malformed_signature"),
-        (f"t=１２３,v1={'a' * 64}", "malformed_signature"),  # full-width digits are digits to str.isdigit
+        (f"t=１２３,v1={'a' * 64}", "malformed_signature"),  # noqa: RUF001 (full-width digits on purpose: digits to str.isdigit)
         (f"t={NOW},t={NOW + 1},v1={'a' * 64}", "malformed_signature"),
         (f"t={NOW},v1=é{'a' * 63}", "invalid_signature"),
     ],

@@ -9,7 +9,8 @@ from app_under_test.config import BRIEF_VARIABLES, Config, ConfigError
 
 GOOD = {
     "APP_ENV": "production",
-    "CALENDLY_API_TOKEN": "eyJraWQiOiIxY2UxZTEzNjE3ZGNmNzY2YjNjZWJjY2Y4ZGM1YmFmYThhNjVlNjg0MDIzZjdjMzJiZTgzNDliMjM4MDEzNWI0",
+    "CALENDLY_API_TOKEN": "eyJraWQiOiIxY2UxZTEzNjE3ZGNmNzY2YjNjZWJjY2Y4ZGM1Y"
+    "mFmYThhNjVlNjg0MDIzZjdjMzJiZTgzNDliMjM4MDEzNWI0",
     "CALENDLY_USERNAME": "ada-stone",
     "CALENDLY_WEBHOOK_SIGNING_KEY": "k7Hq2vXw9Rt4yLm3",
     "STRIPE_SECRET_KEY": "sk_live_51Hb2aQ8kq9ZrTtYv",

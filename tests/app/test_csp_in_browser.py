@@ -7,7 +7,7 @@ import pytest
 from harness.browser import watch_csp_violations
 from harness.servers import serve_in_thread
 from harness.waiting import wait_until
-from tests.app.web_fixtures import FREE_PATH, web_app  # noqa: F401 (fixtures)
+from tests.app.web_fixtures import FREE_PATH, web_app  # noqa: F401 (pytest fixtures, used by name)
 
 pytestmark = [pytest.mark.browser, pytest.mark.database]
 

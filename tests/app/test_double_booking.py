@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,9 +12,10 @@ from app_under_test.booking_service import BookingRequest, SlotTaken, create_boo
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import Database
 from app_under_test.models import Booking, SessionType, SlotClaim
+from harness.concurrency import all_at_once
 
 pytestmark = [pytest.mark.database, pytest.mark.concurrency]
-NOW = datetime(2027, 1, 4, 8, tzinfo=timezone.utc)  # a Monday, 08:00 London
+NOW = datetime(2027, 1, 4, 8, tzinfo=UTC)  # a Monday, 08:00 London
 
 
 @pytest.fixture
@@ -52,18 +52,7 @@ def attempt(db: Database, type_slug: str, start: datetime, email: str) -> str:
 
 def test_twenty_concurrent_requests_for_one_slot_make_one_booking(database):
     start = NOW + timedelta(hours=2)  # 10:00 London
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-
-    def racer(index: int) -> None:
-        barrier.wait(timeout=30)
-        outcomes.append(attempt(database, "intro-call", start, f"racer{index}@example.com"))
-
-    threads = [threading.Thread(target=racer, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = all_at_once(lambda index: attempt(database, "intro-call", start, f"racer{index}@example.com"), 20)
     assert sorted(outcomes) == ["booked"] + ["taken"] * 19
     with database.reader() as session:
         assert session.scalar(select(func.count(Booking.id))) == 1

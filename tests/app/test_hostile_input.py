@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app_under_test.mail import compose
-from tests.app.web_fixtures import (  # noqa: F401 (fixtures)
+from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     ADMIN_TOKEN,
     FREE_PATH,
     book_free,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -31,17 +31,17 @@ def test_each_recipient_reads_the_time_in_their_own_zone_with_the_zone_named():
     ("start", "london", "new_york"),
     [
         (
-            datetime(2027, 3, 12, 14, 0, tzinfo=timezone.utc),
+            datetime(2027, 3, 12, 14, 0, tzinfo=UTC),
             "14:00 Europe/London (GMT)",
             "09:00 America/New_York (EST)",
         ),
         (
-            datetime(2027, 3, 15, 13, 0, tzinfo=timezone.utc),
+            datetime(2027, 3, 15, 13, 0, tzinfo=UTC),
             "13:00 Europe/London (GMT)",
             "09:00 America/New_York (EDT)",
         ),
         (
-            datetime(2027, 3, 29, 13, 0, tzinfo=timezone.utc),
+            datetime(2027, 3, 29, 13, 0, tzinfo=UTC),
             "14:00 Europe/London (BST)",
             "09:00 America/New_York (EDT)",
         ),
@@ -56,9 +56,9 @@ def test_a_daylight_saving_change_moves_the_offset_not_the_builders_hour(start, 
 
 
 def test_the_moved_mail_gives_both_times_in_the_recipients_zone_across_a_change():
-    booking = make_booking(start=datetime(2027, 3, 29, 13, 0, tzinfo=timezone.utc))
+    booking = make_booking(start=datetime(2027, 3, 29, 13, 0, tzinfo=UTC))
     client, _ = both(booking)
-    data = compose.moved(CONFIG, booking, client, previous_start=datetime(2027, 3, 26, 14, 0, tzinfo=timezone.utc))
+    data = compose.moved(CONFIG, booking, client, previous_start=datetime(2027, 3, 26, 14, 0, tzinfo=UTC))
 
     assert data["previous_start_local"] == "Friday 26 March 2027, 14:00 Europe/London (GMT)"
     assert data["start_local"] == "Monday 29 March 2027, 14:00 Europe/London (BST)"

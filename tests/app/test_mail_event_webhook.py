@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from app_under_test.config import Config
 from app_under_test.db import Database
+from app_under_test.event_outcomes import Ignore
 from app_under_test.mail import outbox
 from app_under_test.models import Client, OutboxMessage, WebhookEvent
 from app_under_test.webhooks import sendgrid_handlers, sendgrid_ingest
 from app_under_test.webhooks.base import WebhookRejected
-from app_under_test.webhooks.inbox import Ignore
 from simulators.sendgrid.signing import derive_private_key, public_key_base64, sign
 
 pytestmark = pytest.mark.email

@@ -6,7 +6,7 @@ them as SendGrid would; SendGrid's failures map to sent, retry or dead.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -127,7 +127,7 @@ def test_a_rate_limit_is_retried_no_earlier_than_its_reset(simulators, config):
     result = send(config, confirmation_mail(config))
 
     assert result.outcome == "retry" and result.error.startswith("SendGrid rate limit (429)")
-    assert result.not_before is not None and result.not_before > datetime.now(timezone.utc)
+    assert result.not_before is not None and result.not_before > datetime.now(UTC)
 
 
 def test_a_bad_template_id_is_dead_with_sendgrids_reason(config):
@@ -167,8 +167,8 @@ def test_delivery_after_commit_sends_once_and_send_due_retries_after_an_outage(s
         assert (row.status, row.attempts) == ("retry", 1)
         control(simulators, "DELETE", "/faults")
 
-        assert delivery.send_due(db, config, now=datetime.now(timezone.utc)) == {}  # not due for a minute
-        later = datetime.now(timezone.utc) + timedelta(minutes=2)
+        assert delivery.send_due(db, config, now=datetime.now(UTC)) == {}  # not due for a minute
+        later = datetime.now(UTC) + timedelta(minutes=2)
         assert delivery.send_due(db, config, now=later) == {"sent": 1}
         assert delivery.send_due(db, config, now=later + timedelta(days=1)) == {}
         assert len(control(simulators, "GET", "/messages", params={"to": "grace@example.com"})["messages"]) == 1

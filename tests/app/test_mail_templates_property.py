@@ -6,7 +6,7 @@ scenarios read mail from), from the app's own template sources.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -31,9 +31,7 @@ ZONES = [
     "Africa/Casablanca",
 ]
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
-instants = st.datetimes(
-    min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(timezone.utc)
-)
+instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC))
 
 
 def rendered_parts(kind: str, data: dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.web_fixtures import ADMIN_TOKEN, browser, stats, web_app  # noqa: F401 (fixtures)
+from tests.app.web_fixtures import ADMIN_TOKEN, browser, stats, web_app  # noqa: F401 (pytest fixtures, used by name)
 
 pytestmark = [pytest.mark.database, pytest.mark.validation]
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from app_under_test.payments.checkout import MAX_ATTEMPTS
-from tests.app.payments_fixtures import SECRET_KEY, deliver, events_for, state_of, stripe_server  # noqa: F401
+from tests.app.payments_fixtures import SECRET_KEY, deliver, events_for, state_of, stripe_server  # noqa: F401 (pytest fixtures, used by name)
 from tests.app.web_fixtures import csrf_token, first_slot, make_web_app, sign_in, sign_up, stats
 
 pytestmark = [pytest.mark.database, pytest.mark.paid]
@@ -77,7 +77,7 @@ def test_a_stranger_with_the_link_cannot_start_payments_even_sixteen_at_once(pai
         barrier.wait(timeout=30)
         answers.append(stranger.post(f"/bookings/{public_id}/pay", data={"csrf_token": token}).status_code)
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(strangers, tokens)]
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(strangers, tokens, strict=False)]
     for thread in threads:
         thread.start()
     for thread in threads:

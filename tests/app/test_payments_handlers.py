@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 
 from app_under_test import booking_events
 from app_under_test.db import get_db
+from app_under_test.event_bus import EventBus, attach
 from app_under_test.payments import refunds, settlement
+from app_under_test.payments import subscribers as payment_subscribers
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
-from tests.app.payments_fixtures import (  # noqa: F401 (fixtures)
+from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     deliver,
     events_for,
@@ -43,20 +45,22 @@ EXAMPLES = settings(
 
 
 @pytest.fixture
-def hooks(monkeypatch) -> Counter:
-    """How often each booking hook ran, per booking (the mail side of the hooks is not under test here)."""
+def hooks(payments_app, monkeypatch) -> Counter:
+    """How often each booking event was published, per booking: the app's bus gives way to one that counts
+    (the mail side is not under test here) and keeps the refund subscriber."""
     calls: Counter = Counter()
-    for name in ("booking_confirmed", "booking_expired", "paid_booking_confirmed"):
-        monkeypatch.setattr(
-            booking_events,
-            name,
-            lambda session, booking, *args, _name=name, **kw: calls.update([(_name, booking.public_id)]),
-        )
-    monkeypatch.setattr(
-        booking_events,
-        "payment_refunded",
-        lambda session, booking, refund, reason: calls.update([("payment_refunded", reason)]),
+    bus = EventBus()
+    payment_subscribers.subscribe(bus)
+    for kind, name in (
+        (booking_events.BookingConfirmed, "booking_confirmed"),
+        (booking_events.BookingExpired, "booking_expired"),
+        (booking_events.PaidBookingConfirmed, "paid_booking_confirmed"),
+    ):
+        bus.subscribe(kind, lambda session, event, _name=name: calls.update([(_name, event.booking.public_id)]))
+    bus.subscribe(
+        booking_events.PaymentRefunded, lambda session, event: calls.update([("payment_refunded", event.reason)])
     )
+    attach(payments_app.extensions["booking_db"].session_info, bus)
     monkeypatch.setattr(refunds, "_issue_after_commit", lambda session: None)  # refunds stay requested here
     return calls
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,7 @@ from app_under_test.config import Config
 from app_under_test.payments import checkout, money, refunds
 
 pytestmark = [pytest.mark.stripe, pytest.mark.paid]
-NOW = datetime(2027, 1, 4, 9, 0, 17, tzinfo=timezone.utc)
+NOW = datetime(2027, 1, 4, 9, 0, 17, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from app_under_test.webhooks import stripe_ingest
 from harness import http_clients
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
-from tests.app.payments_fixtures import control, held_booking, pay, payments_app, stripe_server  # noqa: F401
+from tests.app.payments_fixtures import control, held_booking, pay, payments_app, stripe_server  # noqa: F401 (pytest fixtures, used by name)
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook]
 TYPES = {

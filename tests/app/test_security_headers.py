@@ -8,7 +8,7 @@ import pytest
 
 from app_under_test import create_app
 from app_under_test.config import Config
-from tests.app.web_fixtures import FREE_PATH, browser, web_app  # noqa: F401 (fixtures)
+from tests.app.web_fixtures import FREE_PATH, browser, web_app  # noqa: F401 (pytest fixtures, used by name)
 
 pytestmark = pytest.mark.database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.web_fixtures import PASSWORD, browser, csrf_token, sign_in, sign_up, web_app  # noqa: F401 (fixtures)
+from tests.app.web_fixtures import PASSWORD, browser, csrf_token, sign_in, sign_up, web_app  # noqa: F401 (pytest fixtures, used by name)
 
 pytestmark = [pytest.mark.database, pytest.mark.auth]
 NEW_PASSWORD = "a brand new passphrase"

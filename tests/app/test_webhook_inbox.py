@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app_under_test.db import Database
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import Pathway, WebhookEvent
 from app_under_test.webhooks import inbox
+from harness.concurrency import all_at_once
 
 pytestmark = [pytest.mark.database, pytest.mark.webhook]
 
@@ -81,10 +83,10 @@ def test_a_failing_handler_leaves_no_writes_but_the_event_is_stored_for_a_retry(
 
 def test_unprocessable_is_a_dead_letter_at_once_and_ignore_is_recorded(db):
     def unprocessable(session, row, envelope):
-        raise inbox.Unprocessable("payload.email is required")
+        raise Unprocessable("payload.email is required")
 
     def ignore(session, row, envelope):
-        raise inbox.Ignore("nothing to do")
+        raise Ignore("nothing to do")
 
     assert inbox.receive(db, incoming("a:1"), unprocessable).status == "dead"
     assert inbox.receive(db, incoming("a:2"), ignore).status == "ignored"
@@ -97,7 +99,7 @@ def test_unprocessable_is_a_dead_letter_at_once_and_ignore_is_recorded(db):
 
 def test_a_replayed_dead_letter_runs_again_from_scratch(db):
     def unprocessable(session, row, envelope):
-        raise inbox.Unprocessable("broken")
+        raise Unprocessable("broken")
 
     received = inbox.receive(db, incoming(), unprocessable)
     assert inbox.replay(db, received.event_id, writes_a_pathway) == "processed"
@@ -114,18 +116,7 @@ def test_twenty_copies_at_once_store_one_event_and_apply_it_once(db):
             runs.append(row.id)
         writes_a_pathway(session, row, envelope)
 
-    barrier = threading.Barrier(20)
-    results: list[inbox.Received] = []
-
-    def copy() -> None:
-        barrier.wait(timeout=30)
-        results.append(inbox.receive(db, incoming(), counted))
-
-    threads = [threading.Thread(target=copy) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = all_at_once(lambda _: inbox.receive(db, incoming(), counted), 20, timeout=60)
     assert len(results) == 20
     assert sorted(r.duplicate for r in results) == [False] + [True] * 19
     assert len(runs) == 1 and counts(db) == (1, 1)

@@ -36,22 +36,21 @@ def make_web_app(db_url: str, *, seed: bool = True, **overrides):
     app = create_app(config)
     if not seed:  # a second app process on a database another one already seeded
         return app
-    with app.app_context():
-        with get_db().transaction() as session:
-            add_pathway(session, "First-time founder", "")
-            add_builder(
-                session,
-                BuilderSpec(
-                    name="Ada Stone",
-                    timezone="Europe/London",
-                    email="ada@example.com",
-                    session_types=[
-                        SessionTypeSpec("Intro call", "free", 30),
-                        SessionTypeSpec("Pathway call", "pathway", 30),
-                        SessionTypeSpec("Deep dive", "paid", 60, 4500, "gbp"),
-                    ],
-                ),
-            )
+    with app.app_context(), get_db().transaction() as session:
+        add_pathway(session, "First-time founder", "")
+        add_builder(
+            session,
+            BuilderSpec(
+                name="Ada Stone",
+                timezone="Europe/London",
+                email="ada@example.com",
+                session_types=[
+                    SessionTypeSpec("Intro call", "free", 30),
+                    SessionTypeSpec("Pathway call", "pathway", 30),
+                    SessionTypeSpec("Deep dive", "paid", 60, 4500, "gbp"),
+                ],
+            ),
+        )
     return app
 
 

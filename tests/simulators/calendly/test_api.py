@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import UTC
+
 import pytest
 
 pytestmark = pytest.mark.calendly
@@ -115,7 +118,7 @@ def test_available_times_are_utc_spaced_by_duration_and_in_the_future(calendly):
     from datetime import datetime
 
     parsed = [datetime.fromisoformat(s) for s in starts]
-    gaps = {(b - a).total_seconds() for a, b in zip(parsed, parsed[1:])}
+    gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(parsed)}
     assert gaps == {45 * 60}
     assert all(slot["status"] == "available" and slot["invitees_remaining"] == 1 for slot in slots)
     assert all(slot["scheduling_url"].startswith(event_type["scheduling_url"] + "/") for slot in slots)
@@ -125,10 +128,10 @@ def test_available_times_refuse_ranges_over_7_days_and_starts_in_the_past(calend
     host = calendly.host()
     event_type = calendly.event_type(host)
     now = calendly.http.get("/_sim/clock").json()["virtual_now"]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     def at(offset_days: float) -> str:
-        return datetime.fromtimestamp(now + offset_days * 86400, timezone.utc).isoformat()
+        return datetime.fromtimestamp(now + offset_days * 86400, UTC).isoformat()
 
     too_long = host.api.get(
         "/event_type_available_times",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -69,7 +69,7 @@ def without_clock_readings(body: bytes) -> str:
 
 
 def test_the_same_seed_replays_the_same_payloads_and_another_seed_does_not():
-    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
     start_text = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     first, second, other = run_scenario(7, start_text), run_scenario(7, start_text), run_scenario(8, start_text)
     assert [json.loads(b)["event"] for b in first] == ["invitee.created", "invitee_no_show.created", "invitee.canceled"]
@@ -101,8 +101,8 @@ def test_cli_creates_a_host_and_cancels_and_reschedules_invitees(calendly, capsy
         "/event_type_available_times",
         params={
             "event_type": workshop["uri"],
-            "start_time": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
-            "end_time": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat(),
+            "start_time": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            "end_time": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
         },
     ).json()["collection"]
     assert slots[0]["invitees_remaining"] == 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -77,7 +77,7 @@ def bodies(receiver, helpers, count: int) -> list[dict]:
 
 
 def test_invitee_created_is_signed_over_the_raw_bytes_and_carries_the_whole_invitee(booked, receiver, helpers):
-    host, event_type, invitee = booked
+    host, event_type, _invitee = booked
     request = receiver.wait_for(1)[0]
     assert request.path == "/hooks/calendly"
     assert request.headers["Content-Type"] == "application/json"
@@ -385,7 +385,7 @@ def test_without_a_signing_key_deliveries_are_unsigned(calendly, receiver):
 
 
 def test_wrong_key_plan_signs_with_a_key_the_receiver_does_not_know(calendly, booked, receiver, helpers):
-    host, _, invitee = booked
+    _host, _, invitee = booked
     plan = calendly.http.post("/_sim/plans", json={"provider": "calendly", "plan": {"wrong_key": True}})
     assert plan.status_code == 201
     calendly.control("POST", f"/invitees/{helpers.uuid_of(invitee['uri'])}/cancel", json={"by": "invitee"})
@@ -473,7 +473,7 @@ def test_automatic_delivery_sends_without_a_flush(auto_simulator, receiver, help
                 "signing_key": helpers.SIGNING_KEY,
             },
         )
-        start = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+        start = (datetime.now(UTC) + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
         booked = http.post(
             "/calendly/invitees",
             headers=api,

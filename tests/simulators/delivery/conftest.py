@@ -61,14 +61,14 @@ def submit(engine, receiver, signer):
     """Submit a test event to the receiver; keyword arguments override the defaults."""
 
     def submit_event(payload=None, **overrides):
-        arguments = dict(
-            provider="test",
-            endpoint=f"{receiver.url}/hooks",
-            event_type="thing.happened",
-            payload=payload if payload is not None else {"id": "evt_1", "data": {"n": 1}},
-            signer=signer,
-            retry=CALENDLY,
-        )
+        arguments = {
+            "provider": "test",
+            "endpoint": f"{receiver.url}/hooks",
+            "event_type": "thing.happened",
+            "payload": payload if payload is not None else {"id": "evt_1", "data": {"n": 1}},
+            "signer": signer,
+            "retry": CALENDLY,
+        }
         arguments.update(overrides)
         return engine.submit(**arguments)
 

@@ -14,14 +14,14 @@ def auto_submit(auto_simulator, receiver, signer):
     engine = auto_simulator.hub.engine
 
     def submit_event(payload=None, **overrides):
-        arguments = dict(
-            provider="test",
-            endpoint=f"{receiver.url}/hooks",
-            event_type="thing.happened",
-            payload=payload or {"n": 1},
-            signer=signer,
-            retry=CALENDLY,
-        )
+        arguments = {
+            "provider": "test",
+            "endpoint": f"{receiver.url}/hooks",
+            "event_type": "thing.happened",
+            "payload": payload or {"n": 1},
+            "signer": signer,
+            "retry": CALENDLY,
+        }
         arguments.update(overrides)
         return engine.submit(**arguments)
 

@@ -105,7 +105,7 @@ def test_a_failed_concurrent_copy_is_retried_on_its_own(engine, submit, receiver
 
 def test_a_reordered_event_arrives_after_the_next_one(engine, submit, receiver):
     plan(engine, reorder=True)
-    [first] = submit({"n": 1})
+    [_first] = submit({"n": 1})
     assert engine.deliveries()[0].status == "held"
     assert engine.flush()  # flushing alone releases it (nothing follows)
     receiver.wait_for(1)
@@ -145,7 +145,7 @@ def test_dropped_and_nulled_fields(engine, submit, receiver):
 
 def test_a_field_path_that_does_not_exist_is_an_error_and_keeps_the_plan(engine, submit):
     plan(engine, drop_fields=["data.nope"])
-    with pytest.raises(PlanError, match="data.nope"):
+    with pytest.raises(PlanError, match=r"data\.nope"):
         submit()
     assert engine.deliveries() == []
     assert engine.plans()[0]["plan"]["drop_fields"] == ["data.nope"]
@@ -160,7 +160,7 @@ def test_wrong_shape_uses_the_named_provider_variant(engine, submit, receiver):
 
 def test_an_unknown_shape_variant_lists_the_known_ones(engine, submit):
     plan(engine, wrong_shape="flta")
-    with pytest.raises(PlanError, match="flta.*known: flat, other"):
+    with pytest.raises(PlanError, match=r"flta.*known: flat, other"):
         submit(shape_variants={"flat": dict, "other": dict})
 
 

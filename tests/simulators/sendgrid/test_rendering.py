@@ -89,7 +89,7 @@ def test_else_if_chains_work_as_sendgrid_documents(data, expected):
     ],
 )
 def test_sendgrid_comparison_and_logic_helpers(helper, a, b, expected):
-    source = "{{#%s a b}}yes{{else}}no{{/%s}}" % (helper, helper)
+    source = f"{{{{#{helper} a b}}}}yes{{{{else}}}}no{{{{/{helper}}}}}"
     assert text(source, {"a": a, "b": b}) == expected
 
 

@@ -40,7 +40,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-template_data = st.fixed_dictionaries({}, optional={name: json_values for name in VARIABLES}).flatmap(
+template_data = st.fixed_dictionaries({}, optional=dict.fromkeys(VARIABLES, json_values)).flatmap(
     lambda known: st.dictionaries(st.text(max_size=10), json_values, max_size=3).map(lambda extra: {**extra, **known})
 )
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app_under_test.event_outcomes import Unprocessable
 from app_under_test.timeutil import parse_utc_iso
-from app_under_test.webhooks.inbox import Unprocessable
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app_under_test.calendly.payload import InviteeChange, Submission
 from app_under_test.models import Booking, Client, RoutingFormSubmission
-from app_under_test.webhooks.calendly_payload import InviteeChange, Submission
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -7,7 +7,7 @@ import json
 import click
 from flask import Flask
 
-from app_under_test.calendly_client import CalendlyError, app_client
+from app_under_test.calendly.client import CalendlyError, app_client
 from app_under_test.db import get_db
 from app_under_test.providers import app_config
 from app_under_test.timeutil import parse_utc_iso
@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Replace an active subscription too (after rotating the key).")
     def register_webhook_command(force: bool) -> None:
         """Subscribe this app's /webhooks/calendly to all five events (idempotent)."""
-        from app_under_test.calendly_setup import register_webhook
+        from app_under_test.calendly.setup import register_webhook
 
         try:
             result = register_webhook(client_or_exit(), app_config(), force=force)
@@ -45,7 +45,7 @@ def register(app: Flask) -> None:
     @click.option("--to", "end", default=None, help="ISO instant (default: 90 days ahead).")
     def reconcile_command(start: str | None, end: str | None) -> None:
         """Compare local bookings with Calendly's and repair the drift; prints the report as JSON."""
-        from app_under_test.reconcile import default_window, reconcile
+        from app_under_test.calendly.reconcile import default_window, reconcile
 
         window = default_window()
         try:

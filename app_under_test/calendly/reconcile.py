@@ -4,7 +4,7 @@ Webhooks are the fast path; this is the safety net for a dropped event, a
 disabled subscription or an outage longer than Calendly's 24 hours of retries.
 It reads the organization's scheduled events in a window and each event's
 invitees from the API, and applies what it finds through the same functions the
-webhook handlers use (``calendly_sync``), one transaction per invitee:
+webhook handlers use (``calendly.sync``), one transaction per invitee:
 
 - an active invitee nothing here knows about is booked (or linked, or moved: a reschedule);
 - a canceled invitee (not a reschedule) whose booking is still active is canceled;
@@ -24,15 +24,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app_under_test import calendly_sync
-from app_under_test.calendly_client import CalendlyClient, iso, path_of
-from app_under_test.calendly_lookup import booking_for_change, by_invitee
-from app_under_test.calendly_setup import organization
+from app_under_test.calendly import sync as calendly_sync
+from app_under_test.calendly.client import CalendlyClient, iso, path_of
+from app_under_test.calendly.lookup import booking_for_change, by_invitee
+from app_under_test.calendly.payload import InviteeChange, read_invitee
+from app_under_test.calendly.setup import organization
 from app_under_test.db import Database
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import ACTIVE_STATUSES, Booking
 from app_under_test.timeutil import iso_z, parse_utc_iso, utcnow
-from app_under_test.webhooks.calendly_payload import InviteeChange, read_invitee
-from app_under_test.webhooks.inbox import Ignore, Unprocessable
 
 DEFAULT_BACK = timedelta(days=1)
 DEFAULT_AHEAD = timedelta(days=90)

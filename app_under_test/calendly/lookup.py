@@ -21,8 +21,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app_under_test.booking_locks import lock_booking_ref
+from app_under_test.calendly.payload import InviteeChange
 from app_under_test.models import Booking, Client, SessionType
-from app_under_test.webhooks.calendly_payload import InviteeChange
 
 
 def by_invitee(session: Session, uri: str | None) -> Booking | None:

@@ -11,7 +11,7 @@ run got there first, which is success too.
 
 from __future__ import annotations
 
-from app_under_test.calendly_client import CalendlyClient, CalendlyConflict, path_of
+from app_under_test.calendly.client import CalendlyClient, CalendlyConflict, path_of
 from app_under_test.config import Config
 
 EVENTS = [

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import functools
 import ssl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,7 +38,7 @@ from app_under_test.availability import (
 )
 from app_under_test.config import Config
 from app_under_test.models import SessionType
-from app_under_test.timeutil import UTC, parse_utc_iso, utcnow
+from app_under_test.timeutil import parse_utc_iso, utcnow
 
 log = structlog.get_logger("calendly")
 MAX_RANGE = timedelta(days=7)  # Calendly refuses longer /event_type_available_times ranges
@@ -129,7 +130,7 @@ class CalendlyClient:
         self._me: dict | None = None
 
     @classmethod
-    def from_config(cls, config: Config) -> "CalendlyClient":
+    def from_config(cls, config: Config) -> CalendlyClient:
         return cls(config.calendly_api_base, config.calendly_api_token)
 
     def request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None) -> dict:
@@ -203,7 +204,7 @@ class CalendlySlotProvider:
     now: Callable[[], datetime] = utcnow
 
     @classmethod
-    def from_config(cls, config: Config) -> "CalendlySlotProvider":
+    def from_config(cls, config: Config) -> CalendlySlotProvider:
         return cls(CalendlyClient.from_config(config))
 
     def available_slots(self, session_type: SessionType, start: datetime, end: datetime) -> list[Slot]:

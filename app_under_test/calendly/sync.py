@@ -34,12 +34,12 @@ from app_under_test.booking_service import (
     move_booking,
     new_public_id,
 )
-from app_under_test.calendly_lookup import booking_for_change, booking_for_create, by_invitee
-from app_under_test.calendly_routing import link_submissions
+from app_under_test.calendly.lookup import booking_for_change, booking_for_create, by_invitee
+from app_under_test.calendly.payload import Cancellation, InviteeChange, read_cancellation
+from app_under_test.calendly.routing import link_submissions
+from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import ACTIVE_STATUSES, Booking, BookingStatus, SessionType, SlotClaim
 from app_under_test.timeutil import is_valid_zone
-from app_under_test.webhooks.calendly_payload import Cancellation, InviteeChange, read_cancellation
-from app_under_test.webhooks.inbox import Ignore, Unprocessable
 
 MAX_RESCHEDULE_CHAIN = 10
 
@@ -162,7 +162,7 @@ def _new_booking(session: Session, session_type: SessionType, change: InviteeCha
             f"overlaps another booking of {builder.slug} here"
         ) from exc
     savepoint.commit()
-    booking_events.booking_confirmed(session, booking)
+    booking_events.publish(session, booking_events.BookingConfirmed(booking))
     link_submissions(session, change, client.id)
     return booking
 
