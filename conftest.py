@@ -19,9 +19,16 @@ from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unrea
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
 
+# The step modules' assertions say expected vs actual, as a test module's do (--import-mode=importlib
+# rewrites only test modules and conftests by itself). Registered before steps/conftest imports them.
+pytest.register_assert_rewrite("steps")
+
 pytest_plugins = [
     "harness.bdd_xdist",  # cucumber JSON from pytest-xdist workers
     "harness.fuzz_report",  # prints the fuzzers' request counts at the end of a run
+    "harness.evidence",  # a failing test's step, journal, HTTP exchanges, app log, browser trace
+    "harness.selection",  # --feature-path PATH[:LINE] and the @wip rule
+    "harness.remote",  # --target: the features against a deployed copy
 ]
 
 # Property tests draw the same examples on every run, in any order and on any worker (each test's
@@ -101,6 +108,11 @@ def db_url(db_backend: str, request: pytest.FixtureRequest):
 @pytest.fixture(scope="session")
 def simulator_server():
     """One simulator process for the whole run (Stripe, Calendly, SendGrid and the control API)."""
+    from harness.remote import remote_simulators, target_url  # a plugin too: imported once registered
+
+    if target_url():
+        yield remote_simulators()  # the ones the deployed target is wired to
+        return
     handle = start_simulator(seed=1)
     yield handle
     handle.stop()
@@ -116,6 +128,11 @@ def simulators(simulator_server, request: pytest.FixtureRequest):
 @pytest.fixture
 def app_server(db_url: str, simulators):
     """The booking service on a free port and a fresh database, wired to the simulators."""
+    from harness.remote import remote_app, target_url
+
+    if target_url():
+        yield remote_app()  # a deployed copy (harness run --target)
+        return
     running = start_wired_app(db_url, simulators)
     yield running
     running.stop()

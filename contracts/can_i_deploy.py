@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.support.names import CONSUMER, PACTS_DIR, RESULTS_DIR, ROOT
+from contracts.support.names import CONSUMER, PACTS_DIR, RESULTS_DIR, ROOT, VERIFY_COMMAND
 from contracts.support.verification import pact_participants, pending_interactions, report_path
 from contracts.support.versions import pact_version
 
@@ -57,9 +57,10 @@ def local_row(pact_file: Path, results_dir: Path) -> Row:
     if not path.exists():
         others = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime) if path.parent.is_dir() else []
         row.detail = (
-            "never verified"
+            f"never verified: `{VERIFY_COMMAND}` writes the results into {_display(results_dir)}"
             if not others
-            else f"this version was never verified (last verified: {others[-1].stem}, a different pact)"
+            else f"this version was never verified (last verified: {others[-1].stem}, a different pact); "
+            f"`{VERIFY_COMMAND}` verifies it"
         )
         return row
     report = json.loads(path.read_text(encoding="utf-8"))
@@ -128,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pacts", type=Path, default=PACTS_DIR, help="folder of pact files (default: %(default)s)")
     parser.add_argument(
-        "--results", type=Path, default=RESULTS_DIR, help="folder of verification results (default: %(default)s)"
+        "--results",
+        type=Path,
+        default=RESULTS_DIR,
+        help=f"folder of verification results, e.g. a CI artefact (default: %(default)s, or $PACT_RESULTS_DIR; "
+        f"written by `{VERIFY_COMMAND}`)",
     )
     parser.add_argument(
         "--broker-url",
@@ -140,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("PACT_DO_NOT_TRACK", "true")  # the Pact library would otherwise report usage over the network
     if args.broker_url:
-        from contracts.broker_gate import broker_matrix
+        from contracts.broker_gate import broker_matrix  # starts simulators: only when asked
 
         print(f"can-i-deploy: {CONSUMER} against the pacts in {args.broker_url}")
         rows = broker_matrix(args.broker_url, branch=args.consumer_branch, publish=args.publish)

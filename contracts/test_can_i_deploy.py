@@ -85,6 +85,8 @@ def test_a_pact_without_verification_blocks(tmp_path):
 
     assert code == 1
     assert "never verified" in output and "can-i-deploy: NO" in output
+    # it names the command that writes the results, and where it looked for them
+    assert "`harness test contracts/provider` writes the results into" in output and str(results) in output
 
 
 def test_a_changed_pact_needs_its_own_verification(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ def start_app(database_url: str, *, port: int = 0, **overrides) -> RunningApp:
         database_url=database_url,
         secret_key=secrets.token_hex(32),
         admin_api_token=secrets.token_hex(24),
-        log_level="WARNING",
+        log_level=os.environ.get("HARNESS_APP_LOG_LEVEL", "INFO"),  # each request: evidence for a failure
         **overrides,
     )
     flask_app = create_app(config)

@@ -6,8 +6,11 @@ One place for the launch flags, the device profiles and the per-page checks
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,11 +58,39 @@ def require_chromium() -> None:
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
 
 
+def _playwright_ffmpeg_revision() -> str:
+    import playwright
+
+    browsers = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    return next(b["revision"] for b in json.loads(browsers.read_text())["browsers"] if b["name"] == "ffmpeg")
+
+
+def enable_video() -> bool:
+    """Can contexts record video? Playwright encodes it with an ffmpeg build of its own, which cannot be
+    downloaded here; Debian's ffmpeg takes the same arguments, so it is linked where Playwright looks,
+    in a folder inside the virtualenv (``PLAYWRIGHT_BROWSERS_PATH``; Chromium itself is Debian's, by path).
+    """
+    if os.environ.get("PLAYWRIGHT_BROWSERS_PATH"):
+        return True  # someone else decided where Playwright's tools live
+    system_ffmpeg = shutil.which("ffmpeg")
+    if system_ffmpeg is None:
+        return False
+    registry = Path(sys.prefix) / "playwright-tools"
+    link = registry / f"ffmpeg-{_playwright_ffmpeg_revision()}" / "ffmpeg-linux"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(system_ffmpeg)
+    os.environ["PLAYWRIGHT_BROWSERS_PATH"] = str(registry)
+    return True
+
+
 @contextmanager
 def launched_chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     require_chromium()
+    enable_video()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:

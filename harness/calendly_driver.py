@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from harness import http_clients
+from harness.journal import attempt_lines
 from harness.simulator import SimulatorHandle
 from harness.waiting import wait_until
 
@@ -166,7 +167,12 @@ class CalendlyDriver:
             now = answer["virtual_now"]  # read after the snapshot, so a just-released delivery counts as due
             return not [d for d in answer["deliveries"] if d["status"] == "pending" and d["next_attempt_at"] <= now]
 
-        wait_until(settled, timeout=timeout, what="Calendly's due deliveries to be answered")
+        wait_until(
+            settled,
+            timeout=timeout,
+            what="Calendly's due deliveries to be answered",
+            seen=lambda: self.control.get("/pending", params={"provider": "calendly"}).json(),
+        )
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:
         """Until at least ``count`` attempts of ``event_type`` were made and none is in flight."""
@@ -175,4 +181,9 @@ class CalendlyDriver:
             rows = self.deliveries(event_type)["attempts"]
             return rows if len(rows) >= count else None
 
-        return wait_until(answered, timeout=timeout, what=f"{count} attempt(s) of {event_type}")
+        return wait_until(
+            answered,
+            timeout=timeout,
+            what=f"{count} attempt(s) of {event_type}",
+            seen=lambda: attempt_lines(self.control.get("/deliveries", params={"provider": "calendly"}).json()),
+        )

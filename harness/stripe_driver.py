@@ -15,6 +15,7 @@ import httpx
 import stripe
 
 from harness import http_clients
+from harness.journal import attempt_lines
 from harness.simulator import SimulatorHandle
 from harness.waiting import wait_until
 
@@ -87,7 +88,12 @@ class StripeDriver:
             rows = [a for a in self.attempts(event_type) if a["response_status"] is not None or a["error"]]
             return rows if len(rows) >= count else None
 
-        return wait_until(answered, timeout=timeout, what=f"{count} answered attempt(s) of {event_type}")
+        return wait_until(
+            answered,
+            timeout=timeout,
+            what=f"{count} answered attempt(s) of {event_type}",
+            seen=lambda: attempt_lines(self.control.get("/deliveries", params={"provider": "stripe"}).json()),
+        )
 
     def wait_delivered(self, timeout: float = 20.0) -> None:
         """Until no Stripe delivery is waiting to be sent now (failed ones wait for their retry time)."""

@@ -13,6 +13,7 @@ lists every request with its verdict; ``POST /_reset`` forgets them. It prints `
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import json
@@ -22,7 +23,7 @@ import time
 from typing import Any
 
 import stripe
-from sendgrid.helpers.eventwebhook import EventWebhook  # type: ignore[import-untyped]
+from sendgrid.helpers.eventwebhook import EventWebhook
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -117,10 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = make_server("127.0.0.1", args.port, VerifyingReceiver(args.secret), threaded=True, request_handler=_Quiet)
     print(f"receiver at http://127.0.0.1:{server.server_port}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

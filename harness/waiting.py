@@ -8,10 +8,26 @@ from collections.abc import Callable
 from typing import Any
 
 POLL = 0.02
+SEEN_CHARS = 2000
 
 
-def wait_until(check: Callable[[], Any], *, timeout: float = 20.0, what: str = "a condition") -> Any:
-    """Poll ``check`` until it returns something truthy (returned) or fail at the deadline."""
+def _describe(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= SEEN_CHARS else text[:SEEN_CHARS] + f"... ({len(text)} characters)"
+
+
+def wait_until(
+    check: Callable[[], Any],
+    *,
+    timeout: float = 20.0,
+    what: str = "a condition",
+    seen: Callable[[], Any] | None = None,
+) -> Any:
+    """Poll ``check`` until it returns something truthy (returned) or fail at the deadline.
+
+    The failure says what the last check returned and, when ``seen`` is given, what it returns at the
+    deadline (e.g. the deliveries that did arrive), so a timeout explains itself.
+    """
     deadline = time.monotonic() + timeout
     pause = threading.Event()
     while True:
@@ -19,5 +35,11 @@ def wait_until(check: Callable[[], Any], *, timeout: float = 20.0, what: str = "
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            message = f"timed out after {timeout}s waiting for {what}; the last check returned {_describe(value)}"
+            if seen is not None:
+                try:
+                    message += f"\nwhat there was instead: {_describe(seen())}"
+                except Exception as exc:  # noqa: BLE001 (whatever broke, the timeout must still be reported)
+                    message += f"\n(could not read what there was: {exc!r})"
+            raise AssertionError(message)
         pause.wait(POLL)

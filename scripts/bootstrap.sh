@@ -34,3 +34,16 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "bootstrap: install it with 'sudo apt-get install chromium'; browser journeys will be skipped until then." >&2
   fi
 fi
+
+# Playwright records a failing browser journey's video with ffmpeg; its own build cannot be downloaded,
+# Debian's is linked in its place (harness.browser.enable_video). Without it there is no video, only the
+# trace and the screenshot.
+if ! command -v ffmpeg >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian's ffmpeg (videos of failing browser journeys)"
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+  else
+    echo "bootstrap: ffmpeg is missing: failing browser journeys keep a trace and a screenshot but no video." >&2
+  fi
+fi

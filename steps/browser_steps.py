@@ -7,7 +7,15 @@ import re
 from playwright.sync_api import Page, expect
 from pytest_bdd import given, parsers, then, when
 
-from harness.browser import DEVICES, keep_screenshot, scrolls_sideways, serious_violations, watch_csp_violations
+from harness.browser import (
+    DEVICES,
+    enable_video,
+    keep_screenshot,
+    scrolls_sideways,
+    serious_violations,
+    watch_csp_violations,
+)
+from harness.evidence import keep_browser_evidence
 from steps.booking_steps import session_path
 
 
@@ -28,15 +36,18 @@ class BrowserSession:
 
 
 @given(parsers.parse('a {device} browser whose time zone is "{zone}"'), target_fixture="tab")
-def browser_tab(chromium, app_server, request, device: str, zone: str):
-    context = chromium.new_context(timezone_id=zone, locale="en-GB", **DEVICES[device])
+def browser_tab(chromium, app_server, request, tmp_path, device: str, zone: str):
+    """A fresh browser context; its trace, screenshot and video are kept only if the scenario fails."""
+    video = {"record_video_dir": str(tmp_path / "video")} if enable_video() else {}
+    context = chromium.new_context(timezone_id=zone, locale="en-GB", **video, **DEVICES[device])
+    context.tracing.start(screenshots=True, snapshots=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     session = BrowserSession(page, app_server.url)
     watch_csp_violations(context, page, session.csp_violations)
     yield session
-    keep_screenshot(page, request.node.name)  # the page the client ends on, pass or fail
-    context.close()
+    shot = keep_screenshot(page, request.node.name)  # the page the client ends on, pass or fail
+    keep_browser_evidence(request.node, context, page, screenshot=shot)
 
 
 @when(parsers.parse('the client searches the marketplace for "{skill}" in the browser'))

@@ -5,7 +5,8 @@ its open Checkout Sessions are expired through the API first, so none can be
 paid afterwards. If Stripe says a session is already complete, the hold is
 kept and the session is reconciled from the API (the webhook saying so may have
 been lost or refused): paid -> the booking is confirmed as the webhook would
-have done (or refunded, when what was paid is not the booking's price); still settling (a bank debit) -> the hold waits for it. If Stripe
+have done (or refunded, when what was paid is not the booking's price); still
+settling (a bank debit) -> the hold waits for it. If Stripe
 cannot be asked, the hold is released anyway: a builder's time is not held
 hostage by an outage, and a payment that still arrives is refunded
 automatically (``settlement.checkout_paid``). Running it twice changes nothing
@@ -106,7 +107,7 @@ def _sweep_one(
             checkout = _retrieve(client, payment.checkout_session_id)
             if checkout is not None and checkout["payment_status"] == "paid":
                 settlement.checkout_paid(session, booking, payment, checkout, provider, now=as_of)
-                if booking.status is BookingStatus.CONFIRMED:
+                if _is_confirmed(booking):  # checkout_paid may have refused it (wrong amount)
                     report.confirmed.append(booking.public_id)
                 else:
                     report.refused.append(booking.public_id)
@@ -125,3 +126,7 @@ def _retrieve(client: stripe.StripeClient, checkout_session_id: str) -> dict | N
         problem: ProviderError = classify(exc)
         log.warning("checkout_not_reconciled", checkout_session=checkout_session_id, error=problem.message)
         return None
+
+
+def _is_confirmed(booking: Booking) -> bool:
+    return booking.status is BookingStatus.CONFIRMED

@@ -7,11 +7,15 @@ against the simulator, a webhook by asking the simulator to produce the message.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACTS_DIR = ROOT / "contracts" / "pacts"
-RESULTS_DIR = ROOT / "reports" / "pact-verification"  # git-ignored, like every report
+# git-ignored, like every report; PACT_RESULTS_DIR moves it (a CI job writing or reading an artefact)
+RESULTS_DIR = Path(os.environ.get("PACT_RESULTS_DIR") or ROOT / "reports" / "pact-verification")
+# what writes the verification results (the provider tests), named where results are missing
+VERIFY_COMMAND = "harness test contracts/provider"
 
 CONSUMER = "booking-service"
 

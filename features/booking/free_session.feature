@@ -7,6 +7,7 @@ Feature: Unauthenticated client books a free session
     Given a builder "Ada Stone" working in "Europe/London" with skills "python, data engineering"
     And "Ada Stone" offers a free session "Intro call" of 30 minutes
 
+  @smoke
   Scenario: A visitor finds a builder by skill and books a free session
     Given a visitor whose browser is set to "Europe/London"
     When the visitor searches the marketplace for "python"

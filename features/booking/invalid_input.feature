@@ -6,6 +6,7 @@ Feature: Invalid booking input gets a clear error and writes nothing
     And "Ada Stone" offers a free session "Intro call" of 30 minutes
     And a visitor whose browser is set to "Europe/London"
 
+  @smoke
   Scenario: An unknown builder is a clear 404
     When the visitor opens the profile "no-such-builder"
     Then the request is refused with status 404 and the reason "nothing at this address"

@@ -6,6 +6,7 @@ Feature: Pathway sessions are for signed-in clients who choose a pathway
     And "Lin Okafor" offers a pathway session "Pathway mentoring" of 45 minutes
     And the marketplace offers the pathway "First-time founder"
 
+  @smoke
   Scenario: A signed-in client books a pathway session
     Given a signed-up client "Maya Chen" with email "maya@example.com" in "Asia/Tokyo"
     When the client opens the session "Pathway mentoring" of "Lin Okafor"

@@ -15,6 +15,7 @@ Feature: Every Calendly webhook event updates the bookings once
     And the app processed 1 "invitee.created" event
     And no Calendly event took effect twice
 
+  @smoke
   Scenario: invitee.created for a booking made on Calendly creates the booking
     When "grace@example.com" books the first "Intro call" slot of "Ada Stone" on Calendly
     Then the app has 1 booking for "grace@example.com"

@@ -16,7 +16,7 @@ Feature: The deployment is stable
     When the operator checks the configuration
     Then the check passes
 
-  @database
+  @database @smoke
   Scenario: The service reports itself live and ready
     When the orchestrator probes the service
     Then "/healthz" answers 200 with status "ok"

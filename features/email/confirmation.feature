@@ -8,6 +8,7 @@ Feature: Confirmation mails after a booking
     Given a builder "Ada Stone" working in "Europe/London" with skills "python"
     And "Ada Stone" offers a free session "Intro call" of 30 minutes
 
+  @smoke
   Scenario: A free booking confirms to the client and to the builder, each in their own zone
     Given a visitor whose browser is set to "America/New_York"
     When the visitor opens the session "Intro call" of "Ada Stone"

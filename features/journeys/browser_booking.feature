@@ -27,6 +27,7 @@ Feature: A client books in a real browser, on desktop, tablet and phone
       | tablet  |
       | phone   |
 
+  @smoke
   Scenario: A client fixes a typo in the email and books on a phone
     Given a phone browser whose time zone is "Europe/London"
     When the client opens the "Intro call" session of "Ada Stone" in the browser

@@ -9,6 +9,7 @@ Feature: A client pays for a session through Stripe Checkout
     And "Ada Stone" offers a paid session "Portfolio review" of 60 minutes for 4500 "gbp"
     And a visitor whose browser is set to "Europe/London"
 
+  @smoke
   Scenario: Paid booking happy path
     When the visitor opens the session "Portfolio review" of "Ada Stone"
     And the visitor picks the first offered slot

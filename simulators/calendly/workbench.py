@@ -106,9 +106,8 @@ def _routing_form(account: CalendlyAccount, overrides: dict[str, Any]) -> dict[s
     question = form.questions[0]
     answers = [{"question_uuid": question["uuid"], "question": question["name"], "answer": overrides.get("answer", "")}]
     result = {"type": "custom_message", "value": {"headline": "Thank you", "body": ""}}
-    tracking: dict[str, str | None] = {
-        key: None for key in ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term")
-    }
+    utm_keys = ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term")
+    tracking: dict[str, str | None] = dict.fromkeys(utm_keys)
     submission, _ = account.actions.submit_routing_form(form, answers, tracking, result)
     return {"routing_form_submission": submission.uri}
 

@@ -2,8 +2,9 @@
 
 Tests drive the simulator through these routes, never through the fake API:
 pay a session as the customer would (with any test card, 3-D Secure passed or
-failed, in the customer's own currency), settle a delayed payment or an asynchronous refund, expire sessions, roll a webhook secret,
-make the API fail. Answers are JSON; errors are ``{"error": message}``.
+failed, in the customer's own currency), settle a delayed payment or an
+asynchronous refund, expire sessions, roll a webhook secret, make the API fail.
+Answers are JSON; errors are ``{"error": message}``.
 """
 
 from __future__ import annotations

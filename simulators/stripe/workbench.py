@@ -106,7 +106,7 @@ def _settle_latest_refund(state: StripeState, session_id: str) -> None:
 
 
 _STEPS: dict[str, Callable[[StripeState, str], Any]] = {
-    "expire": lambda state, session_id: expire(state, session_id),
+    "expire": expire,
     "settle": lambda state, session_id: settle(state, session_id, succeeded=True),
     "settle-failed": lambda state, session_id: settle(state, session_id, succeeded=False),
     "refund": _refund,

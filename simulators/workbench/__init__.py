@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import cast
 
 from simulators.delivery import DeliveryEngine
 from simulators.hub import SimHub
@@ -35,7 +34,7 @@ def engine_of(hub: SimHub) -> DeliveryEngine:
     """The hub's delivery engine (the server always sets one)."""
     if hub.engine is None:
         raise WorkbenchError("this simulator has no delivery engine")
-    return cast(DeliveryEngine, hub.engine)
+    return hub.engine
 
 
 def provider_workbench(provider: str) -> ModuleType:
@@ -57,10 +56,7 @@ def apply_overrides(target: dict, overrides: dict[str, str]) -> dict:
         parts = path.split(".")
         node = target
         for part in parts[:-1]:
-            if isinstance(node, list):
-                node = node[_index(part, path)]
-            else:
-                node = node.setdefault(part, {})
+            node = node[_index(part, path)] if isinstance(node, list) else node.setdefault(part, {})
             if not isinstance(node, (dict, list)):
                 raise WorkbenchError(f"--set {path}: {part!r} is not an object")
         leaf = parts[-1]

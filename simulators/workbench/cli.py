@@ -44,7 +44,8 @@ def delivery_line(row: dict[str, Any]) -> str:
 
 def _summary_lines(deliveries: list[dict[str, Any]]) -> list[str]:
     return [
-        f"  {d['id']}  {d['provider']:<9} {d['event_type']:<34} {d['event_id'] or '-'}  {d['kind']:<9} -> {d['endpoint']}"
+        f"  {d['id']}  {d['provider']:<9} {d['event_type']:<34} {d['event_id'] or '-'}  "
+        f"{d['kind']:<9} -> {d['endpoint']}"
         for d in deliveries
     ]
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
-from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFProtect
 
 from simulators.delivery.records import DELIVERY_STATUSES
 from simulators.hub import SimHub
