@@ -17,12 +17,13 @@ from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then, when
 
 from harness.calendly_driver import CalendlyDriver, instant
+from harness.sendgrid_driver import SendGridDriver
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.booking_steps import session_path, slug
 from steps.browser_steps import BrowserSession
-from steps.email_steps import inbox, settle
+from steps.email_steps import settle
 from steps.payment_steps import PAGE_PATH, booking_json, holds_booking, pay_with_card, wait_for_booking
 
 REFUND_STATES = {
@@ -204,14 +205,14 @@ def mark_paid_no_show(visitor: Visitor, calendly_sim: CalendlyDriver, checkout: 
 
 
 @when(parsers.parse('the client opens the "{subject}" mail to "{email}" in the SendGrid inbox'))
-def browser_open_mail(tab: BrowserSession, simulators, subject: str, email: str):
+def browser_open_mail(tab: BrowserSession, simulators, sendgrid_sim: SendGridDriver, subject: str, email: str):
     try:
         wait_until(
-            lambda: any(m["subject"].startswith(subject) for m in inbox(simulators, to=email)),
+            lambda: any(m["subject"].startswith(subject) for m in sendgrid_sim.messages(to=email)),
             what=f"a mail to {email} whose subject starts {subject!r}",
         )
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; it has {[m['subject'] for m in inbox(simulators, to=email)]}") from None
+        raise AssertionError(f"{exc}; it has {[m['subject'] for m in sendgrid_sim.messages(to=email)]}") from None
     tab.page.goto(f"{simulators.url}/sendgrid/inbox?to={email}")
     tab.audit()
     # Followed by its address: on a phone the inbox's table is wider than the screen (a tool's page, not the app's).
@@ -274,9 +275,9 @@ def browser_book_pathway(tab: BrowserSession, pathway: str):
 
 
 @then(parsers.parse('no mail to "{email}" mentions a no-show'))
-def no_mail_about_no_show(simulators, email: str):
+def no_mail_about_no_show(simulators, sendgrid_sim: SendGridDriver, email: str):
     settle(simulators)  # every webhook due has been answered, and the app mails before it answers
-    mails = inbox(simulators, to=email)
+    mails = sendgrid_sim.messages(to=email)
     assert mails, f"no mail at all to {email}: the check would prove nothing"
     about = [m["subject"] for m in mails if "no-show" in f"{m['subject']} {m['text']} {m['html']}".lower()]
     assert not about, about
