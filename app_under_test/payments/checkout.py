@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import stripe
 from sqlalchemy.orm import Session
+from stripe.params.checkout import SessionCreateParams
 
 from app_under_test.config import Config
 from app_under_test.models import Booking, BookingStatus, Payment
@@ -55,7 +56,7 @@ def idempotency_key(booking: Booking, attempt: int, expires_at: int) -> str:
     return f"booking-{booking.public_id}-checkout-{attempt}-exp-{expires_at}"
 
 
-def session_params(booking: Booking, config: Config, expires_at: int, attempt: int) -> dict:
+def session_params(booking: Booking, config: Config, expires_at: int, attempt: int) -> SessionCreateParams:
     session_type = booking.session_type
     base = config.public_base_url.rstrip("/")
     amount = money.check_minor_units(booking.price_cents, booking.currency)

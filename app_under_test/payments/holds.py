@@ -28,7 +28,7 @@ from app_under_test.models import Booking, BookingStatus
 from app_under_test.payments import settlement
 from app_under_test.payments.checkout import expire_open_sessions
 from app_under_test.payments.gateway import ProviderError, ProviderUnavailable, classify
-from app_under_test.payments.records import lock_booking, payments_of
+from app_under_test.payments.records import lock_existing_booking, payments_of
 from app_under_test.payments.refunds import issue_requested
 from app_under_test.timeutil import utcnow
 
@@ -90,8 +90,9 @@ def _sweep_one(
     report: SweepReport,
 ) -> None:
     with db.transaction() as session:
-        booking = lock_booking(session, booking_id)
-        if booking.status is not BookingStatus.PENDING_PAYMENT or booking.hold_expires_at > as_of:
+        booking = lock_existing_booking(session, booking_id)
+        held_until = booking.hold_expires_at
+        if booking.status is not BookingStatus.PENDING_PAYMENT or held_until is None or held_until > as_of:
             return  # paid or released meanwhile
         try:
             completed = expire_open_sessions(session, booking, client, now=as_of)

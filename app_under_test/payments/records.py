@@ -30,9 +30,17 @@ def lock_booking(session: Session, booking_id: int) -> Booking | None:
     )
 
 
+def lock_existing_booking(session: Session, booking_id: int) -> Booking:
+    """``lock_booking`` for a booking that must exist: one a payment, refund or queued job points at."""
+    booking = lock_booking(session, booking_id)
+    if booking is None:
+        raise LookupError(f"no booking {booking_id} to lock")
+    return booking
+
+
 def locked(session: Session, payment: Payment) -> tuple[Booking, Payment]:
     """Lock the payment's booking, then re-read the payment as other transactions left it."""
-    booking = lock_booking(session, payment.booking_id)
+    booking = lock_existing_booking(session, payment.booking_id)
     session.refresh(payment)
     return booking, payment
 

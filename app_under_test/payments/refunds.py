@@ -18,15 +18,16 @@ from datetime import datetime
 
 import stripe
 import structlog
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from stripe.params import RefundCreateParams
 
 from app_under_test import booking_events
 from app_under_test.db import Database
 from app_under_test.models import Booking, Payment, Refund
 from app_under_test.payments.gateway import ProviderUnavailable, classify
-from app_under_test.payments.records import lock_booking, refunds_of
+from app_under_test.payments.records import lock_existing_booking, refunds_of
 from app_under_test.timeutil import utcnow
 
 log = structlog.get_logger("payments")
@@ -83,7 +84,8 @@ def _issue_after_commit(session: Session) -> None:
     if session.info.get("refunds_after_commit") or not has_app_context():
         return
     session.info["refunds_after_commit"] = True
-    app = current_app._get_current_object()
+    # current_app is typed as the Flask app it stands for, so the proxy's own method is hidden from the checker.
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def issue(committed: Session) -> None:
         # after_commit also fires when a savepoint is released: wait for the outermost commit.
@@ -114,14 +116,14 @@ def issue_requested(db: Database, client: stripe.StripeClient) -> dict[str, int]
 
 def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
     with db.reader() as session:
-        refund = session.get(Refund, refund_id)
-        payment = session.get(Payment, refund.payment_id)
-        booking = session.get(Booking, payment.booking_id)
+        refund = session.get_one(Refund, refund_id)
+        payment = session.get_one(Payment, refund.payment_id)
+        booking = session.get_one(Booking, payment.booking_id)
         if refund.status != REQUESTED:
             return "issued"
         if not payment.payment_intent_id:
             return "waiting"  # the payment's PaymentIntent is not known yet; a later run sends it
-        params = {
+        params: RefundCreateParams = {
             "payment_intent": payment.payment_intent_id,
             "amount": refund.amount_cents,
             "metadata": {
@@ -141,14 +143,14 @@ def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
             log.warning("refund_waiting_for_stripe", refund=refund_id, error=problem.message)
             return "waiting"
         with db.transaction() as session:
-            row = session.get(Refund, refund_id)
+            row = session.get_one(Refund, refund_id)
             if row.status == REQUESTED:
                 row.status = "failed"
         log.error("refund_refused", refund=refund_id, code=problem.code, error=problem.message)
         return "failed"
     with db.transaction() as session:
-        lock_booking(session, payment.booking_id)
-        payment = session.get(Payment, payment.id, populate_existing=True)
+        lock_existing_booking(session, payment.booking_id)
+        payment = session.get_one(Payment, payment.id, populate_existing=True)
         record_stripe_refund(session, payment, created.to_dict())
     return "issued"
 
@@ -194,7 +196,6 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> st
             failure_reason=refund.get("failure_reason"),
         )
     if row.status == "succeeded":
-        booking_events.publish(
-            session, booking_events.PaymentRefunded(session.get(Booking, payment.booking_id), row, reason=row.reason)
-        )
+        booking = session.get_one(Booking, payment.booking_id)
+        booking_events.publish(session, booking_events.PaymentRefunded(booking, row, reason=row.reason))
     return f"refund {refund['id']} {row.status}"

@@ -21,7 +21,7 @@ from app_under_test.payments import settlement
 from app_under_test.payments.gateway import app_client, classify
 from app_under_test.payments.records import (
     booking_by_public_id,
-    lock_booking,
+    lock_existing_booking,
     locked,
     locked_checkout,
     payment_for_checkout,
@@ -144,7 +144,7 @@ def checkout_payment(session: Session, checkout: dict) -> tuple[Booking, Payment
             f"checkout session {checkout_id!r} is not one this app opened "
             f"(no payment row, metadata.bookingId or client_reference_id of a booking)"
         )
-    booking = lock_booking(session, booking.id)
+    booking = lock_existing_booking(session, booking.id)
     payment = payment_for_checkout(session, checkout_id)
     if payment is None:
         now = utcnow()
@@ -173,7 +173,7 @@ def intent_payment(session: Session, obj: dict, intent_id: str | None = None) ->
     reference, attempt = metadata.get("bookingId"), str(metadata.get("attempt") or "")
     booking = booking_by_public_id(session, reference) if isinstance(reference, str) and reference else None
     if booking is not None and attempt.isdigit():
-        booking = lock_booking(session, booking.id)
+        booking = lock_existing_booking(session, booking.id)
         attempts = payments_of(session, booking.id)
         if 0 < int(attempt) <= len(attempts) and attempts[int(attempt) - 1].payment_intent_id in (None, intent_id):
             return booking, attempts[int(attempt) - 1]
