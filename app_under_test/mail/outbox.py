@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,6 +58,8 @@ class Mail:
     booking_id: int | None
 
 
+# Declarative types a mapped class's __table__ as any FROM clause; this one is the table it was declared with.
+_MESSAGES = cast(Table, OutboxMessage.__table__)
 _INSERTS: dict[str, object] = {}  # one statement per dialect, built once, so its compiled form is cached
 
 
@@ -65,9 +68,9 @@ def _insert_statement(dialect: str):
     if statement is None:
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = (
-            insert(OutboxMessage.__table__)
-            .on_conflict_do_nothing(index_elements=[OutboxMessage.__table__.c.idempotency_key])
-            .returning(OutboxMessage.__table__.c.id)
+            insert(_MESSAGES)
+            .on_conflict_do_nothing(index_elements=[_MESSAGES.c.idempotency_key])
+            .returning(_MESSAGES.c.id)
         )
         _INSERTS[dialect] = statement
     return statement
@@ -153,9 +156,9 @@ def claim(db: Database, message_id: int, now: datetime) -> Claimed | None:
             .values(next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount != 1:
+        if cast(CursorResult[Any], taken).rowcount != 1:  # an UPDATE's result is a CursorResult
             return None
-        row = session.get(OutboxMessage, message_id)
+        row = session.get_one(OutboxMessage, message_id)
         return Claimed(row.id, row.kind, row.recipient, row.template_id, dict(row.data), row.attempts)
 
 

@@ -8,13 +8,15 @@ An endpoint for the same URL is reused (its secret is not shown again) unless
 
 from __future__ import annotations
 
+from typing import Final
+
 import stripe
 
 from app_under_test.config import Config
 from app_under_test.payments.gateway import classify
 
 # What the handlers act on (``webhooks.stripe_handlers``); anything else would only be stored and ignored.
-ENABLED_EVENTS = (
+ENABLED_EVENTS: Final = (  # Final keeps the names as literals, the type Stripe's params ask for
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from app_under_test.config import Config
 from app_under_test.event_outcomes import Unprocessable
 from app_under_test.webhooks.inbox import Handler, IncomingEvent
 
-__all__ = ["Unprocessable", "WebhookProvider", "WebhookRejected"]
+__all__ = ["RequestHeaders", "Unprocessable", "WebhookProvider", "WebhookRejected"]
+
+
+class RequestHeaders(Protocol):
+    """The headers a parser reads: werkzeug's case-insensitive ``Headers`` in the view, a plain dict in tests."""
+
+    def get(self, key: str, /) -> str | None: ...
 
 
 class WebhookRejected(Exception):
@@ -26,5 +33,5 @@ class WebhookRejected(Exception):
 class WebhookProvider:
     name: str
     # Verify the raw body and headers, validate the envelope, derive the dedupe key.
-    parse: Callable[[bytes, Mapping[str, str], Config], IncomingEvent]
+    parse: Callable[[bytes, RequestHeaders, Config], IncomingEvent]
     dispatch: Handler

@@ -13,10 +13,9 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
 
 from app_under_test.config import Config
-from app_under_test.webhooks.base import WebhookRejected
+from app_under_test.webhooks.base import RequestHeaders, WebhookRejected
 from app_under_test.webhooks.inbox import IncomingEvent
 
 HEADER = "Calendly-Webhook-Signature"
@@ -76,7 +75,7 @@ def dedupe_key(envelope: dict) -> str:
     return key
 
 
-def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEvent:
+def parse(raw: bytes, headers: RequestHeaders, config: Config) -> IncomingEvent:
     if not config.calendly_webhook_signing_key:
         raise WebhookRejected(503, "not_configured", "Calendly webhooks are not configured")
     verify_signature(raw, headers.get(HEADER), config.calendly_webhook_signing_key)

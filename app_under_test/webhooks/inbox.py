@@ -22,9 +22,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,10 +44,13 @@ RETRY_DELAYS = (
     timedelta(hours=6),
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-_INSERT_PROCESSED = insert(WebhookEvent.__table__).returning(WebhookEvent.__table__.c.id)
+# Declarative types a mapped class's __table__ as any FROM clause; this one is the table it was declared with.
+_EVENTS = cast(Table, WebhookEvent.__table__)
+_INSERT_PROCESSED = insert(_EVENTS).returning(_EVENTS.c.id)
 
-# A handler receives the open transaction, the event row and the parsed payload.
-Handler = Callable[[Session, WebhookEvent, dict], None]
+# A handler receives the open transaction, the event row and the payload as json.loads gives it (an object for
+# Calendly and Stripe, a list for SendGrid); each handler checks the shape it expects.
+Handler = Callable[[Session, WebhookEvent, Any], None]
 
 
 @dataclass(frozen=True)
@@ -124,9 +128,7 @@ def receive(db: Database, incoming: IncomingEvent, dispatch: Handler, *, now: da
             except Ignore as reason:
                 row.status, row.last_error = "ignored", str(reason)
                 session.execute(
-                    update(WebhookEvent.__table__)
-                    .where(WebhookEvent.__table__.c.id == event_id)
-                    .values(status=row.status, last_error=row.last_error)
+                    update(_EVENTS).where(_EVENTS.c.id == event_id).values(status=row.status, last_error=row.last_error)
                 )
             except Exception as exc:
                 raise _HandlerFailed(exc) from exc
@@ -178,7 +180,7 @@ def _log_failure(row: WebhookEvent) -> None:
 
 def _claim(session: Session, event_id: int) -> WebhookEvent | None:
     statement = select(WebhookEvent).where(WebhookEvent.id == event_id)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update()
     return session.scalar(statement)
 
@@ -210,6 +212,8 @@ def process(db: Database, event_id: int, dispatch: Handler, *, now: datetime | N
 def _record_failure(db: Database, event_id: int, exc: Exception, now: datetime, *, dead: bool = False) -> str:
     with db.transaction() as session:
         row = _claim(session, event_id)
+        if row is None:
+            raise LookupError(f"webhook event {event_id} failed and is no longer stored")
         row.attempts += 1
         _mark_failed(row, exc, now, dead=dead)
         _log_failure(row)

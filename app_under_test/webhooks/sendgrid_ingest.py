@@ -17,13 +17,12 @@ import binascii
 import hashlib
 import json
 import time
-from collections.abc import Mapping
 
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
 
 from app_under_test.config import Config
-from app_under_test.webhooks.base import WebhookRejected
+from app_under_test.webhooks.base import RequestHeaders, WebhookRejected
 from app_under_test.webhooks.inbox import IncomingEvent
 
 SIGNATURE_HEADER = EventWebhookHeader.SIGNATURE
@@ -32,7 +31,7 @@ TOLERANCE_SECONDS = 300
 MAX_EVENTS = 1000
 
 
-def verify_signature(raw: bytes, headers: Mapping[str, str], public_key: str, *, now: float | None = None) -> None:
+def verify_signature(raw: bytes, headers: RequestHeaders, public_key: str, *, now: float | None = None) -> None:
     signature, timestamp = headers.get(SIGNATURE_HEADER), headers.get(TIMESTAMP_HEADER)
     if not signature or not timestamp:
         raise WebhookRejected(
@@ -72,7 +71,7 @@ def dedupe_key(events: list[dict], raw: bytes) -> str:
     return f"sendgrid:batch:{hashlib.sha256(basis.encode()).hexdigest()}"
 
 
-def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEvent:
+def parse(raw: bytes, headers: RequestHeaders, config: Config) -> IncomingEvent:
     if not config.sendgrid_event_webhook_public_key:
         raise WebhookRejected(503, "not_configured", "SendGrid event webhooks are not configured")
     verify_signature(raw, headers, config.sendgrid_event_webhook_public_key)

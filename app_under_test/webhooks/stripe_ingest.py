@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 
 import stripe
 
 from app_under_test.config import Config
-from app_under_test.webhooks.base import WebhookRejected
+from app_under_test.webhooks.base import RequestHeaders, WebhookRejected
 from app_under_test.webhooks.inbox import IncomingEvent
 
 HEADER = "Stripe-Signature"
@@ -62,7 +61,7 @@ def verify(raw: bytes, header: str | None, secret: str, *, tolerance: int = TOLE
     return event
 
 
-def parse(raw: bytes, headers: Mapping[str, str], config: Config) -> IncomingEvent:
+def parse(raw: bytes, headers: RequestHeaders, config: Config) -> IncomingEvent:
     if not config.stripe_webhook_secret:
         raise WebhookRejected(503, "not_configured", "Stripe webhooks are not configured")
     event = verify(raw, headers.get(HEADER), config.stripe_webhook_secret)
