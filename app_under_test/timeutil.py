@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime
+from typing import TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
@@ -44,7 +45,7 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def is_valid_zone(name: str | None) -> bool:
+def is_valid_zone(name: str | None) -> TypeGuard[str]:
     if not name or len(name) > 64:
         return False
     return name in _zones()

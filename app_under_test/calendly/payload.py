@@ -67,13 +67,16 @@ class Submission:
     occurred_at: datetime
 
 
-def _text(data: dict, name: str, where: str = "payload", *, optional: bool = False) -> str | None:
+def _text(data: dict, name: str, where: str = "payload") -> str:
     value = data.get(name)
-    if value is None and optional:
-        return None
     if not isinstance(value, str) or not value.strip():
         raise Unprocessable(f"{where}.{name} is required (a non-empty string)")
     return value
+
+
+def _optional_text(data: dict, name: str, where: str = "payload") -> str | None:
+    """Absent or null is None; anything else must be a non-empty string."""
+    return None if data.get(name) is None else _text(data, name, where)
 
 
 def _time(data: dict, name: str, where: str) -> datetime:
@@ -124,7 +127,7 @@ def read_invitee(payload: dict, occurred_at: datetime) -> InviteeChange:
         uri=payload["uri"],
         email=email.strip().lower(),
         name=_text(payload, "name").strip(),
-        timezone=_text(payload, "timezone", optional=True),
+        timezone=_optional_text(payload, "timezone"),
         event_uri=event_uri,
         event_type_uri=_text(event, "event_type", where),
         start=start,
@@ -133,11 +136,11 @@ def read_invitee(payload: dict, occurred_at: datetime) -> InviteeChange:
         occurred_at=occurred_at,
         tracking=dict(tracking or {}),
         rescheduled=bool(payload.get("rescheduled")),
-        old_invitee=_text(payload, "old_invitee", optional=True),
-        new_invitee=_text(payload, "new_invitee", optional=True),
+        old_invitee=_optional_text(payload, "old_invitee"),
+        new_invitee=_optional_text(payload, "new_invitee"),
         cancellation=read_cancellation(payload.get("cancellation")),
         no_show_uri=no_show.get("uri") if isinstance(no_show, dict) else None,
-        routing_form_submission=_text(payload, "routing_form_submission", optional=True),
+        routing_form_submission=_optional_text(payload, "routing_form_submission"),
     )
 
 
@@ -195,7 +198,7 @@ def routing_form_submission(envelope: dict) -> Submission:
         uri=payload["uri"],
         routing_form=_text(payload, "routing_form"),
         answers=answers,
-        submitter=_text(payload, "submitter", optional=True),
+        submitter=_optional_text(payload, "submitter"),
         result_event_type=result_type if isinstance(result_type, str) else None,
         occurred_at=_occurred_at(envelope),
     )

@@ -115,7 +115,13 @@ def _create_from_calendly(session: Session, change: InviteeChange, calendly: Inv
     session_type = _session_type(session, change.event_type_uri)
     current = _current_state(change, calendly) or {}
     successor, hops = current, 0
-    while successor.get("rescheduled") and successor.get("new_invitee") and hops < MAX_RESCHEDULE_CHAIN:
+    # Only an answer from Calendly starts a chain: without a reader ``current`` is empty.
+    while (
+        calendly is not None
+        and successor.get("rescheduled")
+        and successor.get("new_invitee")
+        and hops < MAX_RESCHEDULE_CHAIN
+    ):
         moved = by_invitee(session, successor["new_invitee"])
         if moved is not None:  # the reschedule's new half came first and is booked already
             raise Ignore(f"{change.uri} was rescheduled; booking {moved.public_id} holds its successor")
