@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 from urllib.parse import urlsplit
 
 REAL_STRIPE_API = "https://api.stripe.com"
@@ -121,7 +122,7 @@ class Config:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Config:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # field name -> value, of each field's own type; the constructor checks names
         for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():
             if name in env:
                 values[attr] = env[name]

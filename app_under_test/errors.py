@@ -44,7 +44,7 @@ def register_error_handlers(app: Flask) -> None:
             405: "This address does not accept that method.",
             413: "The request body is larger than this endpoint accepts.",
         }
-        return error_response(exc.code or 500, code, messages.get(exc.code, exc.description or exc.name))
+        return error_response(exc.code or 500, code, messages.get(exc.code or 500, exc.description or exc.name))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -52,7 +52,8 @@ def register_error_handlers(app: Flask) -> None:
         # The database is down or restarting: nothing was written (every write is one transaction), and
         # trying again shortly is the right advice, for a browser and for a script alike.
         log.warning("database_unreachable", error=type(exc).__name__, path=request.path)
-        g._login_user = current_app.login_manager.anonymous_user()  # the page must not ask the database who is in
+        # The page must not ask the database who is in. (flask-login, untyped, attaches itself to the app.)
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
         response = make_response(
             error_response(
                 503,

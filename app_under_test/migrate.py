@@ -30,4 +30,7 @@ def upgrade(url: str, revision: str = "head") -> None:
 def current_head() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise RuntimeError("the migrations folder has no revisions")
+    return head

@@ -18,6 +18,7 @@ from typing import Any
 import sentry_sdk
 import structlog
 from flask import Flask, g, request
+from structlog.typing import EventDict, WrappedLogger
 
 from app_under_test.config import Config
 
@@ -43,7 +44,7 @@ class Redactor:
             return [self.scrub(v) for v in value]
         return value
 
-    def __call__(self, _logger, _method, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> dict[str, Any]:
         plain = ("event", "level", "timestamp", "request_id")
         return {k: self.scrub(v, None if k in plain else k) for k, v in event_dict.items()}
 

@@ -10,6 +10,9 @@ memory rather than taking sign-in down. A refused attempt is a 429 page (or JSON
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
@@ -54,7 +57,8 @@ def install(app: Flask, config: Config) -> Limiter:
     )
     # The limits below hold only a weak reference to the limiter, and a disabled one registers nowhere.
     app.extensions["rate_limiter"] = limiter
-    sign_in = app.view_functions["auth.sign_in"]
+    # Flask-Limiter wraps sync and async views alike, so its wrapper is typed loosely as any callable.
+    sign_in: Callable[..., Any] = app.view_functions["auth.sign_in"]
     sign_in = limiter.limit(
         config.sign_in_limit_per_account,
         key_func=account_named_in_form,
@@ -63,12 +67,12 @@ def install(app: Flask, config: Config) -> Limiter:
     )(sign_in)
     sign_in = limiter.limit(config.sign_in_limit_per_address, methods=["POST"])(sign_in)
     app.view_functions["auth.sign_in"] = sign_in
-    sign_up = app.view_functions["auth.sign_up"]
+    sign_up: Callable[..., Any] = app.view_functions["auth.sign_up"]
     sign_up = limiter.limit(config.sign_up_limit_per_account, key_func=account_named_in_form, methods=["POST"])(sign_up)
     sign_up = limiter.limit(config.sign_up_limit_per_address, methods=["POST"])(sign_up)
     app.view_functions["auth.sign_up"] = sign_up
     # A stolen session must not become a way to guess the password behind it.
-    change = app.view_functions["auth.change_password"]
+    change: Callable[..., Any] = app.view_functions["auth.change_password"]
     change = limiter.limit(
         config.sign_in_limit_per_account, key_func=signed_in_account, methods=["POST"], deduct_when=_refused_password
     )(change)

@@ -10,7 +10,10 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), write_locks=False)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("sqlalchemy.url is not set; run migrations through app_under_test.migrate")
+    engine = make_engine(url, write_locks=False)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -32,7 +32,7 @@ from app_under_test.views.operator import operator_blueprint
 blueprint = operator_blueprint("admin_api", __name__)
 
 
-def _spec(cls, data: dict):
+def _spec(cls, data: object):
     if not isinstance(data, dict):
         raise CatalogError("expected a JSON object")
     known = {f.name for f in fields(cls)}

@@ -77,7 +77,7 @@ def retry(message_id: int):
             return error_response(404, "unknown_mail", f"no queued mail {message_id}")
     outcomes = delivery.send_rows(get_db(), app_config(), [message_id], now=utcnow())
     with get_db().reader() as session:
-        row = session.get(OutboxMessage, message_id)
+        row = session.get_one(OutboxMessage, message_id)
         ref = session.scalar(select(Booking.public_id).where(Booking.id == row.booking_id)) if row.booking_id else None
         return {"outcomes": outcomes, "message": mail_json(row, ref)}
 

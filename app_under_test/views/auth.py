@@ -93,7 +93,8 @@ def sign_in():
         return render_template("signin.html", form=form), status
     with get_db().reader() as session:
         client = session.scalar(select(Client).where(Client.email == form.email.data.strip().lower()))
-    password_hash = client.password_hash if client is not None and client.has_account else _DUMMY_HASH
+    stored = client.password_hash if client is not None else None
+    password_hash = stored if stored is not None else _DUMMY_HASH
     if not check_password_hash(password_hash, form.password.data) or client is None or not client.has_account:
         form.password.errors.append("Email or password is wrong.")
         return render_template("signin.html", form=form), 401
@@ -120,8 +121,8 @@ def change_password():
     if not form.validate_on_submit():
         return render_template("change_password.html", form=form), 422 if request.method == "POST" else 200
     with get_db().transaction() as session:
-        client = session.get(Client, current_user.id)
-        if not check_password_hash(client.password_hash, form.current_password.data):
+        client = session.get_one(Client, current_user.id)
+        if client.password_hash is None or not check_password_hash(client.password_hash, form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
             return render_template("change_password.html", form=form), 401
         client.password_hash = generate_password_hash(form.password.data)

@@ -216,7 +216,8 @@ def confirmation(public_id: str):
         )
         if booking is None:
             abort(404)
-        zone_name = request.args.get("tz") if is_valid_zone(request.args.get("tz")) else booking.client_timezone
+        asked_zone = request.args.get("tz")
+        zone_name = asked_zone if is_valid_zone(asked_zone) else booking.client_timezone
         return render_template(
             "confirmation.html",
             booking=booking,

@@ -160,4 +160,6 @@ def pay(public_id: str):
         return error_response(409, exc.code, exc.message)
     except ProviderError as exc:
         return provider_unavailable(exc)
+    if checkout_url is None:  # open_checkout refuses a session without one, so this is a bug
+        raise LookupError(f"the new payment of booking {public_id} has no checkout URL")
     return redirect(checkout_url, code=303)
