@@ -81,12 +81,7 @@ class PostgresDatabases:
         with psycopg.connect(self._url_for(self.template), autocommit=True, connect_timeout=5) as connection:
             self._schema = _schema_of(connection)
             # Emptying reproduces a fresh copy only while the migrations leave every table empty.
-            self._reusable = not any(
-                connection.execute(
-                    sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
-                ).fetchone()[0]
-                for table in _tables(connection)
-            )
+            self._reusable = not any(_has_rows(connection, table) for table in _tables(connection))
 
     def _execute(self, statement) -> None:
         with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as connection:
@@ -140,6 +135,13 @@ class PostgresDatabases:
     def close(self) -> None:
         for name in [*sorted(self._made), self.template]:
             self._execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _has_rows(connection: psycopg.Connection, table: str) -> bool:
+    row = connection.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))).fetchone()
+    if row is None:  # SELECT EXISTS always answers one row
+        raise RuntimeError(f"no answer to whether {table} has rows")
+    return bool(row[0])
 
 
 def _tables(connection: psycopg.Connection) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler, make_server
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -39,6 +39,8 @@ class RunningServer:
 def serve_in_thread(wsgi_app, *, host: str = "127.0.0.1", port: int = 0, name: str = "wsgi") -> RunningServer:
     """Bind (port 0 = a free port chosen by the kernel) and serve until ``stop()``."""
     server = make_server(host, port, wsgi_app, threaded=True, request_handler=_QuietHandler)
+    if not isinstance(server, ThreadedWSGIServer):  # what threaded=True makes; typed as the base class
+        raise TypeError(f"make_server(threaded=True) returned a {type(server).__name__}")
     server.daemon_threads = True
     # shutdown() waits for the serve loop to notice it, at most one poll interval later; every
     # scenario stops its app, so 10 ms (not socketserver's 500 ms) keeps teardown quick.

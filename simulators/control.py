@@ -54,9 +54,12 @@ def _known_providers() -> tuple[str, ...]:
     return tuple(importlib.import_module("simulators.server").PROVIDERS)
 
 
-def _check_provider(provider: Any, *, required: bool) -> str | None:
-    if provider is None and not required:
-        return None
+def _check_provider(provider: Any) -> str | None:
+    """A provider named in a query or body, or None when none is named."""
+    return None if provider is None else _require_provider(provider)
+
+
+def _require_provider(provider: Any) -> str:
     if not isinstance(provider, str) or not provider:
         raise ControlInputError("provider must be a non-empty string")
     known = _known_providers()
@@ -131,7 +134,7 @@ def create_control_app(hub: SimHub) -> Flask:
         unknown = sorted(set(body) - {"provider", "plan", "event_type", "times"})
         if unknown:
             raise ControlInputError(f"unknown keys: {', '.join(unknown)} (expected provider, plan, event_type, times)")
-        provider = _check_provider(body.get("provider"), required=True)
+        provider = _require_provider(body.get("provider"))
         plan_data = body.get("plan", {})
         if not isinstance(plan_data, dict):
             raise ControlInputError("plan must be a JSON object of fault settings")
@@ -162,7 +165,7 @@ def create_control_app(hub: SimHub) -> Flask:
 
     @app.delete("/plans")
     def clear_plans():
-        provider = _check_provider(request.args.get("provider"), required=False)
+        provider = _check_provider(request.args.get("provider"))
         engine.clear_plans(provider)
         return {"status": "cleared", "provider": provider}
 

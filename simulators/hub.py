@@ -11,7 +11,7 @@ import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from faker import Faker
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from simulators.delivery.engine import DeliveryEngine
 
 DEFAULT_SEED = 20261124
+StateT = TypeVar("StateT")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class SimHub:
     _reset_hooks: list[Callable[[], None]] = field(default_factory=list)
     _rngs: dict[str, random.Random] = field(default_factory=dict)
     _fakers: dict[str, Faker] = field(default_factory=dict)
+    _provider_states: dict[type, object] = field(default_factory=dict)
 
     def _derived_seed(self, name: str) -> int:
         digest = hashlib.sha256(f"{self.seed}:{name}".encode()).digest()
@@ -52,6 +54,15 @@ class SimHub:
     def token_hex(self, name: str, nbytes: int = 12) -> str:
         """A deterministic hex id from the named stream (e.g. Stripe/Calendly ids)."""
         return self.rng(name).getrandbits(nbytes * 8).to_bytes(nbytes, "big").hex()
+
+    def provider_state(self, kind: type[StateT], create: Callable[[], StateT]) -> StateT:
+        """The hub's one ``kind`` (a provider's state, shared by its app and control API), made on first use."""
+        state = self._provider_states.get(kind)
+        if state is None:
+            state = self._provider_states[kind] = create()
+        if not isinstance(state, kind):
+            raise TypeError(f"the hub's {kind.__name__} slot holds a {type(state).__name__}")
+        return state
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         self._reset_hooks.append(hook)

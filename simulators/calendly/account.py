@@ -22,11 +22,10 @@ class CalendlyAccount:
 
 
 def account_for(hub: SimHub) -> CalendlyAccount:
-    existing = getattr(hub, "calendly_account", None)
-    if existing is None:
+    def create() -> CalendlyAccount:
         state = CalendlyState(hub)
         dispatcher = Dispatcher(state)
-        existing = CalendlyAccount(state, dispatcher, Actions(state, dispatcher))
-        hub.calendly_account = existing
         hub.on_reset(state.clear)
-    return existing
+        return CalendlyAccount(state, dispatcher, Actions(state, dispatcher))
+
+    return hub.provider_state(CalendlyAccount, create)

@@ -9,13 +9,16 @@ like the global control API.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify, request
 
 from simulators.calendly import resources
 from simulators.calendly.account import account_for
-from simulators.calendly.actions import ActionError, invalid
+from simulators.calendly.actions import ActionError, Booker, invalid
 from simulators.calendly.api_scheduling import booker_from_json
 from simulators.calendly.control_setup import availability_body, create_event_type, create_routing_form, create_user
+from simulators.calendly.state import EventType
 from simulators.calendly.times import iso, parse
 from simulators.delivery import PlanError
 from simulators.hub import SimHub
@@ -32,7 +35,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
 
     @bp.errorhandler(ActionError)
     def refused(exc: ActionError):
-        body = {
+        body: dict[str, Any] = {
             "error": exc.message if not exc.details else f"{exc.details[0]['parameter']}: {exc.details[0]['message']}"
         }
         if exc.details:
@@ -132,11 +135,12 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         booking = data.get("booking")
         booking_type = booking.get("event_type") if isinstance(booking, dict) else None
         target = state.event_type(data.get("event_type") or booking_type)
+        result: dict[str, Any]
         if target is not None:
             result = {"type": "event_type", "value": target.uri}
         else:
             result = {"type": "custom_message", "value": {"headline": "Thank you", "body": ""}}
-        booker = start = None
+        booked: tuple[EventType, float, Booker] | None = None
         if booking is not None:
             if not isinstance(booking, dict) or target is None:
                 raise invalid("booking.event_type", "is required to book after the form")
@@ -145,9 +149,8 @@ def control_blueprint(hub: SimHub) -> Blueprint:
                 raise invalid("booking.start_time", "must be an ISO-8601 time with a zone")
             booker = booker_from_json(booking)
             booker.tracking = dict(tracking)
-        submission, invitee = actions.submit_routing_form(
-            form, qa, tracking, result, booking=(target, start, booker) if booker is not None else None
-        )
+            booked = (target, start, booker)
+        submission, invitee = actions.submit_routing_form(form, qa, tracking, result, booking=booked)
         response = {"resource": resources.routing_form_submission(state, submission)}
         if invitee is not None:
             response["invitee"] = resources.invitee(state, invitee)

@@ -159,7 +159,7 @@ def create_event_type(state: CalendlyState, data: dict[str, Any]) -> EventType:
 def _weekly_hours(raw: Any) -> dict[str, list[tuple[str, str]]]:
     if not isinstance(raw, dict) or not set(raw) <= set(WEEKDAYS):
         raise invalid("weekly_hours", f"keys must be weekdays: {', '.join(WEEKDAYS)}")
-    hours = {day: [] for day in WEEKDAYS}
+    hours: dict[str, list[tuple[str, str]]] = {day: [] for day in WEEKDAYS}
     for day, intervals in raw.items():
         if not isinstance(intervals, list):
             raise invalid("weekly_hours", f"{day} must be a list of [start, end] pairs")
@@ -176,9 +176,10 @@ def _weekly_hours(raw: Any) -> dict[str, list[tuple[str, str]]]:
 
 
 def _instants(raw: Any, name: str) -> set[float]:
-    if not isinstance(raw, list) or any(parse(v) is None for v in raw):
+    instants = [parse(v) for v in raw] if isinstance(raw, list) else [None]
+    if any(instant is None for instant in instants):
         raise invalid(name, "must be a list of ISO-8601 times with a zone")
-    return {parse(v) for v in raw}
+    return {instant for instant in instants if instant is not None}
 
 
 def availability_body(state: CalendlyState, data: dict[str, Any], *, read_only: bool = False) -> dict[str, Any]:

@@ -51,8 +51,10 @@ def _payload_not_object(body: dict[str, Any]) -> dict[str, Any]:
 
 def _rest_no_show_from(body: dict[str, Any]) -> dict[str, Any]:
     """The REST no-show shape, derived from an invitee payload (for events that carry no no-show)."""
-    payload = body.get("payload") if isinstance(body.get("payload"), dict) else {}
-    no_show = payload.get("no_show") if isinstance(payload.get("no_show"), dict) else {}
+    raw_payload = body.get("payload")
+    payload = raw_payload if isinstance(raw_payload, dict) else {}
+    raw_no_show = payload.get("no_show")
+    no_show = raw_no_show if isinstance(raw_no_show, dict) else {}
     return {
         "uri": no_show.get("uri"),
         "invitee": payload.get("submitter", payload.get("uri")),

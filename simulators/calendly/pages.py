@@ -11,6 +11,7 @@ invitee land on the cancel and reschedule pages.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -42,7 +43,7 @@ COMMON_ZONES = (
 
 def _visitor_zone(fallback: str = "UTC") -> str:
     wanted = request.values.get("timezone")
-    return wanted if zone(wanted) is not None else fallback
+    return wanted if wanted is not None and zone(wanted) is not None else fallback
 
 
 def _carry() -> dict[str, str]:
@@ -94,6 +95,8 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
     def redirect_params(event_type: EventType, invitee: Invitee, tz_name: str) -> dict[str, str]:
         event = state.events[invitee.event_uuid]
         tz = zone(tz_name)
+        if tz is None:  # the booking form checked it
+            raise ValueError(f"unknown time zone {tz_name!r}")
         params = {
             "assigned_to": state.users[event.user_uuid].name,
             "event_type_uuid": event_type.uuid,
@@ -126,7 +129,8 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         if event_type is None:
             return missing()
         tz_name = _visitor_zone()
-        carry = _carry() | {"timezone": tz_name}
+        # Any: url_for's own keywords (_external, _anchor...) are typed, and mypy cannot tell these are not them.
+        carry: dict[str, Any] = _carry() | {"timezone": tz_name}
 
         def link(stamp):
             return url_for(".book", user_slug=user.slug, type_slug=event_type.slug, stamp=stamp, **carry)

@@ -37,7 +37,7 @@ class Signer:
     def headers(self, body: bytes, timestamp: int, *, wrong_key: bool = False) -> dict[str, str]:
         if self.signing_key is None and not wrong_key:
             return {}
-        key = WRONG_KEY if wrong_key else self.signing_key
+        key = self.signing_key if self.signing_key is not None and not wrong_key else WRONG_KEY
         return {HEADER: header_value(body, timestamp, key)}
 
 

@@ -19,7 +19,7 @@ import dataclasses
 import random
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from simulators.clock import VirtualClock
@@ -111,7 +111,7 @@ class DeliveryEngine:
         signer: Signer,
         retry: RetryPolicy,
         event_id: str | None = None,
-        shape_variants: dict[str, ShapeVariant] | None = None,
+        shape_variants: Mapping[str, ShapeVariant] | None = None,
         on_exhausted: Callable[[Delivery], None] | None = None,
         serialize: Callable[[dict[str, Any]], bytes] | None = None,
         distinct_variant: ShapeVariant | None = None,

@@ -8,7 +8,7 @@ test) as plain functions.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ def build_body(
     plan: DeliveryPlan,
     payload: dict[str, Any],
     provider: str,
-    shape_variants: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] | None,
+    shape_variants: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] | None,
     serialize: Callable[[dict[str, Any]], bytes],
 ) -> bytes:
     """Apply ``drop_fields``/``null_fields`` then ``wrong_shape``, and serialise."""

@@ -209,9 +209,10 @@ class SendGridState:
 
 def state_for(hub: SimHub) -> SendGridState:
     """The hub's SendGrid state, created (and registered for resets) on first use."""
-    state = getattr(hub, "_sendgrid_state", None)
-    if state is None:
+
+    def create() -> SendGridState:
         state = SendGridState(hub)
-        hub._sendgrid_state = state  # the hub has no provider registry; the app and control share it here
         hub.on_reset(state.reset)
-    return state
+        return state
+
+    return hub.provider_state(SendGridState, create)

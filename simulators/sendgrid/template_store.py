@@ -166,7 +166,7 @@ class TemplateStore:
             return version
 
     def put(
-        self, *, name: str, subject: str, html_content: str, plain_content: str, template_id: str | None = None
+        self, *, name: object, subject: str, html_content: str, plain_content: str, template_id: str | None = None
     ) -> DynamicTemplate:
         """Create (or replace, when the id exists) a template with one active version."""
         with self._lock:

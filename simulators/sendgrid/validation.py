@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from simulators.sendgrid.template_store import DYNAMIC_TEMPLATE_ID
 
@@ -76,7 +76,7 @@ def json_type(value: Any) -> str:
     return "object"
 
 
-def is_valid_email(value: object) -> bool:
+def is_valid_email(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) <= 320 and bool(_EMAIL.match(value))
 
 

@@ -107,7 +107,7 @@ def inject(hub: SimHub, body: bytes, to: str | None) -> list[Any]:
         payload=payload,
         signer=EventWebhookSigner(state.private_key, state.wrong_private_key),
         retry=SENDGRID_RETRY,
-        shape_variants=SHAPE_VARIANTS,  # type: ignore[arg-type]  # the variants take the keyed batch
+        shape_variants=SHAPE_VARIANTS,  # the variants take the keyed batch
         serialize=lambda p: body if p == payload else serialize_batch(p),
         headers={"User-Agent": "SendGrid Event API"},
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns; flask's Response extends it
 
 from simulators.stripe import cards
 from simulators.stripe.checkout import allows, get_session
@@ -85,16 +86,16 @@ def page_blueprint(state: StripeState) -> Blueprint:
         except StripeError:
             return Response(render_template("stripe/not_found.html"), status=404, content_type="text/html")
 
-    def success(session: dict[str, Any]) -> Response:
+    def success(session: dict[str, Any]) -> BaseResponse:
         return redirect(with_session_id(session["success_url"], session["id"]), code=303)
 
     @page.get(_RULE)
-    def show(session_id: str) -> Response:
+    def show(session_id: str) -> BaseResponse:
         session = load(session_id)
         return session if isinstance(session, Response) else render(session)
 
     @page.post(_RULE)
-    def submit(session_id: str) -> Response:
+    def submit(session_id: str) -> BaseResponse:
         session = load(session_id)
         if isinstance(session, Response):
             return session
@@ -152,7 +153,7 @@ def page_blueprint(state: StripeState) -> Blueprint:
         )
 
     @page.post(_RULE + "/authenticate")
-    def challenge_answer(session_id: str) -> Response:
+    def challenge_answer(session_id: str) -> BaseResponse:
         session = load(session_id)
         if isinstance(session, Response):
             return session

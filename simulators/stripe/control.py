@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from simulators.hub import SimHub
 from simulators.stripe import cards, workbench
@@ -87,7 +88,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return state.faults.to_dict()
 
     @control.post("/faults")
-    def add_fault() -> Response:
+    def add_fault() -> ResponseReturnValue:
         body = _body()
         try:
             if "down" in body:
@@ -191,7 +192,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"expired": g.swept + expire_overdue(state), "virtual_now": hub.clock.now()}
 
     @control.post("/webhook_endpoints")
-    def add_endpoint() -> Response:
+    def add_endpoint() -> ResponseReturnValue:
         body = _body()
         secret = body.pop("secret", None)
         if secret is not None and (not isinstance(secret, str) or not secret.startswith("whsec_")):

@@ -54,7 +54,7 @@ def emit(
     data: dict[str, Any] = {"object": copy.deepcopy(obj)}
     if previous_attributes is not None:
         data["previous_attributes"] = previous_attributes
-    event = {
+    event: dict[str, Any] = {
         "id": state.new_id("evt"),
         "object": "event",
         "api_version": state.config.api_version,

@@ -145,14 +145,12 @@ class StripeState:
             }
 
 
-_STATE_ATTRIBUTE = "_stripe_state"
-
-
 def for_hub(hub: SimHub) -> StripeState:
     """The one ``StripeState`` of this hub (created on first use, cleared on ``hub.reset``)."""
-    state = getattr(hub, _STATE_ATTRIBUTE, None)
-    if state is None:
+
+    def create() -> StripeState:
         state = StripeState(hub)
-        setattr(hub, _STATE_ATTRIBUTE, state)
         hub.on_reset(state.clear)
-    return state
+        return state
+
+    return hub.provider_state(StripeState, create)

@@ -9,6 +9,7 @@ import pytest
 from harness.receiver import RecordingReceiver
 from harness.servers import serve_in_thread
 from simulators.sendgrid.signing import sign
+from simulators.sendgrid.state import state_for
 from simulators.server import create_simulator
 
 pytestmark = pytest.mark.email
@@ -72,7 +73,7 @@ def test_another_seed_gives_other_ids_and_another_key(sg_factory):
 
 
 def test_signatures_are_deterministic_for_the_same_bytes_and_timestamp(sg):
-    state_key = sg.simulator.hub._sendgrid_state.private_key()
+    state_key = state_for(sg.simulator.hub).private_key()
 
     assert sign(state_key, b"[]", 1700000000) == sign(state_key, b"[]", 1700000000)
     assert sign(state_key, b"[]", 1700000000) != sign(state_key, b"[]", 1700000001)
