@@ -39,7 +39,7 @@ def make_engine(url: str, *, write_locks: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
             dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -48,7 +48,7 @@ def make_engine(url: str, *, write_locks: bool = True) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
+        def _sqlite_begin(conn) -> None:
             # Writers take the lock at BEGIN so concurrent writers queue (busy_timeout) instead of
             # failing with "database is locked" when a read transaction tries to upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write_locks else "BEGIN")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -31,13 +32,13 @@ def error_response(status: int, code: str, message: str, **extra):
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):
+    def _csrf(exc: CSRFError) -> ResponseReturnValue:
         return error_response(
             400, "csrf_failed", "The form expired or was not sent from this site; please reload the page and try again."
         )
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         code = (exc.name or "error").lower().replace(" ", "_")
         messages = {
             404: "There is nothing at this address.",
@@ -48,7 +49,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
-    def _database_unreachable(exc: Exception):
+    def _database_unreachable(exc: Exception) -> ResponseReturnValue:
         # The database is down or restarting: nothing was written (every write is one transaction), and
         # trying again shortly is the right advice, for a browser and for a script alike.
         log.warning("database_unreachable", error=type(exc).__name__, path=request.path)
@@ -65,6 +66,6 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def _unhandled(exc: Exception):
+    def _unhandled(exc: Exception) -> ResponseReturnValue:
         report_exception(exc)
         return error_response(500, "internal_error", "Something went wrong on our side; it has been reported.")

@@ -210,7 +210,7 @@ class OutboxMessage(Base):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
     recipient: Mapped[str] = mapped_column(String(254))
     template_id: Mapped[str] = mapped_column(String(80))
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending|sent|retry|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
@@ -257,5 +257,5 @@ class RoutingFormSubmission(Base):
     submitter_uri: Mapped[str | None] = mapped_column(String(255))
     routing_form_uri: Mapped[str | None] = mapped_column(String(255))
     result_event_type_uri: Mapped[str | None] = mapped_column(String(255))
-    answers: Mapped[list] = mapped_column(JSON)
+    answers: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

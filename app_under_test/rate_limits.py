@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
 
@@ -79,7 +80,7 @@ def install(app: Flask, config: Config) -> Limiter:
     app.view_functions["auth.change_password"] = change
 
     @app.errorhandler(RateLimitExceeded)
-    def _too_many(exc: RateLimitExceeded):
+    def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
         return error_response(
             429,
             "too_many_requests",

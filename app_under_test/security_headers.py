@@ -9,13 +9,15 @@ answers carry HSTS when the request came over HTTPS.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_talisman import Talisman
 
 from app_under_test.config import Config
 
 
-def content_security_policy(config: Config) -> dict:
+def content_security_policy(config: Config) -> dict[str, Any]:
     return {
         "default-src": "'self'",
         "script-src": "'self'",

@@ -27,7 +27,7 @@ def pytest_report_to_serializable(report: Any) -> Any:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_report_from_serializable(data: dict) -> Any:
+def pytest_report_from_serializable(data: dict[str, Any]) -> Any:
     report = yield
     context = data.get(KEY)
     if isinstance(report, pytest.TestReport) and context is not None:

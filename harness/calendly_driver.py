@@ -44,7 +44,7 @@ class CalendlyDriver:
         self.api.close()
 
     @staticmethod
-    def _ok(response: httpx.Response) -> dict:
+    def _ok(response: httpx.Response) -> dict[str, Any]:
         assert response.status_code < 300, (
             f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}"
         )
@@ -55,7 +55,7 @@ class CalendlyDriver:
     def virtual_now(self) -> datetime:
         return datetime.fromtimestamp(self._ok(self.control.get("/clock"))["virtual_now"], tz=UTC)
 
-    def event_type(self, host_slug: str, name: str) -> dict:
+    def event_type(self, host_slug: str, name: str) -> dict[str, Any]:
         types = self._ok(self.api.get("/event_types", params={"user": host_slug, "count": 100}))["collection"]
         return next(t for t in types if t["name"] == name)
 
@@ -82,8 +82,8 @@ class CalendlyDriver:
         name: str,
         email: str,
         timezone_name: str = "UTC",
-        tracking: dict | None = None,
-    ) -> dict:
+        tracking: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         body = {
             "event_type": event_type_uri,
             "start_time": start_time,
@@ -93,43 +93,45 @@ class CalendlyDriver:
             body["tracking"] = tracking
         return self._ok(self.control.post("/calendly/bookings", json=body))["resource"]
 
-    def cancel(self, invitee_uri: str, *, by: str, reason: str) -> dict:
+    def cancel(self, invitee_uri: str, *, by: str, reason: str) -> dict[str, Any]:
         return self._ok(
             self.control.post(f"/calendly/invitees/{uuid_of(invitee_uri)}/cancel", json={"by": by, "reason": reason})
         )["resource"]
 
-    def cancel_event_as_host(self, event_uri: str, reason: str) -> dict:
+    def cancel_event_as_host(self, event_uri: str, reason: str) -> dict[str, Any]:
         return self._ok(self.api.post(f"/scheduled_events/{uuid_of(event_uri)}/cancellation", json={"reason": reason}))[
             "resource"
         ]
 
-    def reschedule(self, invitee_uri: str, start_time: str, order: str) -> dict:
+    def reschedule(self, invitee_uri: str, start_time: str, order: str) -> dict[str, Any]:
         return self._ok(
             self.control.post(
                 f"/calendly/invitees/{uuid_of(invitee_uri)}/reschedule", json={"start_time": start_time, "order": order}
             )
         )["resource"]
 
-    def mark_no_show(self, invitee_uri: str) -> dict:
+    def mark_no_show(self, invitee_uri: str) -> dict[str, Any]:
         return self._ok(self.api.post("/invitee_no_shows", json={"invitee": invitee_uri}))["resource"]
 
     def unmark_no_show(self, no_show_uri: str) -> None:
         self._ok(self.api.delete(f"/invitee_no_shows/{uuid_of(no_show_uri)}"))
 
-    def routing_form(self, name: str, questions: list[str]) -> dict:
+    def routing_form(self, name: str, questions: list[str]) -> dict[str, Any]:
         return self._ok(
             self.control.post(
                 "/calendly/routing_forms", json={"name": name, "questions": [{"name": q} for q in questions]}
             )
         )["resource"]
 
-    def submit_routing_form(self, form_uri: str, answers: dict, booking: dict | None = None) -> dict:
+    def submit_routing_form(
+        self, form_uri: str, answers: dict[str, Any], booking: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"answers": answers}
         if booking:
             body["booking"] = booking
         return self._ok(self.control.post(f"/calendly/routing_forms/{uuid_of(form_uri)}/submissions", json=body))
 
-    def invitee(self, invitee_uri: str) -> dict:
+    def invitee(self, invitee_uri: str) -> dict[str, Any]:
         return self._ok(
             self.api.get(
                 f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/', maxsplit=1)[0])}"
@@ -139,21 +141,21 @@ class CalendlyDriver:
 
     # --- faults and deliveries ---------------------------------------------------------
 
-    def plan(self, plan: dict, event_type: str | None = None, times: int | None = 1) -> None:
+    def plan(self, plan: dict[str, Any], event_type: str | None = None, times: int | None = 1) -> None:
         self._ok(
             self.control.post(
                 "/plans", json={"provider": "calendly", "plan": plan, "event_type": event_type, "times": times}
             )
         )
 
-    def deliveries(self, event_type: str | None = None) -> dict:
+    def deliveries(self, event_type: str | None = None) -> dict[str, Any]:
         params = {"provider": "calendly"} | ({"event_type": event_type} if event_type else {})
         return self._ok(self.control.get("/deliveries", params=params))
 
-    def pending(self) -> list[dict]:
+    def pending(self) -> list[dict[str, Any]]:
         return self._ok(self.control.get("/pending", params={"provider": "calendly"}))["deliveries"]
 
-    def advance(self, seconds: float) -> list[dict]:
+    def advance(self, seconds: float) -> list[dict[str, Any]]:
         return self._ok(self.control.post("/clock/advance", json={"seconds": seconds}))["attempts"]
 
     def settle(self, timeout: float = 20.0) -> None:
@@ -174,7 +176,7 @@ class CalendlyDriver:
             seen=lambda: self.control.get("/pending", params={"provider": "calendly"}).json(),
         )
 
-    def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:
+    def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Until at least ``count`` attempts of ``event_type`` were made and none is in flight."""
 
         def answered():

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -154,7 +155,7 @@ def _tables(connection: psycopg.Connection) -> list[str]:
     ]
 
 
-def _schema_of(connection: psycopg.Connection) -> tuple:
+def _schema_of(connection: psycopg.Connection) -> tuple[Any, ...]:
     """What a test could change about a database's schema: its columns, constraints, indexes,
     sequences and migration version."""
     queries = (

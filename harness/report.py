@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -20,7 +21,7 @@ class FeatureResult:
         return sum(self.counts.values())
 
 
-def _scenario_status(element: dict) -> str:
+def _scenario_status(element: dict[str, Any]) -> str:
     statuses = [step.get("result", {}).get("status", "skipped") for step in element.get("steps", [])]
     if any(s == "failed" for s in statuses):
         return "failed"

@@ -23,23 +23,23 @@ class SendGridDriver:
         self.control.close()
 
     @staticmethod
-    def _ok(response: httpx.Response) -> dict:
+    def _ok(response: httpx.Response) -> dict[str, Any]:
         assert response.status_code < 300, (
             f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}"
         )
         return response.json() if response.content else {}
 
-    def messages(self, **filters: Any) -> list[dict]:
+    def messages(self, **filters: Any) -> list[dict[str, Any]]:
         """The mails the simulated account accepted, newest last (``to=...`` and other filters as the route takes)."""
         return self._ok(self.control.get("/messages", params=filters))["messages"]
 
-    def fault(self, **fault: Any) -> dict:
+    def fault(self, **fault: Any) -> dict[str, Any]:
         """Make the Mail Send API fail: ``status`` with ``down=True`` until cleared, or for ``count`` requests."""
         return self._ok(self.control.post("/faults", json=fault))
 
-    def clear_faults(self) -> dict:
+    def clear_faults(self) -> dict[str, Any]:
         return self._ok(self.control.delete("/faults"))
 
-    def configure(self, **settings: Any) -> dict:
+    def configure(self, **settings: Any) -> dict[str, Any]:
         """Account settings: ``api_keys``, ``bounce_addresses``, ``blocked_addresses``..."""
         return self._ok(self.control.post("/config", json=settings))

@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.report import junit_totals
 
@@ -80,9 +81,9 @@ def _shard_files(folder: Path, stem: str, suffix: str) -> dict[int, tuple[int, P
     return found
 
 
-def merge_cucumber(paths: list[Path]) -> list[dict]:
+def merge_cucumber(paths: list[Path]) -> list[dict[str, Any]]:
     """Features from several cucumber JSON files, one entry per feature file with all its scenarios."""
-    features: dict[str, dict] = {}
+    features: dict[str, dict[str, Any]] = {}
     for path in paths:
         text = path.read_text(encoding="utf-8").strip() if path.exists() else ""
         for feature in json.loads(text) if text else []:

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_PACKAGE = "steps"
@@ -61,7 +62,7 @@ def catalogue(package: str = STEP_PACKAGE) -> list[StepSentence]:
         sys.path.insert(0, str(ROOT))
     folder = Path(importlib.import_module(package).__path__[0]).resolve()
     _import_step_modules(package)
-    seen: dict[tuple, StepSentence] = {}
+    seen: dict[tuple[Any, ...], StepSentence] = {}
     for context in list(step_function_context_registry.values()):
         func = inspect.unwrap(context.step_func)
         source = inspect.getsourcefile(func)
@@ -121,7 +122,7 @@ def _feature_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _rendered_steps(template) -> list:
+def _rendered_steps(template) -> list[Any]:
     """The steps of a scenario, once per Examples row for an outline (each row can bind differently)."""
     contexts = [context for examples in template.examples for context in examples.as_contexts()]
     scenarios = [template.render(context) for context in contexts] if contexts else [template.render({})]

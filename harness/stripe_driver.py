@@ -29,7 +29,7 @@ class StripeDriver:
         self.control.close()
 
     @staticmethod
-    def _ok(response: httpx.Response) -> dict:
+    def _ok(response: httpx.Response) -> dict[str, Any]:
         assert response.status_code < 300, (
             f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:500]}"
         )
@@ -42,7 +42,7 @@ class StripeDriver:
 
     # --- faults ---------------------------------------------------------------------------
 
-    def fault(self, **spec: Any) -> dict:
+    def fault(self, **spec: Any) -> dict[str, Any]:
         return self._ok(self.control.post("/stripe/faults", json=spec))
 
     def down(self, mode: str | None) -> None:
@@ -51,10 +51,12 @@ class StripeDriver:
     def clear_faults(self) -> None:
         self._ok(self.control.delete("/stripe/faults"))
 
-    def faults(self) -> dict:
+    def faults(self) -> dict[str, Any]:
         return self._ok(self.control.get("/stripe/faults"))
 
-    def plan(self, plan: dict, event_type: str | None = "checkout.session.completed", times: int | None = 1) -> None:
+    def plan(
+        self, plan: dict[str, Any], event_type: str | None = "checkout.session.completed", times: int | None = 1
+    ) -> None:
         self._ok(
             self.control.post(
                 "/plans", json={"provider": "stripe", "plan": plan, "event_type": event_type, "times": times}
@@ -71,17 +73,17 @@ class StripeDriver:
 
     # --- time and deliveries --------------------------------------------------------------
 
-    def advance(self, seconds: float) -> list[dict]:
+    def advance(self, seconds: float) -> list[dict[str, Any]]:
         return self._ok(self.control.post("/clock/advance", json={"seconds": seconds}))["attempts"]
 
     def expire_due_sessions(self) -> list[str]:
         return self._ok(self.control.post("/stripe/checkout/sessions/expire_due"))["expired"]
 
-    def attempts(self, event_type: str | None = None) -> list[dict]:
+    def attempts(self, event_type: str | None = None) -> list[dict[str, Any]]:
         params = {"provider": "stripe"} | ({"event_type": event_type} if event_type else {})
         return self._ok(self.control.get("/deliveries", params=params))["attempts"]
 
-    def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:
+    def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Until at least ``count`` attempts of ``event_type`` were answered."""
 
         def answered():
@@ -98,7 +100,7 @@ class StripeDriver:
     def wait_delivered(self, timeout: float = 20.0) -> None:
         """Until no Stripe delivery is waiting to be sent now (failed ones wait for their retry time)."""
 
-        def idle():
+        def idle() -> bool:
             rows = self._ok(self.control.get("/pending", params={"provider": "stripe"}))["deliveries"]
             return not [d for d in rows if d["status"] in ("pending", "held")]
 
@@ -106,27 +108,27 @@ class StripeDriver:
 
     # --- what Stripe holds ------------------------------------------------------------------
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return self._ok(self.control.get("/stripe/state"))
 
-    def sessions_for(self, booking_id: str) -> list[dict]:
+    def sessions_for(self, booking_id: str) -> list[dict[str, Any]]:
         return [
             s
             for s in self.state()["checkout_sessions"]
             if s["client_reference_id"] == booking_id or s["metadata"].get("bookingId") == booking_id
         ]
 
-    def refunds_for(self, booking_id: str) -> list[dict]:
+    def refunds_for(self, booking_id: str) -> list[dict[str, Any]]:
         """Every refund Stripe holds for a booking's payments, whatever its status."""
         state = self.state()
         intents = {i["id"] for i in state["payment_intents"] if i["metadata"].get("bookingId") == booking_id}
         return [r for r in state["refunds"] if r["payment_intent"] in intents]
 
-    def settle_refund(self, refund_id: str) -> dict:
+    def settle_refund(self, refund_id: str) -> dict[str, Any]:
         """The later status change of an asynchronous refund (Stripe's refund test cards) happens now."""
         return self._ok(self.control.post(f"/stripe/refunds/{refund_id}/settle"))["refund"]
 
-    def money_for(self, booking_id: str) -> dict:
+    def money_for(self, booking_id: str) -> dict[str, Any]:
         """What moved for a booking: captured charges and refunds, in minor units."""
         state = self.state()
         intents = {i["id"] for i in state["payment_intents"] if i["metadata"].get("bookingId") == booking_id}

@@ -45,7 +45,7 @@ class PageParser(HTMLParser):
         self._in_alert = False
         self._slot: SlotOption | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, attrs) -> None:
         a = {k: v or "" for k, v in attrs}
         for key, value in a.items():
             if key.startswith("data-") and key not in self.data_attrs:
@@ -68,7 +68,7 @@ class PageParser(HTMLParser):
         if a.get("role") == "alert":
             self._in_alert, self._text = True, []
 
-    def handle_data(self, data):
+    def handle_data(self, data) -> None:
         if self._href is not None or self._in_alert:
             self._text.append(data)
         if self._in_h1:
@@ -76,7 +76,7 @@ class PageParser(HTMLParser):
         if self._slot is not None and not self._slot.label:
             self._slot.label = data.strip()
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag) -> None:
         if tag == "a" and self._href is not None:
             self.links.append((" ".join("".join(self._text).split()), self._href))
             self._href = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from harness.apps import RunningApp, start_app
 from harness.provision import PROVIDERS
@@ -11,7 +12,7 @@ from harness.simulator import SimulatorHandle
 
 def start_wired_app(database_url: str, sim: SimulatorHandle, *, port: int = 0) -> RunningApp:
     modules = [importlib.import_module(f"harness.provision.{name}") for name in PROVIDERS]
-    overrides: dict = {}
+    overrides: dict[str, Any] = {}
     for module in modules:
         overrides.update(module.settings(sim))
     app = start_app(database_url, port=port, **overrides)

@@ -12,6 +12,7 @@ import importlib
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from simulators.delivery import DeliveryPlan, PlanError
@@ -80,21 +81,21 @@ def create_control_app(hub: SimHub) -> Flask:
     assert engine is not None, "the server sets the delivery engine before mounting the control API"
 
     @app.errorhandler(ControlInputError)
-    def bad_request(exc: ControlInputError):
+    def bad_request(exc: ControlInputError) -> ResponseReturnValue:
         return _json_error(exc.status, exc.message)
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         return _json_error(exc.code or 500, exc.description or exc.name)
 
     app.register_blueprint(workbench_blueprint(hub))
 
     @app.get("/health")
-    def health():
+    def health() -> ResponseReturnValue:
         return {"status": "ok", "seed": hub.seed, "virtual_now": hub.clock.now(), "auto_deliver": engine.auto}
 
     @app.post("/reset")
-    def reset():
+    def reset() -> ResponseReturnValue:
         seed = _json_object(required=False).get("seed")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
             raise ControlInputError("seed must be an integer")
@@ -103,11 +104,11 @@ def create_control_app(hub: SimHub) -> Flask:
         return {"status": "reset", "seed": hub.seed}
 
     @app.get("/clock")
-    def clock():
+    def clock() -> ResponseReturnValue:
         return {"virtual_now": hub.clock.now(), "offset": hub.clock.offset}
 
     @app.post("/clock/advance")
-    def advance():
+    def advance() -> ResponseReturnValue:
         body = _json_object(required=True)
         value = body.get("seconds", body.get("duration"))
         if value is None:
@@ -125,11 +126,11 @@ def create_control_app(hub: SimHub) -> Flask:
         }
 
     @app.get("/plans")
-    def list_plans():
+    def list_plans() -> ResponseReturnValue:
         return {"plans": engine.plans()}
 
     @app.post("/plans")
-    def set_plan():
+    def set_plan() -> ResponseReturnValue:
         body = _json_object(required=True)
         unknown = sorted(set(body) - {"provider", "plan", "event_type", "times"})
         if unknown:
@@ -164,13 +165,13 @@ def create_control_app(hub: SimHub) -> Flask:
         }, 201
 
     @app.delete("/plans")
-    def clear_plans():
+    def clear_plans() -> ResponseReturnValue:
         provider = _check_provider(request.args.get("provider"))
         engine.clear_plans(provider)
         return {"status": "cleared", "provider": provider}
 
     @app.get("/deliveries")
-    def deliveries():
+    def deliveries() -> ResponseReturnValue:
         provider = request.args.get("provider")
         event_type = request.args.get("event_type")
         status = _check_status(request.args.get("status"))
@@ -182,14 +183,14 @@ def create_control_app(hub: SimHub) -> Flask:
         return {"attempts": [a.to_dict() for a in rows], "deliveries": [d.to_dict() for d in selected]}
 
     @app.get("/pending")
-    def pending():
+    def pending() -> ResponseReturnValue:
         rows = engine.pending(provider=request.args.get("provider"))
         # Read after the snapshot: a delivery released while it was taken is due at or before this time, so
         # "is anything due?" asked with this clock reading never misses it (the clock keeps ticking).
         return {"deliveries": [d.to_dict() for d in rows], "virtual_now": hub.clock.now()}
 
     @app.post("/deliveries/flush")
-    def flush():
+    def flush() -> ResponseReturnValue:
         attempts = engine.flush()
         return {"attempts": [a.to_dict() for a in attempts]}
 

@@ -56,7 +56,7 @@ def _tls_context() -> ssl.SSLContext:
 class CalendlyError(Exception):
     """Calendly answered with an error (or not at all)."""
 
-    def __init__(self, status: int | None, title: str, message: str, details: list | None = None) -> None:
+    def __init__(self, status: int | None, title: str, message: str, details: list[Any] | None = None) -> None:
         super().__init__(f"Calendly {status or 'unreachable'}: {title}: {message}")
         self.status, self.title, self.message, self.details = status, title, message, details or []
 
@@ -127,13 +127,15 @@ class CalendlyClient:
             verify=_tls_context(),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
-        self._me: dict | None = None
+        self._me: dict[str, Any] | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> CalendlyClient:
         return cls(config.calendly_api_base, config.calendly_api_token)
 
-    def request(self, method: str, path: str, *, params: dict | None = None, body: dict | None = None) -> dict:
+    def request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
             response = self._http.request(method, path, params=params, json=body)
         except httpx.TimeoutException as exc:
@@ -146,16 +148,16 @@ class CalendlyClient:
             return {}
         return response.json()
 
-    def get(self, path: str, **params: Any) -> dict:
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
 
-    def post(self, path: str, body: dict) -> dict:
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", path, body=body)
 
-    def delete(self, path: str) -> dict:
+    def delete(self, path: str) -> dict[str, Any]:
         return self.request("DELETE", path)
 
-    def collection(self, path: str, **params: Any) -> Iterator[dict]:
+    def collection(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a paginated list, following ``next_page_token``."""
         params = {"count": 100, **params}
         while True:
@@ -166,13 +168,13 @@ class CalendlyClient:
                 return
             params["page_token"] = token
 
-    def me(self) -> dict:
+    def me(self) -> dict[str, Any]:
         """The token's own user (``current_organization`` names the organization); asked once."""
         if self._me is None:
             self._me = self.get("/users/me")["resource"]
         return self._me
 
-    def invitee(self, uri: str) -> dict | None:
+    def invitee(self, uri: str) -> dict[str, Any] | None:
         """The invitee resource as Calendly holds it now (None when it does not exist)."""
         try:
             return self.get(path_of(uri))["resource"]

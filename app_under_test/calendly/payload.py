@@ -67,19 +67,19 @@ class Submission:
     occurred_at: datetime
 
 
-def _text(data: dict, name: str, where: str = "payload") -> str:
+def _text(data: dict[str, Any], name: str, where: str = "payload") -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
         raise Unprocessable(f"{where}.{name} is required (a non-empty string)")
     return value
 
 
-def _optional_text(data: dict, name: str, where: str = "payload") -> str | None:
+def _optional_text(data: dict[str, Any], name: str, where: str = "payload") -> str | None:
     """Absent or null is None; anything else must be a non-empty string."""
     return None if data.get(name) is None else _text(data, name, where)
 
 
-def _time(data: dict, name: str, where: str) -> datetime:
+def _time(data: dict[str, Any], name: str, where: str) -> datetime:
     raw = _text(data, name, where)
     try:
         return parse_utc_iso(raw)
@@ -87,21 +87,21 @@ def _time(data: dict, name: str, where: str) -> datetime:
         raise Unprocessable(f"{where}.{name} is not an ISO-8601 time with a zone: {raw!r}") from None
 
 
-def _object(data: dict, name: str, where: str = "payload") -> dict:
+def _object(data: dict[str, Any], name: str, where: str = "payload") -> dict[str, Any]:
     value = data.get(name)
     if not isinstance(value, dict):
         raise Unprocessable(f"{where}.{name} is required (an object)")
     return value
 
 
-def _occurred_at(envelope: dict) -> datetime:
+def _occurred_at(envelope: dict[str, Any]) -> datetime:
     try:
         return parse_utc_iso(str(envelope.get("created_at")))
     except ValueError:
         raise Unprocessable("created_at is not an ISO-8601 time with a zone") from None
 
 
-def read_invitee(payload: dict, occurred_at: datetime) -> InviteeChange:
+def read_invitee(payload: dict[str, Any], occurred_at: datetime) -> InviteeChange:
     """The invitee fields every invitee event needs (payload = the invitee with ``scheduled_event``)."""
     if "invitee" in payload and "email" not in payload:
         raise Unprocessable(
@@ -157,11 +157,11 @@ def read_cancellation(raw: Any) -> Cancellation | None:
     )
 
 
-def invitee_created(envelope: dict) -> InviteeChange:
+def invitee_created(envelope: dict[str, Any]) -> InviteeChange:
     return read_invitee(envelope["payload"], _occurred_at(envelope))
 
 
-def invitee_canceled(envelope: dict) -> InviteeChange:
+def invitee_canceled(envelope: dict[str, Any]) -> InviteeChange:
     payload = envelope["payload"]
     if not isinstance(payload.get("rescheduled"), bool):
         raise Unprocessable(
@@ -177,17 +177,17 @@ def invitee_canceled(envelope: dict) -> InviteeChange:
     return change
 
 
-def no_show_created(envelope: dict) -> InviteeChange:
+def no_show_created(envelope: dict[str, Any]) -> InviteeChange:
     change = read_invitee(envelope["payload"], _occurred_at(envelope))
     _text(_object(envelope["payload"], "no_show"), "uri", "payload.no_show")
     return change
 
 
-def no_show_deleted(envelope: dict) -> InviteeChange:
+def no_show_deleted(envelope: dict[str, Any]) -> InviteeChange:
     return read_invitee(envelope["payload"], _occurred_at(envelope))
 
 
-def routing_form_submission(envelope: dict) -> Submission:
+def routing_form_submission(envelope: dict[str, Any]) -> Submission:
     payload = envelope["payload"]
     answers = payload.get("questions_and_answers")
     if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,10 +43,10 @@ DEFAULT_AHEAD = timedelta(days=90)
 class Report:
     window: tuple[datetime, datetime]
     invitees_checked: int = 0
-    changes: list[dict] = field(default_factory=list)
-    problems: list[dict] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "from": iso_z(self.window[0]),
             "to": iso_z(self.window[1]),
@@ -89,7 +90,7 @@ def reconcile(db: Database, client: CalendlyClient, *, start: datetime, end: dat
 
 
 def _apply(
-    session: Session, change: InviteeChange, invitee: dict, client: CalendlyClient
+    session: Session, change: InviteeChange, invitee: dict[str, Any], client: CalendlyClient
 ) -> list[calendly_sync.Outcome]:
     outcomes: list[calendly_sync.Outcome | None] = []
     if invitee.get("status") == "active":
@@ -109,7 +110,7 @@ def _ignoring(apply, *args) -> calendly_sync.Outcome | None:
         return None
 
 
-def _no_show(session: Session, change: InviteeChange, invitee: dict) -> calendly_sync.Outcome | None:
+def _no_show(session: Session, change: InviteeChange, invitee: dict[str, Any]) -> calendly_sync.Outcome | None:
     booking = by_invitee(session, change.uri)
     marked = invitee.get("no_show")
     if booking is None or booking.no_show == bool(marked):
@@ -118,7 +119,7 @@ def _no_show(session: Session, change: InviteeChange, invitee: dict) -> calendly
     return _ignoring(lambda: calendly_sync.no_show_changed(session, change, no_show=bool(marked), at=at))
 
 
-def _missing_on_calendly(db: Database, start: datetime, end: datetime, seen: set[str]) -> list[dict]:
+def _missing_on_calendly(db: Database, start: datetime, end: datetime, seen: set[str]) -> list[dict[str, Any]]:
     with db.reader() as session:
         rows = session.execute(
             select(Booking.public_id, Booking.calendly_invitee_uri).where(

@@ -11,6 +11,8 @@ run got there first, which is success too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from app_under_test.calendly.client import CalendlyClient, CalendlyConflict, path_of
 from app_under_test.config import Config
 
@@ -31,7 +33,7 @@ def organization(client: CalendlyClient) -> str:
     return client.me()["current_organization"]
 
 
-def find_subscription(client: CalendlyClient, config: Config) -> dict | None:
+def find_subscription(client: CalendlyClient, config: Config) -> dict[str, Any] | None:
     url = callback_url(config)
     for subscription in client.collection(
         "/webhook_subscriptions", organization=organization(client), scope="organization"
@@ -41,7 +43,7 @@ def find_subscription(client: CalendlyClient, config: Config) -> dict | None:
     return None
 
 
-def register_webhook(client: CalendlyClient, config: Config, *, force: bool = False) -> dict:
+def register_webhook(client: CalendlyClient, config: Config, *, force: bool = False) -> dict[str, Any]:
     """``{"status": created | exists | recreated, "subscription": {...}}``."""
     if not config.calendly_webhook_signing_key:
         raise ValueError("CALENDLY_WEBHOOK_SIGNING_KEY must be set: this app refuses unsigned Calendly webhooks")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +53,7 @@ class Outcome:
     invitee: str
     detail: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -62,7 +62,7 @@ class NotYetKnown(Exception):
 
 
 class InviteeReader(Protocol):
-    def invitee(self, uri: str) -> dict | None:
+    def invitee(self, uri: str) -> dict[str, Any] | None:
         """Calendly's current invitee resource, or None if it does not exist (``None`` reader: not asked)."""
 
 
@@ -105,7 +105,7 @@ def _session_type(session: Session, event_type_uri: str) -> SessionType:
     return session_type
 
 
-def _current_state(change: InviteeChange, calendly: InviteeReader | None) -> dict | None:
+def _current_state(change: InviteeChange, calendly: InviteeReader | None) -> dict[str, Any] | None:
     """Calendly's invitee now, when it might differ from this (older) snapshot."""
     return calendly.invitee(change.uri) if calendly is not None else None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from app_under_test.timeutil import format_in_zone, utcnow
@@ -84,7 +85,7 @@ def manage_url(config, booking, recipient: Recipient) -> str:
     return f"{url}?tz={quote(recipient.zone, safe='')}" if recipient.role == "builder" else url
 
 
-def base(config, booking, recipient: Recipient) -> dict:
+def base(config, booking, recipient: Recipient) -> dict[str, Any]:
     """What every mail about a booking prints."""
     client = booking.client
     data = {
@@ -104,7 +105,7 @@ def base(config, booking, recipient: Recipient) -> dict:
     return data
 
 
-def confirmation(config, booking, recipient: Recipient, payment=None) -> dict:
+def confirmation(config, booking, recipient: Recipient, payment=None) -> dict[str, Any]:
     data = base(config, booking, recipient)
     if booking.price_cents:
         amount = format_amount(booking.price_cents, booking.currency)
@@ -135,7 +136,7 @@ class RefundInfo:
 
 def cancellation(
     config, booking, recipient: Recipient, *, canceler_type: str | None, refund: RefundInfo | None = None
-) -> dict:
+) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data["canceled_by"] = canceled_by(booking, recipient, canceler_type)
     data["rebook_url"] = f"{_base_url(config)}/builders/{booking.builder.slug}/sessions/{booking.session_type.slug}"
@@ -148,13 +149,13 @@ def cancellation(
     return data
 
 
-def moved(config, booking, recipient: Recipient, *, previous_start: datetime) -> dict:
+def moved(config, booking, recipient: Recipient, *, previous_start: datetime) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data["previous_start_local"] = format_in_zone(previous_start, recipient.zone)
     return data
 
 
-def _payment_fields(payment) -> dict:
+def _payment_fields(payment) -> dict[str, Any]:
     fields = {"checkout_reference": payment.checkout_session_id}
     if payment.payment_intent_id:
         fields["payment_reference"] = payment.payment_intent_id
@@ -163,7 +164,7 @@ def _payment_fields(payment) -> dict:
     return fields
 
 
-def receipt(config, booking, recipient: Recipient, payment) -> dict:
+def receipt(config, booking, recipient: Recipient, payment) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data.update(
         _payment_fields(payment),
@@ -174,7 +175,7 @@ def receipt(config, booking, recipient: Recipient, payment) -> dict:
     return data
 
 
-def refund_receipt(config, booking, recipient: Recipient, payment, refund) -> dict:
+def refund_receipt(config, booking, recipient: Recipient, payment, refund) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data.update(
         _payment_fields(payment),
@@ -186,7 +187,7 @@ def refund_receipt(config, booking, recipient: Recipient, payment, refund) -> di
     return data
 
 
-def reminder(config, booking, recipient: Recipient, *, now: datetime) -> dict:
+def reminder(config, booking, recipient: Recipient, *, now: datetime) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data["starts_in"] = starts_in(booking.start_at - now)
     return data

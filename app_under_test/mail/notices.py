@@ -17,6 +17,7 @@ Who gets what:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ def _config(session: Session):
 
 
 def _mail(
-    config, kind: str, booking: Booking, recipient: Recipient, data: dict, revision: str | None = None
+    config, kind: str, booking: Booking, recipient: Recipient, data: dict[str, Any], revision: str | None = None
 ) -> outbox.Mail:
     return outbox.Mail(
         key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision),
@@ -46,7 +47,13 @@ def _mail(
 
 
 def _queue(
-    session: Session, config, kind: str, booking: Booking, recipient: Recipient, data: dict, revision: str | None = None
+    session: Session,
+    config,
+    kind: str,
+    booking: Booking,
+    recipient: Recipient,
+    data: dict[str, Any],
+    revision: str | None = None,
 ) -> bool:
     return bool(outbox.enqueue_many(session, [_mail(config, kind, booking, recipient, data, revision)]))
 

@@ -54,7 +54,7 @@ class Mail:
     kind: str
     recipient: str
     template_id: str
-    data: dict
+    data: dict[str, Any]
     booking_id: int | None
 
 
@@ -108,7 +108,14 @@ def enqueue_many(session: Session, mails: list[Mail]) -> list[int]:
 
 
 def enqueue(
-    session: Session, *, key: str, kind: str, recipient: str, template_id: str, data: dict, booking_id: int | None
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    template_id: str,
+    data: dict[str, Any],
+    booking_id: int | None,
 ) -> int | None:
     """Queue one mail; returns its row id, or None (changing nothing) when its key is queued already."""
     new_ids = enqueue_many(session, [Mail(key, kind, recipient, template_id, data, booking_id)])
@@ -140,7 +147,7 @@ class Claimed:
     kind: str
     recipient: str
     template_id: str
-    data: dict
+    data: dict[str, Any]
     attempts: int
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from sendgrid import SendGridAPIClient
 
@@ -49,7 +50,7 @@ def _client(config) -> SendGridAPIClient:
     return client
 
 
-def _json(response) -> dict:
+def _json(response) -> dict[str, Any]:
     return json.loads(response.body) if response.body else {}
 
 
@@ -58,7 +59,7 @@ def _version_label(template: kinds.Template, sources: dict[str, str]) -> str:
     return f"{template.name} {digest}"
 
 
-def _active_sources(api, template_id: str, listed: dict) -> dict[str, str] | None:
+def _active_sources(api, template_id: str, listed: dict[str, Any]) -> dict[str, str] | None:
     active = next((v for v in listed.get("versions") or [] if v.get("active")), None)
     if active is None:
         return None

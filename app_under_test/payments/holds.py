@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import stripe
 import structlog
@@ -44,7 +45,7 @@ class SweepReport:
     released_without_stripe: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "released": self.released,
             "confirmed": self.confirmed,
@@ -120,7 +121,7 @@ def _sweep_one(
         report.released.append(booking.public_id)
 
 
-def _retrieve(client: stripe.StripeClient, checkout_session_id: str) -> dict | None:
+def _retrieve(client: stripe.StripeClient, checkout_session_id: str) -> dict[str, Any] | None:
     try:
         return client.v1.checkout.sessions.retrieve(checkout_session_id).to_dict()
     except stripe.StripeError as exc:

@@ -10,6 +10,8 @@ sees the payment rows the others committed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
@@ -121,7 +123,7 @@ def main_payment(payments: list[Payment]) -> Payment | None:
     return payments[-1] if payments else None
 
 
-def payment_json(booking: Booking) -> dict | None:
+def payment_json(booking: Booking) -> dict[str, Any] | None:
     """The ``payment`` block of the public booking JSON (None for bookings that never had a payment)."""
     session = object_session(booking)
     if session is None:

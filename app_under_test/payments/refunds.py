@@ -15,6 +15,7 @@ carries ``metadata.refundKey``: a retried request, a second worker, or the
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import stripe
 import structlog
@@ -155,7 +156,7 @@ def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
     return "issued"
 
 
-def record_stripe_refund(session: Session, payment: Payment, refund: dict) -> str:
+def record_stripe_refund(session: Session, payment: Payment, refund: dict[str, Any]) -> str:
     """Apply one Stripe refund object (API answer or webhook) to the payment's rows; idempotent.
 
     The caller holds the booking lock."""

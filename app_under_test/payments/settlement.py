@@ -24,6 +24,7 @@ The rules:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
@@ -52,7 +53,7 @@ def checkout_paid(
     session: Session,
     booking: Booking,
     payment: Payment,
-    checkout: dict,
+    checkout: dict[str, Any],
     provider: SlotProvider,
     *,
     now: datetime | None = None,
@@ -76,7 +77,7 @@ def checkout_paid(
     return f"payment arrived after booking {booking.public_id} was {booking.status.value}; refunded"
 
 
-def _paid_the_price(booking: Booking, payment: Payment, checkout: dict) -> bool:
+def _paid_the_price(booking: Booking, payment: Payment, checkout: dict[str, Any]) -> bool:
     """Whether Stripe took exactly the booking's price; the payment row is made to say what was taken."""
     amount, currency = checkout.get("amount_total"), checkout.get("currency")
     if isinstance(amount, int) and not isinstance(amount, bool) and isinstance(currency, str) and currency:
@@ -124,7 +125,7 @@ def _confirm(session: Session, booking: Booking, payment: Payment, provider: Slo
 
 
 def checkout_awaiting_payment(
-    session: Session, payment: Payment, checkout: dict, *, now: datetime | None = None
+    session: Session, payment: Payment, checkout: dict[str, Any], *, now: datetime | None = None
 ) -> str:
     """Completed with a delayed method (bank debit): the money is on its way; the hold is kept."""
     now = now or utcnow()

@@ -8,7 +8,7 @@ An endpoint for the same URL is reused (its secret is not shown again) unless
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import stripe
 
@@ -45,7 +45,7 @@ def find_endpoint(client: stripe.StripeClient, url: str) -> stripe.WebhookEndpoi
     return None
 
 
-def register_webhook(client: stripe.StripeClient, config: Config, *, replace: bool = False) -> dict:
+def register_webhook(client: stripe.StripeClient, config: Config, *, replace: bool = False) -> dict[str, Any]:
     """``{"status": created|exists|replaced, "id", "url", "secret" (new endpoints only)}``."""
     url = webhook_url(config)
     existing = find_endpoint(client, url)

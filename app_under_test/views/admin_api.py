@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -46,7 +47,7 @@ def _spec(cls, data: object):
 
 
 @blueprint.post("/builders")
-def create_builder():
+def create_builder() -> ResponseReturnValue:
     body = request.get_json(silent=True)
     try:
         spec = _spec(BuilderSpec, body)
@@ -64,7 +65,7 @@ def create_builder():
 
 
 @blueprint.post("/builders/<builder_slug>/session_types")
-def create_session_type(builder_slug: str):
+def create_session_type(builder_slug: str) -> ResponseReturnValue:
     try:
         spec = _spec(SessionTypeSpec, request.get_json(silent=True))
         with get_db().transaction() as session:
@@ -82,7 +83,7 @@ def create_session_type(builder_slug: str):
 
 
 @blueprint.post("/pathways")
-def create_pathway():
+def create_pathway() -> ResponseReturnValue:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"].strip():
         return error_response(422, "invalid_pathway", "name is required")
@@ -104,7 +105,7 @@ def _already_exists():
 
 
 @blueprint.get("/bookings")
-def list_bookings():
+def list_bookings() -> ResponseReturnValue:
     statement = select(Booking).options(*BOOKING_LOADS).order_by(Booking.id)
     if builder := request.args.get("builder"):
         statement = statement.join(Builder, Booking.builder_id == Builder.id).where(Builder.slug == builder)
@@ -115,7 +116,7 @@ def list_bookings():
 
 
 @blueprint.get("/stats")
-def stats():
+def stats() -> ResponseReturnValue:
     """Row counts, so a check like "a refused request wrote nothing" needs no database access."""
     models = {
         "builders": Builder,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app_under_test.calendly.client import CalendlyError, CalendlyUnavailable, app_client
@@ -23,7 +24,7 @@ def _calendly_failed(exc: CalendlyError):
 
 
 @blueprint.post("/calendly/register-webhook")
-def calendly_register_webhook():
+def calendly_register_webhook() -> ResponseReturnValue:
     client = app_client()
     if client is None:
         return error_response(409, "calendly_not_configured", "CALENDLY_API_TOKEN is not set")
@@ -38,7 +39,7 @@ def calendly_register_webhook():
 
 
 @blueprint.get("/calendly/subscription")
-def calendly_subscription():
+def calendly_subscription() -> ResponseReturnValue:
     client = app_client()
     if client is None:
         return error_response(409, "calendly_not_configured", "CALENDLY_API_TOKEN is not set")
@@ -52,7 +53,7 @@ def calendly_subscription():
 
 
 @blueprint.post("/calendly/reconcile")
-def calendly_reconcile():
+def calendly_reconcile() -> ResponseReturnValue:
     """``{"from": iso, "to": iso}`` (both optional: yesterday to 90 days ahead)."""
     client = app_client()
     if client is None:
@@ -72,7 +73,7 @@ def calendly_reconcile():
 
 
 @blueprint.get("/calendly/routing-form-submissions")
-def routing_form_submissions():
+def routing_form_submissions() -> ResponseReturnValue:
     statement = (
         select(RoutingFormSubmission, Client.email)
         .outerjoin(Client, RoutingFormSubmission.client_id == Client.id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app_under_test.db import get_db
@@ -18,7 +20,7 @@ from app_under_test.views.operator import as_of, json_object, operator_blueprint
 blueprint = operator_blueprint("admin_mail", __name__)
 
 
-def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict:
+def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict[str, Any]:
     return {
         "id": row.id,
         "idempotency_key": row.idempotency_key,
@@ -37,7 +39,7 @@ def mail_json(row: OutboxMessage, booking_ref: str | None) -> dict:
 
 
 @blueprint.get("/mail")
-def list_mail():
+def list_mail() -> ResponseReturnValue:
     statement = (
         select(OutboxMessage, Booking.public_id)
         .outerjoin(Booking, OutboxMessage.booking_id == Booking.id)
@@ -55,12 +57,12 @@ def list_mail():
 
 
 @blueprint.post("/mail/send-due")
-def send_due():
+def send_due() -> ResponseReturnValue:
     return {"outcomes": delivery.send_due(get_db(), app_config(), now=as_of(json_object()) or utcnow())}
 
 
 @blueprint.post("/mail/send-reminders")
-def send_reminders():
+def send_reminders() -> ResponseReturnValue:
     body = json_object()
     now = as_of(body) or utcnow()
     hours = body.get("within_hours", reminders.DEFAULT_WINDOW.total_seconds() / 3600)
@@ -71,7 +73,7 @@ def send_reminders():
 
 
 @blueprint.post("/mail/<int(max=2147483647):message_id>/retry")
-def retry(message_id: int):
+def retry(message_id: int) -> ResponseReturnValue:
     with get_db().transaction() as session:
         if outbox.requeue(session, message_id) is None:
             return error_response(404, "unknown_mail", f"no queued mail {message_id}")
@@ -83,7 +85,7 @@ def retry(message_id: int):
 
 
 @blueprint.get("/clients")
-def list_clients():
+def list_clients() -> ResponseReturnValue:
     """Clients, e.g. ``?undeliverable=1``: whose address SendGrid reported as bouncing."""
     statement = select(Client).order_by(Client.id)
     flag = request.args.get("undeliverable")

@@ -3,6 +3,7 @@ and list the payments that were not the booking's price (refunded instead of con
 
 from __future__ import annotations
 
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app_under_test.db import get_db
@@ -25,7 +26,7 @@ def _stripe_failed(exc: ProviderError):
 
 
 @blueprint.post("/payments/register-webhook")
-def payments_register_webhook():
+def payments_register_webhook() -> ResponseReturnValue:
     """``{"replace": bool}``; the answer carries the signing secret when a new endpoint was made."""
     body = json_object()
     try:
@@ -38,7 +39,7 @@ def payments_register_webhook():
 
 
 @blueprint.post("/payments/expire-holds")
-def payments_expire_holds():
+def payments_expire_holds() -> ResponseReturnValue:
     """Release holds past their end; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
     body = json_object()
     when = as_of(body)
@@ -50,7 +51,7 @@ def payments_expire_holds():
 
 
 @blueprint.post("/payments/issue-refunds")
-def payments_issue_refunds():
+def payments_issue_refunds() -> ResponseReturnValue:
     """Send refunds that were decided but not yet accepted by Stripe (e.g. during an outage)."""
     try:
         return {"outcomes": issue_requested(get_db(), app_client())}
@@ -59,7 +60,7 @@ def payments_issue_refunds():
 
 
 @blueprint.get("/payments/mismatches")
-def payments_mismatches():
+def payments_mismatches() -> ResponseReturnValue:
     """Payments whose amount or currency was not the booking's price, with what became of their refund."""
     statement = (
         select(Payment, Booking)

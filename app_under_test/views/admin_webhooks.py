@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app_under_test.db import get_db
@@ -16,7 +19,7 @@ from app_under_test.webhooks.registry import webhook_providers
 blueprint = operator_blueprint("admin_webhooks", __name__)
 
 
-def event_json(row: WebhookEvent) -> dict:
+def event_json(row: WebhookEvent) -> dict[str, Any]:
     return {
         "id": row.id,
         "provider": row.provider,
@@ -31,7 +34,7 @@ def event_json(row: WebhookEvent) -> dict:
 
 
 @blueprint.get("/webhooks")
-def list_webhooks():
+def list_webhooks() -> ResponseReturnValue:
     statement = select(WebhookEvent).order_by(WebhookEvent.id)
     for name in ("status", "provider", "event_type"):
         if value := request.args.get(name):
@@ -41,7 +44,7 @@ def list_webhooks():
 
 
 @blueprint.post("/webhooks/process-due")
-def process_due():
+def process_due() -> ResponseReturnValue:
     """Process retries that are due; ``{"as_of": "<ISO instant>"}`` asks "as if it were that late"."""
     body = json_object()
     now = as_of(body)
@@ -50,7 +53,7 @@ def process_due():
 
 
 @blueprint.post("/webhooks/<int(max=2147483647):event_id>/replay")
-def replay(event_id: int):
+def replay(event_id: int) -> ResponseReturnValue:
     with get_db().reader() as session:
         row = session.get(WebhookEvent, event_id)
         if row is None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -14,7 +17,7 @@ from app_under_test.timeutil import format_in_zone, iso_z
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def booking_json(booking: Booking) -> dict:
+def booking_json(booking: Booking) -> dict[str, Any]:
     return {
         "id": booking.public_id,
         "status": booking.status.value,
@@ -50,7 +53,7 @@ BOOKING_LOADS = (
 
 
 @blueprint.get("/bookings/<public_id>")
-def get_booking(public_id: str):
+def get_booking(public_id: str) -> ResponseReturnValue:
     with get_db().reader() as session:
         booking = session.scalar(select(Booking).where(Booking.public_id == public_id).options(*BOOKING_LOADS))
         if booking is None:

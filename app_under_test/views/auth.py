@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as session_cookie
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +54,7 @@ def safe_next(target: str | None) -> str:
 
 
 @blueprint.route("/signup", methods=["GET", "POST"])
-def sign_up():
+def sign_up() -> ResponseReturnValue:
     form = SignUpForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -86,7 +87,7 @@ class _AlreadyRegistered(Exception):
 
 
 @blueprint.route("/signin", methods=["GET", "POST"])
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     form = SignInForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -103,7 +104,7 @@ def sign_in():
 
 
 @blueprint.post("/signout")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     if current_user.is_authenticated:
         with get_db().transaction() as session:
             client = session.get(Client, current_user.id)
@@ -116,7 +117,7 @@ def sign_out():
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return render_template("change_password.html", form=form), 422 if request.method == "POST" else 200

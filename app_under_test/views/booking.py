@@ -8,8 +8,10 @@ a page addressed by the booking's unguessable public id.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -75,7 +77,7 @@ def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date
     start = datetime.combine(week, datetime.min.time(), local_zone).astimezone(UTC)
     end = datetime.combine(week + timedelta(days=7), datetime.min.time(), local_zone).astimezone(UTC)
     taken = taken_blocks(session, session_type.builder_id, start, end + timedelta(days=1))
-    days: dict[date, list[dict]] = {}
+    days: dict[date, list[dict[str, Any]]] = {}
     for slot in slot_provider().available_slots(session_type, start, end):
         if not is_free(slot.start, slot.end, taken):
             continue
@@ -126,7 +128,7 @@ def _calendar_unavailable():
 
 
 @blueprint.get("/builders/<builder_slug>/sessions/<type_slug>")
-def pick_slot(builder_slug: str, type_slug: str):
+def pick_slot(builder_slug: str, type_slug: str) -> ResponseReturnValue:
     with get_db().reader() as session:
         session_type = _load_session_type(session, builder_slug, type_slug)
         if session_type.kind is SessionKind.PATHWAY and not current_user.is_authenticated:
@@ -140,7 +142,7 @@ def pick_slot(builder_slug: str, type_slug: str):
 
 
 @blueprint.post("/builders/<builder_slug>/sessions/<type_slug>/book")
-def book(builder_slug: str, type_slug: str):
+def book(builder_slug: str, type_slug: str) -> ResponseReturnValue:
     form = BookingForm()
     anonymous = not current_user.is_authenticated
     with get_db().reader() as session:
@@ -202,7 +204,7 @@ def book(builder_slug: str, type_slug: str):
 
 
 @blueprint.get("/bookings/<public_id>")
-def confirmation(public_id: str):
+def confirmation(public_id: str) -> ResponseReturnValue:
     with get_db().reader() as session:
         booking = session.scalar(
             select(Booking)

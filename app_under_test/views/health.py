@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from app_under_test.db import get_db
@@ -11,12 +12,12 @@ blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     return {"status": "ok"}
 
 
 @blueprint.get("/readyz")
-def readyz():
+def readyz() -> ResponseReturnValue:
     try:
         get_db().ping()
     except SQLAlchemyError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +14,7 @@ blueprint = Blueprint("marketplace", __name__)
 
 
 @blueprint.get("/")
-def index():
+def index() -> ResponseReturnValue:
     query = (request.args.get("q") or "").strip().lower()[:60]
     statement = select(Builder).options(selectinload(Builder.skills), selectinload(Builder.session_types))
     if query:
@@ -26,7 +27,7 @@ def index():
 
 
 @blueprint.get("/builders/<slug>")
-def builder_profile(slug: str):
+def builder_profile(slug: str) -> ResponseReturnValue:
     with get_db().reader() as session:
         builder = session.scalar(
             select(Builder)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, abort, make_response, request
 from werkzeug.wrappers import Response
@@ -49,7 +50,7 @@ def bearer_token(header: str) -> str | None:
     return credentials.strip()
 
 
-def json_object() -> dict:
+def json_object() -> dict[str, Any]:
     """The request's JSON object body; no body means no options (``{}``); anything else is refused (422)."""
     body = request.get_json(silent=True)
     if body is None and not request.get_data():
@@ -59,7 +60,7 @@ def json_object() -> dict:
     return body
 
 
-def as_of(body: dict) -> datetime | None:
+def as_of(body: dict[str, Any]) -> datetime | None:
     """``{"as_of": "<ISO instant>"}`` asks "as if it were that late" (cron catching up, or a test skipping
     ahead); None when absent. Anything but an instant with an offset is refused (422)."""
     if body.get("as_of") is None:

@@ -11,8 +11,11 @@ expiring the old one through the API, so only one of them can ever be paid.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 from flask import session as session_cookie
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -43,7 +46,7 @@ def _load(session, public_id: str) -> Booking:
     return booking
 
 
-def payment_context(booking: Booking) -> dict:
+def payment_context(booking: Booking) -> dict[str, Any]:
     """What ``_payment_notice.html`` needs (call while the booking's session is open)."""
     return {
         "payment": payment_json(booking),
@@ -71,14 +74,14 @@ def _render(template: str, public_id: str):
 
 
 @blueprint.get("/bookings/<public_id>/paid")
-def paid(public_id: str):
+def paid(public_id: str) -> ResponseReturnValue:
     response = make_response(_render("payment_paid.html", public_id))
     response.headers["Cache-Control"] = "no-store"  # the state changes under the page; never show a stale copy
     return response
 
 
 @blueprint.get("/bookings/<public_id>/payment-canceled")
-def payment_canceled(public_id: str):
+def payment_canceled(public_id: str) -> ResponseReturnValue:
     return _render("payment_canceled.html", public_id)
 
 
@@ -134,7 +137,7 @@ def holds_booking(booking: Booking) -> bool:
 
 
 @blueprint.post("/bookings/<public_id>/pay")
-def pay(public_id: str):
+def pay(public_id: str) -> ResponseReturnValue:
     with get_db().reader() as session:
         booking = _load(session, public_id)
         booking_id = booking.id

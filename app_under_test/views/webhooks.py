@@ -11,6 +11,7 @@ the event is stored anyway and the inbox retries it on its own schedule
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app_under_test.db import get_db
@@ -24,7 +25,7 @@ blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
 @blueprint.post("/<provider_name>")
-def receive(provider_name: str):
+def receive(provider_name: str) -> ResponseReturnValue:
     provider = webhook_providers().get(provider_name)
     if provider is None:
         abort(404)

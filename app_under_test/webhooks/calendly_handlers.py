@@ -10,6 +10,8 @@ in ``calendly.sync``; this module only reads payloads and routes them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from sqlalchemy.orm import Session
 
@@ -24,12 +26,12 @@ from app_under_test.models import WebhookEvent
 log = structlog.get_logger("calendly")
 
 
-def dispatch(session: Session, row: WebhookEvent, envelope: dict) -> None:
+def dispatch(session: Session, row: WebhookEvent, envelope: dict[str, Any]) -> None:
     outcome = apply_event(session, envelope, app_client())
     log.info("calendly_event_applied", event_id=row.id, event_type=row.event_type, outcome=outcome)
 
 
-def apply_event(session: Session, envelope: dict, calendly: InviteeReader | None) -> object:
+def apply_event(session: Session, envelope: dict[str, Any], calendly: InviteeReader | None) -> object:
     """Route one event; ``calendly`` answers "what does Calendly say about this invitee now" (None: not asked)."""
     match envelope["event"]:
         case "invitee.created":
@@ -46,26 +48,26 @@ def apply_event(session: Session, envelope: dict, calendly: InviteeReader | None
             raise Unprocessable(f"no handler for Calendly event {other!r}")
 
 
-def invitee_created(session: Session, envelope: dict, calendly: InviteeReader | None) -> Outcome | None:
+def invitee_created(session: Session, envelope: dict[str, Any], calendly: InviteeReader | None) -> Outcome | None:
     # Someone booked (on Calendly, or through this app), or a reschedule created its new invitee.
     return calendly_sync.invitee_created(session, read.invitee_created(envelope), calendly)
 
 
-def invitee_canceled(session: Session, envelope: dict) -> Outcome | None:
+def invitee_canceled(session: Session, envelope: dict[str, Any]) -> Outcome | None:
     # The invitee or the host canceled, or a reschedule canceled the old invitee (rescheduled: true).
     return calendly_sync.invitee_canceled(session, read.invitee_canceled(envelope))
 
 
-def no_show_created(session: Session, envelope: dict) -> Outcome | None:
+def no_show_created(session: Session, envelope: dict[str, Any]) -> Outcome | None:
     # The host marked the invitee as a no-show after the meeting.
     return calendly_sync.no_show_changed(session, read.no_show_created(envelope), no_show=True)
 
 
-def no_show_deleted(session: Session, envelope: dict) -> Outcome | None:
+def no_show_deleted(session: Session, envelope: dict[str, Any]) -> Outcome | None:
     # The host took a no-show mark back.
     return calendly_sync.no_show_changed(session, read.no_show_deleted(envelope), no_show=False)
 
 
-def routing_form_submission_created(session: Session, envelope: dict) -> str:
+def routing_form_submission_created(session: Session, envelope: dict[str, Any]) -> str:
     # Someone submitted a routing form, whether or not they went on to book.
     return store_submission(session, read.routing_form_submission(envelope))

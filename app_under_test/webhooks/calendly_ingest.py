@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+from typing import Any
 
 from app_under_test.config import Config
 from app_under_test.webhooks.base import RequestHeaders, WebhookRejected
@@ -63,7 +64,7 @@ def verify_signature(
         raise WebhookRejected(400, "invalid_signature", "the signature does not match the body")
 
 
-def dedupe_key(envelope: dict) -> str:
+def dedupe_key(envelope: dict[str, Any]) -> str:
     payload = envelope["payload"]
     event = envelope["event"]
     key = f"calendly:{event}:{payload['uri']}"

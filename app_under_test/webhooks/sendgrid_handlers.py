@@ -13,6 +13,8 @@ Other events (processed, delivered, deferred...) change nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +26,7 @@ log = structlog.get_logger("sendgrid")
 BOUNCED_ADDRESS_DROP = "bounced address"
 
 
-def dispatch(session: Session, row: WebhookEvent, events: list) -> None:
+def dispatch(session: Session, row: WebhookEvent, events: list[Any]) -> None:
     changes = []
     for event in events:
         match event.get("event"):
@@ -41,7 +43,7 @@ def dispatch(session: Session, row: WebhookEvent, events: list) -> None:
     log.info("sendgrid_events_applied", event_id=row.id, changes=changes)
 
 
-def _address(event: dict) -> str:
+def _address(event: dict[str, Any]) -> str:
     email = event.get("email")
     return email.strip().lower() if isinstance(email, str) else ""
 
@@ -54,7 +56,7 @@ def mark_undeliverable(session: Session, email: str) -> list[str]:
     return [f"client {client.id} undeliverable"]
 
 
-def mark_outbox_dead(session: Session, event: dict, reason: str) -> list[str]:
+def mark_outbox_dead(session: Session, event: dict[str, Any], reason: str) -> list[str]:
     raw_id = event.get("outbox_id")
     if not (isinstance(raw_id, str) and raw_id.isdigit()):
         return []
@@ -66,7 +68,7 @@ def mark_outbox_dead(session: Session, event: dict, reason: str) -> list[str]:
     return [f"mail {message.id} dead"]
 
 
-def bounced(session: Session, event: dict) -> list[str]:
+def bounced(session: Session, event: dict[str, Any]) -> list[str]:
     reason = str(event.get("reason") or event.get("status") or "bounced")
     if event.get("type") == "blocked":
         return []  # a temporary block: the address itself is fine
@@ -75,7 +77,7 @@ def bounced(session: Session, event: dict) -> list[str]:
     )
 
 
-def dropped(session: Session, event: dict) -> list[str]:
+def dropped(session: Session, event: dict[str, Any]) -> list[str]:
     reason = str(event.get("reason") or "dropped")
     changes = mark_outbox_dead(session, event, f"SendGrid dropped the mail: {reason}")
     if BOUNCED_ADDRESS_DROP in reason.lower():

@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import json
 import time
+from typing import Any
 
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
@@ -63,7 +64,7 @@ def verify_signature(raw: bytes, headers: RequestHeaders, public_key: str, *, no
         raise WebhookRejected(400, "invalid_signature", "the signature does not match the body")
 
 
-def dedupe_key(events: list[dict], raw: bytes) -> str:
+def dedupe_key(events: list[dict[str, Any]], raw: bytes) -> str:
     ids = sorted(str(e["sg_event_id"]) for e in events if isinstance(e.get("sg_event_id"), str) and e["sg_event_id"])
     if len(ids) == 1 and len(events) == 1:
         return f"sendgrid:{ids[0]}"

@@ -11,6 +11,8 @@ the inbox retries the whole event later.
 
 from __future__ import annotations
 
+from typing import Any
+
 import stripe
 import structlog
 from sqlalchemy.orm import Session
@@ -35,7 +37,7 @@ from app_under_test.timeutil import utcnow
 log = structlog.get_logger("stripe")
 
 
-def dispatch(session: Session, row: WebhookEvent, event: dict) -> None:
+def dispatch(session: Session, row: WebhookEvent, event: dict[str, Any]) -> None:
     obj = event["data"]["object"]
     match event["type"]:
         case "checkout.session.completed":
@@ -61,7 +63,7 @@ def dispatch(session: Session, row: WebhookEvent, event: dict) -> None:
     log.info("stripe_event_applied", event_id=row.id, event_type=row.event_type, outcome=outcome or "no change")
 
 
-def checkout_completed(session: Session, checkout: dict) -> str:
+def checkout_completed(session: Session, checkout: dict[str, Any]) -> str:
     # The customer finished the hosted page: paid by card, or a delayed method started (payment_status unpaid).
     booking, payment = checkout_payment(session, checkout)
     if checkout.get("payment_status") == "paid":
@@ -69,31 +71,31 @@ def checkout_completed(session: Session, checkout: dict) -> str:
     return settlement.checkout_awaiting_payment(session, payment, checkout)
 
 
-def async_payment_succeeded(session: Session, checkout: dict) -> str:
+def async_payment_succeeded(session: Session, checkout: dict[str, Any]) -> str:
     # A delayed payment (bank debit) of a completed session settled.
     booking, payment = checkout_payment(session, checkout)
     return settlement.checkout_paid(session, booking, payment, checkout, slot_provider())
 
 
-def async_payment_failed(session: Session, checkout: dict) -> str:
+def async_payment_failed(session: Session, checkout: dict[str, Any]) -> str:
     # A delayed payment of a completed session could not be collected.
     _booking, payment = checkout_payment(session, checkout)
     return settlement.checkout_payment_failed(session, payment, "async_payment_failed")
 
 
-def checkout_expired(session: Session, checkout: dict) -> str:
+def checkout_expired(session: Session, checkout: dict[str, Any]) -> str:
     # The session reached expires_at unpaid, or this app (or anyone with the key) expired it through the API.
     booking, payment = checkout_payment(session, checkout)
     return settlement.checkout_expired(session, booking, payment)
 
 
-def payment_intent_succeeded(session: Session, intent: dict) -> str:
+def payment_intent_succeeded(session: Session, intent: dict[str, Any]) -> str:
     # The money was captured (the session's checkout.session.completed is what confirms the booking).
     _booking, payment = intent_payment(session, intent)
     return settlement.card_charged(session, payment, None, intent.get("id"))
 
 
-def payment_intent_failed(session: Session, intent: dict) -> str:
+def payment_intent_failed(session: Session, intent: dict[str, Any]) -> str:
     # A card was declined or 3-D Secure failed; the customer is still on the hosted page and may try again.
     error = intent.get("last_payment_error") or {}
     code = error.get("decline_code") or error.get("code")
@@ -101,7 +103,7 @@ def payment_intent_failed(session: Session, intent: dict) -> str:
     return settlement.attempt_declined(session, payment, code, intent.get("id"))
 
 
-def charge_succeeded(session: Session, charge: dict) -> str:
+def charge_succeeded(session: Session, charge: dict[str, Any]) -> str:
     # A card charge went through (it carries the card's last four digits).
     details = charge.get("payment_method_details") or {}
     last4 = (details.get("card") or {}).get("last4") if details.get("type") == "card" else None
@@ -109,7 +111,7 @@ def charge_succeeded(session: Session, charge: dict) -> str:
     return settlement.card_charged(session, payment, last4, charge.get("payment_intent"))
 
 
-def charge_refunded(session: Session, charge: dict) -> str:
+def charge_refunded(session: Session, charge: dict[str, Any]) -> str:
     # Some or all of a charge went back to the customer (by this app, or from the Dashboard).
     _booking, payment = intent_payment(session, charge, charge.get("payment_intent"))
     try:
@@ -120,7 +122,7 @@ def charge_refunded(session: Session, charge: dict) -> str:
     return "; ".join(filter(None, (record_stripe_refund(session, payment, refund) for refund in listed)))
 
 
-def refund_changed(session: Session, refund: dict) -> str:
+def refund_changed(session: Session, refund: dict[str, Any]) -> str:
     # A refund was created, or its status changed (pending -> succeeded; succeeded or pending -> failed).
     _booking, payment = intent_payment(session, refund, refund.get("payment_intent"))
     return record_stripe_refund(session, payment, refund)
@@ -129,7 +131,7 @@ def refund_changed(session: Session, refund: dict) -> str:
 # --- which payment an event is about (returned with its booking locked) ---------------------------
 
 
-def checkout_payment(session: Session, checkout: dict) -> tuple[Booking, Payment]:
+def checkout_payment(session: Session, checkout: dict[str, Any]) -> tuple[Booking, Payment]:
     """By the session id; else by ``metadata.bookingId``, then ``client_reference_id``, for a session this app
     opened but has no row for (the row is then made from the event). The session id comes first: it is the
     one reference this app wrote itself, where metadata could have been edited by anyone with the key."""
@@ -162,7 +164,7 @@ def checkout_payment(session: Session, checkout: dict) -> tuple[Booking, Payment
     return booking, payment
 
 
-def intent_payment(session: Session, obj: dict, intent_id: str | None = None) -> tuple[Booking, Payment]:
+def intent_payment(session: Session, obj: dict[str, Any], intent_id: str | None = None) -> tuple[Booking, Payment]:
     """The payment of a PaymentIntent (or of a charge/refund naming one): by the intent id, else by the
     booking and attempt number the intent's metadata carries (charges copy their intent's metadata)."""
     intent_id = intent_id or obj.get("id")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import stripe
 
@@ -37,7 +38,7 @@ def _timestamp(header: str) -> int | None:
     return None
 
 
-def verify(raw: bytes, header: str | None, secret: str, *, tolerance: int = TOLERANCE_SECONDS) -> dict:
+def verify(raw: bytes, header: str | None, secret: str, *, tolerance: int = TOLERANCE_SECONDS) -> dict[str, Any]:
     """The verified event as a dict, or ``WebhookRejected`` with the reason."""
     if not header:
         raise WebhookRejected(400, "missing_signature", f"the {HEADER} header is missing")

@@ -11,6 +11,7 @@ with its own command (``booking-app calendly register-webhook``), as an operator
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import httpx
 from flask import Flask
@@ -22,7 +23,7 @@ from harness.provision import Simulators
 ACCOUNT_SLUG = "marketplace-ops"
 
 
-def settings(sim: Simulators) -> dict:
+def settings(sim: Simulators) -> dict[str, Any]:
     return {
         "calendly_api_base": f"{sim.url}/calendly",
         "calendly_api_token": f"cal_pat_{secrets.token_hex(16)}",
@@ -32,7 +33,7 @@ def settings(sim: Simulators) -> dict:
     }
 
 
-def _created(response: httpx.Response, what: str) -> dict:
+def _created(response: httpx.Response, what: str) -> dict[str, Any]:
     if response.status_code not in (200, 201):
         raise RuntimeError(f"could not {what}: {response.status_code} {response.text[:300]}")
     return response.json()
@@ -58,7 +59,7 @@ def connect(sim: Simulators, config: Config, flask_app: Flask) -> None:
         raise RuntimeError(f"booking-app calendly register-webhook failed: {result.output}{result.exception or ''}")
 
 
-def add_host(sim: Simulators, *, name: str, slug: str, timezone: str, email: str) -> dict:
+def add_host(sim: Simulators, *, name: str, slug: str, timezone: str, email: str) -> dict[str, Any]:
     """A builder's Calendly user (default availability: Monday to Friday, 09:00-17:00 in ``timezone``)."""
     return _created(
         http_clients.post(
@@ -70,7 +71,7 @@ def add_host(sim: Simulators, *, name: str, slug: str, timezone: str, email: str
     )["resource"]
 
 
-def add_event_type(sim: Simulators, *, host_slug: str, name: str, minutes: int) -> dict:
+def add_event_type(sim: Simulators, *, host_slug: str, name: str, minutes: int) -> dict[str, Any]:
     return _created(
         http_clients.post(
             f"{sim.url}/_sim/calendly/event_types",

@@ -13,6 +13,7 @@ here it goes straight into the running app's configuration.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Flask
 
@@ -27,7 +28,7 @@ PRINTED_SETTINGS = {t.env_name: t.config_attr for t in TEMPLATES.values()} | {
 }
 
 
-def settings(sim: Simulators) -> dict:
+def settings(sim: Simulators) -> dict[str, Any]:
     return {
         "sendgrid_api_base": f"{sim.url}/sendgrid",
         "sendgrid_api_key": f"SG.{secrets.token_urlsafe(16)}.{secrets.token_urlsafe(32)}",

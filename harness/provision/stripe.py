@@ -12,6 +12,7 @@ goes straight into the running app's configuration.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Flask
 
@@ -20,7 +21,7 @@ from harness import http_clients
 from harness.provision import Simulators
 
 
-def settings(sim: Simulators) -> dict:
+def settings(sim: Simulators) -> dict[str, Any]:
     return {
         "stripe_api_base": f"{sim.url}/stripe",
         "stripe_secret_key": f"sk_test_{secrets.token_urlsafe(24)}",

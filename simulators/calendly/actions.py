@@ -30,7 +30,7 @@ from simulators.calendly.webhooks import Dispatcher, Emission
 class ActionError(Exception):
     """A refused action, carried to the client in Calendly's error shape."""
 
-    def __init__(self, status: int, title: str, message: str, details: list[dict[str, str]] | None = None):
+    def __init__(self, status: int, title: str, message: str, details: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.status, self.title, self.message, self.details = status, title, message, details
 
@@ -63,7 +63,7 @@ class Actions:
         self.dispatcher = dispatcher
 
     # --- helpers (caller holds the lock) -------------------------------
-    def _announce(self, event: str, invitee: Invitee, rest_no_show: dict | None = None) -> Emission:
+    def _announce(self, event: str, invitee: Invitee, rest_no_show: dict[str, Any] | None = None) -> Emission:
         payload = events.invitee_payload(self.state, invitee)
         host = self.state.events[invitee.event_uuid].user_uuid
         return Emission(event, payload, self.state.now(), host, rest_no_show)

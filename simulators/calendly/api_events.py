@@ -8,6 +8,7 @@ account would.
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
 
 from simulators.calendly import resources
 from simulators.calendly.account import CalendlyAccount
@@ -30,7 +31,7 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
         return value
 
     @bp.get("/scheduled_events")
-    def list_events():
+    def list_events() -> ResponseReturnValue:
         user_ref, org_ref = request.args.get("user"), request.args.get("organization")
         if not user_ref and not org_ref:
             raise invalid("organization", "user or organization is required")
@@ -67,7 +68,7 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
             return paginate(items, lambda e: resources.scheduled_event(state, e))
 
     @bp.get("/scheduled_events/<uuid>")
-    def get_event(uuid: str):
+    def get_event(uuid: str) -> ResponseReturnValue:
         event = state.events.get(uuid)
         if event is None:
             raise not_found()
@@ -75,7 +76,7 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
             return {"resource": resources.scheduled_event(state, event)}
 
     @bp.get("/scheduled_events/<uuid>/invitees")
-    def list_invitees(uuid: str):
+    def list_invitees(uuid: str) -> ResponseReturnValue:
         event = state.events.get(uuid)
         if event is None:
             raise not_found()
@@ -95,7 +96,7 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
             return paginate(items, lambda i: resources.invitee(state, i))
 
     @bp.get("/scheduled_events/<event_uuid>/invitees/<uuid>")
-    def get_invitee(event_uuid: str, uuid: str):
+    def get_invitee(event_uuid: str, uuid: str) -> ResponseReturnValue:
         invitee = state.invitees.get(uuid)
         if invitee is None or invitee.event_uuid != event_uuid:
             raise not_found()
@@ -103,7 +104,7 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
             return {"resource": resources.invitee(state, invitee)}
 
     @bp.post("/scheduled_events/<uuid>/cancellation")
-    def cancel_event(uuid: str):
+    def cancel_event(uuid: str) -> ResponseReturnValue:
         event = state.events.get(uuid)
         if event is None:
             raise not_found()
@@ -117,7 +118,7 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
         return {"resource": resources.cancellation(cancellation)}, 201
 
     @bp.post("/invitee_no_shows")
-    def create_no_show():
+    def create_no_show() -> ResponseReturnValue:
         body = json_body()
         if not body.get("invitee"):
             raise invalid("invitee", "is required")
@@ -129,14 +130,14 @@ def events_blueprint(account: CalendlyAccount) -> Blueprint:
             return {"resource": resources.no_show(state, no_show)}, 201
 
     @bp.get("/invitee_no_shows/<uuid>")
-    def get_no_show(uuid: str):
+    def get_no_show(uuid: str) -> ResponseReturnValue:
         no_show = state.no_shows.get(uuid)
         if no_show is None:
             raise not_found()
         return {"resource": resources.no_show(state, no_show)}
 
     @bp.delete("/invitee_no_shows/<uuid>")
-    def delete_no_show(uuid: str):
+    def delete_no_show(uuid: str) -> ResponseReturnValue:
         no_show = state.no_shows.get(uuid)
         if no_show is None:
             raise not_found()

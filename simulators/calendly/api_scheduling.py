@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, request
+from flask.typing import ResponseReturnValue
 
 from simulators.calendly import resources
 from simulators.calendly.account import CalendlyAccount
@@ -80,18 +81,18 @@ def scheduling_blueprint(account: CalendlyAccount) -> Blueprint:
     bp = Blueprint("calendly_scheduling", __name__)
 
     @bp.get("/users/me")
-    def me():
+    def me() -> ResponseReturnValue:
         return {"resource": resources.user(state, g.user)}
 
     @bp.get("/users/<uuid>")
-    def get_user(uuid: str):
+    def get_user(uuid: str) -> ResponseReturnValue:
         user = state.users.get(uuid)
         if user is None:
             raise not_found()
         return {"resource": resources.user(state, user)}
 
     @bp.get("/event_types")
-    def list_event_types():
+    def list_event_types() -> ResponseReturnValue:
         user_ref, org_ref = request.args.get("user"), request.args.get("organization")
         if not user_ref and not org_ref:
             raise invalid("organization", "user or organization is required")
@@ -111,14 +112,14 @@ def scheduling_blueprint(account: CalendlyAccount) -> Blueprint:
             return paginate(items, lambda t: resources.event_type(state, t))
 
     @bp.get("/event_types/<uuid>")
-    def get_event_type(uuid: str):
+    def get_event_type(uuid: str) -> ResponseReturnValue:
         event_type = state.event_types.get(uuid)
         if event_type is None:
             raise not_found()
         return {"resource": resources.event_type(state, event_type)}
 
     @bp.get("/event_type_available_times")
-    def available_times():
+    def available_times() -> ResponseReturnValue:
         ref = request.args.get("event_type")
         if not ref:
             raise invalid("event_type", "is required")
@@ -150,7 +151,7 @@ def scheduling_blueprint(account: CalendlyAccount) -> Blueprint:
         }
 
     @bp.post("/invitees")
-    def create_invitee():
+    def create_invitee() -> ResponseReturnValue:
         body = json_body()
         if not body.get("event_type"):
             raise invalid("event_type", "is required")

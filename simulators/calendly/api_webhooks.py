@@ -8,7 +8,10 @@ and a subscription whose deliveries failed for 24 hours reads back as
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, request
+from flask.typing import ResponseReturnValue
 
 from simulators.calendly import resources
 from simulators.calendly.account import CalendlyAccount
@@ -23,7 +26,7 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
     state, dispatcher = account.state, account.dispatcher
     bp = Blueprint("calendly_webhooks", __name__)
 
-    def render(subscription: Subscription) -> dict:
+    def render(subscription: Subscription) -> dict[str, Any]:
         dispatcher.refresh(subscription)
         return resources.subscription(subscription)
 
@@ -35,7 +38,7 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
         return value
 
     @bp.post("/webhook_subscriptions")
-    def create_subscription():
+    def create_subscription() -> ResponseReturnValue:
         body = json_body()
         url = body.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
@@ -81,7 +84,7 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
             return {"resource": render(subscription)}, 201
 
     @bp.get("/webhook_subscriptions")
-    def list_subscriptions():
+    def list_subscriptions() -> ResponseReturnValue:
         organization = organization_arg(request.args.get("organization"))
         scope = request.args.get("scope")
         if scope not in SCOPES:
@@ -96,7 +99,7 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
             return paginate(filter_items(state.subscriptions.values(), *checks), render)
 
     @bp.get("/webhook_subscriptions/<uuid>")
-    def get_subscription(uuid: str):
+    def get_subscription(uuid: str) -> ResponseReturnValue:
         subscription = state.subscriptions.get(uuid)
         if subscription is None:
             raise not_found()
@@ -104,27 +107,27 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
             return {"resource": render(subscription)}
 
     @bp.delete("/webhook_subscriptions/<uuid>")
-    def delete_subscription(uuid: str):
+    def delete_subscription(uuid: str) -> ResponseReturnValue:
         with state.lock:
             if state.subscriptions.pop(uuid, None) is None:
                 raise not_found()
         return "", 204
 
     @bp.get("/routing_forms")
-    def list_routing_forms():
+    def list_routing_forms() -> ResponseReturnValue:
         organization_arg(request.args.get("organization"))
         with state.lock:
             return paginate(list(state.routing_forms.values()), lambda f: resources.routing_form(state, f))
 
     @bp.get("/routing_forms/<uuid>")
-    def get_routing_form(uuid: str):
+    def get_routing_form(uuid: str) -> ResponseReturnValue:
         form = state.routing_forms.get(uuid)
         if form is None:
             raise not_found()
         return {"resource": resources.routing_form(state, form)}
 
     @bp.get("/routing_form_submissions")
-    def list_submissions():
+    def list_submissions() -> ResponseReturnValue:
         form = state.routing_form(request.args.get("form"))
         if form is None:
             raise invalid("form", "is required")
@@ -133,7 +136,7 @@ def webhooks_blueprint(account: CalendlyAccount) -> Blueprint:
             return paginate(items, lambda s: resources.routing_form_submission(state, s))
 
     @bp.get("/routing_form_submissions/<uuid>")
-    def get_submission(uuid: str):
+    def get_submission(uuid: str) -> ResponseReturnValue:
         submission = state.submissions.get(uuid)
         if submission is None:
             raise not_found()

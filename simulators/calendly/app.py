@@ -9,6 +9,7 @@ calendly.com. Errors are always Calendly's ``{title, message, details?}``.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from simulators.calendly.account import account_for
@@ -37,21 +38,21 @@ def create_app(hub: SimHub) -> Flask:
     app.register_blueprint(pages_blueprint(account))
 
     @app.before_request
-    def remember_host():
+    def remember_host() -> None:
         # cancel/reschedule/scheduling URLs point at whatever host the simulator is reached by
         state.site_root = request.host_url.rstrip("/")
 
     @app.errorhandler(ActionError)
-    def action_error(exc: ActionError):
+    def action_error(exc: ActionError) -> ResponseReturnValue:
         return add_rate_headers(from_action_error(exc))
 
     @app.errorhandler(PlanError)
-    def plan_refused(exc: PlanError):
+    def plan_refused(exc: PlanError) -> ResponseReturnValue:
         # the action happened; only its webhook could not be faulted as planned
         return error(500, "Internal Server Error", f"delivery plan could not be applied: {exc}")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         if exc.code == 404:
             return error(404, *NOT_FOUND)
         return error(exc.code or 500, exc.name, exc.description or exc.name)

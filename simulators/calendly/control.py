@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from simulators.calendly import resources
 from simulators.calendly.account import account_for
@@ -30,11 +31,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
     bp = Blueprint("calendly_control", __name__)
 
     @bp.before_request
-    def remember_host():
+    def remember_host() -> None:
         state.site_root = request.host_url.rstrip("/")
 
     @bp.errorhandler(ActionError)
-    def refused(exc: ActionError):
+    def refused(exc: ActionError) -> ResponseReturnValue:
         body: dict[str, Any] = {
             "error": exc.message if not exc.details else f"{exc.details[0]['parameter']}: {exc.details[0]['message']}"
         }
@@ -45,12 +46,12 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return response
 
     @bp.errorhandler(PlanError)
-    def plan_refused(exc: PlanError):
+    def plan_refused(exc: PlanError) -> ResponseReturnValue:
         response = jsonify({"error": f"the action happened, but its webhook plan could not be applied: {exc}"})
         response.status_code = 500
         return response
 
-    def body() -> dict:
+    def body() -> dict[str, Any]:
         data = request.get_json(silent=True)
         if data is None and not request.content_length:
             return {}
@@ -64,7 +65,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return value
 
     @bp.post("/users")
-    def users():
+    def users() -> ResponseReturnValue:
         user, token = create_user(state, body())
         return {
             "resource": resources.user(state, user),
@@ -73,15 +74,15 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         }, 201
 
     @bp.post("/event_types")
-    def event_types():
+    def event_types() -> ResponseReturnValue:
         return {"resource": resources.event_type(state, create_event_type(state, body()))}, 201
 
     @bp.put("/availability")
-    def availability():
+    def availability() -> ResponseReturnValue:
         return availability_body(state, body())
 
     @bp.post("/bookings")
-    def bookings():
+    def bookings() -> ResponseReturnValue:
         data = body()
         event_type = found(state.event_type(data.get("event_type")), "event type")
         start = parse(data.get("start_time"))
@@ -91,7 +92,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"resource": resources.invitee(state, invitee)}, 201
 
     @bp.post("/invitees/<uuid>/cancel")
-    def cancel(uuid: str):
+    def cancel(uuid: str) -> ResponseReturnValue:
         data = body()
         invitee = found(state.invitees.get(uuid), "invitee")
         by = data.get("by", "invitee")
@@ -101,7 +102,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"resource": resources.invitee(state, invitee)}
 
     @bp.post("/invitees/<uuid>/reschedule")
-    def reschedule(uuid: str):
+    def reschedule(uuid: str) -> ResponseReturnValue:
         data = body()
         invitee = found(state.invitees.get(uuid), "invitee")
         start = parse(data.get("start_time"))
@@ -111,11 +112,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"resource": resources.invitee(state, new), "old_invitee": resources.invitee(state, invitee)}
 
     @bp.post("/routing_forms")
-    def routing_forms():
+    def routing_forms() -> ResponseReturnValue:
         return {"resource": resources.routing_form(state, create_routing_form(state, body()))}, 201
 
     @bp.post("/routing_forms/<uuid>/submissions")
-    def submissions(uuid: str):
+    def submissions(uuid: str) -> ResponseReturnValue:
         data = body()
         form = found(state.routing_forms.get(uuid), "routing form")
         answers = data.get("answers") or {}
@@ -157,7 +158,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return response, 201
 
     @bp.post("/config")
-    def config():
+    def config() -> ResponseReturnValue:
         data = body()
         with state.lock:
             if "rate_limit" in data:
@@ -193,7 +194,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
             return {"config": vars(state.config)}
 
     @bp.get("/state")
-    def dump():
+    def dump() -> ResponseReturnValue:
         with state.lock:
             for subscription in state.subscriptions.values():
                 account.dispatcher.refresh(subscription)

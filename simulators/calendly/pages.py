@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from simulators.calendly.account import CalendlyAccount
 from simulators.calendly.actions import ActionError, Booker
@@ -52,10 +53,10 @@ def _carry() -> dict[str, str]:
     return {k: v for k, v in request.values.items() if k in keep and v}
 
 
-def _days(state, event_type: EventType, tz_name: str, link) -> list[dict]:
+def _days(state, event_type: EventType, tz_name: str, link) -> list[dict[str, Any]]:
     tz = zone(tz_name)
     now = state.now()
-    days: dict[str, dict] = {}
+    days: dict[str, dict[str, Any]] = {}
     for slot in available_slots(state, event_type, now, now + WEEK):
         local = datetime.fromtimestamp(slot.start, tz)
         day = days.setdefault(local.date().isoformat(), {"label": local.strftime("%A %d %B %Y"), "times": []})
@@ -116,7 +117,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         return params
 
     @bp.get("/<user_slug>")
-    def user_page(user_slug: str):
+    def user_page(user_slug: str) -> ResponseReturnValue:
         user = state.user(user_slug)
         if user is None:
             return missing()
@@ -124,7 +125,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         return page("user.html", user=user, event_types=types, query=_carry())
 
     @bp.get("/<user_slug>/<type_slug>")
-    def event_type_page(user_slug: str, type_slug: str):
+    def event_type_page(user_slug: str, type_slug: str) -> ResponseReturnValue:
         user, event_type = find(user_slug, type_slug)
         if event_type is None:
             return missing()
@@ -147,7 +148,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         )
 
     @bp.route("/<user_slug>/<type_slug>/<stamp>", methods=["GET", "POST"])
-    def book(user_slug: str, type_slug: str, stamp: str):
+    def book(user_slug: str, type_slug: str, stamp: str) -> ResponseReturnValue:
         user, event_type = find(user_slug, type_slug)
         start = parse(stamp)
         if event_type is None or start is None:
@@ -189,13 +190,13 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         )
 
     @bp.get("/<user_slug>/<type_slug>/invitees/<invitee_uuid>")
-    def confirmed(user_slug: str, type_slug: str, invitee_uuid: str):
+    def confirmed(user_slug: str, type_slug: str, invitee_uuid: str) -> ResponseReturnValue:
         invitee = state.invitees.get(invitee_uuid)
         if invitee is None:
             return missing()
         return page("confirmed.html", **_invitee_context(invitee))
 
-    def _invitee_context(invitee: Invitee) -> dict:
+    def _invitee_context(invitee: Invitee) -> dict[str, Any]:
         event = state.events[invitee.event_uuid]
         tz_name = invitee.timezone if zone(invitee.timezone) else "UTC"
         when = datetime.fromtimestamp(event.start, zone(tz_name)).strftime("%A %d %B %Y, %H:%M")
@@ -209,7 +210,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         }
 
     @bp.route("/cancellations/<invitee_uuid>", methods=["GET", "POST"])
-    def cancel(invitee_uuid: str):
+    def cancel(invitee_uuid: str) -> ResponseReturnValue:
         invitee = state.invitees.get(invitee_uuid)
         if invitee is None:
             return missing()
@@ -227,7 +228,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         )
 
     @bp.get("/reschedulings/<invitee_uuid>")
-    def reschedule(invitee_uuid: str):
+    def reschedule(invitee_uuid: str) -> ResponseReturnValue:
         invitee = state.invitees.get(invitee_uuid)
         if invitee is None or invitee.status != "active":
             return missing()
@@ -250,7 +251,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         )
 
     @bp.route("/reschedulings/<invitee_uuid>/<stamp>", methods=["GET", "POST"])
-    def reschedule_to(invitee_uuid: str, stamp: str):
+    def reschedule_to(invitee_uuid: str, stamp: str) -> ResponseReturnValue:
         invitee = state.invitees.get(invitee_uuid)
         start = parse(stamp)
         if invitee is None or start is None:

@@ -247,7 +247,7 @@ class CalendlyState:
     def new_token(self, user_uuid: str) -> str:
         """A personal access token shaped like Calendly's (a JWT), deterministic from the seed."""
 
-        def part(data: dict) -> str:
+        def part(data: dict[str, Any]) -> str:
             return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
         header = part({"kid": "sim", "typ": "PAT", "alg": "ES256"})

@@ -11,7 +11,10 @@ work with ``dynamic_template_data``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
 
 from simulators.sendgrid import responses
 from simulators.sendgrid.state import SendGridState
@@ -49,7 +52,7 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return template, None
 
     @blueprint.post("/v3/templates")
-    def create_template():
+    def create_template() -> ResponseReturnValue:
         body = _json_object()
         if body is None:
             return responses.bad_json()
@@ -64,7 +67,7 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return template.to_api(), 201
 
     @blueprint.get("/v3/templates")
-    def list_templates():
+    def list_templates() -> ResponseReturnValue:
         page_size = request.args.get("page_size", type=int)
         if page_size is None or not 1 <= page_size <= 200:
             return responses.error(400, "page_size should be an integer between 1 and 200", "page_size")
@@ -73,12 +76,12 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return {"result": found, "_metadata": {"count": len(found)}}
 
     @blueprint.get("/v3/templates/<template_id>")
-    def get_template(template_id: str):
+    def get_template(template_id: str) -> ResponseReturnValue:
         template, missing = template_or_404(template_id)
         return missing or template.to_api()
 
     @blueprint.patch("/v3/templates/<template_id>")
-    def rename_template(template_id: str):
+    def rename_template(template_id: str) -> ResponseReturnValue:
         template, missing = template_or_404(template_id)
         if missing:
             return missing
@@ -90,13 +93,13 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return template.to_api()
 
     @blueprint.delete("/v3/templates/<template_id>")
-    def delete_template(template_id: str):
+    def delete_template(template_id: str) -> ResponseReturnValue:
         if not store.delete(template_id):
             return responses.error(404, "resource not found", "template_id")
         return "", 204
 
     @blueprint.post("/v3/templates/<template_id>/versions")
-    def create_version(template_id: str):
+    def create_version(template_id: str) -> ResponseReturnValue:
         _, missing = template_or_404(template_id)
         if missing:
             return missing
@@ -110,7 +113,7 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return version.to_api(), 201
 
     @blueprint.get("/v3/templates/<template_id>/versions/<version_id>")
-    def get_version(template_id: str, version_id: str):
+    def get_version(template_id: str, version_id: str) -> ResponseReturnValue:
         template, missing = template_or_404(template_id)
         if missing:
             return missing
@@ -118,7 +121,7 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return version.to_api() if version else responses.error(404, "resource not found", "version_id")
 
     @blueprint.post("/v3/templates/<template_id>/versions/<version_id>/activate")
-    def activate_version(template_id: str, version_id: str):
+    def activate_version(template_id: str, version_id: str) -> ResponseReturnValue:
         template, missing = template_or_404(template_id)
         if missing:
             return missing
@@ -128,7 +131,7 @@ def account_blueprint(state: SendGridState) -> Blueprint:
             version.active = 1 if version.id == version_id else 0
         return template.active_version.to_api()
 
-    def webhook_settings() -> dict:
+    def webhook_settings() -> dict[str, Any]:
         config = state.config
         settings = {flag: bool(config.event_kinds.get(flag, False)) for flag in WEBHOOK_FLAGS}
         return {
@@ -140,11 +143,11 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         }
 
     @blueprint.get("/v3/user/webhooks/event/settings")
-    def get_webhook_settings():
+    def get_webhook_settings() -> ResponseReturnValue:
         return webhook_settings()
 
     @blueprint.patch("/v3/user/webhooks/event/settings")
-    def update_webhook_settings():
+    def update_webhook_settings() -> ResponseReturnValue:
         body = _json_object()
         if body is None:
             return responses.bad_json()
@@ -162,11 +165,11 @@ def account_blueprint(state: SendGridState) -> Blueprint:
         return webhook_settings()
 
     @blueprint.get("/v3/user/webhooks/event/settings/signed")
-    def get_signed_settings():
+    def get_signed_settings() -> ResponseReturnValue:
         return {"public_key": state.public_key()}
 
     @blueprint.patch("/v3/user/webhooks/event/settings/signed")
-    def update_signed_settings():
+    def update_signed_settings() -> ResponseReturnValue:
         # Signing is always on in the simulator; the key is what callers need.
         return {"public_key": state.public_key()}
 

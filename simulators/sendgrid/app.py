@@ -14,6 +14,7 @@ import json
 import math
 
 from flask import Flask, Response, abort, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from simulators.hub import SimHub
 from simulators.sendgrid import responses
@@ -75,7 +76,7 @@ def create_app(hub: SimHub) -> Flask:
         return None
 
     @app.post("/v3/mail/send")
-    def mail_send():
+    def mail_send() -> ResponseReturnValue:
         try:
             body = parse_json(request.get_data(cache=True))
         except ValueError:
@@ -101,29 +102,29 @@ def create_app(hub: SimHub) -> Flask:
         return response
 
     @app.errorhandler(404)
-    def not_found(error):
+    def not_found(error) -> ResponseReturnValue:
         if request.path.startswith("/v3/"):
             return responses.errors_response(404, [{"field": None, "message": "resource not found"}])
         return error
 
     @app.errorhandler(405)
-    def method_not_allowed(error):
+    def method_not_allowed(error) -> ResponseReturnValue:
         if request.path.startswith("/v3/"):
             return responses.errors_response(405, [{"field": None, "message": "method not allowed"}])
         return error
 
     @app.get("/")
-    def landing():
+    def landing() -> ResponseReturnValue:
         return redirect(f"{request.script_root}/inbox")
 
     @app.get("/inbox")
-    def inbox_page():
+    def inbox_page() -> ResponseReturnValue:
         to = request.args.get("to") or None
         entries = state.find_entries(to=to)
         return render_template("inbox.html", entries=list(reversed(entries)), to=to or "", base=request.script_root)
 
     @app.get("/inbox/<entry_id>")
-    def message_page(entry_id: str):
+    def message_page(entry_id: str) -> ResponseReturnValue:
         entry = state.entry(entry_id)
         if entry is None:
             abort(404)

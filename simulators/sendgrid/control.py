@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from simulators.hub import SimHub
 from simulators.sendgrid.handlebars import TemplateSyntaxError, render
@@ -35,11 +36,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
     state = state_for(hub)
 
     @blueprint.get("/config")
-    def get_config():
+    def get_config() -> ResponseReturnValue:
         return state.config.to_dict()
 
     @blueprint.post("/config")
-    def set_config():
+    def set_config() -> ResponseReturnValue:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return _error(400, "expected a JSON object")
@@ -75,11 +76,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return config.to_dict()
 
     @blueprint.get("/templates")
-    def list_templates():
+    def list_templates() -> ResponseReturnValue:
         return {"templates": [t.to_api() for t in state.templates.all()]}
 
     @blueprint.post("/templates")
-    def put_template():
+    def put_template() -> ResponseReturnValue:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return _error(400, "expected JSON {name, subject, html_content, plain_content, id?}")
@@ -93,7 +94,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return template.to_api(), 201
 
     @blueprint.post("/templates/load")
-    def load_templates():
+    def load_templates() -> ResponseReturnValue:
         body = request.get_json(silent=True) or {}
         if not isinstance(body.get("folder"), str):
             return _error(400, "expected JSON {folder}")
@@ -104,13 +105,13 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"templates": [t.to_api() for t in loaded]}, 201
 
     @blueprint.delete("/templates/<template_id>")
-    def delete_template(template_id: str):
+    def delete_template(template_id: str) -> ResponseReturnValue:
         if not state.templates.delete(template_id):
             return _error(404, f"no template {template_id}")
         return {"status": "deleted"}
 
     @blueprint.post("/render")
-    def preview():
+    def preview() -> ResponseReturnValue:
         """Render a stored template (``template_id``) or inline sources without sending anything."""
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
@@ -145,11 +146,11 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         }
 
     @blueprint.get("/faults")
-    def list_faults():
+    def list_faults() -> ResponseReturnValue:
         return {"faults": [asdict(f) for f in state.faults]}
 
     @blueprint.post("/faults")
-    def add_fault():
+    def add_fault() -> ResponseReturnValue:
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or body.get("status") not in FAULT_STATUSES:
             return _error(400, "expected JSON {status: 429|500|503, count: n} or {status, down: true}")
@@ -162,13 +163,13 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"faults": [asdict(f) for f in state.faults]}, 201
 
     @blueprint.delete("/faults")
-    def clear_faults():
+    def clear_faults() -> ResponseReturnValue:
         with state.lock:
             state.faults.clear()
         return {"status": "cleared"}
 
     @blueprint.get("/messages")
-    def list_messages():
+    def list_messages() -> ResponseReturnValue:
         since = request.args.get("since", type=float)
         entries = state.find_entries(
             to=request.args.get("to"),
@@ -180,30 +181,30 @@ def control_blueprint(hub: SimHub) -> Blueprint:
         return {"messages": [e.to_dict() for e in entries]}
 
     @blueprint.get("/messages/<entry_id>")
-    def get_message(entry_id: str):
+    def get_message(entry_id: str) -> ResponseReturnValue:
         entry = state.entry(entry_id)
         if entry is None:
             return _error(404, f"no message {entry_id}")
         return entry.to_dict()
 
     @blueprint.delete("/messages")
-    def clear_messages():
+    def clear_messages() -> ResponseReturnValue:
         state.clear_inbox()
         return {"status": "cleared"}
 
     @blueprint.get("/suppressions")
-    def suppressions():
+    def suppressions() -> ResponseReturnValue:
         with state.lock:
             return {"bounces": sorted(state.suppressed_bounces)}
 
     @blueprint.delete("/suppressions")
-    def clear_suppressions():
+    def clear_suppressions() -> ResponseReturnValue:
         with state.lock:
             state.suppressed_bounces.clear()
         return {"status": "cleared"}
 
     @blueprint.get("/event_webhook/public_key")
-    def public_key():
+    def public_key() -> ResponseReturnValue:
         return {"public_key": state.public_key()}
 
     return blueprint

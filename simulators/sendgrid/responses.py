@@ -9,6 +9,7 @@ headers are SendGrid's; the 413, 500 and 503 texts are simulator wording.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response
 
@@ -18,7 +19,9 @@ BAD_KEY = "The provided authorization grant is invalid, expired, or revoked"
 RATE_LIMIT = 600  # SendGrid's default for most v3 endpoints (requests per minute)
 
 
-def errors_response(status: int, errors: list[FieldError] | list[dict], headers: dict[str, str] | None = None):
+def errors_response(
+    status: int, errors: list[FieldError] | list[dict[str, Any]], headers: dict[str, str] | None = None
+):
     items = [e.to_dict() if isinstance(e, FieldError) else e for e in errors]
     body = json.dumps({"errors": items}, separators=(",", ":"))
     return Response(body, status=status, headers=headers or {}, content_type="application/json")

@@ -99,7 +99,7 @@ def _condition_helper(test: Callable[..., bool]):
     return helper
 
 
-def _if(this, options, context=None, includeZero=False, **_hash):
+def _if(this, options, context=None, includeZero: bool = False, **_hash):
     flush_pending(record=False)
     is_zero = isinstance(context, (int, float)) and not isinstance(context, bool) and context == 0
     return _block(truthy(context) or (bool(includeZero) and is_zero), this, options)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from simulators.sendgrid.handlebars import TemplateSyntaxError, check_syntax
 
@@ -58,7 +59,7 @@ class TemplateVersion:
     editor: str
     updated_at: str
 
-    def to_api(self) -> dict:
+    def to_api(self) -> dict[str, Any]:
         return {**asdict(self), "user_id": 1, "thumbnail_url": ""}
 
 
@@ -74,7 +75,7 @@ class DynamicTemplate:
     def active_version(self) -> TemplateVersion | None:
         return next((v for v in self.versions if v.active), None)
 
-    def to_api(self) -> dict:
+    def to_api(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
@@ -122,7 +123,7 @@ class TemplateStore:
         with self._lock:
             return self._templates.pop(template_id, None) is not None
 
-    def add_version(self, template_id: str, body: dict) -> TemplateVersion:
+    def add_version(self, template_id: str, body: dict[str, Any]) -> TemplateVersion:
         """Add a version from a Templates-API body (``name``, ``subject``, ``html_content``...)."""
         name, subject = body.get("name"), body.get("subject")
         if not isinstance(name, str) or not name.strip():

@@ -56,7 +56,7 @@ class FieldError:
     field: str | None
     help: str | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -92,7 +92,7 @@ class _Collector:
         self.errors.append(FieldError(message, field, f"{HELP_BASE}#{anchor}" if anchor else None))
 
 
-def _check_from(body: dict, out: _Collector) -> None:
+def _check_from(body: dict[str, Any], out: _Collector) -> None:
     sender = body.get("from")
     if sender is not None and not isinstance(sender, dict):
         out.errors.append(_invalid_type("object", sender, "from", "message.from"))

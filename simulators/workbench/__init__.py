@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
 from simulators.delivery import DeliveryEngine
 from simulators.hub import SimHub
@@ -50,7 +51,7 @@ def event_types(provider: str) -> tuple[str, ...]:
     return tuple(provider_workbench(provider).EVENT_TYPES)
 
 
-def apply_overrides(target: dict, overrides: dict[str, str]) -> dict:
+def apply_overrides(target: dict[str, Any], overrides: dict[str, str]) -> dict[str, Any]:
     """``--set a.b=value`` pairs written into ``target`` (nested dicts are created; list indexes work)."""
     for path, value in overrides.items():
         parts = path.split(".")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 
 from simulators.delivery.records import DELIVERY_STATUSES
@@ -51,7 +52,7 @@ def journal_app(hub: SimHub, mounts: list[str]) -> Flask:
         return response
 
     @app.get("/")
-    def journal():
+    def journal() -> ResponseReturnValue:
         provider = request.args.get("provider") or None
         event_type = request.args.get("event_type") or None
         status = request.args.get("status") or None
@@ -93,7 +94,7 @@ def journal_app(hub: SimHub, mounts: list[str]) -> Flask:
         )
 
     @app.post("/deliveries/<delivery_id>/resend")
-    def resend(delivery_id: str):
+    def resend(delivery_id: str) -> ResponseReturnValue:
         try:
             created = engine.resend(delivery_id)
         except KeyError:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from simulators.delivery import DeliveryPlan, PlanError
 from simulators.hub import SimHub
@@ -92,7 +93,7 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
 
     @bp.errorhandler(WorkbenchError)
     @bp.errorhandler(PlanError)
-    def refused(exc: Exception):
+    def refused(exc: Exception) -> ResponseReturnValue:
         response = jsonify({"error": str(exc)})
         response.status_code = 400
         return response
@@ -112,13 +113,13 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
             raise _Refusal(status if isinstance(status, int) and 400 <= status < 500 else 409, message) from exc
 
     @bp.errorhandler(_Refusal)
-    def provider_refused(exc: _Refusal):
+    def provider_refused(exc: _Refusal) -> ResponseReturnValue:
         response = jsonify({"error": exc.message})
         response.status_code = exc.status
         return response
 
     @bp.post("/listen")
-    def listen():
+    def listen() -> ResponseReturnValue:
         data = _body()
         url = _url(data, "forward_to", required=True)
         providers = _string_list(data, "providers") or list(WORKBENCH_PROVIDERS)
@@ -138,7 +139,7 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
         return {"endpoints": answers, "virtual_now": hub.clock.now()}
 
     @bp.get("/attempts")
-    def attempts():
+    def attempts() -> ResponseReturnValue:
         try:
             after = int(request.args.get("after", "0"))
             wait = min(float(request.args.get("wait", "0")), MAX_WAIT)
@@ -152,7 +153,7 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
         return {"attempts": [row.to_dict() for row in rows], "next": count}
 
     @bp.post("/trigger")
-    def trigger():
+    def trigger() -> ResponseReturnValue:
         data = _body()
         provider = _string(data, "provider", required=True) or ""
         name = _string(data, "event", required=True) or ""
@@ -180,7 +181,7 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
         }, 201
 
     @bp.post("/deliveries/<ref>/resend")
-    def resend(ref: str):
+    def resend(ref: str) -> ResponseReturnValue:
         to = _url(_body(), "to")
         try:
             created = engine.resend(ref, to=to)
@@ -189,7 +190,7 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
         return {"deliveries": [_delivery_summary(d) for d in created]}, 201
 
     @bp.post("/inject")
-    def inject():
+    def inject() -> ResponseReturnValue:
         data = _body()
         provider = _string(data, "provider", required=True) or ""
         body = _string(data, "body", required=True) or ""
@@ -207,7 +208,7 @@ def workbench_blueprint(hub: SimHub) -> Blueprint:
         return {"deliveries": [_delivery_summary(d) for d in created]}, 201
 
     @bp.post("/replay")
-    def replay():
+    def replay() -> ResponseReturnValue:
         data = _body()
         records = data.get("records")
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
