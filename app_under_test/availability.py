@@ -9,6 +9,7 @@ default; the Calendly-backed provider plugs into the same interface.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -70,7 +71,9 @@ class WorkingHours:
 class LocalSchedule:
     """Working hours in each builder's own zone; slots every ``duration`` minutes from opening time."""
 
-    def __init__(self, hours: WorkingHours | None = None, now=lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, hours: WorkingHours | None = None, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.hours = hours or WorkingHours()
         self._now = now
 

@@ -53,7 +53,7 @@ class BuilderSpec:
 MAX_PRICE_CENTS = 10_000_000  # a session costing more than 100,000 in major units is a typo
 
 
-def _text(field_name: str, value, limit: int, *, optional: bool = False, one_line: bool = True) -> None:
+def _text(field_name: str, value: object, limit: int, *, optional: bool = False, one_line: bool = True) -> None:
     """Operator input is checked like a form's: the right type, a length the column holds, no line breaks."""
     if value is None and optional:
         return

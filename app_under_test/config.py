@@ -120,7 +120,7 @@ class Config:
     sign_up_limit_per_account: str = "5 per hour"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Config:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}  # field name -> value, of each field's own type; the constructor checks names
         for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items():

@@ -8,6 +8,7 @@ PostgreSQL, pooled connections are pinged only after sitting idle (see
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,11 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 
 def normalise_url(url: str) -> str:
@@ -39,7 +42,7 @@ def make_engine(url: str, *, write_locks: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -48,7 +51,7 @@ def make_engine(url: str, *, write_locks: bool = True) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn) -> None:
+        def _sqlite_begin(conn: Connection) -> None:
             # Writers take the lock at BEGIN so concurrent writers queue (busy_timeout) instead of
             # failing with "database is locked" when a read transaction tries to upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write_locks else "BEGIN")
@@ -72,11 +75,13 @@ def _ping_idle_connections(engine: Engine) -> None:
     rolls back whole) and SQLAlchemy then drops every pooled connection opened before it."""
 
     @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection, record) -> None:
+    def _checked_in(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, _proxy) -> None:
+    def _checked_out(
+        dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
         checked_in_at = record.info.get("checked_in_at")
         if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_BEFORE_PING:
             return
@@ -136,4 +141,5 @@ class Database:
 
 
 def get_db() -> Database:
-    return current_app.extensions["booking_db"]
+    db: Database = current_app.extensions["booking_db"]  # set by create_app
+    return db

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -22,7 +24,7 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(status: int, code: str, message: str, **extra):
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response | tuple[str, int]:
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message, **extra}})
         response.status_code = status

@@ -5,31 +5,31 @@ from __future__ import annotations
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, Field, Form, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app_under_test.timeutil import is_valid_zone, parse_utc_iso
 
 
-def _valid_zone(_form, field) -> None:
+def _valid_zone(_form: Form, field: Field) -> None:
     if not is_valid_zone(field.data):
         raise ValidationError("Unknown time zone.")
 
 
-def _single_line(_form, field) -> None:
+def _single_line(_form: Form, field: Field) -> None:
     # A name travels into mail headers and subjects: a line break there would start a new header line.
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in field.data or ""):
         raise ValidationError("Please use letters, digits and punctuation only (no line breaks).")
 
 
-def _valid_instant(_form, field) -> None:
+def _valid_instant(_form: Form, field: Field) -> None:
     try:
         parse_utc_iso(field.data or "")
     except ValueError as exc:
         raise ValidationError("Please pick one of the listed times.") from exc
 
 
-class BookingForm(FlaskForm):
+class BookingForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     slot = StringField("Time", validators=[DataRequired("Please pick a time."), Length(max=40), _valid_instant])
     timezone = HiddenField("Time zone", validators=[DataRequired(), _valid_zone])
     name = StringField("Your name", validators=[Optional(), Length(min=1, max=120), _single_line])
@@ -45,7 +45,7 @@ class BookingForm(FlaskForm):
     pathway = SelectField("Pathway", choices=[], validate_choice=False, validators=[Optional()])
 
     def validate_for(self, *, anonymous: bool) -> bool:
-        ok = self.validate()
+        ok: bool = self.validate()
         if anonymous:
             if not (self.name.data or "").strip():
                 self.name.errors = [*self.name.errors, "Please enter your name."]
@@ -56,7 +56,7 @@ class BookingForm(FlaskForm):
         return ok
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     name = StringField("Name", validators=[DataRequired(), Length(max=120), _single_line])
     email = EmailField(
         "Email",
@@ -75,13 +75,13 @@ class SignUpForm(FlaskForm):
     next = HiddenField()
 
 
-class SignInForm(FlaskForm):
+class SignInForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
     password = PasswordField(
         "New password", validators=[DataRequired(), Length(min=10, max=128, message="Use at least 10 characters.")]

@@ -8,13 +8,14 @@ a JSON body alike, on every route but the provider webhooks (whose raw bodies ar
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.typing import ResponseReturnValue
 
 from app_under_test.errors import error_response
 
 NUL = "\x00"
 
 
-def _holds_nul(value) -> bool:
+def _holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return NUL in value
     if isinstance(value, dict):
@@ -38,7 +39,7 @@ def _request_holds_nul() -> bool:
 
 def install(app: Flask) -> None:
     @app.before_request
-    def _refuse_nul_characters():
+    def _refuse_nul_characters() -> ResponseReturnValue | None:
         if request.path.startswith("/webhooks/"):
             return None
         if _request_holds_nul():

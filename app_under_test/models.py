@@ -114,7 +114,7 @@ class SessionType(Base):
     builder: Mapped[Builder] = relationship(back_populates="session_types")
 
 
-class Client(UserMixin, Base):
+class Client(UserMixin, Base):  # type: ignore[misc]  # Flask-Login is untyped
     """A person who books. An account (password) is optional: free sessions need only name + email."""
 
     __tablename__ = "clients"

@@ -17,7 +17,8 @@ from typing import Any
 
 import sentry_sdk
 import structlog
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
+from sentry_sdk.types import Event, Hint
 from structlog.typing import EventDict, WrappedLogger
 
 from app_under_test.config import Config
@@ -71,8 +72,9 @@ def configure_sentry(config: Config) -> None:
         return
     redactor = Redactor(config.secret_values())
 
-    def before_send(event, _hint):
-        return redactor.scrub(event)
+    def before_send(event: Event, _hint: Hint) -> Event | None:
+        scrubbed: Event = redactor.scrub(event)
+        return scrubbed
 
     sentry_sdk.init(dsn=config.sentry_dsn, environment=config.env, traces_sample_rate=0.0, before_send=before_send)
 
@@ -87,7 +89,7 @@ def install_request_logging(app: Flask) -> None:
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
     @app.after_request
-    def _finish(response):
+    def _finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         if not request.path.startswith("/static"):

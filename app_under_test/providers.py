@@ -17,8 +17,10 @@ def build_slot_provider(config: Config) -> SlotProvider:
 
 
 def slot_provider() -> SlotProvider:
-    return current_app.extensions["slot_provider"]
+    provider: SlotProvider = current_app.extensions["slot_provider"]  # set by create_app
+    return provider
 
 
 def app_config() -> Config:
-    return current_app.extensions["booking_config"]
+    config: Config = current_app.extensions["booking_config"]  # set by create_app
+    return config

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
@@ -36,7 +36,7 @@ def signed_in_account() -> str:
     return f"client:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
-def _refused_password(response) -> bool:
+def _refused_password(response: Response) -> bool:
     return response.status_code == 401
 
 

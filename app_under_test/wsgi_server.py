@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 import click
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from app_under_test.config import Config
@@ -20,7 +21,7 @@ from app_under_test.config import Config
 DEFAULT_BIND = "127.0.0.1:8000"
 
 
-class BookingServer(BaseApplication):
+class BookingServer(BaseApplication):  # type: ignore[misc]  # gunicorn is untyped
     """gunicorn with its settings given here rather than read from a command line or a config file."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
@@ -31,7 +32,7 @@ class BookingServer(BaseApplication):
         for name, value in self.settings.items():
             self.cfg.set(name, value)
 
-    def load(self):
+    def load(self) -> Flask:
         from app_under_test import create_app
 
         return create_app()

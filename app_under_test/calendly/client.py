@@ -146,7 +146,8 @@ class CalendlyClient:
             raise _error(response)
         if response.status_code == 204 or not response.content:
             return {}
-        return response.json()
+        answer: dict[str, Any] = response.json()  # Calendly answers with a JSON object
+        return answer
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
@@ -177,9 +178,10 @@ class CalendlyClient:
     def invitee(self, uri: str) -> dict[str, Any] | None:
         """The invitee resource as Calendly holds it now (None when it does not exist)."""
         try:
-            return self.get(path_of(uri))["resource"]
+            resource: dict[str, Any] = self.get(path_of(uri))["resource"]
         except CalendlyNotFound:
             return None
+        return resource
 
     def close(self) -> None:
         self._http.close()
@@ -192,7 +194,7 @@ def app_client() -> CalendlyClient | None:
     config: Config = current_app.extensions["booking_config"]
     if not config.calendly_api_token:
         return None
-    client = current_app.extensions.get("calendly_client")
+    client: CalendlyClient | None = current_app.extensions.get("calendly_client")
     if client is None:
         client = current_app.extensions.setdefault("calendly_client", CalendlyClient.from_config(config))
     return client

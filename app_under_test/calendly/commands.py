@@ -7,7 +7,7 @@ import json
 import click
 from flask import Flask
 
-from app_under_test.calendly.client import CalendlyError, app_client
+from app_under_test.calendly.client import CalendlyClient, CalendlyError, app_client
 from app_under_test.db import get_db
 from app_under_test.providers import app_config
 from app_under_test.timeutil import parse_utc_iso
@@ -18,7 +18,7 @@ def register(app: Flask) -> None:
     def calendly() -> None:
         """Set up and repair the Calendly connection."""
 
-    def client_or_exit():
+    def client_or_exit() -> CalendlyClient:
         client = app_client()
         if client is None:
             raise click.ClickException("CALENDLY_API_TOKEN is not set")

@@ -18,6 +18,7 @@ after changes nothing: it is idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,7 +104,7 @@ def _apply(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _ignoring(apply, *args) -> calendly_sync.Outcome | None:
+def _ignoring(apply: Callable[..., calendly_sync.Outcome | None], *args: Any) -> calendly_sync.Outcome | None:
     try:
         return apply(*args)
     except Ignore:  # nothing to do here (e.g. an event type that is not a session type of this marketplace)

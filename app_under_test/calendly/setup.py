@@ -30,7 +30,8 @@ def callback_url(config: Config) -> str:
 
 
 def organization(client: CalendlyClient) -> str:
-    return client.me()["current_organization"]
+    organization_uri: str = client.me()["current_organization"]
+    return organization_uri
 
 
 def find_subscription(client: CalendlyClient, config: Config) -> dict[str, Any] | None:

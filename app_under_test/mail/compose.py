@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from app_under_test.config import Config
+from app_under_test.models import Booking, Payment, Refund
 from app_under_test.timeutil import format_in_zone, utcnow
 
 # Stripe's currencies without minor units, and those with three decimals.
@@ -43,12 +45,12 @@ def display_name(name: str | None, email: str) -> str:
     return one_line(name) or email
 
 
-def client_of(booking) -> Recipient:
+def client_of(booking: Booking) -> Recipient:
     client = booking.client
     return Recipient("client", client.email, display_name(client.name, client.email), booking.client_timezone)
 
 
-def builder_of(booking) -> Recipient:
+def builder_of(booking: Booking) -> Recipient:
     builder = booking.builder
     return Recipient("builder", builder.email, display_name(builder.name, builder.email), builder.timezone)
 
@@ -75,17 +77,17 @@ def starts_in(delta: timedelta) -> str:
     return f"in {round(hours / 24)} days"
 
 
-def _base_url(config) -> str:
+def _base_url(config: Config) -> str:
     return str(config.public_base_url).rstrip("/")
 
 
-def manage_url(config, booking, recipient: Recipient) -> str:
+def manage_url(config: Config, booking: Booking, recipient: Recipient) -> str:
     url = f"{_base_url(config)}/bookings/{booking.public_id}"
     # The booking page shows times in the zone it is asked for: the builder's, for the builder.
     return f"{url}?tz={quote(recipient.zone, safe='')}" if recipient.role == "builder" else url
 
 
-def base(config, booking, recipient: Recipient) -> dict[str, Any]:
+def base(config: Config, booking: Booking, recipient: Recipient) -> dict[str, Any]:
     """What every mail about a booking prints."""
     client = booking.client
     data = {
@@ -105,7 +107,9 @@ def base(config, booking, recipient: Recipient) -> dict[str, Any]:
     return data
 
 
-def confirmation(config, booking, recipient: Recipient, payment=None) -> dict[str, Any]:
+def confirmation(
+    config: Config, booking: Booking, recipient: Recipient, payment: Payment | None = None
+) -> dict[str, Any]:
     data = base(config, booking, recipient)
     if booking.price_cents:
         amount = format_amount(booking.price_cents, booking.currency)
@@ -115,7 +119,7 @@ def confirmation(config, booking, recipient: Recipient, payment=None) -> dict[st
     return data
 
 
-def canceled_by(booking, recipient: Recipient, canceler_type: str | None) -> str:
+def canceled_by(booking: Booking, recipient: Recipient, canceler_type: str | None) -> str:
     """Who canceled, from the recipient's point of view ("You", or the other party and their role)."""
     actor = {"invitee": "client", "host": "builder"}.get(canceler_type or "")
     if actor == recipient.role:
@@ -135,13 +139,19 @@ class RefundInfo:
 
 
 def cancellation(
-    config, booking, recipient: Recipient, *, canceler_type: str | None, refund: RefundInfo | None = None
+    config: Config,
+    booking: Booking,
+    recipient: Recipient,
+    *,
+    canceler_type: str | None,
+    refund: RefundInfo | None = None,
 ) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data["canceled_by"] = canceled_by(booking, recipient, canceler_type)
     data["rebook_url"] = f"{_base_url(config)}/builders/{booking.builder.slug}/sessions/{booking.session_type.slug}"
-    if (booking.cancel_reason or "").strip():
-        data["reason"] = booking.cancel_reason.strip()
+    reason = (booking.cancel_reason or "").strip()
+    if reason:
+        data["reason"] = reason
     if refund is not None and refund.amount_cents > 0:
         data["refund_amount"] = format_amount(refund.amount_cents, refund.currency)
         if refund.reference:
@@ -149,13 +159,13 @@ def cancellation(
     return data
 
 
-def moved(config, booking, recipient: Recipient, *, previous_start: datetime) -> dict[str, Any]:
+def moved(config: Config, booking: Booking, recipient: Recipient, *, previous_start: datetime) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data["previous_start_local"] = format_in_zone(previous_start, recipient.zone)
     return data
 
 
-def _payment_fields(payment) -> dict[str, Any]:
+def _payment_fields(payment: Payment) -> dict[str, Any]:
     fields = {"checkout_reference": payment.checkout_session_id}
     if payment.payment_intent_id:
         fields["payment_reference"] = payment.payment_intent_id
@@ -164,7 +174,7 @@ def _payment_fields(payment) -> dict[str, Any]:
     return fields
 
 
-def receipt(config, booking, recipient: Recipient, payment) -> dict[str, Any]:
+def receipt(config: Config, booking: Booking, recipient: Recipient, payment: Payment) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data.update(
         _payment_fields(payment),
@@ -175,7 +185,9 @@ def receipt(config, booking, recipient: Recipient, payment) -> dict[str, Any]:
     return data
 
 
-def refund_receipt(config, booking, recipient: Recipient, payment, refund) -> dict[str, Any]:
+def refund_receipt(
+    config: Config, booking: Booking, recipient: Recipient, payment: Payment, refund: Refund
+) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data.update(
         _payment_fields(payment),
@@ -187,7 +199,7 @@ def refund_receipt(config, booking, recipient: Recipient, payment, refund) -> di
     return data
 
 
-def reminder(config, booking, recipient: Recipient, *, now: datetime) -> dict[str, Any]:
+def reminder(config: Config, booking: Booking, recipient: Recipient, *, now: datetime) -> dict[str, Any]:
     data = base(config, booking, recipient)
     data["starts_in"] = starts_in(booking.start_at - now)
     return data

@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import structlog
+from sendgrid import SendGridAPIClient
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.mail import kinds, outbox, sender
 from app_under_test.timeutil import utcnow
@@ -26,11 +29,11 @@ AFTER_COMMIT_BUDGET_SECONDS = 10.0
 log = structlog.get_logger("mail")
 
 
-def install_commit_hook(db: Database, config) -> None:
+def install_commit_hook(db: Database, config: Config) -> None:
     db.session_info[CONFIG_KEY] = config
 
     @event.listens_for(db.sessions, "after_commit")
-    def _send_after_commit(session) -> None:
+    def _send_after_commit(session: Session) -> None:
         if session.get_nested_transaction() is not None:
             return  # a savepoint was released; the rows are not committed until the outer transaction is
         new_ids = session.info.pop(outbox.NEW_ROWS, None)
@@ -38,11 +41,11 @@ def install_commit_hook(db: Database, config) -> None:
             send_now(db, config, new_ids)
 
     @event.listens_for(db.sessions, "after_rollback")
-    def _forget_after_rollback(session) -> None:
+    def _forget_after_rollback(session: Session) -> None:
         session.info.pop(outbox.NEW_ROWS, None)
 
 
-def send_now(db: Database, config, ids: Iterable[int]) -> dict[str, int]:
+def send_now(db: Database, config: Config, ids: Iterable[int]) -> dict[str, int]:
     """Best effort, never raises: the caller's work is done whatever happens here."""
     try:
         return send_rows(db, config, list(ids), now=utcnow(), budget_seconds=AFTER_COMMIT_BUDGET_SECONDS)
@@ -52,7 +55,7 @@ def send_now(db: Database, config, ids: Iterable[int]) -> dict[str, int]:
 
 
 def send_rows(
-    db: Database, config, ids: list[int], *, now: datetime, budget_seconds: float | None = None
+    db: Database, config: Config, ids: list[int], *, now: datetime, budget_seconds: float | None = None
 ) -> dict[str, int]:
     """Claim and send each row that is due; returns how many ended sent, retry, dead (or skipped)."""
     outcomes: dict[str, int] = {}
@@ -75,7 +78,7 @@ def send_rows(
     return outcomes
 
 
-def _attempt(db: Database, config, client, claimed: outbox.Claimed, now: datetime) -> str:
+def _attempt(db: Database, config: Config, client: SendGridAPIClient, claimed: outbox.Claimed, now: datetime) -> str:
     template_id = claimed.template_id or kinds.template_id(config, claimed.kind)
     if not template_id:
         error = f"{kinds.template_for(claimed.kind).env_name} is not configured"
@@ -96,7 +99,7 @@ def _attempt(db: Database, config, client, claimed: outbox.Claimed, now: datetim
     return status
 
 
-def send_due(db: Database, config, *, now: datetime | None = None) -> dict[str, int]:
+def send_due(db: Database, config: Config, *, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     with db.reader() as session:
         ids = outbox.due_ids(session, now)

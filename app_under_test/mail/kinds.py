@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app_under_test.config import Config
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
 
 
@@ -73,7 +75,7 @@ def template_for(kind: str) -> Template:
     return TEMPLATES[KIND_TEMPLATES[kind]]
 
 
-def template_id(config, kind: str) -> str:
+def template_id(config: Config, kind: str) -> str:
     return str(getattr(config, template_for(kind).config_attr) or "")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app_under_test.config import Config
 from app_under_test.mail import compose, kinds, outbox
 from app_under_test.mail.compose import Recipient, RefundInfo
 from app_under_test.mail.delivery import CONFIG_KEY
@@ -29,12 +30,13 @@ from app_under_test.models import Booking, Payment, Refund
 from app_under_test.timeutil import iso_z
 
 
-def _config(session: Session):
-    return session.info.get(CONFIG_KEY)
+def _config(session: Session) -> Config | None:
+    config: Config | None = session.info.get(CONFIG_KEY)
+    return config
 
 
 def _mail(
-    config, kind: str, booking: Booking, recipient: Recipient, data: dict[str, Any], revision: str | None = None
+    config: Config, kind: str, booking: Booking, recipient: Recipient, data: dict[str, Any], revision: str | None = None
 ) -> outbox.Mail:
     return outbox.Mail(
         key=outbox.idempotency_key(kind, booking.public_id, recipient.role, revision),
@@ -48,7 +50,7 @@ def _mail(
 
 def _queue(
     session: Session,
-    config,
+    config: Config,
     kind: str,
     booking: Booking,
     recipient: Recipient,
@@ -81,7 +83,7 @@ def _refund_info(session: Session, booking: Booking) -> RefundInfo | None:
     return RefundInfo(payment.amount_cents, payment.currency, None)
 
 
-def _confirmations(config, booking: Booking, payment: Payment | None) -> list[outbox.Mail]:
+def _confirmations(config: Config, booking: Booking, payment: Payment | None) -> list[outbox.Mail]:
     return [
         _mail(config, "confirmation", booking, recipient, compose.confirmation(config, booking, recipient, payment))
         for recipient in _both(booking)
@@ -157,7 +159,7 @@ def payment_refunded(session: Session, booking: Booking, refund: Refund) -> None
     config = _config(session)
     if config is None:
         return
-    payment = session.get(Payment, refund.payment_id)
+    payment = session.get_one(Payment, refund.payment_id)
     client = compose.client_of(booking)
     _queue(
         session,

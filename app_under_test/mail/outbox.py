@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, or_, select, update
+from sqlalchemy import CursorResult, Executable, Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,10 +60,10 @@ class Mail:
 
 # Declarative types a mapped class's __table__ as any FROM clause; this one is the table it was declared with.
 _MESSAGES = cast(Table, OutboxMessage.__table__)
-_INSERTS: dict[str, object] = {}  # one statement per dialect, built once, so its compiled form is cached
+_INSERTS: dict[str, Executable] = {}  # one statement per dialect, built once, so its compiled form is cached
 
 
-def _insert_statement(dialect: str):
+def _insert_statement(dialect: str) -> Executable:
     statement = _INSERTS.get(dialect)
     if statement is None:
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert

@@ -19,6 +19,7 @@ from typing import Any
 
 from sendgrid import SendGridAPIClient
 
+from app_under_test.config import Config
 from app_under_test.mail import kinds
 
 PROVISION_TIMEOUT_SECONDS = 30.0
@@ -42,7 +43,7 @@ class ProvisioningError(RuntimeError):
     pass
 
 
-def _client(config) -> SendGridAPIClient:
+def _client(config: Config) -> SendGridAPIClient:
     if not config.sendgrid_api_key:
         raise ProvisioningError("SENDGRID_API_KEY is not set")
     client = SendGridAPIClient(config.sendgrid_api_key, host=config.sendgrid_api_base)
@@ -50,7 +51,7 @@ def _client(config) -> SendGridAPIClient:
     return client
 
 
-def _json(response) -> dict[str, Any]:
+def _json(response: Any) -> dict[str, Any]:  # python_http_client's Response (untyped)
     return json.loads(response.body) if response.body else {}
 
 
@@ -59,7 +60,7 @@ def _version_label(template: kinds.Template, sources: dict[str, str]) -> str:
     return f"{template.name} {digest}"
 
 
-def _active_sources(api, template_id: str, listed: dict[str, Any]) -> dict[str, str] | None:
+def _active_sources(api: SendGridAPIClient, template_id: str, listed: dict[str, Any]) -> dict[str, str] | None:
     active = next((v for v in listed.get("versions") or [] if v.get("active")), None)
     if active is None:
         return None
@@ -67,7 +68,7 @@ def _active_sources(api, template_id: str, listed: dict[str, Any]) -> dict[str, 
     return {part: version.get(part) or "" for part in ("subject", "html_content", "plain_content")}
 
 
-def provision_templates(config) -> dict[str, str]:
+def provision_templates(config: Config) -> dict[str, str]:
     """Create or update every dynamic template; returns ``{ENV_NAME: template id}``."""
     api = _client(config).client
     listed = _json(api.templates.get(query_params={"generations": "dynamic", "page_size": PAGE_SIZE}))
@@ -93,7 +94,7 @@ def provision_templates(config) -> dict[str, str]:
     return ids
 
 
-def register_event_webhook(config, url: str | None = None) -> str:
+def register_event_webhook(config: Config, url: str | None = None) -> str:
     """Point the signed Event Webhook at this app; returns the public key to verify it with."""
     api = _client(config).client
     url = url or f"{str(config.public_base_url).rstrip('/')}/webhooks/sendgrid"
@@ -101,4 +102,5 @@ def register_event_webhook(config, url: str | None = None) -> str:
     signed = _json(api.user.webhooks.event.settings.signed.patch(request_body={"enabled": True}))
     if not signed.get("public_key"):
         raise ProvisioningError("SendGrid returned no verification key for the signed Event Webhook")
-    return signed["public_key"]
+    public_key: str = signed["public_key"]
+    return public_key

@@ -24,6 +24,7 @@ from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Category, CustomArg, From, Mail, TemplateId, To
 
+from app_under_test.config import Config
 from app_under_test.mail.outbox import Claimed
 
 SEND_TIMEOUT_SECONDS = 5.0
@@ -40,13 +41,13 @@ class SendResult:
     not_before: datetime | None = None
 
 
-def sendgrid_client(config, *, timeout: float = SEND_TIMEOUT_SECONDS) -> SendGridAPIClient:
+def sendgrid_client(config: Config, *, timeout: float = SEND_TIMEOUT_SECONDS) -> SendGridAPIClient:
     client = SendGridAPIClient(config.sendgrid_api_key, host=config.sendgrid_api_base)
     client.client.timeout = timeout  # python-http-client passes it to every request it builds
     return client
 
 
-def build_mail(config, message: Claimed, template_id: str) -> Mail:
+def build_mail(config: Config, message: Claimed, template_id: str) -> Mail:
     sender_name, sender_email = parseaddr(config.mail_from)
     recipient_name = message.data.get("recipient_name") or None
     mail = Mail(

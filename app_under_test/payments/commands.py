@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import stripe
 from flask import Flask
 
 from app_under_test.db import get_db
@@ -18,7 +19,7 @@ def register(app: Flask) -> None:
     def payments() -> None:
         """Operate the Stripe connection and paid bookings."""
 
-    def client_or_exit():
+    def client_or_exit() -> stripe.StripeClient:
         try:
             return app_client()
         except PaymentsNotConfigured as exc:

@@ -59,7 +59,7 @@ def build_client(config: Config) -> stripe.StripeClient:
 
 def app_client() -> stripe.StripeClient:
     """This app's client (one per app, built on first use)."""
-    client = current_app.extensions.get("stripe_client")
+    client: stripe.StripeClient | None = current_app.extensions.get("stripe_client")
     if client is None:
         client = current_app.extensions.setdefault(
             "stripe_client", build_client(current_app.extensions["booking_config"])

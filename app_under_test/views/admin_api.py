@@ -10,6 +10,7 @@ harness use to set up and observe state; nothing reaches into the database.
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import TypeVar
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
@@ -31,9 +32,10 @@ from app_under_test.views.api import BOOKING_LOADS, booking_json
 from app_under_test.views.operator import operator_blueprint
 
 blueprint = operator_blueprint("admin_api", __name__)
+SpecT = TypeVar("SpecT", BuilderSpec, SessionTypeSpec)
 
 
-def _spec(cls, data: object):
+def _spec(cls: type[SpecT], data: object) -> SpecT:
     if not isinstance(data, dict):
         raise CatalogError("expected a JSON object")
     known = {f.name for f in fields(cls)}
@@ -100,7 +102,7 @@ def create_pathway() -> ResponseReturnValue:
         return _already_exists()
 
 
-def _already_exists():
+def _already_exists() -> ResponseReturnValue:
     return error_response(409, "already_exists", "Something with the same slug or Calendly URI already exists.")
 
 

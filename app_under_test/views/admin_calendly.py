@@ -18,7 +18,7 @@ from app_under_test.views.operator import json_object, operator_blueprint
 blueprint = operator_blueprint("admin_calendly", __name__)
 
 
-def _calendly_failed(exc: CalendlyError):
+def _calendly_failed(exc: CalendlyError) -> ResponseReturnValue:
     status = 503 if isinstance(exc, CalendlyUnavailable) else 502
     return error_response(status, "calendly_error", str(exc))
 

@@ -21,7 +21,7 @@ from app_under_test.views.operator import as_of, json_object, operator_blueprint
 blueprint = operator_blueprint("admin_payments", __name__)
 
 
-def _stripe_failed(exc: ProviderError):
+def _stripe_failed(exc: ProviderError) -> ResponseReturnValue:
     return error_response(503 if isinstance(exc, ProviderUnavailable) else 502, "stripe_error", exc.message)
 
 

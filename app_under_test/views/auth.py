@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app_under_test.db import get_db
@@ -35,7 +36,7 @@ def load_client(user_id: str) -> Client | None:
     return client
 
 
-def end_sessions(session, client: Client) -> None:
+def end_sessions(session: Session, client: Client) -> None:
     """Every session cookie issued to this client so far stops signing anyone in."""
     client.session_version += 1
 
@@ -116,7 +117,7 @@ def sign_out() -> ResponseReturnValue:
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
-@login_required
+@login_required  # type: ignore[untyped-decorator]  # Flask-Login is untyped
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if not form.validate_on_submit():

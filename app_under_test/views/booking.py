@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app_under_test.availability import CalendarUnavailable
 from app_under_test.booking_service import BookingError, BookingRequest, create_booking, is_free, taken_blocks
@@ -40,7 +40,7 @@ from app_under_test.views.zones import client_zone, remember_zone
 blueprint = Blueprint("booking", __name__)
 
 
-def _load_session_type(session, builder_slug: str, type_slug: str) -> SessionType:
+def _load_session_type(session: Session, builder_slug: str, type_slug: str) -> SessionType:
     session_type = session.scalar(
         select(SessionType)
         .join(Builder)
@@ -66,13 +66,15 @@ def _week_start(zone_name: str) -> date:
         raise BadWeek(str(exc)) from exc
 
 
-def _bad_week():
+def _bad_week() -> ResponseReturnValue:
     return error_response(
         400, "invalid_week", f"The week must be a date written YYYY-MM-DD between {EARLIEST_DAY} and {LATEST_DAY}."
     )
 
 
-def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date):
+def _slots_by_day(
+    session: Session, session_type: SessionType, zone_name: str, week: date
+) -> list[tuple[date, list[dict[str, Any]]]]:
     local_zone = zone(zone_name)
     start = datetime.combine(week, datetime.min.time(), local_zone).astimezone(UTC)
     end = datetime.combine(week + timedelta(days=7), datetime.min.time(), local_zone).astimezone(UTC)
@@ -93,8 +95,13 @@ def _slots_by_day(session, session_type: SessionType, zone_name: str, week: date
 
 
 def _render_picker(
-    session, session_type: SessionType, form: BookingForm, zone_name: str, status: int = 200, error: str | None = None
-):
+    session: Session,
+    session_type: SessionType,
+    form: BookingForm,
+    zone_name: str,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
     week = _week_start(zone_name)
     pathways = session.scalars(select(Pathway).order_by(Pathway.name)).all()
     form.pathway.choices = [("", "Choose a pathway")] + [(p.slug, p.name) for p in pathways]
@@ -114,7 +121,7 @@ def _render_picker(
     return remember_zone(make_response(body, status), zone_name)
 
 
-def _calendar_unavailable():
+def _calendar_unavailable() -> Response:
     """The calendar could not be asked: a clear, retryable answer (nothing was written)."""
     response = make_response(
         error_response(

@@ -18,7 +18,7 @@ from flask import session as session_cookie
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app_under_test.db import get_db
 from app_under_test.errors import error_response
@@ -35,7 +35,7 @@ POLL_SECONDS = 2  # the waiting page's slowest check of the booking
 FIRST_POLL_MS = 250  # its first check; the delay doubles up to POLL_SECONDS
 
 
-def _load(session, public_id: str) -> Booking:
+def _load(session: Session, public_id: str) -> Booking:
     booking = session.scalar(
         select(Booking)
         .where(Booking.public_id == public_id)
@@ -59,7 +59,7 @@ def payment_context(booking: Booking) -> dict[str, Any]:
     }
 
 
-def _render(template: str, public_id: str):
+def _render(template: str, public_id: str) -> str:
     with get_db().reader() as session:
         booking = _load(session, public_id)
         return render_template(
@@ -85,7 +85,7 @@ def payment_canceled(public_id: str) -> ResponseReturnValue:
     return _render("payment_canceled.html", public_id)
 
 
-def provider_unavailable(exc: ProviderError):
+def provider_unavailable(exc: ProviderError) -> ResponseReturnValue:
     """Stripe failed: a clear, retryable answer (nothing was written or charged)."""
     if isinstance(exc, ProviderUnavailable) and exc.rate_limited:
         response = make_response(

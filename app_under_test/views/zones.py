@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask_login import current_user
 
 from app_under_test.timeutil import is_valid_zone
@@ -21,7 +21,7 @@ def client_zone() -> str:
     return "UTC"
 
 
-def remember_zone(response, zone_name: str):
+def remember_zone(response: Response, zone_name: str) -> Response:
     if request.args.get("tz") == zone_name:
         response.set_cookie(COOKIE, zone_name, max_age=365 * 24 * 3600, samesite="Lax", httponly=False)
     return response
