@@ -51,7 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--budget", type=float, metavar="MINUTES", help="stop checking after this long; the report covers what ran"
     )
     parser.add_argument("--workers", type=int, default=2, help="mutants checked at once (default 2)")
-    parser.add_argument("--fresh", action="store_true", help="re-check every mutant in scope, not only the unchecked")
+    parser.add_argument(
+        "--fresh", action="store_true", help="re-check every mutant in scope (default: only survivors and unchecked)"
+    )
     parser.add_argument("--report-only", action="store_true", help="print the report of the last runs, run nothing")
     parser.add_argument("--all", action="store_true", help="list every survivor (default: the first 50)")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
@@ -91,8 +93,14 @@ def module_pattern(path: str) -> str:
     return f"{module}.x*"
 
 
-def unchecked(files: list[str]) -> list[str]:
-    return [m.name for m in load_mutants(MUTANTS, files) if m.status == "not checked"]
+def pending(files: list[str]) -> list[str]:
+    """Mutants worth running again: never checked, or surviving (a test added since may kill them).
+
+    mutmut keeps every verdict; it re-runs a mutant only when its function changed or it is named.
+    A killed mutant stays killed, and an equivalent one is not run again."""
+    mutants = load_mutants(MUTANTS, files)
+    survivors = build_report(mutants, load_equivalents(EQUIVALENTS), diff_of).survivors
+    return [m.name for m in mutants if m.status == "not checked"] + [m.name for m in survivors]
 
 
 def run_mutmut(selection: list[str], workers: int, deadline: float | None) -> int:
@@ -177,9 +185,9 @@ def main(args: argparse.Namespace) -> int:
     if not args.report_only:
         deadline = started + args.budget * 60 if args.budget else None
         patterns = [module_pattern(f) for f in files]
-        # mutmut re-checks every mutant it is given by name; without --fresh only the unchecked ones are named
-        # (new mutants, mutants of changed functions or of functions whose tests changed, and leftovers of a budget)
-        todo = patterns if args.fresh or not all((MUTANTS / f"{f}.meta").exists() for f in files) else unchecked(files)
+        # mutmut re-checks every mutant it is given by name; without --fresh only the pending ones are named
+        # (new mutants, mutants of changed functions, survivors, and what a budget left unchecked)
+        todo = patterns if args.fresh or not all((MUTANTS / f"{f}.meta").exists() for f in files) else pending(files)
         if todo:
             code = run_mutmut(todo, args.workers, deadline)
             if code != 0:
