@@ -15,9 +15,10 @@ import random
 import time
 
 import pytest
+import stripe
 
 from app_under_test.config import Config
-from app_under_test.webhooks import calendly_ingest, sendgrid_ingest
+from app_under_test.webhooks import calendly_ingest, sendgrid_ingest, stripe_ingest
 from app_under_test.webhooks.base import WebhookRejected
 from simulators.sendgrid.signing import derive_private_key, public_key_base64, sign
 
@@ -235,3 +236,29 @@ def test_calendly_no_show_keys_tell_marks_apart_and_removals_by_delivery_time():
     removed = {**ENVELOPE, "event": "invitee_no_show.deleted", "created_at": "2027-01-05T09:00:00Z"}
     assert calendly_parse(removed).dedupe_key == f"calendly:invitee_no_show.deleted:{uri}:2027-01-05T09:00:00Z"
     assert calendly_parse({**ENVELOPE, "event": "invitee.canceled"}).dedupe_key == f"calendly:invitee.canceled:{uri}"
+
+
+STRIPE_SECRET = "whsec_refusals"
+STRIPE_BODY = '{"id": "evt_1", "object": "event", "type": "charge.refunded", "data": {"object": {}}}'
+
+
+def stripe_refusal(header: str) -> tuple[int, str, str]:
+    return refusal(stripe_ingest.verify, STRIPE_BODY.encode(), header, STRIPE_SECRET)
+
+
+def test_stripe_a_wrong_signature_is_invalid_however_the_header_orders_its_parts():
+    now = int(time.time())
+    for header in (f"t={now},v1={'0' * 64}", f"v1={'0' * 64},t={now}", f"v0={'1' * 64},v1={'2' * 64},t={now}"):
+        status, code, message = stripe_refusal(header)
+        assert (status, code) == (400, "invalid_signature"), header
+        assert "does not match" in message
+
+
+def test_stripe_an_old_signature_is_reported_as_stale_with_the_tolerance():
+    old = int(time.time()) - 301
+    header = stripe.WebhookSignature.generate_signature_header(STRIPE_BODY, STRIPE_SECRET, old)
+    status, code, message = stripe_refusal(header)
+    assert (status, code) == (400, "stale_signature") and "300 seconds" in message
+    # a timestamp written in other digits than ASCII is no timestamp: the signature is simply wrong
+    status, code, _ = stripe_refusal(f"t={'１' * 3},v1={'0' * 64}")  # noqa: RUF001 (full-width digits on purpose)
+    assert (status, code) == (400, "invalid_signature")
