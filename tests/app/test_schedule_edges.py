@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from app_under_test.availability import BOOKING_HORIZON, MINIMUM_NOTICE, LocalSchedule, WorkingHours
+from app_under_test.availability import BOOKING_HORIZON, LocalSchedule, WorkingHours
 
 MONDAY_9_NY = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)  # 09:00 EDT
 
@@ -20,10 +20,6 @@ def session_type(zone: str = "America/New_York", minutes: int = 30):
 
 def slots(now: datetime, start: datetime, end: datetime, **kwargs):
     return LocalSchedule(now=lambda: now).available_slots(session_type(**kwargs), start, end)
-
-
-def test_the_notice_and_horizon_are_an_hour_and_four_hundred_days():
-    assert MINIMUM_NOTICE == timedelta(hours=1) and BOOKING_HORIZON == timedelta(days=400)
 
 
 def test_a_slot_exactly_an_hour_away_is_offered():
