@@ -77,6 +77,6 @@ def test_each_booking_is_reminded_once_in_start_order(mail_app):
 
 @pytest.mark.parametrize("within", [timedelta(0), timedelta(minutes=-5)])
 def test_a_window_that_is_not_ahead_is_refused(mail_app, within):
-    with mail_app.app_context(), pytest.raises(ValueError, match="^the window must be positive$"):
+    with mail_app.app_context(), pytest.raises(ValueError, match=r"^the window must be positive$"):
         queue_reminders(get_db(), now=_booked_starts(mail_app, 1)[0] - WINDOW, within=within)
     assert _reminders(mail_app) == []
