@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fresh", action="store_true", help="re-check every mutant in scope (default: only survivors and unchecked)"
     )
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-check only the surviving mutants (after adding tests for them)"
+    )
     parser.add_argument("--report-only", action="store_true", help="print the report of the last runs, run nothing")
     parser.add_argument("--all", action="store_true", help="list every survivor (default: the first 50)")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
@@ -93,14 +96,14 @@ def module_pattern(path: str) -> str:
     return f"{module}.x*"
 
 
-def pending(files: list[str]) -> list[str]:
+def pending(files: list[str], *, survivors_only: bool = False) -> list[str]:
     """Mutants worth running again: never checked, or surviving (a test added since may kill them).
 
     mutmut keeps every verdict; it re-runs a mutant only when its function changed or it is named.
     A killed mutant stays killed, and an equivalent one is not run again."""
     mutants = load_mutants(MUTANTS, files)
-    survivors = build_report(mutants, load_equivalents(EQUIVALENTS), diff_of).survivors
-    return [m.name for m in mutants if m.status == "not checked"] + [m.name for m in survivors]
+    survivors = [m.name for m in build_report(mutants, load_equivalents(EQUIVALENTS), diff_of).survivors]
+    return survivors if survivors_only else [m.name for m in mutants if m.status == "not checked"] + survivors
 
 
 def run_mutmut(selection: list[str], workers: int, deadline: float | None) -> int:
@@ -153,6 +156,7 @@ def report(files: list[str], *, show_all: bool, fail_under: float | None) -> int
         return cache[mutant.name]
 
     result = build_report(mutants, load_equivalents(EQUIVALENTS), cached_diff)
+    prefixes = [module_pattern(f).removesuffix("x*") for f in files]
     print()
     print("== mutation: score per package (killed / (killed + survived); equivalent ones left out) ==")
     print(format_table(result))
@@ -160,6 +164,12 @@ def report(files: list[str], *, show_all: bool, fail_under: float | None) -> int
         print()
         print(f"== {len(result.survivors)} surviving mutants (a test should fail on each) ==")
         print(format_survivors(result, ROOT, cached_diff, limit=None if show_all else 50))
+    stale = [e for e in result.unused_equivalents if e.file in files or (e.name or "").startswith(tuple(prefixes))]
+    if stale and not any(m.status == "not checked" for m in mutants):
+        print()
+        print(f"== {len(stale)} entries of {EQUIVALENTS.relative_to(ROOT)} match no mutant (remove or update them) ==")
+        for entry in stale:
+            print(f"  {entry.name or f'{entry.file} {entry.function}'}: {entry.reason}")
     total = result.total
     listed = len(load_equivalents(EQUIVALENTS))
     print()
@@ -187,7 +197,10 @@ def main(args: argparse.Namespace) -> int:
         patterns = [module_pattern(f) for f in files]
         # mutmut re-checks every mutant it is given by name; without --fresh only the pending ones are named
         # (new mutants, mutants of changed functions, survivors, and what a budget left unchecked)
-        todo = patterns if args.fresh or not all((MUTANTS / f"{f}.meta").exists() for f in files) else pending(files)
+        if args.fresh or not all((MUTANTS / f"{f}.meta").exists() for f in files):
+            todo = patterns
+        else:
+            todo = pending(files, survivors_only=args.survivors)
         if todo:
             code = run_mutmut(todo, args.workers, deadline)
             if code != 0:
