@@ -144,3 +144,10 @@ def test_secrets_long_enough_to_matter_are_known_for_redaction_and_nothing_else(
     assert "sk_12" not in secrets  # five characters would scrub ordinary words from every log line
     assert "a@b.c" not in secrets and "sqlite:///instance/booking.sqlite3" in secrets
     assert "sk_123" in Config(stripe_secret_key="sk_123").secret_values()
+
+
+def test_without_a_mapping_the_process_environment_is_read(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("PAYMENT_HOLD_MINUTES", "12")
+    config = Config.from_env()
+    assert config.log_level == "DEBUG" and config.payment_hold_minutes == 12
