@@ -62,8 +62,13 @@ def test_a_bank_debit_confirms_the_booking_only_when_it_settles(payments_app, st
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
         _debit(stripe_server, session_id, "succeeded")
-        delivered = _deliver_up_to(booking_id, "checkout.session.completed")
+        with _info_logs() as logs:
+            delivered = _deliver_up_to(booking_id, "checkout.session.completed")
+            completed = next(e for e in events_for(booking_id) if e["type"] == "checkout.session.completed")
+            deliver({**completed, "id": completed["id"] + "_again"})  # Stripe's distinct copy
         assert "checkout.session.async_payment_succeeded" not in delivered
+        outcomes = [line["outcome"] for line in logs if line["event"] == "stripe_event_applied"]
+        assert outcomes[-2:] == ["payment processing; hold kept until it settles", "no change"]
         assert state_of(booking_id) == {
             "status": "pending_payment",
             "claims": 4,

@@ -80,3 +80,17 @@ def test_a_window_that_is_not_ahead_is_refused(mail_app, within):
     with mail_app.app_context(), pytest.raises(ValueError, match=r"^the window must be positive$"):
         queue_reminders(get_db(), now=_booked_starts(mail_app, 1)[0] - WINDOW, within=within)
     assert _reminders(mail_app) == []
+
+
+def test_a_moved_booking_is_reminded_again_for_its_new_time(mail_app):
+    (start,) = _booked_starts(mail_app, 1)
+    with mail_app.app_context():
+        assert queue_reminders(get_db(), now=start - WINDOW, within=WINDOW)["queued"] == 1
+        with get_db().transaction() as session:  # as a Calendly reschedule moves it
+            booking = session.scalar(select(Booking))
+            booking.start_at, booking.end_at = start + timedelta(hours=1), booking.end_at + timedelta(hours=1)
+        assert queue_reminders(get_db(), now=start - WINDOW, within=WINDOW + timedelta(hours=1)) == {
+            "queued": 1,
+            "already_queued": 0,
+        }
+    assert _reminders(mail_app) == ["client0@example.com", "client0@example.com"]
