@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md). Both set up what they need.
-.PHONY: harness test serve
+.PHONY: harness test serve mutation
 
 harness:
 	@scripts/bootstrap.sh
@@ -13,3 +13,9 @@ test:
 serve:
 	@scripts/bootstrap.sh
 	@.venv/bin/harness serve
+
+# Mutation testing (docs/mutation.md): MUTATION_ARGS="--paths app_under_test/webhooks --budget 30", or
+# MUTATION_ARGS="--changed-since origin/main" for the modules a branch touched. Not part of make test.
+mutation:
+	@scripts/bootstrap.sh
+	@.venv/bin/harness mutation $(MUTATION_ARGS)

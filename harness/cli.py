@@ -14,6 +14,9 @@ harness can-i-deploy
                the deploy gate: are the committed pacts verified? (python -m contracts.can_i_deploy)
 harness fidelity
                the simulators against the providers' published descriptions; writes docs/fidelity.md
+harness mutation
+               mutation testing of the app (mutmut): the score per package and every surviving mutant
+               (--paths, --changed-since REF, --budget MINUTES, --workers N; docs/mutation.md)
 """
 
 from __future__ import annotations
@@ -238,6 +241,10 @@ def main(argv: list[str] | None = None) -> None:
         add_help=False,
         help="simulators vs the providers' descriptions, writes docs/fidelity.md (options: --help)",
     )
+    mutation = sub.add_parser("mutation", help="mutation testing of the app: score per package, survivors")
+    from harness.mutation import add_arguments as add_mutation_arguments
+
+    add_mutation_arguments(mutation)
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
         sys.exit(run_features(args, extra))
@@ -251,6 +258,12 @@ def main(argv: list[str] | None = None) -> None:
         from harness.step_catalogue import check_features
 
         sys.exit(check_features([Path(p) for p in args.paths]))
+    if args.command == "mutation":
+        from harness.mutation import main as mutation_main
+
+        if extra:
+            parser.error(f"harness mutation: unknown arguments {extra}")
+        sys.exit(mutation_main(args))
     if args.command == "merge-reports":
         sys.exit(merge(args.folder))
     if args.command in ("can-i-deploy", "fidelity"):

@@ -84,3 +84,15 @@ def test_after_the_calendar_clock_moves_ahead_the_slot_page_still_offers_the_boo
     assert slots
     booked = visitor.submit(visitor.form("/book"), slot=slots[0].value, name="Grace Hopper", email="grace@example.com")
     assert booked.status_code == 200 and visitor.parsed.h1 == "You're booked"
+
+
+def test_a_program_asking_for_json_gets_the_reason_and_when_to_retry(visitor, simulators, app_server):
+    calendly_fails(simulators, fail_next={"status": 503, "times": 1})
+    response = http_clients.get(f"{app_server.url}{PAGE}", headers={"Accept": "application/json"}, timeout=10)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert response.json() == {
+        "error": {
+            "code": "calendar_unavailable",
+            "message": "The calendar cannot be reached right now; nothing was booked. Please try again in a minute.",
+        }
+    }

@@ -182,3 +182,34 @@ def test_a_sent_row_is_not_sent_again(database):
     assert outbox.record(database, message_id, outcome="retry", now=NOW) == "sent"
     row = row_of(database, message_id)
     assert (row.status, row.provider_message_id, row.sent_at) == ("sent", "msg-1", NOW)
+
+
+def test_a_mail_is_due_from_its_retry_time_on_and_dead_letters_never(database):
+    ids = [queue(database, f"confirmation:bk{n}:client") for n in range(5)]
+    with database.transaction() as session:
+        rows = [session.get(OutboxMessage, i) for i in ids]
+        rows[0].status, rows[0].next_attempt_at = "retry", NOW  # due exactly now
+        rows[1].status, rows[1].next_attempt_at = "retry", NOW + timedelta(seconds=1)  # not yet
+        rows[2].status = "dead"
+        rows[3].status = "sent"
+        # rows[4] is pending with no retry time: due
+    with database.reader() as session:
+        assert outbox.due_ids(session, NOW) == [ids[0], ids[4]]
+        assert outbox.due_ids(session, NOW + timedelta(seconds=1)) == [ids[0], ids[1], ids[4]]
+
+
+def test_an_operator_requeues_a_dead_or_retrying_mail_from_scratch_and_leaves_a_sent_one(database):
+    ids = [queue(database, f"confirmation:bk{n}:client") for n in range(3)]
+    with database.transaction() as session:
+        for message_id, status in zip(ids, ("dead", "retry", "sent"), strict=True):
+            row = session.get(OutboxMessage, message_id)
+            row.status, row.attempts, row.next_attempt_at, row.last_error = status, 4, NOW, "SendGrid answered 500"
+    with database.transaction() as session:
+        states = [
+            (r.status, r.attempts, r.next_attempt_at, r.last_error)
+            for r in map(lambda i: outbox.requeue(session, i), ids)
+        ]
+    assert states[:2] == [("pending", 0, None, None), ("pending", 0, None, None)]
+    assert states[2][0] == "sent" and states[2][1] == 4
+    with database.transaction() as session:
+        assert outbox.requeue(session, 10**6) is None

@@ -188,3 +188,14 @@ def test_the_event_webhook_is_registered_for_bounces_and_drops(simulators, confi
     assert settings["event_webhook_enabled"] is True
     assert settings["event_kinds"]["bounce"] and settings["event_kinds"]["dropped"]
     assert not settings["event_kinds"]["delivered"] and not settings["event_kinds"]["processed"]
+
+
+def test_a_refusal_names_the_field_sendgrid_objected_to(config):
+    message = confirmation_mail(config)
+    result = send(config, outbox.Claimed(message.id, message.kind, message.recipient, "d-" + "f" * 32, message.data, 0))
+
+    assert result.outcome == "dead"
+    assert result.error == (
+        "SendGrid answered 400: The template id must be a valid template id for your account. "
+        f"You provided d-{'f' * 32} (template_id)"
+    )

@@ -1,0 +1,249 @@
+"""Mutation scores from mutmut's results, with the committed list of equivalent mutants taken out.
+
+mutmut keeps one ``mutants/<source file>.meta`` per mutated file: the exit code of the covering tests
+for each mutant it checked. This module turns those into what a reader of ``harness mutation`` needs:
+a score per package (killed out of killed + surviving), and each survivor with its file:line and diff.
+
+Some mutants cannot be killed because they behave exactly like the original (a default argument that
+is always passed, a bound nobody can reach). ``mutation/equivalent.toml`` lists them, each with the
+reason, either by mutmut's name or by file, function and the changed lines (names shift when a
+function gains a mutable expression; the changed lines do not). A listed mutant counts as equivalent,
+neither killed nor surviving; a listed entry that matches nothing is reported, so the list cannot
+quietly rot.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# mutmut's exit codes (mutmut/stats.py), folded into the four outcomes a score needs.
+KILLED_CODES = {1, 3, 36, 37, -24, 24, 152, 255, -11, -9}  # a test failed, crashed, timed out or type-check
+SURVIVED_CODES = {0}
+NO_TESTS_CODES = {5, 33}  # no test covers the mutated function: nothing would catch a real defect there
+UNCHECKED_CODES = {None, 2, 34}  # not run yet, interrupted (a budget ran out) or skipped
+
+
+def status_of(exit_code: int | None) -> str:
+    if exit_code in KILLED_CODES:
+        return "killed"
+    if exit_code in SURVIVED_CODES:
+        return "survived"
+    if exit_code in NO_TESTS_CODES:
+        return "no tests"
+    if exit_code in UNCHECKED_CODES:
+        return "not checked"
+    return "suspicious"  # mutmut could not tell (e.g. the tests behaved differently on a clean run)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # mutmut's: app_under_test.webhooks.stripe_ingest.x_verify__mutmut_12
+    path: str  # app_under_test/webhooks/stripe_ingest.py
+    status: str
+
+    @property
+    def function(self) -> str:
+        """``verify``, or ``Class.method`` for a method (mutmut writes ``xǁClassǁmethod__mutmut_3``)."""
+        last = self.name.rsplit(".", 1)[-1]
+        last = last.rsplit("__mutmut_", 1)[0]
+        if last.startswith("xǁ"):
+            return last[2:].replace("ǁ", ".")
+        return last.removeprefix("x_")
+
+    @property
+    def package(self) -> str:
+        return package_of(self.path)
+
+    @property
+    def counts_as_survivor(self) -> bool:
+        return self.status in ("survived", "no tests", "suspicious")
+
+
+def package_of(path: str) -> str:
+    """Sub-packages are one row (``app_under_test/webhooks``); each top-level module is its own row."""
+    parts = Path(path).parts
+    return "/".join(parts[:2]) if len(parts) > 2 else path
+
+
+def load_mutants(mutants_dir: Path, source_files: Iterable[str]) -> list[Mutant]:
+    """Every mutant mutmut generated for these files (relative paths), with its outcome so far."""
+    found: list[Mutant] = []
+    for source in sorted(source_files):
+        meta = mutants_dir / f"{source}.meta"
+        if not meta.exists():
+            continue
+        codes = json.loads(meta.read_text("utf-8")).get("exit_code_by_key", {})
+        found.extend(Mutant(name, source, status_of(code)) for name, code in sorted(codes.items()))
+    return found
+
+
+def changed_lines(diff: str) -> tuple[str, ...]:
+    """The removed and added lines of a unified diff, signs kept, indentation dropped: a mutant's fingerprint."""
+    lines = []
+    for line in diff.splitlines():
+        if line.startswith(("---", "+++")) or not line.startswith(("-", "+")):
+            continue
+        lines.append(line[0] + " " + line[1:].strip())
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    reason: str
+    name: str | None = None
+    file: str | None = None
+    function: str | None = None
+    diff: tuple[str, ...] = ()
+
+    def matches(self, mutant: Mutant, diff: Callable[[Mutant], str]) -> bool:
+        if self.name is not None:
+            return mutant.name == self.name
+        if mutant.path != self.file or mutant.function != self.function:
+            return False
+        return changed_lines(diff(mutant)) == self.diff
+
+
+def load_equivalents(path: Path) -> list[Equivalent]:
+    """``[[equivalent]]`` tables: ``name`` or ``file`` + ``function`` + ``diff``, and always a ``reason``."""
+    if not path.exists():
+        return []
+    entries = []
+    for number, table in enumerate(tomllib.loads(path.read_text("utf-8")).get("equivalent", []), start=1):
+        reason = str(table.get("reason", "")).strip()
+        if not reason:
+            raise ValueError(f"{path}: entry {number} gives no reason")
+        if "name" in table:
+            entries.append(Equivalent(reason=reason, name=str(table["name"])))
+            continue
+        missing = [key for key in ("file", "function", "diff") if not table.get(key)]
+        if missing:
+            raise ValueError(f"{path}: entry {number} needs a name, or file, function and diff (missing {missing})")
+        entries.append(
+            Equivalent(
+                reason=reason,
+                file=str(table["file"]),
+                function=str(table["function"]),
+                diff=changed_lines(str(table["diff"])),
+            )
+        )
+    return entries
+
+
+@dataclass
+class PackageScore:
+    package: str
+    generated: int = 0
+    killed: int = 0
+    survived: int = 0
+    equivalent: int = 0
+    not_checked: int = 0
+
+    @property
+    def score(self) -> float | None:
+        """Killed out of the non-equivalent mutants that were checked; None before any was."""
+        judged = self.killed + self.survived
+        return 100.0 * self.killed / judged if judged else None
+
+
+@dataclass
+class Report:
+    packages: dict[str, PackageScore]
+    survivors: list[Mutant]
+    equivalent: list[tuple[Mutant, Equivalent]]
+    unused_equivalents: list[Equivalent] = field(default_factory=list)
+
+    @property
+    def total(self) -> PackageScore:
+        total = PackageScore("all")
+        for row in self.packages.values():
+            total.generated += row.generated
+            total.killed += row.killed
+            total.survived += row.survived
+            total.equivalent += row.equivalent
+            total.not_checked += row.not_checked
+        return total
+
+
+def build_report(mutants: list[Mutant], equivalents: list[Equivalent], diff: Callable[[Mutant], str]) -> Report:
+    report = Report(packages={}, survivors=[], equivalent=[])
+    used: set[int] = set()
+    for mutant in mutants:
+        row = report.packages.setdefault(mutant.package, PackageScore(mutant.package))
+        row.generated += 1
+        if mutant.status == "not checked":
+            row.not_checked += 1
+        elif mutant.status == "killed":
+            row.killed += 1
+        else:
+            # only a surviving mutant is looked up: the diff costs a parse of the mutated file
+            entry = next((e for e in equivalents if e.matches(mutant, diff)), None)
+            if entry is None:
+                row.survived += 1
+                report.survivors.append(mutant)
+            else:
+                row.equivalent += 1
+                used.add(id(entry))
+                report.equivalent.append((mutant, entry))
+    report.unused_equivalents = [e for e in equivalents if id(e) not in used]
+    return report
+
+
+def source_line(root: Path, mutant: Mutant, diff: str) -> int | None:
+    """The line of the original file the mutation changes: the first removed line, found inside its function."""
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    if not removed:
+        return None
+    text = (root / mutant.path).read_text("utf-8")
+    lines = text.splitlines()
+    start, end = 1, len(lines)
+    wanted = mutant.function.split(".")
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef) and len(wanted) == 2 and node.name == wanted[0]:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == wanted[1]:
+                    start, end = item.lineno, item.end_lineno or end
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and [node.name] == wanted:
+            start, end = node.lineno, node.end_lineno or end
+            break
+    target = removed[0].strip()
+    for number in range(start, end + 1):
+        if lines[number - 1].strip() == target:
+            return number
+    return start
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def format_table(report: Report) -> str:
+    header = f"{'package':<42} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6} {'unchecked':>9} {'score':>7}"
+    rows = [header, "-" * len(header)]
+    for row in [*sorted(report.packages.values(), key=lambda r: r.package), report.total]:
+        if row.package == "all":
+            rows.append("-" * len(header))
+        rows.append(
+            f"{row.package:<42} {row.generated:>7} {row.killed:>7} {row.survived:>8} {row.equivalent:>6}"
+            f" {row.not_checked:>9} {_percent(row.score):>7}"
+        )
+    return "\n".join(rows)
+
+
+def format_survivors(report: Report, root: Path, diff: Callable[[Mutant], str], *, limit: int | None = None) -> str:
+    """Each survivor as ``file:line  status  name`` and its diff; the first ``limit`` of them when given."""
+    shown = report.survivors if limit is None else report.survivors[:limit]
+    blocks = []
+    for mutant in shown:
+        text = diff(mutant)
+        line = source_line(root, mutant, text)
+        where = f"{mutant.path}:{line}" if line else mutant.path
+        body = "\n".join(f"    {d}" for d in text.splitlines() if not d.startswith(("---", "+++")))
+        blocks.append(f"{where}  {mutant.status}  {mutant.name}\n{body}")
+    if limit is not None and len(report.survivors) > limit:
+        blocks.append(f"... and {len(report.survivors) - limit} more (harness mutation --report-only --all)")
+    return "\n\n".join(blocks)

@@ -1,0 +1,107 @@
+"""What a Calendly failure becomes: retry later (unavailable) or a refusal, described in Calendly's own words.
+
+The operator sees the description (``Calendly 401: Unauthenticated: The access token is invalid``) in the
+operator API's answers and the webhook inbox; the kind decides whether the app retries. Canned answers
+through httpx's MockTransport, so each edge takes microseconds.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from app_under_test.calendly.client import (
+    CalendlyAuthError,
+    CalendlyClient,
+    CalendlyConflict,
+    CalendlyError,
+    CalendlyNotFound,
+    CalendlyRequestError,
+    CalendlyUnavailable,
+)
+
+pytestmark = [pytest.mark.calendly]
+
+
+def failure(status: int, body: object = None, *, text: str | None = None) -> CalendlyError:
+    content = text.encode() if text is not None else json.dumps(body).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, content=content))
+    client = CalendlyClient("https://calendly.invalid", "token", transport=transport)
+    with pytest.raises(CalendlyError) as caught:
+        client.delete("/webhook_subscriptions/W")
+    client.close()
+    return caught.value
+
+
+CALENDLY_BODY = {
+    "title": "Invalid Argument",
+    "message": "The supplied parameters are invalid.",
+    "details": [{"parameter": "start_time", "message": "must be in the future"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, CalendlyRequestError),
+        (401, CalendlyAuthError),
+        (403, CalendlyRequestError),
+        (404, CalendlyNotFound),
+        (409, CalendlyConflict),
+        (428, CalendlyRequestError),
+        (429, CalendlyUnavailable),
+        (499, CalendlyRequestError),
+        (500, CalendlyUnavailable),
+        (503, CalendlyUnavailable),
+    ],
+)
+def test_rate_limits_and_outages_are_worth_retrying_and_refusals_are_not(status, kind):
+    error = failure(status, CALENDLY_BODY)
+    assert type(error) is kind
+    assert str(error) == f"Calendly {status}: Invalid Argument: The supplied parameters are invalid."
+    assert error.status == status
+    assert error.mentions("start_time") and not error.mentions("end_time")
+
+
+def test_a_body_without_calendlys_fields_is_described_by_the_http_status_and_the_text():
+    assert str(failure(502, text="<html>Bad gateway</html>")) == "Calendly 502: Bad Gateway: <html>Bad gateway</html>"
+    assert str(failure(404, ["not", "an", "object"])) == 'Calendly 404: Not Found: ["not", "an", "object"]'
+    assert str(failure(400, {"title": "", "message": ""})) == 'Calendly 400: Bad Request: {"title": "", "message": ""}'
+
+
+def test_a_long_text_body_is_cut_to_two_hundred_characters():
+    error = failure(500, text="x" * 500)
+    assert str(error) == f"Calendly 500: Internal Server Error: {'x' * 200}"
+
+
+def test_details_that_are_not_a_list_are_ignored():
+    error = failure(400, {**CALENDLY_BODY, "details": {"parameter": "start_time"}})
+    assert not error.mentions("start_time")
+    assert failure(429, CALENDLY_BODY).mentions("start_time")
+
+
+def test_unreachable_and_timeouts_are_unavailable_and_say_what_was_asked():
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("read timed out", request=request)
+
+    for handler, expected in (
+        (refuse, "Calendly unreachable: Unreachable: DELETE /webhook_subscriptions/W: connection refused"),
+        (slow, "Calendly unreachable: Timeout: DELETE /webhook_subscriptions/W timed out"),
+    ):
+        client = CalendlyClient("https://calendly.invalid", "token", transport=httpx.MockTransport(handler))
+        with pytest.raises(CalendlyUnavailable) as caught:
+            client.delete("/webhook_subscriptions/W")
+        client.close()
+        assert str(caught.value) == expected
+
+
+def test_a_delete_calendly_answers_with_no_content_is_done():
+    transport = httpx.MockTransport(lambda request: httpx.Response(204))
+    client = CalendlyClient("https://calendly.invalid/", "token", transport=transport)
+    assert client.delete("/webhook_subscriptions/W") == {}
+    client.close()

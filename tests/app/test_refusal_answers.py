@@ -1,0 +1,69 @@
+"""The exact reason a refused request is given: the code a program branches on and the sentence a person reads.
+
+The operator API and the JSON answers of the pages are read by scripts (the code) and by people (the
+message); both are part of the interface, so each refusal's pair is pinned here, with what was written.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from app_under_test.lifecycle import IllegalTransition, transition
+from app_under_test.models import BookingStatus
+from tests.app.web_fixtures import ADMIN_TOKEN, FREE_PATH, browser, stats, web_app  # noqa: F401 (pytest fixtures, used by name)
+
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+JSON = {"Accept": "application/json"}
+
+
+@pytest.mark.database
+def test_a_second_builder_with_the_same_calendly_user_is_told_it_already_exists(browser):
+    builder = {
+        "name": "Lin Wu",
+        "timezone": "Asia/Tokyo",
+        "email": "lin@example.com",
+        "calendly_user_uri": "https://api.calendly.com/users/ABC",
+    }
+    assert browser.post("/admin/api/builders", json=builder, headers=AUTH).status_code == 201
+    before = stats(browser)
+    again = browser.post("/admin/api/builders", json={**builder, "name": "Lin Wu Two"}, headers=AUTH)
+    assert again.status_code == 409
+    assert again.get_json() == {
+        "error": {
+            "code": "already_exists",
+            "message": "Something with the same slug or Calendly URI already exists.",
+        }
+    }
+    assert stats(browser) == before
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("week", ["next week", "2027-3-1", "1999-12-27", "2200-01-05"])
+def test_a_week_outside_the_calendar_is_a_400_naming_the_range(browser, week):
+    response = browser.get(FREE_PATH, query_string={"week": week, "tz": "UTC"}, headers=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": {
+            "code": "invalid_week",
+            "message": "The week must be a date written YYYY-MM-DD between 2000-01-01 and 2199-12-31.",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (BookingStatus.CANCELED, BookingStatus.CONFIRMED),
+        (BookingStatus.EXPIRED, BookingStatus.CONFIRMED),
+        (BookingStatus.CONFIRMED, BookingStatus.PENDING_PAYMENT),
+    ],
+)
+def test_a_refused_transition_leaves_the_booking_and_says_what_was_refused(current, target):
+    """The sentence is what an operator reads in the webhook inbox when an event asked for this."""
+    booking = SimpleNamespace(status=current)
+    with pytest.raises(IllegalTransition) as refused:
+        transition(booking, target)
+    assert str(refused.value) == f"a booking cannot go from {current.value} to {target.value}"
+    assert booking.status is current
