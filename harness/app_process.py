@@ -23,7 +23,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 
 import httpx
 
@@ -42,7 +42,7 @@ class _SimulatorsAt:
     url: str
 
 
-def _provider_modules():
+def _provider_modules() -> list[ModuleType]:
     import importlib
 
     return [importlib.import_module(f"harness.provision.{name}") for name in PROVIDERS]
@@ -112,7 +112,7 @@ class AppProcess:
     workers: int = 2
     threads: int = 4
     timeout: int = 30
-    process: subprocess.Popen | None = field(default=None, init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def port(self) -> int:

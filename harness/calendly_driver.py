@@ -179,7 +179,7 @@ class CalendlyDriver:
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Until at least ``count`` attempts of ``event_type`` were made and none is in flight."""
 
-        def answered():
+        def answered() -> list[dict[str, Any]] | None:
             rows = self.deliveries(event_type)["attempts"]
             return rows if len(rows) >= count else None
 

@@ -86,7 +86,7 @@ class StripeDriver:
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Until at least ``count`` attempts of ``event_type`` were answered."""
 
-        def answered():
+        def answered() -> list[dict[str, Any]] | None:
             rows = [a for a in self.attempts(event_type) if a["response_status"] is not None or a["error"]]
             return rows if len(rows) >= count else None
 

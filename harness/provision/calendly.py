@@ -82,7 +82,7 @@ def add_event_type(sim: Simulators, *, host_slug: str, name: str, minutes: int) 
     )["resource"]
 
 
-def mirror_builders(sim: Simulators, flask_app) -> int:
+def mirror_builders(sim: Simulators, flask_app: Flask) -> int:
     """Give every builder in the app's database a Calendly user and event types in this (fresh) simulator.
 
     For ``make serve``: the demo marketplace is seeded straight into the database, and the simulator
