@@ -116,7 +116,8 @@ class AppProcess:
 
     @property
     def port(self) -> int:
-        return self.listener.getsockname()[1]
+        port: int = self.listener.getsockname()[1]  # (host, port) for the IPv4 socket it is
+        return port
 
     @property
     def url(self) -> str:

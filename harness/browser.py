@@ -65,7 +65,8 @@ def _playwright_ffmpeg_revision() -> str:
     import playwright
 
     browsers = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
-    return next(b["revision"] for b in json.loads(browsers.read_text())["browsers"] if b["name"] == "ffmpeg")
+    revision: str = next(b["revision"] for b in json.loads(browsers.read_text())["browsers"] if b["name"] == "ffmpeg")
+    return revision
 
 
 def enable_video() -> bool:
