@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from pytest_bdd.parser import ScenarioTemplate
+    from pytest_bdd.parsers import StepParser
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_PACKAGE = "steps"
@@ -34,7 +35,7 @@ class StepSentence:
     file: Path
     line: int
     doc: str
-    parser: object
+    parser: StepParser
 
     @property
     def location(self) -> str:
@@ -47,7 +48,7 @@ class StepSentence:
         return self.type in (step_type, "step")
 
     def matches(self, text: str) -> bool:
-        return bool(self.parser.is_matching(text))  # type: ignore[attr-defined]
+        return self.parser.is_matching(text)
 
 
 def _import_step_modules(package: str = STEP_PACKAGE) -> None:
