@@ -1,7 +1,7 @@
 """Fields of the simulators' JSON answers, checked against the shape a driver promises its callers.
 
 A driver returns typed values (an object, a list of objects, a string); the JSON it read is untyped.
-These helpers are where the two meet: a field of another shape fails at once, naming the field,
+These functions are where the two meet: a field of another shape fails at once, naming the field,
 instead of surfacing later as a confusing error in a step.
 """
 
