@@ -23,7 +23,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
+from typing import Any
 
 import httpx
 
@@ -42,7 +43,7 @@ class _SimulatorsAt:
     url: str
 
 
-def _provider_modules():
+def _provider_modules() -> list[ModuleType]:
     import importlib
 
     return [importlib.import_module(f"harness.provision.{name}") for name in PROVIDERS]
@@ -57,7 +58,7 @@ def wired_environment(database_url: str, simulator_url: str, app_url: str, **ove
     same configuration. What those commands print ends up in the returned variables.
     """
     sim = _SimulatorsAt(simulator_url.rstrip("/"))
-    settings: dict[str, object] = {}
+    settings: dict[str, Any] = {}  # Config field -> value, from each provider's settings()
     modules = _provider_modules()
     for module in modules:
         settings.update(module.settings(sim))
@@ -68,7 +69,7 @@ def wired_environment(database_url: str, simulator_url: str, app_url: str, **ove
         public_base_url=app_url.rstrip("/"),
         secret_key=secrets.token_hex(32),
         admin_api_token=secrets.token_hex(24),
-        **settings,  # type: ignore[arg-type]
+        **settings,
     )
     provisioning_app = create_app(config)
     try:
@@ -112,11 +113,12 @@ class AppProcess:
     workers: int = 2
     threads: int = 4
     timeout: int = 30
-    process: subprocess.Popen | None = field(default=None, init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def port(self) -> int:
-        return self.listener.getsockname()[1]
+        port: int = self.listener.getsockname()[1]  # (host, port) for the IPv4 socket it is
+        return port
 
     @property
     def url(self) -> str:
@@ -132,13 +134,19 @@ class AppProcess:
             base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.admin_api_token}"}
         )
 
+    def started(self) -> subprocess.Popen[bytes]:
+        """The app's process, once ``start`` has made one (it may have exited since)."""
+        if self.process is None:
+            raise RuntimeError("the app has not been started")
+        return self.process
+
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
         """Start (or start again) on the same port; returns once ``/readyz`` answers 200."""
-        if self.running():
-            raise RuntimeError(f"the app is already running (pid {self.process.pid})")  # type: ignore[union-attr]
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError(f"the app is already running (pid {self.process.pid})")
         fd = self.listener.fileno()
         command = [
             sys.executable,
@@ -163,8 +171,9 @@ class AppProcess:
         wait_until(self._ready, timeout=START_TIMEOUT, what=f"the app on {self.url} to answer /readyz")
 
     def _ready(self) -> bool:
-        if not self.running():
-            raise RuntimeError(f"the app exited with {self.process.returncode} while starting:\n{self.log_tail()}")  # type: ignore[union-attr]
+        if self.process is None or self.process.poll() is not None:
+            code = self.process.returncode if self.process is not None else None
+            raise RuntimeError(f"the app exited with {code} while starting:\n{self.log_tail()}")
         try:
             return http_clients.get(f"{self.url}/readyz", timeout=2).status_code == 200
         except httpx.HTTPError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from flask import Flask
@@ -36,7 +37,7 @@ class RunningApp:
         self.flask_app.extensions["booking_db"].dispose()
 
 
-def start_app(database_url: str, *, port: int = 0, **overrides) -> RunningApp:
+def start_app(database_url: str, *, port: int = 0, **overrides: Any) -> RunningApp:
     config = Config(
         env="test",
         database_url=database_url,

@@ -14,9 +14,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:  # Playwright is imported where a browser is driven, not by every harness import
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Background networking off: this machine has no network beyond loopback and package registries.
@@ -62,7 +65,8 @@ def _playwright_ffmpeg_revision() -> str:
     import playwright
 
     browsers = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
-    return next(b["revision"] for b in json.loads(browsers.read_text())["browsers"] if b["name"] == "ffmpeg")
+    revision: str = next(b["revision"] for b in json.loads(browsers.read_text())["browsers"] if b["name"] == "ffmpeg")
+    return revision
 
 
 def enable_video() -> bool:
@@ -99,7 +103,7 @@ def launched_chromium() -> Iterator[object]:
             browser.close()
 
 
-def serious_violations(page) -> list[str]:
+def serious_violations(page: Page) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -114,13 +118,13 @@ def serious_violations(page) -> list[str]:
     return _after_any_reload(page, run)
 
 
-def scrolls_sideways(page) -> bool:
+def scrolls_sideways(page: Page) -> bool:
     return _after_any_reload(
         page, lambda: bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
     )
 
 
-def _after_any_reload(page, check: Callable[[], T], attempts: int = 3) -> T:
+def _after_any_reload(page: Page, check: Callable[[], T], attempts: int = 3) -> T:
     """Run a check in the page; if the page navigated meanwhile (the payment waiting page reloads itself
     when the webhook lands), run it again on the page that loaded."""
     from playwright.sync_api import Error as PlaywrightError
@@ -145,14 +149,14 @@ document.addEventListener('securitypolicyviolation', function (event) {
 """
 
 
-def watch_csp_violations(context, page, sink: list[str]) -> None:
+def watch_csp_violations(context: BrowserContext, page: Page, sink: list[str]) -> None:
     """Collect into ``sink`` every CSP violation in the context's pages, as the console reports it.
 
     Chromium logs a refusal ("Refused to execute inline script because it violates the following
     Content Security Policy directive...") and the listener above logs the DOM's violation event."""
     context.add_init_script(_CSP_LISTENER)
 
-    def _on_console(message) -> None:
+    def _on_console(message: ConsoleMessage) -> None:
         text = message.text
         if message.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
             sink.append(f"{page.url}: {text}")
@@ -160,7 +164,7 @@ def watch_csp_violations(context, page, sink: list[str]) -> None:
     page.on("console", _on_console)
 
 
-def keep_screenshot(page, test_name: str) -> Path | None:
+def keep_screenshot(page: Page, test_name: str) -> Path | None:
     """The page a journey ends on, as a PNG under ``reports/journeys/`` named after the test (None if it is gone)."""
     from playwright.sync_api import Error as PlaywrightError
 

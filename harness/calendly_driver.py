@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from harness import http_clients
+from harness.answers import object_field, objects_field
 from harness.journal import attempt_lines
 from harness.simulator import SimulatorHandle
 from harness.waiting import wait_until
@@ -91,37 +92,50 @@ class CalendlyDriver:
         }
         if tracking:
             body["tracking"] = tracking
-        return self._ok(self.control.post("/calendly/bookings", json=body))["resource"]
+        return object_field(self._ok(self.control.post("/calendly/bookings", json=body)), "resource")
 
     def cancel(self, invitee_uri: str, *, by: str, reason: str) -> dict[str, Any]:
-        return self._ok(
-            self.control.post(f"/calendly/invitees/{uuid_of(invitee_uri)}/cancel", json={"by": by, "reason": reason})
-        )["resource"]
+        return object_field(
+            self._ok(
+                self.control.post(
+                    f"/calendly/invitees/{uuid_of(invitee_uri)}/cancel", json={"by": by, "reason": reason}
+                )
+            ),
+            "resource",
+        )
 
     def cancel_event_as_host(self, event_uri: str, reason: str) -> dict[str, Any]:
-        return self._ok(self.api.post(f"/scheduled_events/{uuid_of(event_uri)}/cancellation", json={"reason": reason}))[
-            "resource"
-        ]
+        return object_field(
+            self._ok(self.api.post(f"/scheduled_events/{uuid_of(event_uri)}/cancellation", json={"reason": reason})),
+            "resource",
+        )
 
     def reschedule(self, invitee_uri: str, start_time: str, order: str) -> dict[str, Any]:
-        return self._ok(
-            self.control.post(
-                f"/calendly/invitees/{uuid_of(invitee_uri)}/reschedule", json={"start_time": start_time, "order": order}
-            )
-        )["resource"]
+        return object_field(
+            self._ok(
+                self.control.post(
+                    f"/calendly/invitees/{uuid_of(invitee_uri)}/reschedule",
+                    json={"start_time": start_time, "order": order},
+                )
+            ),
+            "resource",
+        )
 
     def mark_no_show(self, invitee_uri: str) -> dict[str, Any]:
-        return self._ok(self.api.post("/invitee_no_shows", json={"invitee": invitee_uri}))["resource"]
+        return object_field(self._ok(self.api.post("/invitee_no_shows", json={"invitee": invitee_uri})), "resource")
 
     def unmark_no_show(self, no_show_uri: str) -> None:
         self._ok(self.api.delete(f"/invitee_no_shows/{uuid_of(no_show_uri)}"))
 
     def routing_form(self, name: str, questions: list[str]) -> dict[str, Any]:
-        return self._ok(
-            self.control.post(
-                "/calendly/routing_forms", json={"name": name, "questions": [{"name": q} for q in questions]}
-            )
-        )["resource"]
+        return object_field(
+            self._ok(
+                self.control.post(
+                    "/calendly/routing_forms", json={"name": name, "questions": [{"name": q} for q in questions]}
+                )
+            ),
+            "resource",
+        )
 
     def submit_routing_form(
         self, form_uri: str, answers: dict[str, Any], booking: dict[str, Any] | None = None
@@ -132,12 +146,15 @@ class CalendlyDriver:
         return self._ok(self.control.post(f"/calendly/routing_forms/{uuid_of(form_uri)}/submissions", json=body))
 
     def invitee(self, invitee_uri: str) -> dict[str, Any]:
-        return self._ok(
-            self.api.get(
-                f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/', maxsplit=1)[0])}"
-                f"/invitees/{uuid_of(invitee_uri)}"
-            )
-        )["resource"]
+        return object_field(
+            self._ok(
+                self.api.get(
+                    f"/scheduled_events/{uuid_of(invitee_uri.split('/invitees/', maxsplit=1)[0])}"
+                    f"/invitees/{uuid_of(invitee_uri)}"
+                )
+            ),
+            "resource",
+        )
 
     # --- faults and deliveries ---------------------------------------------------------
 
@@ -153,10 +170,10 @@ class CalendlyDriver:
         return self._ok(self.control.get("/deliveries", params=params))
 
     def pending(self) -> list[dict[str, Any]]:
-        return self._ok(self.control.get("/pending", params={"provider": "calendly"}))["deliveries"]
+        return objects_field(self._ok(self.control.get("/pending", params={"provider": "calendly"})), "deliveries")
 
     def advance(self, seconds: float) -> list[dict[str, Any]]:
-        return self._ok(self.control.post("/clock/advance", json={"seconds": seconds}))["attempts"]
+        return objects_field(self._ok(self.control.post("/clock/advance", json={"seconds": seconds})), "attempts")
 
     def settle(self, timeout: float = 20.0) -> None:
         """Until every delivery that is due has been answered (held, delayed, failed-awaiting-retry may remain).
@@ -179,7 +196,7 @@ class CalendlyDriver:
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Until at least ``count`` attempts of ``event_type`` were made and none is in flight."""
 
-        def answered():
+        def answered() -> list[dict[str, Any]] | None:
             rows = self.deliveries(event_type)["attempts"]
             return rows if len(rows) >= count else None
 

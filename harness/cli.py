@@ -185,7 +185,9 @@ def print_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _selection_parser(sub, name: str, help_text: str) -> argparse.ArgumentParser:
+def _selection_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         name,
         help=help_text,

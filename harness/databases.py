@@ -84,7 +84,7 @@ class PostgresDatabases:
             # Emptying reproduces a fresh copy only while the migrations leave every table empty.
             self._reusable = not any(_has_rows(connection, table) for table in _tables(connection))
 
-    def _execute(self, statement) -> None:
+    def _execute(self, statement: sql.Composed) -> None:
         with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as connection:
             connection.execute(statement)
 

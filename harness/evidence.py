@@ -21,8 +21,9 @@ from __future__ import annotations
 import base64
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -30,6 +31,10 @@ from _pytest._code.code import ExceptionRepr
 
 from harness import http_clients
 from harness.journal import attempt_lines
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+    from pytest_bdd.parser import Feature, Scenario, Step
 
 ROOT = Path(__file__).resolve().parent.parent
 FAILED_STEP = pytest.StashKey[str]()
@@ -96,13 +101,21 @@ def _add_section(report: pytest.TestReport, title: str, text: str) -> None:
 # -------------------------------------------------------------------------------------------- hooks
 
 
-def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Callable[..., Any],
+    step_func_args: dict[str, Any],
+    exception: BaseException,
+) -> None:
     where = f"{feature.rel_filename}:{step.line_number}"
     request.node.stash[FAILED_STEP] = f'{step.keyword} {step.name}  ({where}, scenario "{scenario.name}")'
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest) -> Any:
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Any:
     """Note the simulators a test used (steps reach them through pytest-bdd, not its signature)."""
     value = yield
     if fixturedef.argname == "simulators" and hasattr(value, "url"):
@@ -116,7 +129,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report: pytest.TestReport = yield
     item.stash.setdefault(REPORTS, {})[report.when] = report
     if report.failed and report.when in ("setup", "call"):
@@ -143,7 +156,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
-def keep_browser_evidence(item: pytest.Item, context, page, screenshot: Path | None = None) -> list[Path]:
+def keep_browser_evidence(
+    item: pytest.Item, context: BrowserContext, page: Page, screenshot: Path | None = None
+) -> list[Path]:
     """Stop the context's trace and video; keep them (and a screenshot) only if the test failed.
 
     Always attaches the last page's screenshot to the HTML report (``screenshot``: one already

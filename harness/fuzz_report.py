@@ -7,8 +7,13 @@ report (so it reaches this summary from pytest-xdist workers too, and stays out 
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pluggy import Result
 
 FUZZ_REQUESTS = pytest.StashKey[int]()
 _TALLY: list[tuple[str, int]] = []
@@ -19,10 +24,12 @@ def record_fuzz_requests(node: pytest.Item, count: int) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     if call.when == "call" and FUZZ_REQUESTS in item.stash:
-        outcome.get_result().fuzz_requests = item.stash[FUZZ_REQUESTS]
+        outcome.get_result().fuzz_requests = item.stash[FUZZ_REQUESTS]  # type: ignore[attr-defined]  # read back below
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -31,7 +38,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _TALLY.append((report.nodeid, int(count)))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _TALLY:
         return
     terminalreporter.section(f"fuzzing ({os.environ.get('FUZZ_PROFILE', 'small')} profile)")

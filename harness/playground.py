@@ -79,7 +79,7 @@ def serve_forever(*, app_port: int, simulator_port: int, instance: Path | None =
     try:
         simulators, simulator_url, seed = start_simulators(instance, simulator_port)
         app = wire_app(database_url, simulator_url, app_port=app_port, log_dir=instance / "logs")
-        print(f"booking app        {app.url}/   (pid {app.process.pid}, log {app.log_path})")  # type: ignore[union-attr]
+        print(f"booking app        {app.url}/   (pid {app.started().pid}, log {app.log_path})")
         print(f"operator API       {app.url}/admin/api   (Authorization: Bearer {app.admin_api_token})")
         print(f"simulators         {simulator_url}/   (pid {simulators.process.pid}, seed {seed}; journal page at /)")
         print(f"                   export SIMULATOR_URL={simulator_url}   then: simulate journal, simulate trigger ...")
@@ -96,9 +96,9 @@ def serve_forever(*, app_port: int, simulator_port: int, instance: Path | None =
                 app = wire_app(database_url, simulator_url, app_port=port, log_dir=instance / "logs")
                 print(f"simulators back at {simulator_url} (seed {seed}); the app is wired to them again", flush=True)
             elif not app.running():
-                print(f"the app exited ({app.process.returncode}); starting it again", flush=True)  # type: ignore[union-attr]
+                print(f"the app exited ({app.started().returncode}); starting it again", flush=True)
                 app.start()
-                print(f"the app is back at {app.url} (pid {app.process.pid})", flush=True)  # type: ignore[union-attr]
+                print(f"the app is back at {app.url} (pid {app.started().pid})", flush=True)
     except KeyboardInterrupt:
         pass
     finally:

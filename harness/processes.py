@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class Child:
         with self._changed:
             self._changed.notify_all()
 
-    def wait_for_line(self, predicate, *, timeout: float = 60.0, what: str = "a line") -> str:
+    def wait_for_line(self, predicate: Callable[[str], bool], *, timeout: float = 60.0, what: str = "a line") -> str:
         """The first output line (seen so far or to come) that ``predicate`` accepts, or fail at the deadline."""
         with self._changed:
             self._changed.wait_for(

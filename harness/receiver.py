@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 @dataclass
@@ -33,7 +38,7 @@ class RecordingReceiver:
         with self._changed:
             self._scripted.extend(statuses)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         received = ReceivedRequest(request.path, dict(request.headers), request.get_data())
         with self._changed:

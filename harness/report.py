@@ -14,7 +14,7 @@ from typing import Any
 class FeatureResult:
     name: str
     uri: str
-    counts: Counter
+    counts: Counter[str]
 
     @property
     def total(self) -> int:
@@ -41,8 +41,8 @@ def feature_results(cucumber_json: Path) -> list[FeatureResult]:
     return sorted(results.values(), key=lambda r: r.uri)
 
 
-def junit_totals(junit_xml: Path) -> Counter:
-    totals: Counter = Counter()
+def junit_totals(junit_xml: Path) -> Counter[str]:
+    totals: Counter[str] = Counter()
     if not junit_xml.exists():
         return totals
     root = ET.parse(junit_xml).getroot()

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pytest_bdd.parser import Feature, ScenarioTemplate
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "features"
@@ -148,7 +152,7 @@ class FeatureFilter:
         return scenario_line <= self.line and (next_scenario_line is None or self.line < next_scenario_line)
 
 
-def scenario_of(item: pytest.Item):
+def scenario_of(item: pytest.Item) -> ScenarioTemplate | None:
     """The pytest-bdd scenario template an item runs, or None for a plain test."""
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
@@ -156,7 +160,7 @@ def scenario_of(item: pytest.Item):
     return scenario_wrapper_template_registry.get(function) if function is not None else None
 
 
-def _scenario_lines(feature) -> list[int]:
+def _scenario_lines(feature: Feature) -> list[int]:
     return sorted(s.line_number for s in feature.scenarios.values())
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from harness import http_clients
+from harness.answers import objects_field
 from harness.simulator import SimulatorHandle
 
 
@@ -31,7 +32,7 @@ class SendGridDriver:
 
     def messages(self, **filters: Any) -> list[dict[str, Any]]:
         """The mails the simulated account accepted, newest last (``to=...`` and other filters as the route takes)."""
-        return self._ok(self.control.get("/messages", params=filters))["messages"]
+        return objects_field(self._ok(self.control.get("/messages", params=filters)), "messages")
 
     def fault(self, **fault: Any) -> dict[str, Any]:
         """Make the Mail Send API fail: ``status`` with ``down=True`` until cleared, or for ``count`` requests."""

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler, make_server
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:  # request logs would drown test output
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # request logs would drown test output
         pass
 
 
@@ -36,7 +40,9 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def serve_in_thread(wsgi_app, *, host: str = "127.0.0.1", port: int = 0, name: str = "wsgi") -> RunningServer:
+def serve_in_thread(
+    wsgi_app: WSGIApplication, *, host: str = "127.0.0.1", port: int = 0, name: str = "wsgi"
+) -> RunningServer:
     """Bind (port 0 = a free port chosen by the kernel) and serve until ``stop()``."""
     server = make_server(host, port, wsgi_app, threaded=True, request_handler=_QuietHandler)
     if not isinstance(server, ThreadedWSGIServer):  # what threaded=True makes; typed as the base class

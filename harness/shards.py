@@ -58,7 +58,7 @@ class MergedReports:
     junit: Path
     cucumber: Path
     html: Path
-    totals: Counter
+    totals: Counter[str]
     shards_found: list[int]
     shards_expected: int
 

@@ -8,6 +8,7 @@ import httpx
 
 from harness import http_clients
 from harness.servers import RunningServer, serve_in_thread
+from simulators.hub import SimHub
 from simulators.server import Simulator, create_simulator
 
 
@@ -21,7 +22,7 @@ class SimulatorHandle:
         return self.server.url
 
     @property
-    def hub(self):
+    def hub(self) -> SimHub:
         return self.simulator.hub
 
     def control(self) -> httpx.Client:

@@ -18,7 +18,11 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from pytest_bdd.parser import ScenarioTemplate
+    from pytest_bdd.parsers import StepParser
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_PACKAGE = "steps"
@@ -31,7 +35,7 @@ class StepSentence:
     file: Path
     line: int
     doc: str
-    parser: object
+    parser: StepParser
 
     @property
     def location(self) -> str:
@@ -44,7 +48,7 @@ class StepSentence:
         return self.type in (step_type, "step")
 
     def matches(self, text: str) -> bool:
-        return bool(self.parser.is_matching(text))  # type: ignore[attr-defined]
+        return self.parser.is_matching(text)
 
 
 def _import_step_modules(package: str = STEP_PACKAGE) -> None:
@@ -81,7 +85,7 @@ def catalogue(package: str = STEP_PACKAGE) -> list[StepSentence]:
     return sorted(seen.values(), key=lambda s: (s.file, s.line))
 
 
-def print_catalogue(grep: str | None = None, out=sys.stdout) -> int:
+def print_catalogue(grep: str | None = None, out: TextIO = sys.stdout) -> int:
     entries = catalogue()
     if grep:
         needle = grep.lower()
@@ -122,7 +126,7 @@ def _feature_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _rendered_steps(template) -> list[Any]:
+def _rendered_steps(template: ScenarioTemplate) -> list[Any]:
     """The steps of a scenario, once per Examples row for an outline (each row can bind differently)."""
     contexts = [context for examples in template.examples for context in examples.as_contexts()]
     scenarios = [template.render(context) for context in contexts] if contexts else [template.render({})]
@@ -148,7 +152,7 @@ def unbound_steps(paths: Iterable[Path], entries: list[StepSentence]) -> tuple[i
     return checked, list(unbound.values())
 
 
-def check_features(paths: list[Path], out=sys.stdout) -> int:
+def check_features(paths: list[Path], out: TextIO = sys.stdout) -> int:
     entries = catalogue()
     files = _feature_files(paths)
     missing = [f for f in files if not f.exists()]

@@ -15,6 +15,7 @@ import httpx
 import stripe
 
 from harness import http_clients
+from harness.answers import object_field, objects_field, str_field, strings_field
 from harness.journal import attempt_lines
 from harness.simulator import SimulatorHandle
 from harness.waiting import wait_until
@@ -65,28 +66,31 @@ class StripeDriver:
 
     def roll_secret(self, expires_in: float) -> str:
         [endpoint] = self.state()["webhook_endpoints"]
-        return self._ok(
-            self.control.post(
-                f"/stripe/webhook_endpoints/{endpoint['id']}/roll_secret", json={"expires_in": expires_in}
-            )
-        )["secret"]
+        return str_field(
+            self._ok(
+                self.control.post(
+                    f"/stripe/webhook_endpoints/{endpoint['id']}/roll_secret", json={"expires_in": expires_in}
+                )
+            ),
+            "secret",
+        )
 
     # --- time and deliveries --------------------------------------------------------------
 
     def advance(self, seconds: float) -> list[dict[str, Any]]:
-        return self._ok(self.control.post("/clock/advance", json={"seconds": seconds}))["attempts"]
+        return objects_field(self._ok(self.control.post("/clock/advance", json={"seconds": seconds})), "attempts")
 
     def expire_due_sessions(self) -> list[str]:
-        return self._ok(self.control.post("/stripe/checkout/sessions/expire_due"))["expired"]
+        return strings_field(self._ok(self.control.post("/stripe/checkout/sessions/expire_due")), "expired")
 
     def attempts(self, event_type: str | None = None) -> list[dict[str, Any]]:
         params = {"provider": "stripe"} | ({"event_type": event_type} if event_type else {})
-        return self._ok(self.control.get("/deliveries", params=params))["attempts"]
+        return objects_field(self._ok(self.control.get("/deliveries", params=params)), "attempts")
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Until at least ``count`` attempts of ``event_type`` were answered."""
 
-        def answered():
+        def answered() -> list[dict[str, Any]] | None:
             rows = [a for a in self.attempts(event_type) if a["response_status"] is not None or a["error"]]
             return rows if len(rows) >= count else None
 
@@ -126,7 +130,7 @@ class StripeDriver:
 
     def settle_refund(self, refund_id: str) -> dict[str, Any]:
         """The later status change of an asynchronous refund (Stripe's refund test cards) happens now."""
-        return self._ok(self.control.post(f"/stripe/refunds/{refund_id}/settle"))["refund"]
+        return object_field(self._ok(self.control.post(f"/stripe/refunds/{refund_id}/settle")), "refund")
 
     def money_for(self, booking_id: str) -> dict[str, Any]:
         """What moved for a booking: captured charges and refunds, in minor units."""

@@ -20,12 +20,16 @@ import json
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from sendgrid.helpers.eventwebhook import EventWebhook
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 CALENDLY_TOLERANCE = 180  # seconds, as Calendly recommends
 
@@ -74,7 +78,7 @@ class VerifyingReceiver:
             return bool(ok), ",".join(sorted({e.get("event", "?") for e in json.loads(body)})) if ok else "bad"
         return False, f"unknown provider {provider}"
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         path = request.path.strip("/")
         if request.method == "GET" and path == "_received":

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 POLL = 0.02
 SEEN_CHARS = 2000
+T = TypeVar("T")
 
 
 def _describe(value: Any) -> str:
@@ -17,12 +18,12 @@ def _describe(value: Any) -> str:
 
 
 def wait_until(
-    check: Callable[[], Any],
+    check: Callable[[], T | None],
     *,
     timeout: float = 20.0,
     what: str = "a condition",
     seen: Callable[[], Any] | None = None,
-) -> Any:
+) -> T:
     """Poll ``check`` until it returns something truthy (returned) or fail at the deadline.
 
     The failure says what the last check returned and, when ``seen`` is given, what it returns at the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
@@ -45,7 +46,7 @@ class PageParser(HTMLParser):
         self._in_alert = False
         self._slot: SlotOption | None = None
 
-    def handle_starttag(self, tag, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         for key, value in a.items():
             if key.startswith("data-") and key not in self.data_attrs:
@@ -68,7 +69,7 @@ class PageParser(HTMLParser):
         if a.get("role") == "alert":
             self._in_alert, self._text = True, []
 
-    def handle_data(self, data) -> None:
+    def handle_data(self, data: str) -> None:
         if self._href is not None or self._in_alert:
             self._text.append(data)
         if self._in_h1:
@@ -76,7 +77,7 @@ class PageParser(HTMLParser):
         if self._slot is not None and not self._slot.label:
             self._slot.label = data.strip()
 
-    def handle_endtag(self, tag) -> None:
+    def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._href is not None:
             self.links.append((" ".join("".join(self._text).split()), self._href))
             self._href = None
@@ -112,7 +113,7 @@ class Visitor:
         assert self.page is not None, "no page has been opened yet"
         return parse(self.page.text)
 
-    def open(self, path: str, *, follow: bool = True, **params) -> httpx.Response:
+    def open(self, path: str, *, follow: bool = True, **params: Any) -> httpx.Response:
         response = self.http.get(path, params=params or None)
         self.url = str(response.request.url)
         if follow:

@@ -22,8 +22,9 @@ import os
 import pkgutil
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import httpx
 
@@ -54,12 +55,18 @@ class ControlClient:
                 f"cannot reach the simulator at {self.base_url} ({exc}); is `simulate serve` running?"
             ) from exc
         try:
-            data = response.json()
+            data: dict[str, Any] = response.json()  # the control API answers with JSON objects
         except ValueError:
             data = {"error": response.text[:200]}
         if response.is_error:
             raise ControlError(f"{response.status_code}: {data.get('error', data)}")
         return data
+
+
+# A command's handler takes the parsed arguments and returns the exit code.
+Handler: TypeAlias = Callable[[argparse.Namespace], int]
+# What add_subparsers() returns; argparse gives it no public name.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_client_options(parser: argparse.ArgumentParser) -> None:
@@ -251,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--manual", action="store_true", help="only deliver webhooks on flush/advance")
     serve.set_defaults(handler=_serve)
 
-    def client_command(name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    def client_command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         add_client_options(sub)
         sub.set_defaults(handler=handler)
@@ -290,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _provider_registrations():
+def _provider_registrations() -> Iterator[Callable[[Subparsers], None]]:
     """``register`` functions of ``simulators/<provider>/cli.py`` modules, in name order."""
     import simulators
 
@@ -304,8 +311,9 @@ def _provider_registrations():
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
     try:
-        return args.handler(args)
+        return handler(args)
     except ControlError as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -32,7 +32,7 @@ class ControlInputError(Exception):
         self.status = status
 
 
-def _json_error(status: int, message: str):
+def _json_error(status: int, message: str) -> Response:
     response = jsonify({"error": message})
     response.status_code = status
     return response

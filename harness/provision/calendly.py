@@ -18,6 +18,7 @@ from flask import Flask
 
 from app_under_test.config import Config
 from harness import http_clients
+from harness.answers import object_field
 from harness.provision import Simulators
 
 ACCOUNT_SLUG = "marketplace-ops"
@@ -36,7 +37,8 @@ def settings(sim: Simulators) -> dict[str, Any]:
 def _created(response: httpx.Response, what: str) -> dict[str, Any]:
     if response.status_code not in (200, 201):
         raise RuntimeError(f"could not {what}: {response.status_code} {response.text[:300]}")
-    return response.json()
+    created: dict[str, Any] = response.json()  # the control API answers with JSON objects
+    return created
 
 
 def connect(sim: Simulators, config: Config, flask_app: Flask) -> None:
@@ -61,28 +63,34 @@ def connect(sim: Simulators, config: Config, flask_app: Flask) -> None:
 
 def add_host(sim: Simulators, *, name: str, slug: str, timezone: str, email: str) -> dict[str, Any]:
     """A builder's Calendly user (default availability: Monday to Friday, 09:00-17:00 in ``timezone``)."""
-    return _created(
-        http_clients.post(
-            f"{sim.url}/_sim/calendly/users",
-            timeout=30,
-            json={"name": name, "slug": slug, "timezone": timezone, "email": email},
+    return object_field(
+        _created(
+            http_clients.post(
+                f"{sim.url}/_sim/calendly/users",
+                timeout=30,
+                json={"name": name, "slug": slug, "timezone": timezone, "email": email},
+            ),
+            "create a Calendly host",
         ),
-        "create a Calendly host",
-    )["resource"]
+        "resource",
+    )
 
 
 def add_event_type(sim: Simulators, *, host_slug: str, name: str, minutes: int) -> dict[str, Any]:
-    return _created(
-        http_clients.post(
-            f"{sim.url}/_sim/calendly/event_types",
-            timeout=30,
-            json={"user": host_slug, "name": name, "duration": minutes},
+    return object_field(
+        _created(
+            http_clients.post(
+                f"{sim.url}/_sim/calendly/event_types",
+                timeout=30,
+                json={"user": host_slug, "name": name, "duration": minutes},
+            ),
+            "create a Calendly event type",
         ),
-        "create a Calendly event type",
-    )["resource"]
+        "resource",
+    )
 
 
-def mirror_builders(sim: Simulators, flask_app) -> int:
+def mirror_builders(sim: Simulators, flask_app: Flask) -> int:
     """Give every builder in the app's database a Calendly user and event types in this (fresh) simulator.
 
     For ``make serve``: the demo marketplace is seeded straight into the database, and the simulator

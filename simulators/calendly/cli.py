@@ -16,7 +16,7 @@ import argparse
 import json
 from typing import Any
 
-from simulators.cli import add_client_options, control_client
+from simulators.cli import Handler, Subparsers, add_client_options, control_client
 
 
 def _show(args: argparse.Namespace, data: dict[str, Any], line: str) -> int:
@@ -93,11 +93,11 @@ def _limit(text: str) -> str:
     return text
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     calendly = subparsers.add_parser("calendly", help="act on the Calendly simulator (hosts, cancels, reschedules)")
     commands = calendly.add_subparsers(dest="calendly_command", required=True, metavar="ACTION")
 
-    def command(name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text)
         add_client_options(parser)
         parser.set_defaults(handler=handler)

@@ -9,7 +9,7 @@ like the global control API.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -23,6 +23,8 @@ from simulators.calendly.state import EventType
 from simulators.calendly.times import iso, parse
 from simulators.delivery import PlanError
 from simulators.hub import SimHub
+
+FoundT = TypeVar("FoundT")
 
 
 def control_blueprint(hub: SimHub) -> Blueprint:
@@ -59,7 +61,7 @@ def control_blueprint(hub: SimHub) -> Blueprint:
             raise ActionError(400, "Invalid Argument", "expected a JSON object")
         return data
 
-    def found(value, what: str):
+    def found(value: FoundT | None, what: str) -> FoundT:
         if value is None:
             raise ActionError(404, "Resource Not Found", f"no such {what}")
         return value

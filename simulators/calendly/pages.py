@@ -10,6 +10,7 @@ invitee land on the cancel and reschedule pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,7 +22,7 @@ from simulators.calendly.account import CalendlyAccount
 from simulators.calendly.actions import ActionError, Booker
 from simulators.calendly.availability import available_slots
 from simulators.calendly.resources import TRACKING_KEYS, empty_tracking
-from simulators.calendly.state import EventType, Invitee
+from simulators.calendly.state import CalendlyState, EventType, Invitee, User
 from simulators.calendly.times import local_iso, parse, zone
 
 WEEK = 7 * 24 * 3600
@@ -53,7 +54,9 @@ def _carry() -> dict[str, str]:
     return {k: v for k, v in request.values.items() if k in keep and v}
 
 
-def _days(state, event_type: EventType, tz_name: str, link) -> list[dict[str, Any]]:
+def _days(
+    state: CalendlyState, event_type: EventType, tz_name: str, link: Callable[[str], str]
+) -> list[dict[str, Any]]:
     tz = zone(tz_name)
     now = state.now()
     days: dict[str, dict[str, Any]] = {}
@@ -77,10 +80,10 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
     state, actions = account.state, account.actions
     bp = Blueprint("calendly_pages", __name__, template_folder="templates")
 
-    def page(template: str, status: int = 200, **context):
+    def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         return render_template(template, zones=COMMON_ZONES, **context), status
 
-    def missing():
+    def missing() -> tuple[str, int]:
         return page(
             "message.html",
             404,
@@ -88,10 +91,12 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
             message="This Calendly page does not exist or is no longer available.",
         )
 
-    def find(user_slug: str, type_slug: str):
+    def find(user_slug: str, type_slug: str) -> tuple[User, EventType] | tuple[None, None]:
         user = state.user(user_slug)
         event_type = state.event_type_by_slug(user, type_slug) if user else None
-        return (user, event_type) if event_type is not None and event_type.active else (None, None)
+        if user is None or event_type is None or not event_type.active:
+            return None, None
+        return user, event_type
 
     def redirect_params(event_type: EventType, invitee: Invitee, tz_name: str) -> dict[str, str]:
         event = state.events[invitee.event_uuid]
@@ -127,13 +132,13 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
     @bp.get("/<user_slug>/<type_slug>")
     def event_type_page(user_slug: str, type_slug: str) -> ResponseReturnValue:
         user, event_type = find(user_slug, type_slug)
-        if event_type is None:
+        if user is None or event_type is None:
             return missing()
         tz_name = _visitor_zone()
         # Any: url_for's own keywords (_external, _anchor...) are typed, and mypy cannot tell these are not them.
         carry: dict[str, Any] = _carry() | {"timezone": tz_name}
 
-        def link(stamp):
+        def link(stamp: str) -> str:
             return url_for(".book", user_slug=user.slug, type_slug=event_type.slug, stamp=stamp, **carry)
 
         return page(
@@ -151,11 +156,11 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
     def book(user_slug: str, type_slug: str, stamp: str) -> ResponseReturnValue:
         user, event_type = find(user_slug, type_slug)
         start = parse(stamp)
-        if event_type is None or start is None:
+        if user is None or event_type is None or start is None:
             return missing()
         tz_name = _visitor_zone()
         form = dict(_carry()) | request.form.to_dict()
-        context = {
+        context: dict[str, Any] = {
             "host": user,
             "event_type": event_type,
             "timezone": tz_name,
@@ -235,7 +240,7 @@ def pages_blueprint(account: CalendlyAccount) -> Blueprint:
         context = _invitee_context(invitee)
         tz_name = _visitor_zone(context["timezone"])
 
-        def link(stamp):
+        def link(stamp: str) -> str:
             return url_for(".reschedule_to", invitee_uuid=invitee.uuid, stamp=stamp, timezone=tz_name)
 
         return page(

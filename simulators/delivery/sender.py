@@ -66,7 +66,10 @@ class Sender:
             thread.start()
         for thread in threads:
             thread.join()
-        return results  # type: ignore[return-value]  # every thread stored its result
+        sent = [result for result in results if result is not None]
+        if len(sent) != copies:  # a copy's thread died before storing its result
+            raise RuntimeError(f"{copies - len(sent)} of {copies} concurrent copies were not sent")
+        return sent
 
     def close(self) -> None:
         self._client.close()

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from simulators.sendgrid import responses
 from simulators.sendgrid.state import SendGridState
-from simulators.sendgrid.template_store import TemplateError
+from simulators.sendgrid.template_store import DynamicTemplate, TemplateError
 
 # Every flag SendGrid's settings object carries; only ``state.EVENT_KINDS`` are ever produced here.
 WEBHOOK_FLAGS = (
@@ -36,7 +36,7 @@ WEBHOOK_FLAGS = (
 )
 
 
-def _json_object():
+def _json_object() -> dict[str, Any] | None:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
 
@@ -45,11 +45,9 @@ def account_blueprint(state: SendGridState) -> Blueprint:
     blueprint = Blueprint("sendgrid_account", __name__)
     store = state.templates
 
-    def template_or_404(template_id: str):
+    def template_or_404(template_id: str) -> DynamicTemplate | Response:
         template = store.get(template_id)
-        if template is None:
-            return None, responses.error(404, "resource not found", "template_id")
-        return template, None
+        return template if template is not None else responses.error(404, "resource not found", "template_id")
 
     @blueprint.post("/v3/templates")
     def create_template() -> ResponseReturnValue:
@@ -77,14 +75,14 @@ def account_blueprint(state: SendGridState) -> Blueprint:
 
     @blueprint.get("/v3/templates/<template_id>")
     def get_template(template_id: str) -> ResponseReturnValue:
-        template, missing = template_or_404(template_id)
-        return missing or template.to_api()
+        template = template_or_404(template_id)
+        return template if isinstance(template, Response) else template.to_api()
 
     @blueprint.patch("/v3/templates/<template_id>")
     def rename_template(template_id: str) -> ResponseReturnValue:
-        template, missing = template_or_404(template_id)
-        if missing:
-            return missing
+        template = template_or_404(template_id)
+        if isinstance(template, Response):
+            return template
         body = _json_object() or {}
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -100,8 +98,8 @@ def account_blueprint(state: SendGridState) -> Blueprint:
 
     @blueprint.post("/v3/templates/<template_id>/versions")
     def create_version(template_id: str) -> ResponseReturnValue:
-        _, missing = template_or_404(template_id)
-        if missing:
+        missing = template_or_404(template_id)
+        if isinstance(missing, Response):
             return missing
         body = _json_object()
         if body is None:
@@ -114,22 +112,25 @@ def account_blueprint(state: SendGridState) -> Blueprint:
 
     @blueprint.get("/v3/templates/<template_id>/versions/<version_id>")
     def get_version(template_id: str, version_id: str) -> ResponseReturnValue:
-        template, missing = template_or_404(template_id)
-        if missing:
-            return missing
+        template = template_or_404(template_id)
+        if isinstance(template, Response):
+            return template
         version = next((v for v in template.versions if v.id == version_id), None)
         return version.to_api() if version else responses.error(404, "resource not found", "version_id")
 
     @blueprint.post("/v3/templates/<template_id>/versions/<version_id>/activate")
     def activate_version(template_id: str, version_id: str) -> ResponseReturnValue:
-        template, missing = template_or_404(template_id)
-        if missing:
-            return missing
+        template = template_or_404(template_id)
+        if isinstance(template, Response):
+            return template
         if not any(v.id == version_id for v in template.versions):
             return responses.error(404, "resource not found", "version_id")
         for version in template.versions:
             version.active = 1 if version.id == version_id else 0
-        return template.active_version.to_api()
+        active = template.active_version
+        if active is None:  # the loop above made one active
+            raise LookupError(f"template {template_id} has no active version after activating {version_id}")
+        return active.to_api()
 
     def webhook_settings() -> dict[str, Any]:
         config = state.config

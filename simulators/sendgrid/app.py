@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any, NoReturn
 
 from flask import Flask, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from simulators.hub import SimHub
 from simulators.sendgrid import responses
@@ -24,11 +26,11 @@ from simulators.sendgrid.state import SendGridState, state_for
 from simulators.sendgrid.validation import validate_mail_send
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(raw: bytes):
+def parse_json(raw: bytes) -> Any:
     """The decoded body, or ``ValueError`` for anything SendGrid would call a Bad Request."""
     return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
 
@@ -70,7 +72,7 @@ def create_app(hub: SimHub) -> Flask:
     app.register_blueprint(account_blueprint(state))
 
     @app.before_request
-    def v3_gate():
+    def v3_gate() -> Response | None:
         if request.path.startswith("/v3/"):
             return gate(state)
         return None
@@ -102,13 +104,13 @@ def create_app(hub: SimHub) -> Flask:
         return response
 
     @app.errorhandler(404)
-    def not_found(error) -> ResponseReturnValue:
+    def not_found(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/v3/"):
             return responses.errors_response(404, [{"field": None, "message": "resource not found"}])
         return error
 
     @app.errorhandler(405)
-    def method_not_allowed(error) -> ResponseReturnValue:
+    def method_not_allowed(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/v3/"):
             return responses.errors_response(405, [{"field": None, "message": "method not allowed"}])
         return error

@@ -18,7 +18,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from simulators.cli import add_client_options, control_client
+from simulators.cli import Handler, Subparsers, add_client_options, control_client
 
 
 def _when(virtual_time: float) -> str:
@@ -91,13 +91,13 @@ def _public_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     sendgrid = subparsers.add_parser(
         "sendgrid", help="read captured mail and inject faults into the SendGrid simulator"
     )
     commands = sendgrid.add_subparsers(dest="sendgrid_command", required=True, metavar="ACTION")
 
-    def command(name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text)
         add_client_options(parser)
         parser.set_defaults(handler=handler)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from simulators.hub import SimHub
@@ -21,13 +21,13 @@ from simulators.sendgrid.template_store import TemplateError
 FAULT_STATUSES = (429, 500, 503)
 
 
-def _error(status: int, message: str):
+def _error(status: int, message: str) -> Response:
     response = jsonify({"error": message})
     response.status_code = status
     return response
 
 
-def _string_list(value) -> bool:
+def _string_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
 
 

@@ -106,14 +106,14 @@ def _resolve(context: Any, *segments: str) -> Any:
     return context
 
 
-def _tracking_resolve(context, *segments):
+def _tracking_resolve(context: Any, *segments: Any) -> Any:
     value = _resolve(context, *segments)
     if value is None:
         render_session.note_empty(_path_name(segments))
     return value
 
 
-def _tracking_prepare(value, should_escape):
+def _tracking_prepare(value: Any, should_escape: bool) -> Any:
     render_session.flush_pending(record=value is None or value == "")
     if type(value) is pybars_compiler.strlist:
         return value
@@ -124,12 +124,12 @@ def _tracking_prepare(value, should_escape):
 def compile_template(source: str) -> Callable[..., Any]:
     """Compile (cached by source) and wire the tracking hooks into the generated module."""
     with _compile_lock:
-        template = _compiled.get(source)
-        if template is not None:
-            return template
+        cached = _compiled.get(source)
+        if cached is not None:
+            return cached
         try:
             check_block_structure(source)
-            template = pybars.Compiler().compile(desugar_else_chains(source))
+            template: Callable[..., Any] = pybars.Compiler().compile(desugar_else_chains(source))
         except Exception as exc:  # pybars raises its grammar's own error types
             raise TemplateSyntaxError(f"invalid Handlebars template: {exc}") from exc
         module_globals = template.__globals__

@@ -33,12 +33,15 @@ def is_sandbox(body: dict[str, Any]) -> bool:
 
 def _content(body: dict[str, Any], content_type: str) -> str:
     for block in body.get("content") or []:
-        if isinstance(block, dict) and block.get("type") == content_type and isinstance(block.get("value"), str):
-            return block["value"]
+        value = block.get("value") if isinstance(block, dict) else None
+        if isinstance(value, str) and block.get("type") == content_type:
+            return value
     return ""
 
 
-def _render_parts(version: TemplateVersion | None, body: dict[str, Any], personalization: dict[str, Any]):
+def _render_parts(
+    version: TemplateVersion | None, body: dict[str, Any], personalization: dict[str, Any]
+) -> tuple[str, str, str, list[str], list[str]]:
     """Subject, HTML, text, missing variables and render errors for one personalization."""
     fallback_subject = personalization.get("subject") or body.get("subject") or ""
     if version is None:

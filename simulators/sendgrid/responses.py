@@ -21,7 +21,7 @@ RATE_LIMIT = 600  # SendGrid's default for most v3 endpoints (requests per minut
 
 def errors_response(
     status: int, errors: list[FieldError] | list[dict[str, Any]], headers: dict[str, str] | None = None
-):
+) -> Response:
     items = [e.to_dict() if isinstance(e, FieldError) else e for e in errors]
     body = json.dumps({"errors": items}, separators=(",", ":"))
     return Response(body, status=status, headers=headers or {}, content_type="application/json")
@@ -33,31 +33,31 @@ def error(
     field: str | None = None,
     help_text: str | None = None,
     headers: dict[str, str] | None = None,
-):
+) -> Response:
     return errors_response(status, [{"message": message, "field": field, "help": help_text}], headers)
 
 
-def unauthorized(missing: bool):
+def unauthorized(missing: bool) -> Response:
     if missing:
         return errors_response(401, [{"field": None, "message": "authorization required"}])
     return error(401, BAD_KEY)
 
 
-def bad_json():
+def bad_json() -> Response:
     return error(400, "Bad Request")
 
 
-def too_large(limit: int):
+def too_large(limit: int) -> Response:
     return error(
         413, "The JSON payload you have included in your request is too large.", None, f"The limit is {limit} bytes."
     )
 
 
-def rate_limited(reset_at: int):
+def rate_limited(reset_at: int) -> Response:
     headers = {"X-RateLimit-Limit": str(RATE_LIMIT), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset_at)}
     return errors_response(429, [{"field": None, "message": "too many requests"}], headers)
 
 
-def server_error(status: int):
+def server_error(status: int) -> Response:
     message = "internal error" if status == 500 else "Service Unavailable"
     return error(status, message)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -51,7 +52,9 @@ class EventWebhookSigner:
     key pair) is picked up by deliveries created afterwards.
     """
 
-    def __init__(self, key, wrong_key) -> None:
+    def __init__(
+        self, key: Callable[[], ec.EllipticCurvePrivateKey], wrong_key: Callable[[], ec.EllipticCurvePrivateKey]
+    ) -> None:
         self._key = key
         self._wrong_key = wrong_key
 

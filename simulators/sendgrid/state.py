@@ -16,6 +16,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from simulators.hub import SimHub
 from simulators.sendgrid.signing import derive_private_key, public_key_base64
 from simulators.sendgrid.template_store import DEFAULT_TEMPLATES_DIR, TemplateStore
@@ -108,7 +110,7 @@ class SendGridState:
         self.faults: list[Fault] = []
         self.inbox: list[InboxEntry] = []
         self.suppressed_bounces: dict[str, float] = {}  # address -> virtual time of the bounce
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, ec.EllipticCurvePrivateKey] = {}
         self.templates = TemplateStore(
             new_template_id=lambda: "d-" + hub.token_hex("sendgrid.template_id", 16),
             new_version_id=self._new_version_id,
@@ -130,13 +132,13 @@ class SendGridState:
         return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     # --- webhook keys ---------------------------------------------------------------------------------------------
-    def private_key(self):
+    def private_key(self) -> ec.EllipticCurvePrivateKey:
         with self.lock:
             if "real" not in self._keys:
                 self._keys["real"] = derive_private_key(self.hub.rng("sendgrid.event_webhook_key"))
             return self._keys["real"]
 
-    def wrong_private_key(self):
+    def wrong_private_key(self) -> ec.EllipticCurvePrivateKey:
         with self.lock:
             if "wrong" not in self._keys:
                 self._keys["wrong"] = derive_private_key(self.hub.rng("sendgrid.event_webhook_wrong_key"))

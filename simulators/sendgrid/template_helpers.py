@@ -54,13 +54,13 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _block(condition: bool, this, options):
+def _block(condition: bool, this: Any, options: Any) -> Any:
     return options["fn"](this) if condition else options["inverse"](this)
 
 
 def _coerced_equal(left: Any, right: Any) -> bool:
     if type(left) is type(right):
-        return left == right
+        return bool(left == right)
     if (
         isinstance(left, (int, float))
         and isinstance(right, (int, float))
@@ -91,33 +91,33 @@ def _compare(left: Any, right: Any, *, greater: bool) -> bool:
     return a > b if greater else a < b
 
 
-def _condition_helper(test: Callable[..., bool]):
-    def helper(this, options, *args, **_hash):
+def _condition_helper(test: Callable[..., bool]) -> Callable[..., Any]:
+    def helper(this: Any, options: Any, *args: Any, **_hash: Any) -> Any:
         flush_pending(record=False)
         return _block(test(*args), this, options)
 
     return helper
 
 
-def _if(this, options, context=None, includeZero: bool = False, **_hash):
+def _if(this: Any, options: Any, context: Any = None, includeZero: bool = False, **_hash: Any) -> Any:
     flush_pending(record=False)
     is_zero = isinstance(context, (int, float)) and not isinstance(context, bool) and context == 0
     return _block(truthy(context) or (bool(includeZero) and is_zero), this, options)
 
 
-def _unless(this, options, context=None, **_hash):
+def _unless(this: Any, options: Any, context: Any = None, **_hash: Any) -> Any:
     flush_pending(record=False)
     return _block(not truthy(context), this, options)
 
 
-def _each(this, options, context=None, **_hash):
+def _each(this: Any, options: Any, context: Any = None, **_hash: Any) -> Any:
     flush_pending(record=False)
     if not truthy(context) or not isinstance(context, (list, tuple, dict)):
         return options["inverse"](this)
     return pybars_compiler._each(this, options, context)
 
 
-def _with(this, options, context=None, **_hash):
+def _with(this: Any, options: Any, context: Any = None, **_hash: Any) -> Any:
     flush_pending(record=False)
     if not truthy(context):
         return options["inverse"](this)
@@ -126,7 +126,7 @@ def _with(this, options, context=None, **_hash):
     return options["fn"](pybars_compiler.Scope(context, this, options["root"]))
 
 
-def _block_helper_missing(this, options, context=None, **_hash):
+def _block_helper_missing(this: Any, options: Any, context: Any = None, **_hash: Any) -> Any:
     flush_pending(record=False)
     if isinstance(context, (list, tuple)):
         return _each(this, options, context)
@@ -135,11 +135,11 @@ def _block_helper_missing(this, options, context=None, **_hash):
     return options["fn"](this if context is True else pybars_compiler.Scope(context, this, options["root"]))
 
 
-def _length(this, value=None, *_args, **_hash):
+def _length(this: Any, value: Any = None, *_args: Any, **_hash: Any) -> int:
     return len(value) if isinstance(value, (str, list, tuple)) else 0
 
 
-def _insert(this, value=None, *defaults, **_hash):
+def _insert(this: Any, value: Any = None, *defaults: Any, **_hash: Any) -> Any:
     fallback = None
     for item in defaults:
         if isinstance(item, str):
@@ -150,12 +150,14 @@ def _insert(this, value=None, *defaults, **_hash):
     return value
 
 
-def _format_date(this, value=None, date_format=None, offset=None, *_args, **_hash):
+def _format_date(
+    this: Any, value: Any = None, date_format: Any = None, offset: Any = None, *_args: Any, **_hash: Any
+) -> str | None:
     text = format_date(value, date_format, offset)
     return text or None  # None lets the output step report a missing timestamp
 
 
-def _helper_missing(this, name, *args, **_hash):
+def _helper_missing(this: Any, name: str, *args: Any, **_hash: Any) -> Any:
     if args:
         raise pybars_compiler.PybarsError(f"Could not find helper {name}")
 

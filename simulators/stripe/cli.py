@@ -22,7 +22,7 @@ import argparse
 import json
 from typing import Any
 
-from simulators.cli import add_client_options, control_client
+from simulators.cli import Handler, Subparsers, add_client_options, control_client
 
 
 def _show(args: argparse.Namespace, data: dict[str, Any], line: str) -> int:
@@ -134,11 +134,11 @@ def _state(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     stripe = subparsers.add_parser("stripe", help="act on the Stripe simulator (pay, expire, faults)")
     commands = stripe.add_subparsers(dest="stripe_command", required=True, metavar="ACTION")
 
-    def command(name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text)
         add_client_options(parser)
         parser.set_defaults(handler=handler)

@@ -60,7 +60,8 @@ def control_blueprint(hub: SimHub) -> Blueprint:
 
     @control.get("/config")
     def get_config() -> dict[str, Any]:
-        return state.snapshot()["config"]
+        config: dict[str, Any] = state.snapshot()["config"]
+        return config
 
     @control.post("/config")
     def set_config() -> Response | dict[str, Any]:
@@ -81,7 +82,8 @@ def control_blueprint(hub: SimHub) -> Blueprint:
                 api_version=body.get("api_version", state.config.api_version),
                 public_url=body.get("public_url", state.config.public_url),
             )
-        return state.snapshot()["config"]
+        config: dict[str, Any] = state.snapshot()["config"]
+        return config
 
     @control.get("/faults")
     def list_faults() -> dict[str, Any]:

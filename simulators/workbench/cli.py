@@ -18,6 +18,7 @@ from typing import Any
 
 from simulators.cli import (
     ControlError,
+    Subparsers,
     add_client_options,
     control_client,
     simulator_url,
@@ -215,7 +216,7 @@ def _trigger_help() -> str:
     return "\n".join(lines)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     def command(name: str, help_text: str, handler: Any, epilog: str | None = None) -> argparse.ArgumentParser:
         parser = subparsers.add_parser(
             name, help=help_text, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
