@@ -12,7 +12,7 @@ import os
 import zlib
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from harness.browser import launched_chromium
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
@@ -34,8 +34,11 @@ pytest_plugins = [
 # Property tests draw the same examples on every run, in any order and on any worker (each test's
 # examples derive from its name): the gate stays deterministic. HYPOTHESIS_PROFILE=explore draws new
 # examples each run and remembers failing ones in .hypothesis/, for hunting beyond the gate.
-settings.register_profile("gate", derandomize=True, database=None, print_blob=True)
-settings.register_profile("explore", derandomize=False, print_blob=True)
+# Neither profile judges by the clock (no per-example deadline, no "too slow" health check): on a
+# loaded 2-core CI machine the same examples take several times longer, and a verdict must not depend on it.
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("gate", derandomize=True, database=None, print_blob=True, **_UNTIMED)
+settings.register_profile("explore", derandomize=False, print_blob=True, **_UNTIMED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 

@@ -118,10 +118,20 @@ def serious_violations(page: Page) -> list[str]:
     return _after_any_reload(page, run)
 
 
+class _PageBetweenDocuments(Exception):
+    """The page had no document element: it was caught between unloading one document and loading the next."""
+
+
 def scrolls_sideways(page: Page) -> bool:
-    return _after_any_reload(
-        page, lambda: bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
-    )
+    def check() -> bool:
+        wider = page.evaluate(
+            "document.documentElement ? document.documentElement.scrollWidth > window.innerWidth + 1 : null"
+        )
+        if wider is None:
+            raise _PageBetweenDocuments
+        return bool(wider)
+
+    return _after_any_reload(page, check)
 
 
 def _after_any_reload(page: Page, check: Callable[[], T], attempts: int = 3) -> T:
@@ -132,6 +142,8 @@ def _after_any_reload(page: Page, check: Callable[[], T], attempts: int = 3) -> 
     for _ in range(attempts - 1):
         try:
             return check()
+        except _PageBetweenDocuments:
+            page.wait_for_load_state("load")
         except PlaywrightError as exc:
             if "Execution context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise

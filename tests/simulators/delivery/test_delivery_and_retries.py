@@ -146,7 +146,8 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(blocking_re
 
     [row] = engine.flush()
 
-    assert blocking_receiver.arrived.is_set()
+    # the receiver's thread may not have run yet when the client gave up: wait for it, with a deadline
+    assert blocking_receiver.arrived.wait(timeout=10)
     assert row.response_status is None and not row.succeeded
     assert "Timeout" in row.error
     [delivery] = engine.pending()
