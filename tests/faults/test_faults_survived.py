@@ -19,7 +19,7 @@ from harness.waiting import wait_until
 from tests.faults.conftest import Marketplace, waiting_on_locks
 from tests.faults.tcp_proxy import TcpProxy
 
-pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.xdist_group("app-process")]
+pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
 
 def answered(marketplace: Marketplace, count: int) -> list[dict]:

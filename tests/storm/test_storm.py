@@ -12,7 +12,7 @@ import pytest
 
 from bench.storm.run import storm_against_new_app
 
-pytestmark = [pytest.mark.storm, pytest.mark.database, pytest.mark.slow, pytest.mark.xdist_group("app-process")]
+pytestmark = [pytest.mark.storm, pytest.mark.database, pytest.mark.slow, pytest.mark.xdist_group("storm")]
 
 
 def test_a_storm_of_a_thousand_webhooks_loses_nothing_applies_nothing_twice_and_refuses_every_bad_signature(db_url):
