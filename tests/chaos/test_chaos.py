@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from harness.chaos_report import record_chaos_explored
 from tests.chaos import invariants
 from tests.chaos.world import CARDS, FAULTS, SESSIONS, SLOT_COUNT, World, gherkin
 
@@ -26,7 +27,6 @@ pytestmark = [pytest.mark.chaos, pytest.mark.database, pytest.mark.slow, pytest.
 
 PROFILES = {"small": (4, 15), "deep": (40, 40)}  # examples, steps per example
 REPORTS = Path("reports/chaos")
-EXPLORED: dict[str, list[int]] = {}  # test id -> [examples, steps], printed at the end of the run
 
 slot_indexes = st.integers(min_value=0, max_value=SLOT_COUNT - 1)
 booking_indexes = st.integers(min_value=0, max_value=20)
@@ -176,7 +176,7 @@ def test_the_outside_world_cannot_break_the_invariants(start_world, request: pyt
             )
         raise
     finally:
-        EXPLORED[name] = [len(worlds), sum(w.steps for w in worlds)]
+        record_chaos_explored(request.node, len(worlds), sum(w.steps for w in worlds))
         REPORTS.mkdir(parents=True, exist_ok=True)
         (REPORTS / f"{name}.explored.json").write_text(
             json.dumps({"examples": len(worlds), "steps": sum(w.steps for w in worlds)})
