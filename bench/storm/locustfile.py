@@ -28,6 +28,7 @@ from pathlib import Path
 import gevent
 from locust import FastHttpUser, events, task
 from locust.exception import StopUser
+from locust.runners import MasterRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
@@ -47,6 +48,8 @@ def _mix() -> Mix:
 def build_share(environment, **_kwargs) -> None:
     """Once per worker process: this worker's share of the plan (or of the bare requests)."""
     runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        return  # the master sends nothing
     index = max(getattr(runner, "worker_index", 0), 0)
     total = int(os.environ.get("STORM_WORKERS", "1"))
     count = int(os.environ.get("STORM_EVENTS", "1000"))

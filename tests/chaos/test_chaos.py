@@ -25,7 +25,7 @@ from tests.chaos.world import CARDS, FAULTS, SESSIONS, SLOT_COUNT, World, gherki
 
 pytestmark = [pytest.mark.chaos, pytest.mark.database, pytest.mark.slow, pytest.mark.xdist_group("chaos")]
 
-PROFILES = {"small": (4, 15), "deep": (40, 40)}  # examples, steps per example
+PROFILES = {"small": (4, 15), "deep": (100, 50)}  # examples, steps per example
 REPORTS = Path("reports/chaos")
 
 slot_indexes = st.integers(min_value=0, max_value=SLOT_COUNT - 1)
@@ -67,6 +67,10 @@ def chaos_machine(start_world):
         @rule(booking=booking_indexes, card=st.sampled_from(sorted(CARDS)))
         def the_customer_pays_on_stripe(self, booking: int, card: str) -> None:
             self.world.pay(booking, card)
+
+        @rule(booking=booking_indexes)
+        def someone_refunds_a_payment_in_stripes_dashboard(self, booking: int) -> None:
+            self.world.stripe_dashboard_refund(booking)
 
         @rule(booking=booking_indexes, by=st.sampled_from(["invitee", "host"]))
         def someone_cancels_on_calendly(self, booking: int, by: str) -> None:

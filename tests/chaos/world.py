@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import stripe
 
 from harness.calendly_driver import CalendlyDriver, iso
 from harness.concurrency import all_at_once
@@ -224,6 +225,22 @@ class World:
             return
         answer = self.stripe.pay(paid[index % len(paid)].checkout_session or "", CARDS[card])
         assert answer.status_code < 500, answer.text[:300]
+
+    def stripe_dashboard_refund(self, index: int) -> None:
+        """Someone refunds the ``index``-th paid booking's payment in Stripe's dashboard (not through the app)."""
+        self.note("stripe_dashboard_refund", booking=index)
+        paid = [b for b in self.bookings.values() if b.checkout_session]
+        if not paid:
+            return
+        ref = paid[index % len(paid)].public_id
+        intents = [
+            i["id"]
+            for i in self.stripe.state()["payment_intents"]
+            if i["metadata"].get("bookingId") == ref and i["status"] == "succeeded"
+        ]
+        if intents:
+            with contextlib.suppress(stripe.StripeError):  # refunded already: Stripe says so, nothing moves
+                self.stripe.api.v1.refunds.create({"payment_intent": intents[0]})
 
     def _ref(self, index: int) -> str | None:
         """The ``index``-th booking the world made (in the order made, wrapping): replays name bookings so."""
