@@ -7,11 +7,15 @@ day later" (a reordered pair's cancel waits for its booking as a retry), as an o
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))  # run as a script too
 
 from bench.storm.plan import Plan
 
@@ -78,3 +82,39 @@ def check(plan: Plan, admin: httpx.Client, answers: list[dict]) -> Verdict:
         if answer["kind"] == "bad_signature" and not 400 <= answer["status"] < 500:
             verdict.bad_signatures_accepted.append(f"{answer['key']} answered {answer['status']}")
     return verdict
+
+
+def main() -> None:
+    """After a distributed storm: the checker against the app, with the workers' result files gathered in a folder.
+
+    .venv/bin/python bench/storm/checker.py --target URL --results DIR   (STORM_ADMIN_TOKEN and the
+    storm's STORM_EVENTS, STORM_SEED, STORM_FIRST_START, STORM_MIX as the workers had them)
+    """
+    import argparse
+    import json
+    import os
+
+    from bench.storm.plan import Mix, build_plan
+    from harness import http_clients
+
+    parser = argparse.ArgumentParser(description="the storm's checker, after a distributed run")
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--results", required=True, help="the folder holding every worker-<index>.json")
+    args = parser.parse_args()
+    mix = Mix(*[float(x) for x in os.environ.get("STORM_MIX", "0.3,0.1,0.05").split(",")])
+    plan = build_plan(
+        int(os.environ["STORM_EVENTS"]),
+        seed=int(os.environ.get("STORM_SEED", "13")),
+        first_start=datetime.fromisoformat(os.environ["STORM_FIRST_START"]),
+        mix=mix,
+    )
+    answers = [row for path in sorted(Path(args.results).glob("worker-*.json")) for row in json.loads(path.read_text())]
+    token = os.environ["STORM_ADMIN_TOKEN"]
+    with http_clients.client(base_url=args.target, timeout=120, headers={"Authorization": f"Bearer {token}"}) as admin:
+        verdict = check(plan, admin, answers)
+    print(f"checker: {len(answers)} answers read; {verdict.summary()}")
+    raise SystemExit(0 if verdict.ok else 1)
+
+
+if __name__ == "__main__":
+    main()
