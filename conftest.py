@@ -26,6 +26,7 @@ pytest.register_assert_rewrite("steps")
 pytest_plugins = [
     "harness.bdd_xdist",  # cucumber JSON from pytest-xdist workers
     "harness.fuzz_report",  # prints the fuzzers' request counts at the end of a run
+    "harness.chaos_report",  # prints the examples and steps the chaos state machine explored
     "harness.evidence",  # a failing test's step, journal, HTTP exchanges, app log, browser trace
     "harness.selection",  # --feature-path PATH[:LINE] and the @wip rule
     "harness.remote",  # --target: the features against a deployed copy

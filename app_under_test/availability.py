@@ -61,6 +61,13 @@ class CalendarUnavailable(Exception):
     """The calendar could not be reached; the client may retry."""
 
 
+class CalendarRefused(CalendarUnavailable):
+    """The calendar refused the question itself (our credentials or our request): nothing the client can fix.
+
+    Answered like an unreachable calendar (a 503 page, nothing written) rather than a crash; the log says which.
+    """
+
+
 @dataclass(frozen=True)
 class WorkingHours:
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0

@@ -188,16 +188,25 @@ def book_with_calendar(booking: Booking, provider: SlotProvider) -> None:
 
 
 def move_booking(session: Session, booking: Booking, new_start: datetime, new_end: datetime) -> datetime:
-    """Reschedule: swap the slot claims in one flush; raises ``SlotTaken`` if the new time overlaps."""
+    """Reschedule: swap the slot claims; raises ``SlotTaken`` if the new time overlaps, the booking unchanged.
+
+    The swap runs in a savepoint: a refused flush rolls back only the swap, so the caller's transaction stays
+    usable (a webhook handler goes on to record the refusal instead of failing on a closed transaction).
+    """
     previous = booking.start_at
-    booking.claims.clear()
-    session.flush()
-    booking.start_at, booking.end_at = new_start, new_end
-    booking.claims = [SlotClaim(builder_id=booking.builder_id, block_start=b) for b in claim_blocks(new_start, new_end)]
+    savepoint = session.begin_nested()
     try:
+        booking.claims.clear()
+        session.flush()
+        booking.start_at, booking.end_at = new_start, new_end
+        booking.claims = [
+            SlotClaim(builder_id=booking.builder_id, block_start=b) for b in claim_blocks(new_start, new_end)
+        ]
         session.flush()
     except IntegrityError as exc:
+        savepoint.rollback()
         raise SlotTaken("The new time overlaps another booking of this builder.") from exc
+    savepoint.commit()
     booking_events.publish(session, booking_events.BookingMoved(booking, previous_start=previous))
     return previous
 

@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/checkout_ingest.py [--db sqlite,postgresql] [--events 500] [--rounds 3]
                                               [--threads 8] [--case confirm,duplicate] [--no-hooks]
+                                              [--server gunicorn|dev] [--workers 2] [--app-threads 4]
 
-For each database it starts the booking service on a loopback port with one
+For each database it starts the booking service on a loopback port (``booking-app serve``,
+gunicorn, as production runs it; ``--server dev`` for Flask's development server) with one
 held paid booking (slot claimed, Checkout Session row open) per event, then
 sends one signed ``checkout.session.completed`` per booking from N client
 threads through the whole path: ``stripe.Webhook.construct_event`` over the raw
@@ -17,10 +19,10 @@ object, serialised as Stripe does, signed with stripe-python. Cases:
   each as a duplicate; what a retry storm costs).
 
 ``--no-hooks`` replaces the booking event hooks (the confirmation and receipt
-mails queued in the same transaction) by no-ops, to show the payment path alone.
+mails queued in the same transaction) by no-ops, to show the payment path alone
+(it changes the app in-process, so it runs with ``--server dev``).
 
-The same requests then go to ``/bench/bare``, a route added to the same Flask
-app instance here only, which answers 200 and does nothing. Rounds alternate
+As many ``GET /healthz`` then go to the same server (200, touching nothing). Rounds alternate
 full and bare; medians are printed with their ratio. Every event must be
 processed (or, for duplicates, acknowledged as one) and every booking end
 confirmed, or the run fails. Counts are bounded; nothing leaves the machine.
@@ -40,14 +42,14 @@ import stripe
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook_ingest import add_bare_route, bare_rate, blast, medians
+from webhook_ingest import bare_rate, blast, medians
 
 from app_under_test.booking_service import claim_blocks
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import get_db
 from app_under_test.event_bus import EventBus, attach
 from app_under_test.models import Booking, BookingStatus, Client, Payment, SlotClaim
-from harness.apps import start_app
+from bench.served import add_server_options, describe, serve, server_options
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
 from simulators.stripe import objects
 from simulators.stripe.events import serialize
@@ -153,42 +155,48 @@ def signed_event(ref: str, n: int, app_url: str) -> tuple[bytes, dict[str, str]]
     return body, {"Stripe-Signature": header, "Content-Type": "application/json; charset=utf-8"}
 
 
-def run(backend: str, case: str, events: int, threads: int, rounds: int, *, hooks: bool = True) -> dict:
+def _without_hooks(flask_app) -> None:
+    """A bus without subscribers: booking events (mails, refunds) do nothing."""
+    attach(flask_app.extensions["booking_db"].session_info, EventBus())
+
+
+def run(backend: str, case: str, events: int, threads: int, rounds: int, server: dict, *, hooks: bool = True) -> dict:
     databases = SqliteDatabases() if backend == "sqlite" else PostgresDatabases()
     url = databases.create()
-    app = start_app(url, stripe_webhook_secret=SECRET)
+    total = WARM_UP + events * rounds
     try:
-        flask_app = app.flask_app
-        add_bare_route(flask_app)
-        if not hooks:  # a bus without subscribers: booking events (mails, refunds) do nothing
-            attach(flask_app.extensions["booking_db"].session_info, EventBus())
-        total = WARM_UP + events * rounds
-        refs = seed(flask_app, total)
-        warm = [signed_event(ref, n, app.url) for n, ref in enumerate(refs[:WARM_UP])]
-        blast(f"{app.url}/webhooks/stripe", warm, threads)
-        blast(f"{app.url}/bench/bare", warm, threads)
-        full_rates, bare_rates, good = [], [], 0
-        expected = "duplicate" if case == "duplicate" else "processed"
-        for round_no in range(rounds):
-            first = WARM_UP + round_no * events
-            batch = [signed_event(refs[n], n, app.url) for n in range(first, first + events)]
-            if case == "duplicate":
-                blast(f"{app.url}/webhooks/stripe", batch, threads)  # the originals, not timed
-                batch = [signed_event(refs[n], n, app.url) for n in range(first, first + events)]
-            seconds, answers = blast(f"{app.url}/webhooks/stripe", batch, threads)
-            full_rates.append(events / seconds)
-            good += sum(
-                1
-                for a in answers
-                if a.status_code == 200 and expected in (a.json().get("processing"), a.json().get("status"))
-            )
-            bare_rates.append(bare_rate(app.url, batch, threads, backend))
-        with app.admin() as admin:
-            confirmed = sum(
-                1
-                for b in admin.get("/admin/api/bookings").json()["bookings"]
-                if b["status"] == "confirmed" and b["payment"]["status"] == "paid"
-            )
+        with serve(
+            url,
+            {"stripe_webhook_secret": SECRET},
+            lambda flask_app: seed(flask_app, total),
+            prepare=None if hooks else _without_hooks,
+            **server,
+        ) as (app_url, admin_client, refs):
+            warm = [signed_event(ref, n, app_url) for n, ref in enumerate(refs[:WARM_UP])]
+            blast(f"{app_url}/webhooks/stripe", warm, threads)
+            bare_rate(app_url, WARM_UP, threads, backend)
+            full_rates, bare_rates, good = [], [], 0
+            expected = "duplicate" if case == "duplicate" else "processed"
+            for round_no in range(rounds):
+                first = WARM_UP + round_no * events
+                batch = [signed_event(refs[n], n, app_url) for n in range(first, first + events)]
+                if case == "duplicate":
+                    blast(f"{app_url}/webhooks/stripe", batch, threads)  # the originals, not timed
+                    batch = [signed_event(refs[n], n, app_url) for n in range(first, first + events)]
+                seconds, answers = blast(f"{app_url}/webhooks/stripe", batch, threads)
+                full_rates.append(events / seconds)
+                good += sum(
+                    1
+                    for a in answers
+                    if a.status_code == 200 and expected in (a.json().get("processing"), a.json().get("status"))
+                )
+                bare_rates.append(bare_rate(app_url, events, threads, backend))
+            with admin_client() as admin:
+                confirmed = sum(
+                    1
+                    for b in admin.get("/admin/api/bookings").json()["bookings"]
+                    if b["status"] == "confirmed" and b["payment"]["status"] == "paid"
+                )
         if good != events * rounds or confirmed != total:
             raise SystemExit(
                 f"{backend}/{case}: {good}/{events * rounds} answered {expected}, "
@@ -196,7 +204,6 @@ def run(backend: str, case: str, events: int, threads: int, rounds: int, *, hook
             )
         return medians(full_rates, bare_rates)
     finally:
-        app.stop()
         databases.drop(url)
         databases.close()
 
@@ -211,12 +218,14 @@ def main() -> None:
     parser.add_argument(
         "--no-hooks", action="store_true", help="the app's booking event subscribers (mails, refunds) are left out"
     )
+    add_server_options(parser)
     args = parser.parse_args()
+    server = server_options(args)
     events = max(1, min(args.events, 2000))
     rounds = max(1, min(args.rounds, 5))
     print(
         f"{'database':<12}{'case':<11}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
-        f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians"
+        f"({events} events x {rounds} rounds, {args.threads} client threads, {describe(server)}, loopback, medians"
         f"{', hooks off' if args.no_hooks else ''})"
     )
     for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
@@ -224,7 +233,7 @@ def main() -> None:
             print(f"{backend:<12}skipped: {reason}")
             continue
         for case in [c.strip() for c in args.case.split(",") if c.strip()]:
-            result = run(backend, case, events, args.threads, rounds, hooks=not args.no_hooks)
+            result = run(backend, case, events, args.threads, rounds, server, hooks=not args.no_hooks)
             print(f"{backend:<12}{case:<11}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
 
 

@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/webhook_ingest.py [--db sqlite,postgresql] [--events 500] [--rounds 3]
                                              [--threads 8] [--case confirm,link]
+                                             [--server gunicorn|dev] [--workers 2] [--app-threads 4]
 
-For each database it starts the booking service on a loopback port with one
+For each database it starts the booking service on a loopback port (``booking-app serve``,
+gunicorn, as production runs it; ``--server dev`` for Flask's development server) with one
 booking per event, then sends one signed ``invitee.created`` per booking from N
 client threads through the whole path: signature check, envelope and dedupe
 key, the durable inbox, the handler, the answer. Two cases:
@@ -16,9 +18,8 @@ key, the durable inbox, the handler, the answer. Two cases:
   ``tracking.utm_content`` and writes the link (the race where the webhook
   overtakes the booking's own commit).
 
-The same requests then go to ``/bench/bare``, a route added to the same Flask app
-instance here only, which answers 200 and does nothing: the ceiling the server
-itself sets. Rounds alternate full and bare; medians are printed with their
+As many ``GET /healthz`` then go to the same server (it answers 200 and touches
+nothing): the ceiling the server itself sets. Rounds alternate full and bare; medians are printed with their
 ratio. Every event must come back accepted and processed, and every booking be
 linked, or the run fails. Counts are bounded and nothing leaves the machine.
 Figures, never assertions on time.
@@ -47,7 +48,7 @@ from app_under_test.booking_service import claim_blocks
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import get_db
 from app_under_test.models import Booking, BookingStatus, Client, SlotClaim
-from harness.apps import start_app
+from bench.served import add_server_options, describe, serve, server_options
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
 
 API = "https://api.calendly.com"
@@ -135,13 +136,18 @@ def signed_event(ref: str, n: int) -> tuple[bytes, dict[str, str]]:
 
 
 def blast(url: str, requests: list[tuple[bytes, dict[str, str]]], threads: int) -> tuple[float, list[httpx.Response]]:
-    """Send every request from ``threads`` client threads (one keep-alive client each); wall seconds and answers."""
+    """Send every request from ``threads`` client threads (one keep-alive client each); wall seconds and answers.
+
+    A request with an empty body is a GET (the bare endpoint), any other a POST.
+    """
     local = threading.local()
 
     def send(item: tuple[bytes, dict[str, str]]) -> httpx.Response:
         if not hasattr(local, "client"):
             local.client = httpx.Client(timeout=60)
         body, headers = item
+        if not body:
+            return local.client.get(url)
         return local.client.post(url, content=body, headers=headers)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -150,18 +156,12 @@ def blast(url: str, requests: list[tuple[bytes, dict[str, str]]], threads: int) 
         return time.perf_counter() - started, answers
 
 
-def add_bare_route(flask_app) -> None:
-    """``POST /bench/bare`` on this app instance only: answers 200 and does nothing (the server's ceiling)."""
-    bare = flask_app.route("/bench/bare", methods=["POST"], endpoint="bench_bare")(lambda: ("", 200))
-    flask_app.extensions["csrf"].exempt(bare)
-
-
-def bare_rate(app_url: str, batch: list[tuple[bytes, dict[str, str]]], threads: int, backend: str) -> float:
-    """Requests per second of ``batch`` sent to the bare route (every answer must be 200)."""
-    seconds, answers = blast(f"{app_url}/bench/bare", batch, threads)
+def bare_rate(app_url: str, count: int, threads: int, backend: str) -> float:
+    """Requests per second of ``count`` ``GET /healthz`` to the same server (every answer must be 200)."""
+    seconds, answers = blast(f"{app_url}/healthz", [(b"", {})] * count, threads)
     if any(a.status_code != 200 for a in answers):
-        raise SystemExit(f"{backend}: the bare route failed")
-    return len(batch) / seconds
+        raise SystemExit(f"{backend}: the bare endpoint failed")
+    return count / seconds
 
 
 def medians(full_rates: list[float], bare_rates: list[float]) -> dict:
@@ -169,34 +169,39 @@ def medians(full_rates: list[float], bare_rates: list[float]) -> dict:
     return {"full": full, "bare": bare, "ratio": full / bare}
 
 
-def run(backend: str, case: str, events: int, threads: int, rounds: int) -> dict:
-    """``rounds`` alternating runs of the full path and the bare route; the median of each."""
+def run(backend: str, case: str, events: int, threads: int, rounds: int, server: dict) -> dict:
+    """``rounds`` alternating runs of the full path and the bare endpoint; the median of each."""
     databases = SqliteDatabases() if backend == "sqlite" else PostgresDatabases()
     url = databases.create()
-    app = start_app(url, calendly_webhook_signing_key=KEY)
+    total = WARM_UP + events * rounds
     try:
-        flask_app = app.flask_app
-        add_bare_route(flask_app)
-        total = WARM_UP + events * rounds
-        refs = seed(flask_app, total, linked=case == "confirm")
-        warm = [signed_event(ref, n) for n, ref in enumerate(refs[:WARM_UP])]
-        blast(f"{app.url}/webhooks/calendly", warm, threads)
-        blast(f"{app.url}/bench/bare", warm, threads)
-        full_rates, bare_rates, accepted = [], [], 0
-        for round_no in range(rounds):
-            first = WARM_UP + round_no * events
-            batch = [signed_event(refs[n], n) for n in range(first, first + events)]  # signed just before use
-            seconds, answers = blast(f"{app.url}/webhooks/calendly", batch, threads)
-            full_rates.append(events / seconds)
-            accepted += sum(1 for a in answers if a.status_code == 200 and a.json().get("processing") == "processed")
-            bare_rates.append(bare_rate(app.url, batch, threads, backend))
-        with app.admin() as admin:
-            linked = sum(1 for b in admin.get("/admin/api/bookings").json()["bookings"] if b["calendly_invitee_uri"])
+        with serve(
+            url,
+            {"calendly_webhook_signing_key": KEY},
+            lambda flask_app: seed(flask_app, total, linked=case == "confirm"),
+            **server,
+        ) as (app_url, admin_client, refs):
+            warm = [signed_event(ref, n) for n, ref in enumerate(refs[:WARM_UP])]
+            blast(f"{app_url}/webhooks/calendly", warm, threads)
+            bare_rate(app_url, WARM_UP, threads, backend)
+            full_rates, bare_rates, accepted = [], [], 0
+            for round_no in range(rounds):
+                first = WARM_UP + round_no * events
+                batch = [signed_event(refs[n], n) for n in range(first, first + events)]  # signed just before use
+                seconds, answers = blast(f"{app_url}/webhooks/calendly", batch, threads)
+                full_rates.append(events / seconds)
+                accepted += sum(
+                    1 for a in answers if a.status_code == 200 and a.json().get("processing") == "processed"
+                )
+                bare_rates.append(bare_rate(app_url, events, threads, backend))
+            with admin_client() as admin:
+                linked = sum(
+                    1 for b in admin.get("/admin/api/bookings").json()["bookings"] if b["calendly_invitee_uri"]
+                )
         if accepted != events * rounds or linked != total:
             raise SystemExit(f"{backend}: {accepted}/{events * rounds} accepted, {linked}/{total} bookings linked")
         return medians(full_rates, bare_rates)
     finally:
-        app.stop()
         databases.drop(url)
         databases.close()
 
@@ -208,19 +213,21 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are printed")
     parser.add_argument("--case", default="confirm,link", help="confirm (already linked), link (linked now)")
+    add_server_options(parser)
     args = parser.parse_args()
+    server = server_options(args)
     events = max(1, min(args.events, 2000))
     rounds = max(1, min(args.rounds, 5))
     print(
         f"{'database':<12}{'case':<9}{'full path ev/s':>16}{'bare 200 req/s':>16}{'ratio':>8}   "
-        f"({events} events x {rounds} rounds, {args.threads} client threads, loopback, medians)"
+        f"({events} events x {rounds} rounds, {args.threads} client threads, {describe(server)}, loopback, medians)"
     )
     for backend in [b.strip() for b in args.db.split(",") if b.strip()]:
         if backend == "postgresql" and (reason := postgres_unreachable_reason()):
             print(f"{backend:<12}skipped: {reason}")
             continue
         for case in [c.strip() for c in args.case.split(",") if c.strip()]:
-            result = run(backend, case, events, args.threads, rounds)
+            result = run(backend, case, events, args.threads, rounds, server)
             print(f"{backend:<12}{case:<9}{result['full']:>16.0f}{result['bare']:>16.0f}{result['ratio']:>8.2f}")
 
 

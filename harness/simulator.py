@@ -37,6 +37,6 @@ class SimulatorHandle:
         self.server.stop()
 
 
-def start_simulator(*, seed: int, auto_deliver: bool = True) -> SimulatorHandle:
-    simulator = create_simulator(seed=seed, auto_deliver=auto_deliver)
+def start_simulator(*, seed: int, auto_deliver: bool = True, read_timeout: float | None = None) -> SimulatorHandle:
+    simulator = create_simulator(seed=seed, auto_deliver=auto_deliver, read_timeout=read_timeout)
     return SimulatorHandle(simulator, serve_in_thread(simulator.wsgi_app, name="simulators"))

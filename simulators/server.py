@@ -32,9 +32,13 @@ class Simulator:
     wsgi_app: WSGIApplication
 
 
-def create_simulator(*, seed: int = DEFAULT_SEED, auto_deliver: bool = True) -> Simulator:
+def create_simulator(
+    *, seed: int = DEFAULT_SEED, auto_deliver: bool = True, read_timeout: float | None = None
+) -> Simulator:
+    """``read_timeout``: seconds a delivery waits for the receiver's answer (default: the engine's, 15 s)."""
     hub = SimHub(seed=seed)
-    engine = hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver)
+    timeouts = {"read_timeout": read_timeout} if read_timeout is not None else {}
+    engine = hub.engine = DeliveryEngine(hub.clock, seed=seed, auto=auto_deliver, **timeouts)
     hub.on_reset(lambda: engine.reset(seed=hub.seed))  # one seed replays ids and delivery order too
 
     control = create_control_app(hub)

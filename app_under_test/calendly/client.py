@@ -31,6 +31,7 @@ from app_under_test.availability import (
     BOOKING_HORIZON,
     MINIMUM_NOTICE,
     CalendarBooking,
+    CalendarRefused,
     CalendarUnavailable,
     Invitee,
     Slot,
@@ -234,7 +235,10 @@ class CalendlySlotProvider:
                 return []
             except CalendlyRequestError as exc:
                 if exc.status != 400 or not exc.mentions("start_time"):
-                    raise
+                    log.error("calendly_refused_availability", status=exc.status, title=exc.title, message=exc.message)
+                    raise CalendarRefused(
+                        f"Calendly refused the availability request: {exc.status} {exc.title}"
+                    ) from exc
                 # Calendly's clock is ahead of ours and calls this start past: what lies before its "now" cannot
                 # be booked anyway, so ask again from further on (doubling steps: a few requests at most).
                 log.info(
@@ -267,5 +271,6 @@ class CalendlySlotProvider:
         except CalendlyRequestError as exc:
             if exc.status in (400, 409, 422) and (exc.mentions("start_time") or "not available" in str(exc)):
                 raise SlotUnavailable(exc.message) from exc
-            raise
+            log.error("calendly_refused_booking", status=exc.status, title=exc.title, message=exc.message)
+            raise CalendarRefused(f"Calendly refused the booking request: {exc.status} {exc.title}") from exc
         return CalendarBooking(event_uri=resource.get("event"), invitee_uri=resource.get("uri"))

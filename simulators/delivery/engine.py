@@ -226,7 +226,7 @@ class DeliveryEngine:
                 family=original.family if original else delivery_id,
                 submission=submission,
             )
-            self._schedule.jobs.append(job)
+            self._schedule.add(job)
             created.append(job)
             return job
 

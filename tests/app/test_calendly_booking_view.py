@@ -96,3 +96,27 @@ def test_a_program_asking_for_json_gets_the_reason_and_when_to_retry(visitor, si
             "message": "The calendar cannot be reached right now; nothing was booked. Please try again in a minute.",
         }
     }
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_a_calendly_refusal_of_the_availability_request_is_a_clear_503_not_a_crash(visitor, simulators, status):
+    """A 4xx that is neither "no such event type" nor "start time in the past" (bad credentials, a refused
+    parameter) is nothing the client can fix: the picker answers the calendar's 503 page, not a 500."""
+    calendly_fails(simulators, fail_next={"status": status, "times": 1})
+    response = visitor.open(PAGE)
+    if status == 404:  # the event type is gone on Calendly: the page offers nothing rather than failing
+        assert response.status_code == 200 and not visitor.parsed.slots
+        return
+    assert response.status_code == 503, response.text[:300]
+    assert "cannot be reached right now" in response.text
+
+
+def test_a_calendly_refusal_of_the_booking_is_a_clear_503_and_writes_nothing(visitor, simulators, app_server):
+    visitor.open(PAGE)
+    slot = visitor.parsed.slots[0]
+    calendly_fails(simulators, fail_next={"status": 403, "times": 1})
+    response = visitor.submit(visitor.form("/book"), slot=slot.value, name="Grace Hopper", email="grace@example.com")
+    assert response.status_code == 503 and "nothing was booked" in response.text
+    with app_server.admin() as admin:
+        stats = admin.get("/admin/api/stats").json()
+    assert (stats["bookings"], stats["slot_claims"]) == (0, 0)
