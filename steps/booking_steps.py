@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,17 +10,9 @@ from pytest_bdd import given, parsers, then, when
 from harness.concurrency import all_at_once
 from harness.provision import calendly
 from harness.web import SlotOption, Visitor, parse
-from steps.common_steps import page_text
+from steps.support import page_text, session_path, slug
 
 PASSWORD = "a long enough password"
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def session_path(builder: str, session: str) -> str:
-    return f"/builders/{slug(builder)}/sessions/{slug(session)}"
 
 
 def booking_id(visitor: Visitor) -> str:

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then, when
 
 from harness.browser import (
     DEVICES,
     enable_video,
     keep_screenshot,
-    scrolls_sideways,
-    serious_violations,
     watch_csp_violations,
 )
 from harness.evidence import keep_browser_evidence
-from steps.booking_steps import session_path
-
-
-class BrowserSession:
-    """One client's tab, plus what the checks collected on every page it visited."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.violations: list[str] = []
-        self.sideways: list[str] = []
-        self.csp_violations: list[str] = []
-
-    def audit(self) -> None:
-        self.violations.extend(serious_violations(self.page))
-        if scrolls_sideways(self.page):
-            self.sideways.append(self.page.url)
+from steps.support import BrowserSession, session_path
 
 
 @given(parsers.parse('a {device} browser whose time zone is "{zone}"'), target_fixture="tab")

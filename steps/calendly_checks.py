@@ -15,8 +15,7 @@ from pytest_bdd import parsers, then
 
 from harness.calendly_driver import CalendlyDriver, instant
 from harness.web import Visitor
-from steps.booking_steps import session_path
-from steps.calendly_steps import app_booking, wait_for_client_booking
+from steps.support import app_booking, session_path, wait_for_client_booking
 
 
 def iso_z(value: str) -> str:

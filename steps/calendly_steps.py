@@ -14,16 +14,9 @@ from pytest_bdd import given, parsers, when
 
 from harness.calendly_driver import CalendlyDriver, instant
 from harness.servers import serve_in_thread
-from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path, slug
 from steps.fault_phrases import delivery_plan
-
-
-def person_name(email: str) -> str:
-    """grace@example.com -> Grace Example (the name every step books under)."""
-    local, _, domain = email.partition("@")
-    return f"{local.capitalize()} {domain.split('.')[0].capitalize()}"
+from steps.support import app_booking, person_name, session_path, slug
 
 
 @pytest.fixture
@@ -32,12 +25,6 @@ def calendly_sim(simulators, app_server):
     driver = CalendlyDriver(simulators, app_server.config.calendly_api_token)
     yield driver
     driver.close()
-
-
-def app_booking(admin, email: str) -> dict | None:
-    bookings = admin.get("/admin/api/bookings", params={"email": email}).json()["bookings"]
-    assert len(bookings) <= 1, bookings
-    return bookings[0] if bookings else None
 
 
 # --- bookings ---------------------------------------------------------------------------------
@@ -296,9 +283,3 @@ def run_reconciliation(admin, calendly_sim: CalendlyDriver) -> dict:
     response = admin.post("/admin/api/calendly/reconcile", json={})
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def wait_for_client_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
-    return wait_until(
-        lambda: (b := app_booking(admin, email)) is not None and check(b) and b, what=f"{what} of {email}"
-    )

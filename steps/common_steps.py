@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 from pytest_bdd import parsers, then
 
-
-def page_text(response) -> str:
-    return html.unescape(response.text)
+from steps.support import page_text
 
 
 @then(parsers.parse('the request is refused with status {status:d} and the reason "{reason}"'))

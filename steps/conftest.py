@@ -25,8 +25,8 @@ STEP_MODULES = [
     "steps.timezone_steps",
     "steps.validation_steps",
 ]
-# Registered for assertion rewriting before any is imported, since step modules import one another.
-pytest.register_assert_rewrite(*STEP_MODULES)
+# Registered for assertion rewriting before any is imported; the helpers they share (steps.support) too.
+pytest.register_assert_rewrite("steps.support", *STEP_MODULES)
 pytest_plugins = STEP_MODULES
 
 

@@ -17,18 +17,7 @@ from pytest_bdd import parsers, then
 from harness.calendly_driver import instant
 from harness.sendgrid_driver import SendGridDriver
 from harness.waiting import wait_until
-from steps.email_steps import (
-    COUNTS,
-    KINDS,
-    html_text,
-    mails_of_kind,
-    outbox,
-    plain,
-    reference,
-    says,
-    settle,
-    shown,
-)
+from steps.support import COUNTS, KINDS, html_text, mails_of_kind, outbox, plain, reference, says, settle, shown
 
 # --- Then: what people received ------------------------------------------------------------------
 

@@ -21,10 +21,17 @@ from harness.sendgrid_driver import SendGridDriver
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path, slug
-from steps.browser_steps import BrowserSession
-from steps.email_steps import settle
-from steps.payment_steps import PAGE_PATH, booking_json, holds_booking, pay_with_card, wait_for_booking
+from steps.support import (
+    PAGE_PATH,
+    BrowserSession,
+    booking_json,
+    hold_booking,
+    pay_with_card,
+    session_path,
+    settle,
+    slug,
+    wait_for_booking,
+)
 
 REFUND_STATES = {
     "pending": lambda p: p["refund_pending"],
@@ -47,7 +54,8 @@ def local_time(value: str, zone: str) -> str:
     target_fixture="checkout",
 )
 def paid_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str, card: str):
-    checkout = holds_booking(visitor, stripe_sim, client, session, builder)
+    email = f"{client.split(maxsplit=1)[0].lower()}@example.com"
+    checkout = hold_booking(visitor, stripe_sim, client, email, session, builder)
     pay_with_card(visitor, card)
     wait_for_booking(visitor, checkout["booking_id"], lambda b: b["status"] == "confirmed", "the booking to be paid")
     return checkout

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 from pytest_bdd import parsers, then, when
 
-from steps.payment_steps import PAGE_PATH
+from steps.support import PAGE_PATH
 
 # --- In a real browser ------------------------------------------------------------------------------
 

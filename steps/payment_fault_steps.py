@@ -7,10 +7,8 @@ from pytest_bdd import given, parsers, then, when
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path
-from steps.common_steps import page_text
 from steps.fault_phrases import delivery_plan
-from steps.payment_steps import booking_json
+from steps.support import booking_json, page_text, session_path
 
 # --- Webhook faults: duplicates, order, missing data, signatures ------------------------------------
 

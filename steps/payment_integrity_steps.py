@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from harness.stripe_driver import StripeDriver
 from harness.web import Visitor
-from steps.payment_steps import booking_json
+from steps.support import booking_json
 
 
 @pytest.fixture

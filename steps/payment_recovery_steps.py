@@ -9,8 +9,7 @@ from pytest_bdd import given, parsers, then, when
 from harness.calendly_driver import CalendlyDriver
 from harness.stripe_driver import StripeDriver
 from harness.web import Visitor
-from steps.common_steps import page_text
-from steps.payment_steps import booking_json, on_checkout_page, slots_offered, wait_for_booking
+from steps.support import booking_json, on_checkout_page, page_text, slots_offered, wait_for_booking
 
 # --- Recovery: cancel and pay again, expiry, late payments, refunds ----------------------------------
 
