@@ -34,6 +34,9 @@ def iso(value: datetime) -> str:
 
 class CalendlyDriver:
     def __init__(self, sim: SimulatorHandle, token: str) -> None:
+        # On simulators shared with earlier scenarios (a deployed target's, one scenario at a time): the
+        # journal's deliveries up to this sequence number are theirs. None: the whole journal is this one's.
+        self.since: int | None = None
         self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
         self.api = http_clients.client(
             base_url=f"{sim.url}/calendly", timeout=30, headers={"Authorization": f"Bearer {token}"}
@@ -147,8 +150,14 @@ class CalendlyDriver:
         )
 
     def deliveries(self, event_type: str | None = None) -> dict:
+        """The journal's deliveries and their attempts (only those after ``since``, when it is set)."""
         params = {"provider": "calendly"} | ({"event_type": event_type} if event_type else {})
-        return self._ok(self.control.get("/deliveries", params=params))
+        answer = self._ok(self.control.get("/deliveries", params=params))
+        if self.since is None:
+            return answer
+        mine = [d for d in answer["deliveries"] if d["sequence"] > self.since]
+        ids = {d["id"] for d in mine}
+        return {"attempts": [a for a in answer["attempts"] if a["delivery_id"] in ids], "deliveries": mine}
 
     def pending(self) -> list[dict]:
         return self._ok(self.control.get("/pending", params={"provider": "calendly"}))["deliveries"]

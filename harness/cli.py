@@ -92,7 +92,8 @@ def _pytest(
         sys.executable,
         "-m",
         "pytest",
-        *_parallel(chosen),
+        # a deployed target's scenarios share its simulators' clock and "next event" plans: one at a time
+        *(["-n", "0"] if args.target else _parallel(chosen)),
         *chosen.pytest_args(default_paths),
         *(shard.pytest_args() if shard else []),
         f"--junitxml={reports['JUnit XML']}",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.remote import scenario_suffix
 from harness.web import Visitor
+from steps.support import World
 
 # Each step family is a plugin: its step definitions (fixtures) are visible to every feature, by module name.
 STEP_MODULES = [
@@ -28,6 +30,21 @@ STEP_MODULES = [
 # Registered for assertion rewriting before any is imported; the helpers they share (steps.support) too.
 pytest.register_assert_rewrite("steps.support", *STEP_MODULES)
 pytest_plugins = STEP_MODULES
+
+
+@pytest.fixture(autouse=True)
+def world(request: pytest.FixtureRequest) -> World:
+    """The scenario's names: the feature's own in-process, made unique on a shared deployed target.
+
+    On a shared target it also notes where the simulators' delivery journal stood when the scenario
+    began (scenarios run one at a time there), so checks read only the deliveries that came after.
+    """
+    suffix = scenario_suffix(request.node.nodeid)
+    if not suffix:
+        return World()
+    with request.getfixturevalue("simulators").control() as control:
+        deliveries = control.get("/deliveries").json()["deliveries"]
+    return World(suffix, journal_since=max((d["sequence"] for d in deliveries), default=0))
 
 
 @pytest.fixture

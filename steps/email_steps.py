@@ -15,7 +15,7 @@ from harness.calendly_driver import CalendlyDriver, instant
 from harness.sendgrid_driver import SendGridDriver
 from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
-from steps.support import outbox, settle
+from steps.support import World, outbox, settle
 
 # --- the SendGrid driver ------------------------------------------------------------------------------
 
@@ -59,13 +59,13 @@ def key_revoked(sendgrid_sim: SendGridDriver):
 
 
 @given(parsers.parse('mail to "{email}" bounces'))
-def address_bounces(sendgrid_sim: SendGridDriver, email: str):
-    sendgrid_sim.configure(bounce_addresses=[email])
+def address_bounces(sendgrid_sim: SendGridDriver, world: World, email: str):
+    sendgrid_sim.configure(bounce_addresses=[world.email(email)])
 
 
 @given(parsers.parse('the receiving server blocks mail to "{email}" for now'))
-def address_blocked(sendgrid_sim: SendGridDriver, email: str):
-    sendgrid_sim.configure(blocked_addresses=[email])
+def address_blocked(sendgrid_sim: SendGridDriver, world: World, email: str):
+    sendgrid_sim.configure(blocked_addresses=[world.email(email)])
 
 
 # --- When --------------------------------------------------------------------------------------
@@ -111,9 +111,9 @@ def reminder_job(admin, simulators, hours: str, twice: str | None) -> list[dict]
         "and returns to the slot picker"
     )
 )
-def book_before_change(visitor: Visitor, slot_before: SlotOption, name: str, email: str):
+def book_before_change(visitor: Visitor, world: World, slot_before: SlotOption, name: str, email: str):
     form = visitor.form("/book")
-    visitor.submit(form, slot=slot_before.value, name=name, email=email)
+    visitor.submit(form, slot=slot_before.value, name=name, email=world.email(email))
     assert visitor.parsed.h1 == "You're booked", visitor.page.text[:500]
     visitor.open(form.action.removesuffix("/book"))
     assert visitor.parsed.slots, visitor.page.text[:300]

@@ -18,6 +18,7 @@ from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
 from steps.support import (
+    World,
     booking_json,
     hold_booking,
     on_checkout_page,
@@ -29,8 +30,10 @@ from steps.support import (
 
 
 @pytest.fixture
-def stripe_sim(simulators, app_server):
+def stripe_sim(simulators, app_server, world: World):
     driver = StripeDriver(simulators, app_server.config.stripe_secret_key)
+    if world.shared:  # the journal holds the earlier scenarios' deliveries too
+        driver.since = world.journal_since
     yield driver
     driver.close()
 
@@ -39,7 +42,10 @@ def stripe_sim(simulators, app_server):
 
 
 @given(parsers.parse('"{name}" offers a paid session "{session}" of {minutes:d} minutes for {amount:d} "{currency}"'))
-def builder_offers_paid_session(admin, simulators, name: str, session: str, minutes: int, amount: int, currency: str):
+def builder_offers_paid_session(
+    admin, simulators, world: World, name: str, session: str, minutes: int, amount: int, currency: str
+):
+    name = world.builder(name)
     event_type = calendly.add_event_type(simulators, host_slug=slug(name), name=session, minutes=minutes)
     response = admin.post(
         f"/admin/api/builders/{slug(name)}/session_types",
@@ -59,9 +65,11 @@ def builder_offers_paid_session(admin, simulators, name: str, session: str, minu
     parsers.parse('"{client}" holds a "{session}" booking of "{builder}" and is on Stripe\'s payment page'),
     target_fixture="checkout",
 )
-def holds_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str) -> dict:
-    email = f"{client.split(maxsplit=1)[0].lower()}@example.com"
-    return hold_booking(visitor, stripe_sim, client, email, session, builder)
+def holds_booking(
+    visitor: Visitor, stripe_sim: StripeDriver, world: World, client: str, session: str, builder: str
+) -> dict:
+    email = world.email(f"{client.split(maxsplit=1)[0].lower()}@example.com")
+    return hold_booking(visitor, stripe_sim, client, email, session, world.builder(builder))
 
 
 # --- When: the client on Stripe's page -----------------------------------------------------------
@@ -143,7 +151,7 @@ def held_with_slot(visitor: Visitor, visitors, checkout: dict):
         'Stripe has one open Checkout Session for the booking of {amount:d} "{currency}" that names the booking'
     )
 )
-def one_open_session(stripe_sim: StripeDriver, app_server, checkout: dict, amount: int, currency: str):
+def one_open_session(stripe_sim: StripeDriver, app_server, world: World, checkout: dict, amount: int, currency: str):
     [session] = stripe_sim.sessions_for(checkout["booking_id"])
     booking_id = checkout["booking_id"]
     assert session["id"] == checkout["session_id"] and session["status"] == "open"
@@ -151,7 +159,7 @@ def one_open_session(stripe_sim: StripeDriver, app_server, checkout: dict, amoun
     assert session["metadata"] == {"bookingId": booking_id} and session["client_reference_id"] == booking_id
     assert session["success_url"] == f"{app_server.url}/bookings/{booking_id}/paid?session_id={{CHECKOUT_SESSION_ID}}"
     assert session["cancel_url"] == f"{app_server.url}/bookings/{booking_id}/payment-canceled"
-    assert session["customer_email"] == "grace@example.com"
+    assert session["customer_email"] == world.email("grace@example.com")
     assert session["expires_at"] - session["created"] >= 30 * 60
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -22,6 +23,50 @@ from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
 
 # --- names, paths and pages ----------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The names a scenario gives what it creates, and looks it up by.
+
+    In-process every scenario has an empty database and freshly reset simulators, so the names
+    are the feature's own. On a shared deployment (``harness run --target``) every scenario gets a
+    suffix: builders (and so their slugs, Calendly hosts and event types) and e-mail addresses
+    become the scenario's own, and checks look only at those. ``text`` rewrites a sentence the
+    feature expects to read (a mail's "with Ada Stone") the same way.
+    """
+
+    suffix: str = ""
+    journal_since: int | None = None  # the simulators' last delivery before the scenario began (shared only)
+    _written: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.suffix)
+
+    def builder(self, name: str) -> str:
+        return self._remember(name, f"{name} {self.suffix}")
+
+    def email(self, address: str) -> str:
+        local, _, domain = address.partition("@")
+        return self._remember(address, f"{local}+{self.suffix}@{domain}")
+
+    def emails(self) -> list[str]:
+        """Every address this scenario used so far, as the app knows them."""
+        return [unique for written, unique in self._written.items() if "@" in written]
+
+    def builders(self) -> list[str]:
+        return [unique for written, unique in self._written.items() if "@" not in written]
+
+    def text(self, text: str) -> str:
+        if not self._written:
+            return text
+        pattern = "|".join(re.escape(w) for w in sorted(self._written, key=len, reverse=True))
+        return re.sub(pattern, lambda match: self._written[match.group(0)], text)
+
+    def _remember(self, written: str, unique: str) -> str:
+        self._written[written] = unique if self.suffix else written
+        return self._written[written]
 
 
 def slug(text: str) -> str:
@@ -67,6 +112,13 @@ def app_booking(admin, email: str) -> dict | None:
     bookings = admin.get("/admin/api/bookings", params={"email": email}).json()["bookings"]
     assert len(bookings) <= 1, bookings
     return bookings[0] if bookings else None
+
+
+def people_bookings(admin, world: World) -> list[dict]:
+    """Every booking of the scenario's people (on a shared deployment), or every booking (in-process)."""
+    if not world.shared:
+        return admin.get("/admin/api/bookings").json()["bookings"]
+    return [b for e in world.emails() for b in admin.get("/admin/api/bookings", params={"email": e}).json()["bookings"]]
 
 
 def wait_for_client_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
