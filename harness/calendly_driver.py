@@ -151,13 +151,10 @@ class CalendlyDriver:
 
     def deliveries(self, event_type: str | None = None) -> dict:
         """The journal's deliveries and their attempts (only those after ``since``, when it is set)."""
-        params = {"provider": "calendly"} | ({"event_type": event_type} if event_type else {})
-        answer = self._ok(self.control.get("/deliveries", params=params))
-        if self.since is None:
-            return answer
-        mine = [d for d in answer["deliveries"] if d["sequence"] > self.since]
-        ids = {d["id"] for d in mine}
-        return {"attempts": [a for a in answer["attempts"] if a["delivery_id"] in ids], "deliveries": mine}
+        params: dict[str, str | int] = {"provider": "calendly", "after": self.since or 0}
+        if event_type:
+            params["event_type"] = event_type
+        return self._ok(self.control.get("/deliveries", params=params))
 
     def pending(self) -> list[dict]:
         return self._ok(self.control.get("/pending", params={"provider": "calendly"}))["deliveries"]

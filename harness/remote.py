@@ -14,7 +14,8 @@ delivery plan applies to the simulators' next event of a kind and their clock is
 ever moves forward). A scenario is skipped, with the reason, when a step of it:
 
 - changes the app's configuration, restarts it or inspects it in-process;
-- puts a fault on a whole simulator (every request of every scenario would see it);
+- puts a lasting fault on a whole simulator (every request of every scenario would see it; a
+  one-shot fault the scenario's own next request consumes is fine, one scenario running at a time);
 - checks a list the operator API or a simulator's journal gives for the whole deployment
   (every webhook event, every delivery attempt, every routing form submission) where the
   scenario's own entries cannot be told apart;
@@ -54,8 +55,8 @@ IN_PROCESS_REASON = (
     "changes the app's configuration, restarts it or looks inside it: only the in-process app allows that"
 )
 SIMULATOR_FAULT_REASON = (
-    "puts a fault on a whole simulator (SendGrid down or rate-limited, an API key revoked, Stripe's API failing, "
-    "a signing secret rolled): every scenario on the shared simulators would see it"
+    "puts a lasting fault on a whole simulator (SendGrid down or rate-limited, an API key revoked, Stripe's API "
+    "down or failing every request, a signing secret rolled): every scenario on the shared simulators would see it"
 )
 WHOLE_DEPLOYMENT_LIST_REASON = (
     "checks a list a simulator gives for the whole deployment (every Checkout Session Stripe holds, every "
@@ -76,13 +77,13 @@ SHARED_DEPLOYMENT_LIMITS: list[tuple[re.Pattern[str], str]] = [
     (IN_PROCESS, IN_PROCESS_REASON),
     (
         re.compile(
-            r"^SendGrid is down|^SendGrid rate-limits|the SendGrid account|^Stripe's API (?!is back)|"
+            r"^SendGrid is down|^SendGrid rate-limits|the SendGrid account|^Stripe's API (?!is back|answers the next)|"
             r"Stripe's signing secret is rolled"
         ),
         SIMULATOR_FAULT_REASON,
     ),
     (
-        re.compile(r"retries for 24 hours|Stripe made exactly one|Stripe has no Checkout"),
+        re.compile(r"retries for 24 hours|Stripe has no Checkout"),
         WHOLE_DEPLOYMENT_LIST_REASON,
     ),
     (

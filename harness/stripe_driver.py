@@ -82,12 +82,10 @@ class StripeDriver:
 
     def attempts(self, event_type: str | None = None) -> list[dict]:
         """The journal's attempts (only those of deliveries after ``since``, when it is set)."""
-        params = {"provider": "stripe"} | ({"event_type": event_type} if event_type else {})
-        answer = self._ok(self.control.get("/deliveries", params=params))
-        if self.since is None:
-            return answer["attempts"]
-        ids = {d["id"] for d in answer["deliveries"] if d["sequence"] > self.since}
-        return [a for a in answer["attempts"] if a["delivery_id"] in ids]
+        params: dict[str, str | int] = {"provider": "stripe", "after": self.since or 0}
+        if event_type:
+            params["event_type"] = event_type
+        return self._ok(self.control.get("/deliveries", params=params))["attempts"]
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict]:
         """Until at least ``count`` attempts of ``event_type`` were answered."""

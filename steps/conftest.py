@@ -43,8 +43,8 @@ def world(request: pytest.FixtureRequest) -> World:
     if not suffix:
         return World()
     with request.getfixturevalue("simulators").control() as control:
-        deliveries = control.get("/deliveries").json()["deliveries"]
-    return World(suffix, journal_since=max((d["sequence"] for d in deliveries), default=0))
+        position = control.get("/health").json()["last_sequence"]
+    return World(suffix, journal_since=position)
 
 
 @pytest.fixture

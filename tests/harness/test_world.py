@@ -49,6 +49,7 @@ def test_suffixes_differ_per_scenario_and_only_on_a_target(monkeypatch: pytest.M
         ("the reminder job runs 3 hours before the session", remote.WHOLE_DEPLOYMENT_JOB_REASON),
         ('"grace@example.com" books the first "Intro call" slot of "Ada Stone" on Calendly', None),
         ("Stripe's API is back", None),
+        ("Stripe's API answers the next Checkout Session request with a 500 after making the session", None),
         ("no Calendly event took effect twice", None),
     ],
 )
