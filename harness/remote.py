@@ -16,9 +16,9 @@ ever moves forward). A scenario is skipped, with the reason, when a step of it:
 - changes the app's configuration, restarts it or inspects it in-process;
 - puts a lasting fault on a whole simulator (every request of every scenario would see it; a
   one-shot fault the scenario's own next request consumes is fine, one scenario running at a time);
-- checks a list the operator API or a simulator's journal gives for the whole deployment
-  (every webhook event, every delivery attempt, every routing form submission) where the
-  scenario's own entries cannot be told apart;
+- checks a list a simulator gives for the whole deployment (every Checkout Session Stripe holds,
+  every Calendly delivery awaiting a retry) where the scenario's own entries cannot be told apart
+  (the operator API's lists and the delivery journal are narrowed to the scenario instead);
 - runs an operator job whose outcome covers the whole deployment and cannot be narrowed to the
   scenario (other jobs run too: their reports are narrowed to the scenario's bookings);
 - moves the simulators' clock (later Checkout Sessions would be born expired by Stripe's).

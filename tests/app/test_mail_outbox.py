@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from app_under_test.db import Database
 from app_under_test.mail import outbox
 from app_under_test.models import Client, OutboxMessage
+from harness.waiting import wait_until
 
 pytestmark = [pytest.mark.database, pytest.mark.email]
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -182,3 +184,31 @@ def test_a_sent_row_is_not_sent_again(database):
     assert outbox.record(database, message_id, outcome="retry", now=NOW) == "sent"
     row = row_of(database, message_id)
     assert (row.status, row.provider_message_id, row.sent_at) == ("sent", "msg-1", NOW)
+
+
+def test_a_bounce_reported_while_the_send_is_being_recorded_stays_dead(database, db_backend):
+    """SendGrid can report a bounce (the mail marked dead) before the sender has recorded "sent"."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the two transactions cannot overlap")
+    message_id = queue(database)
+    bounce = database.sessions()
+    with bounce.begin():  # the webhook's transaction: the row is marked dead, not yet committed
+        row = bounce.get(OutboxMessage, message_id)
+        row.status, row.last_error = "dead", "SendGrid reported a bounce"
+        bounce.flush()
+        with ThreadPoolExecutor(1) as pool:
+            recorded = pool.submit(outbox.record, database, message_id, outcome="sent", now=NOW)
+            with database.reader() as watcher:
+                wait_until(
+                    lambda: watcher.scalar(
+                        text(
+                            "select count(*) from pg_stat_activity"
+                            " where wait_event_type = 'Lock' and datname = current_database()"
+                        )
+                    ),
+                    what="the sender to wait for the webhook's row lock",
+                )
+            bounce.commit()
+            assert recorded.result(timeout=30) == "dead"
+    bounce.close()
+    assert (row_of(database, message_id).status, row_of(database, message_id).attempts) == ("dead", 0)
