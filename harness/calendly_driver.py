@@ -35,6 +35,9 @@ def iso(value: datetime) -> str:
 
 class CalendlyDriver:
     def __init__(self, sim: SimulatorHandle, token: str) -> None:
+        # On simulators shared with earlier scenarios (a deployed target's, one scenario at a time): the
+        # journal's deliveries up to this sequence number are theirs. None: the whole journal is this one's.
+        self.since: int | None = None
         self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
         self.api = http_clients.client(
             base_url=f"{sim.url}/calendly", timeout=30, headers={"Authorization": f"Bearer {token}"}
@@ -166,7 +169,10 @@ class CalendlyDriver:
         )
 
     def deliveries(self, event_type: str | None = None) -> dict[str, Any]:
-        params = {"provider": "calendly"} | ({"event_type": event_type} if event_type else {})
+        """The journal's deliveries and their attempts (only those after ``since``, when it is set)."""
+        params: dict[str, str | int] = {"provider": "calendly", "after": self.since or 0}
+        if event_type:
+            params["event_type"] = event_type
         return self._ok(self.control.get("/deliveries", params=params))
 
     def pending(self) -> list[dict[str, Any]]:

@@ -46,6 +46,10 @@ selection (anything else is passed to pytest as it is):
   -x, --lf, -v, --tb=long, -p randomly ...
                          any other pytest option
 
+deployed target: --target URL --simulators URL --target-env FILE runs the features against an app started on its
+own, one scenario at a time, each on names of its own (builders, e-mail addresses); a scenario a shared deployment
+cannot run (a fault on a whole simulator, the app's configuration, the shared clock) is skipped with the reason.
+
 reports (under reports/, printed at the end): JUnit XML, cucumber JSON, a self-contained HTML report;
 a failing scenario carries its evidence (failing step, expected vs actual, the simulators' journal,
 the last HTTP exchanges, the app's log; a browser step's trace, screenshot and video under reports/evidence/).
@@ -95,7 +99,8 @@ def _pytest(
         sys.executable,
         "-m",
         "pytest",
-        *_parallel(chosen),
+        # a deployed target's scenarios share its simulators' clock and "next event" plans: one at a time
+        *(["-n", "0"] if args.target else _parallel(chosen)),
         *chosen.pytest_args(default_paths),
         *(shard.pytest_args() if shard else []),
         f"--junitxml={reports['JUnit XML']}",

@@ -68,10 +68,12 @@ def attach_png(item: pytest.Item, png: bytes, name: str) -> None:
 # ------------------------------------------------------------------------------------------- pieces
 
 
-def journal_slice(simulator_url: str) -> str:
-    """Every delivery attempt the simulators journaled since the scenario reset them."""
+def journal_slice(simulator_url: str, after: int = 0) -> str:
+    """Every delivery attempt the simulators journaled since the scenario reset them (or, on simulators
+    shared with earlier scenarios, since the delivery numbered ``after``, where the scenario began)."""
     try:
-        return attempt_lines(http_clients.get(f"{simulator_url}/_sim/deliveries", timeout=5).json())
+        answer = http_clients.get(f"{simulator_url}/_sim/deliveries", params={"after": after}, timeout=5)
+        return attempt_lines(answer.json())
     except (httpx.HTTPError, ValueError) as exc:  # the simulators may be what broke
         return f"(journal unavailable: {exc})"
 
@@ -138,7 +140,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if step:
             _add_section(report, "Failing step", step)
         if simulator_url:
-            _add_section(report, "Simulators' journal (this scenario)", journal_slice(simulator_url))
+            # a deployed target's scenario names where the shared journal stood when it began (steps' World)
+            began = getattr(getattr(item, "funcargs", {}).get("world"), "journal_since", None) or 0
+            _add_section(report, "Simulators' journal (this scenario)", journal_slice(simulator_url, began))
         if step or simulator_url or http_clients.EXCHANGES.rows():  # a plain unit test gets no empty sections
             _add_section(report, "Last HTTP exchanges of the steps", http_exchanges(simulator_url))
             _add_section(report, "App log (this test)", app_log_lines(report))

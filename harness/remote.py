@@ -6,19 +6,30 @@ through its public pages, its public JSON API and its operator API, and the simu
 theirs. The configuration file the app was started with (``--target-env``, ``KEY=value`` lines)
 gives the harness the same keys the in-process app would have told it.
 
-A scenario runs against a target only when it needs nothing a shared deployment cannot give;
-the others are skipped with the reason:
+Every scenario shares that one app, its database and the simulators, which are never reset. So
+each scenario names what it creates with a suffix of its own (``scenario_suffix``; the steps'
+``World`` applies it to builders, and so to their slugs, Calendly hosts and event types, and to
+e-mail addresses) and its checks look only at those. The scenarios run one at a time, because a
+delivery plan applies to the simulators' next event of a kind and their clock is shared (it only
+ever moves forward). A scenario is skipped, with the reason, when a step of it:
 
-- it changes the app's configuration, restarts it or inspects it in-process;
-- it sets up its own world (builders, bookings, provider accounts and fault plans): the
-  in-process harness gives each scenario an empty database and freshly reset simulators,
-  which a deployed copy shared by every scenario does not.
+- changes the app's configuration, restarts it or inspects it in-process;
+- puts a lasting fault on a whole simulator (every request of every scenario would see it; a
+  one-shot fault the scenario's own next request consumes is fine, one scenario running at a time);
+- checks a list a simulator gives for the whole deployment (every Checkout Session Stripe holds,
+  every Calendly delivery awaiting a retry) where the scenario's own entries cannot be told apart
+  (the operator API's lists and the delivery journal are narrowed to the scenario instead);
+- runs an operator job whose outcome covers the whole deployment and cannot be narrowed to the
+  scenario (other jobs run too: their reports are narrowed to the scenario's bookings);
+- moves the simulators' clock (later Checkout Sessions would be born expired by Stripe's).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import secrets
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,17 +48,61 @@ TARGET_CONFIG = "HARNESS_TARGET_CONFIG"
 # the step sentences that reconfigure, stop or look inside the app (harness steps --grep shows them)
 IN_PROCESS = re.compile(
     r"production environment|checks the configuration|database that does not answer|"
-    r"the app stops answering|the app is back|into the app's configuration",
+    r"the app stops answering|the app is back|into the app's configuration|the app's log is recorded",
     re.IGNORECASE,
 )
 IN_PROCESS_REASON = (
     "changes the app's configuration, restarts it or looks inside it: only the in-process app allows that"
 )
-OWN_WORLD_REASON = (
-    "sets up its own builders, bookings and provider state: needs an empty database and freshly reset simulators "
-    "per scenario, which a shared deployed copy does not give"
+SIMULATOR_FAULT_REASON = (
+    "puts a lasting fault on a whole simulator (SendGrid down or rate-limited, an API key revoked, Stripe's API "
+    "down or failing every request, a signing secret rolled): every scenario on the shared simulators would see it"
+)
+WHOLE_DEPLOYMENT_LIST_REASON = (
+    "checks a list a simulator gives for the whole deployment (every Checkout Session Stripe holds, every "
+    "Calendly delivery awaiting a retry), where this scenario's own entries cannot be told apart"
+)
+WHOLE_DEPLOYMENT_JOB_REASON = (
+    "runs an operator job whose outcome covers the whole deployment (the reminder job's counts, a retry of every "
+    "dead mail) where this scenario's part cannot be told apart"
+)
+SIMULATOR_CLOCK_REASON = (
+    "moves the simulators' clock (one clock for Stripe, Calendly and SendGrid, shared and only moving forward): "
+    "the deployed app's later Checkout Sessions would already be expired by Stripe's clock"
 )
 NOT_A_SCENARIO_REASON = "not a feature scenario: only the features run against a deployed target"
+
+# Step sentences (as the features write them) a shared deployment cannot run, and why.
+SHARED_DEPLOYMENT_LIMITS: list[tuple[re.Pattern[str], str]] = [
+    (IN_PROCESS, IN_PROCESS_REASON),
+    (
+        re.compile(
+            r"^SendGrid is down|^SendGrid rate-limits|the SendGrid account|^Stripe's API (?!is back|answers the next)|"
+            r"Stripe's signing secret is rolled"
+        ),
+        SIMULATOR_FAULT_REASON,
+    ),
+    (
+        re.compile(r"retries for 24 hours|Stripe has no Checkout"),
+        WHOLE_DEPLOYMENT_LIST_REASON,
+    ),
+    (
+        re.compile(r"minutes pass at Stripe|an hour passes at Stripe|expires unpaid at Stripe|Calendly's clock moves"),
+        SIMULATOR_CLOCK_REASON,
+    ),
+    (
+        re.compile(r"the reminder job|retries the dead mails"),
+        WHOLE_DEPLOYMENT_JOB_REASON,
+    ),
+]
+RUN_MARK = secrets.token_hex(3)  # a deployment outlives a run: the next run's names must not meet this one's
+
+
+def scenario_suffix(nodeid: str) -> str:
+    """The suffix a scenario's names carry on a deployed target (empty in-process, where nothing is shared)."""
+    if not target_url():
+        return ""
+    return "t" + hashlib.sha256(f"{RUN_MARK}:{nodeid}".encode()).hexdigest()[:8]
 
 
 def target_url() -> str | None:
@@ -145,11 +200,10 @@ def skip_reason(item: pytest.Item) -> str | None:
     template = scenario_of(item)
     if template is None:
         return NOT_A_SCENARIO_REASON
-    steps = template.steps
-    if any(IN_PROCESS.search(step.name) for step in steps):
-        return IN_PROCESS_REASON
-    if any(step.type == "given" for step in steps):
-        return OWN_WORLD_REASON
+    for step in template.steps:
+        for pattern, reason in SHARED_DEPLOYMENT_LIMITS:
+            if pattern.search(step.name):
+                return reason
     return None
 
 

@@ -25,6 +25,9 @@ class StripeDriver:
     def __init__(self, sim: SimulatorHandle, secret_key: str) -> None:
         self.control = http_clients.client(base_url=f"{sim.url}/_sim", timeout=30)
         self.api = stripe.StripeClient(secret_key, base_addresses={"api": f"{sim.url}/stripe"}, max_network_retries=0)
+        # On simulators shared with earlier scenarios (a deployed target's, one scenario at a time): the
+        # journal's deliveries up to this sequence number are theirs. None: the whole journal is this one's.
+        self.since: int | None = None
 
     def close(self) -> None:
         self.control.close()
@@ -84,7 +87,10 @@ class StripeDriver:
         return strings_field(self._ok(self.control.post("/stripe/checkout/sessions/expire_due")), "expired")
 
     def attempts(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        params = {"provider": "stripe"} | ({"event_type": event_type} if event_type else {})
+        """The journal's attempts (only those of deliveries after ``since``, when it is set)."""
+        params: dict[str, str | int] = {"provider": "stripe", "after": self.since or 0}
+        if event_type:
+            params["event_type"] = event_type
         return objects_field(self._ok(self.control.get("/deliveries", params=params)), "attempts")
 
     def wait_attempts(self, event_type: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:

@@ -92,7 +92,13 @@ def create_control_app(hub: SimHub) -> Flask:
 
     @app.get("/health")
     def health() -> ResponseReturnValue:
-        return {"status": "ok", "seed": hub.seed, "virtual_now": hub.clock.now(), "auto_deliver": engine.auto}
+        return {
+            "status": "ok",
+            "seed": hub.seed,
+            "virtual_now": hub.clock.now(),
+            "auto_deliver": engine.auto,
+            "last_sequence": engine.last_sequence,  # where the journal stands: read what follows with ?after=
+        }
 
     @app.post("/reset")
     def reset() -> ResponseReturnValue:
@@ -175,8 +181,13 @@ def create_control_app(hub: SimHub) -> Flask:
         provider = request.args.get("provider")
         event_type = request.args.get("event_type")
         status = _check_status(request.args.get("status"))
+        after = request.args.get("after", "0")
+        if not after.isdigit():
+            raise ControlInputError(f"after must be a delivery's sequence number (0 or more), not {after!r}")
         selected = [
-            d for d in engine.deliveries(provider=provider, status=status) if event_type in (None, d.event_type)
+            d
+            for d in engine.deliveries(provider=provider, status=status, after=int(after))
+            if event_type in (None, d.event_type)
         ]
         ids = {d.id for d in selected}
         rows = [a for a in engine.journal(provider=provider, event_type=event_type) if a.delivery_id in ids]

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pytest_bdd import given, parsers, then, when
 
 from harness.browser import (
     DEVICES,
     enable_video,
     keep_screenshot,
-    scrolls_sideways,
-    serious_violations,
     watch_csp_violations,
 )
 from harness.evidence import keep_browser_evidence
-from steps.booking_steps import session_path
-
-
-class BrowserSession:
-    """One client's tab, plus what the checks collected on every page it visited."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.violations: list[str] = []
-        self.sideways: list[str] = []
-        self.csp_violations: list[str] = []
-
-    def audit(self) -> None:
-        self.violations.extend(serious_violations(self.page))
-        if scrolls_sideways(self.page):
-            self.sideways.append(self.page.url)
+from steps.support import BrowserSession, World, session_path
 
 
 @given(parsers.parse('a {device} browser whose time zone is "{zone}"'), target_fixture="tab")
@@ -61,14 +43,15 @@ def browser_search(tab: BrowserSession, skill: str):
 
 
 @when(parsers.parse('the client clicks "{text}"'))
-def browser_click(tab: BrowserSession, text: str):
-    tab.page.get_by_role("link", name=text).click()
+def browser_click(tab: BrowserSession, world: World, text: str):
+    tab.page.get_by_role("link", name=world.text(text)).click()
     tab.page.wait_for_load_state("load")
     tab.audit()
 
 
 @when(parsers.parse('the client opens the "{session}" session of "{name}" in the browser'))
-def browser_open_session(tab: BrowserSession, session: str, name: str):
+def browser_open_session(tab: BrowserSession, world: World, session: str, name: str):
+    name = world.builder(name)
     tab.page.goto(tab.base_url + session_path(name, session))
     expect(tab.page.get_by_role("heading", level=1)).to_have_text(f"{session} with {name}")
     tab.audit()
@@ -83,12 +66,12 @@ def picker_in_zone(tab: BrowserSession, zone: str):
 
 
 @when(parsers.parse('the client picks the first time and books as "{name}" with email "{email}"'))
-def browser_book(tab: BrowserSession, name: str, email: str):
+def browser_book(tab: BrowserSession, world: World, name: str, email: str):
     first = tab.page.locator("input[name=slot]").first
     first.check()
     tab.local_label = first.get_attribute("data-local")
     tab.page.get_by_label("Your name").fill(name)
-    tab.page.get_by_label("Email").fill(email)
+    tab.page.get_by_label("Email").fill(world.email(email))
     tab.page.get_by_role("button", name="Confirm booking").click()
     tab.page.wait_for_load_state("load")
     tab.audit()
@@ -100,8 +83,8 @@ def browser_field_error(tab: BrowserSession, message: str):
 
 
 @when(parsers.parse('the client corrects the email to "{email}" and books again'))
-def browser_correct_email(tab: BrowserSession, email: str):
-    tab.page.get_by_label("Email").fill(email)
+def browser_correct_email(tab: BrowserSession, world: World, email: str):
+    tab.page.get_by_label("Email").fill(world.email(email))
     tab.page.locator("input[name=slot]").first.check()
     tab.page.get_by_role("button", name="Confirm booking").click()
     tab.page.wait_for_load_state("load")

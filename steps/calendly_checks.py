@@ -15,8 +15,7 @@ from pytest_bdd import parsers, then
 
 from harness.calendly_driver import CalendlyDriver, instant
 from harness.web import Visitor
-from steps.booking_steps import session_path
-from steps.calendly_steps import app_booking, wait_for_client_booking
+from steps.support import World, app_booking, people_bookings, session_path, wait_for_client_booking
 
 
 def iso_z(value: str) -> str:
@@ -24,8 +23,24 @@ def iso_z(value: str) -> str:
     return instant(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def webhook_inbox(admin, **filters) -> list[dict]:
-    return admin.get("/admin/api/webhooks", params={"provider": "calendly", **filters}).json()["events"]
+def webhook_inbox(admin, calendly_sim: CalendlyDriver, **filters) -> list[dict]:
+    """The app's stored Calendly events; on a shared deployment only those this scenario's deliveries stored."""
+    rows = admin.get("/admin/api/webhooks", params={"provider": "calendly", **filters}).json()["events"]
+    if calendly_sim.since is None:
+        return rows
+    return [row for row in rows if row["id"] in stored_by(calendly_sim)]
+
+
+def stored_by(calendly_sim: CalendlyDriver) -> set[int]:
+    """The app's event ids its answers to the journal's (this scenario's) deliveries named."""
+    answers = [json.loads(a["response_body"]) for a in calendly_sim.deliveries()["attempts"] if a["succeeded"]]
+    return {answer["event"] for answer in answers if "event" in answer}
+
+
+def submissions(admin, world: World) -> list[dict]:
+    """The routing form submissions the app stored; on a shared deployment those naming this scenario's people."""
+    rows = admin.get("/admin/api/calendly/routing-form-submissions").json()["submissions"]
+    return [row for row in rows if not world.shared or world.suffix in json.dumps(row)]
 
 
 def current_booking(admin, calendly_sim: CalendlyDriver, calendly_booking: dict) -> dict:
@@ -58,9 +73,9 @@ def made_on(admin, calendly_sim: CalendlyDriver, calendly_booking: dict, source:
 
 
 @then(parsers.re(r'the app has (?P<count>\d+) bookings? for "(?P<email>[^"]+)"'))
-def booking_count(admin, calendly_sim: CalendlyDriver, count: str, email: str):
+def booking_count(admin, calendly_sim: CalendlyDriver, world: World, count: str, email: str):
     calendly_sim.settle()
-    bookings = admin.get("/admin/api/bookings", params={"email": email}).json()["bookings"]
+    bookings = admin.get("/admin/api/bookings", params={"email": world.email(email)}).json()["bookings"]
     assert len(bookings) == int(count), bookings
 
 
@@ -78,8 +93,11 @@ def status_changed_at_event_time(admin, calendly_sim: CalendlyDriver, calendly_b
 
 
 @then(parsers.parse('the booking is "{status}" by "{who}" saying "{reason}"'))
-def canceled_by(admin, calendly_sim: CalendlyDriver, calendly_booking: dict, status: str, who: str, reason: str):
+def canceled_by(
+    admin, calendly_sim: CalendlyDriver, world: World, calendly_booking: dict, status: str, who: str, reason: str
+):
     booking = current_booking(admin, calendly_sim, calendly_booking)
+    who = world.text(who)  # the host is the scenario's own builder
     assert (booking["status"], booking["canceled_by"], booking["cancel_reason"]) == (status, who, reason), booking
 
 
@@ -102,14 +120,16 @@ def slot_offered(visitors, builder: str, session: str, start: str) -> bool:
 
 
 @then(parsers.parse('the "{session}" slot of "{builder}" is offered again'))
-def slot_free_again(visitors, admin, calendly_sim: CalendlyDriver, calendly_booking: dict, session: str, builder: str):
+def slot_free_again(
+    visitors, admin, calendly_sim: CalendlyDriver, world: World, calendly_booking: dict, session: str, builder: str
+):
     current_booking(admin, calendly_sim, calendly_booking)
-    assert slot_offered(visitors, builder, session, calendly_booking["start"])
+    assert slot_offered(visitors, world.builder(builder), session, calendly_booking["start"])
 
 
 @then(parsers.parse('the old "{session}" slot of "{builder}" is offered again'))
-def old_slot_free_again(visitors, rescheduled: dict, session: str, builder: str):
-    assert slot_offered(visitors, builder, session, rescheduled["old_start"])
+def old_slot_free_again(visitors, world: World, rescheduled: dict, session: str, builder: str):
+    assert slot_offered(visitors, world.builder(builder), session, rescheduled["old_start"])
 
 
 @then(parsers.parse('the booking is "{status}" at the new time and linked to the new invitee'))
@@ -128,7 +148,7 @@ def moved(admin, calendly_booking: dict, rescheduled: dict, status: str):
 @then(parsers.parse('the app processed {count:d} "{event}" event'))
 def processed(admin, calendly_sim: CalendlyDriver, count: int, event: str):
     calendly_sim.settle()
-    rows = webhook_inbox(admin, event_type=event)
+    rows = webhook_inbox(admin, calendly_sim, event_type=event)
     assert [r["status"] for r in rows] == ["processed"] * count, rows
 
 
@@ -151,7 +171,7 @@ def copies_answered(calendly_sim: CalendlyDriver, calendly_booking: dict, planne
 def dead_letter(admin, calendly_sim: CalendlyDriver, reason: str):
     calendly_sim.settle()
     assert all(a["succeeded"] for a in calendly_sim.deliveries()["attempts"])
-    dead = webhook_inbox(admin, status="dead")
+    dead = webhook_inbox(admin, calendly_sim, status="dead")
     assert len(dead) == 1 and reason in dead[0]["last_error"], dead
     assert dead[0]["attempts"] == 1, dead  # dead at once: retrying cannot add a missing field
 
@@ -170,41 +190,45 @@ def will_retry(calendly_sim: CalendlyDriver):
 
 
 @then("the app stored no Calendly event")
-def nothing_stored(admin):
+def nothing_stored(admin, calendly_sim: CalendlyDriver):
+    if calendly_sim.since is not None:  # the deployment stores every scenario's events: this one's stored none
+        calendly_sim.settle()
+        assert stored_by(calendly_sim) == set(), calendly_sim.deliveries()["attempts"]
+        return
     assert admin.get("/admin/api/stats").json()["webhook_events"] == 0
 
 
 @then(parsers.parse('the app stored the routing form submission with the answer "{answer}"'))
-def submission_stored(admin, calendly_sim: CalendlyDriver, answer: str):
+def submission_stored(admin, calendly_sim: CalendlyDriver, world: World, answer: str):
     calendly_sim.settle()
-    submissions = admin.get("/admin/api/calendly/routing-form-submissions").json()["submissions"]
-    assert len(submissions) == 1 and answer in [a["answer"] for a in submissions[0]["answers"]], submissions
+    stored = submissions(admin, world)
+    assert len(stored) == 1 and answer in [a["answer"] for a in stored[0]["answers"]], stored
 
 
 @then("the app stored no routing form submission")
-def no_submission(admin, calendly_sim: CalendlyDriver):
+def no_submission(admin, calendly_sim: CalendlyDriver, world: World):
     calendly_sim.settle()
-    assert admin.get("/admin/api/calendly/routing-form-submissions").json()["submissions"] == []
+    assert submissions(admin, world) == []
 
 
 @then(parsers.re(r'the submission is (?:linked to the client "(?P<email>[^"]+)"|not linked to any client)'))
-def submission_client(admin, calendly_sim: CalendlyDriver, email: str | None):
+def submission_client(admin, calendly_sim: CalendlyDriver, world: World, email: str | None):
     calendly_sim.settle()
-    [submission] = admin.get("/admin/api/calendly/routing-form-submissions").json()["submissions"]
-    assert submission["client_email"] == email, submission
+    [submission] = submissions(admin, world)
+    assert submission["client_email"] == (world.email(email) if email else None), submission
 
 
 @then(parsers.parse('the "{event}" event is waiting for a retry'))
 def parked(admin, calendly_sim: CalendlyDriver, event: str):
     calendly_sim.settle()
-    rows = webhook_inbox(admin, event_type=event)
+    rows = webhook_inbox(admin, calendly_sim, event_type=event)
     assert [r["status"] for r in rows] == ["retry"] and "no booking is linked" in rows[0]["last_error"], rows
 
 
 @then(parsers.parse('the "{event}" event was ignored as stale'))
 def ignored_stale(admin, calendly_sim: CalendlyDriver, event: str):
     calendly_sim.settle()
-    rows = webhook_inbox(admin, event_type=event)
+    rows = webhook_inbox(admin, calendly_sim, event_type=event)
     assert [r["status"] for r in rows] == ["ignored"] and "stale" in rows[0]["last_error"], rows
 
 
@@ -221,16 +245,16 @@ def subscription_state(admin, state: str):
 
 
 @then(parsers.re(r'the reconciliation reports (?P<actions>"[^"]+"(?: and "[^"]+")*) for "(?P<email>[^"]+)"'))
-def reconciliation_reports(admin, reconcile_report: dict, actions: str, email: str):
-    booking = app_booking(admin, email)
+def reconciliation_reports(admin, world: World, reconcile_report: dict, actions: str, email: str):
+    booking = app_booking(admin, world.email(email))
     assert booking is not None
     expected = [(action, booking["id"]) for action in actions.strip('"').split('" and "')]
     assert [(c["action"], c["booking"]) for c in reconcile_report["changes"]] == expected, reconcile_report
 
 
 @then(parsers.parse('the operator finds the "{event}" event among the dead letters'), target_fixture="dead_letter")
-def find_dead_letter(admin, event: str) -> dict:
-    dead = webhook_inbox(admin, status="dead")
+def find_dead_letter(admin, calendly_sim: CalendlyDriver, event: str) -> dict:
+    dead = webhook_inbox(admin, calendly_sim, status="dead")
     assert [row["event_type"] for row in dead] == [event], dead
     assert "no booking is linked" in dead[0]["last_error"], dead[0]
     return dead[0]
@@ -247,9 +271,9 @@ def reconciliation_quiet(reconcile_report: dict):
 
 
 @then("no Calendly event took effect twice")
-def nothing_twice(admin, calendly_sim: CalendlyDriver):
+def nothing_twice(admin, calendly_sim: CalendlyDriver, world: World):
     calendly_sim.settle()
-    rows = webhook_inbox(admin)
+    rows = webhook_inbox(admin, calendly_sim)
     assert not [r for r in rows if r["status"] in ("received", "retry")], rows  # none unapplied or parked
     answers = [json.loads(a["response_body"]) for a in calendly_sim.deliveries()["attempts"] if a["succeeded"]]
     accepted = Counter(answer["event"] for answer in answers if answer["status"] == "accepted")
@@ -258,10 +282,11 @@ def nothing_twice(admin, calendly_sim: CalendlyDriver):
     # acknowledged as a duplicate of a stored one.
     assert accepted == Counter({row["id"]: 1 for row in rows}), (accepted, rows)
     assert duplicates <= {row["dedupe_key"] for row in rows}, duplicates
-    bookings = admin.get("/admin/api/bookings").json()["bookings"]
+    bookings = people_bookings(admin, world)
     active = [b for b in bookings if b["status"] in ("confirmed", "pending_payment")]
     assert len({(b["client_email"], b["start_at"]) for b in active}) == len(active), active
     invitees = [b["calendly_invitee_uri"] for b in bookings if b["calendly_invitee_uri"]]
     assert len(invitees) == len(set(invitees)), invitees
-    blocks = sum((instant(b["end_at"]) - instant(b["start_at"])) // timedelta(minutes=15) for b in active)
-    assert admin.get("/admin/api/stats").json()["slot_claims"] == blocks
+    if not world.shared:  # the claim count covers the whole deployment
+        blocks = sum((instant(b["end_at"]) - instant(b["start_at"])) // timedelta(minutes=15) for b in active)
+        assert admin.get("/admin/api/stats").json()["slot_claims"] == blocks

@@ -7,6 +7,7 @@ operator API for the rest. Checks live in ``calendly_checks.py``.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,30 +15,19 @@ from pytest_bdd import given, parsers, when
 
 from harness.calendly_driver import CalendlyDriver, instant
 from harness.servers import serve_in_thread
-from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path, slug
 from steps.fault_phrases import delivery_plan
-
-
-def person_name(email: str) -> str:
-    """grace@example.com -> Grace Example (the name every step books under)."""
-    local, _, domain = email.partition("@")
-    return f"{local.capitalize()} {domain.split('.')[0].capitalize()}"
+from steps.support import World, app_booking, people_bookings, person_name, session_path, slug
 
 
 @pytest.fixture
-def calendly_sim(simulators, app_server):
+def calendly_sim(simulators, app_server, world: World):
     """Calendly's side of a scenario, acting with the marketplace account's token."""
     driver = CalendlyDriver(simulators, app_server.config.calendly_api_token)
+    if world.shared:  # the journal holds the earlier scenarios' deliveries too
+        driver.since = world.journal_since
     yield driver
     driver.close()
-
-
-def app_booking(admin, email: str) -> dict | None:
-    bookings = admin.get("/admin/api/bookings", params={"email": email}).json()["bookings"]
-    assert len(bookings) <= 1, bookings
-    return bookings[0] if bookings else None
 
 
 # --- bookings ---------------------------------------------------------------------------------
@@ -58,13 +48,15 @@ def app_booking(admin, email: str) -> dict | None:
     target_fixture="calendly_booking",
 )
 def book_first_slot(
-    visitors, admin, calendly_sim: CalendlyDriver, email: str, session: str, name: str, where: str
+    visitors, admin, calendly_sim: CalendlyDriver, world: World, email: str, session: str, name: str, where: str
 ) -> dict:
+    person = person_name(email)
+    email, name = world.email(email), world.builder(name)
     if where == "in the app":
         visitor: Visitor = visitors()
         visitor.open(session_path(name, session))
         assert visitor.parsed.slots, f"no slots offered: {visitor.page.text[:300]}"
-        visitor.submit(visitor.form("/book"), slot=visitor.parsed.slots[0].value, name=person_name(email), email=email)
+        visitor.submit(visitor.form("/book"), slot=visitor.parsed.slots[0].value, name=person, email=email)
         ref = visitor.parsed.data_attrs.get("data-booking")
         assert ref, visitor.page.text[:500]
         booking = admin.get(f"/api/v1/bookings/{ref}").json()
@@ -79,7 +71,7 @@ def book_first_slot(
         }
     event_type = calendly_sim.event_type(slug(name), session)
     start = calendly_sim.open_slots(event_type["uri"])[0]
-    invitee = calendly_sim.book(event_type["uri"], start, name=person_name(email), email=email)
+    invitee = calendly_sim.book(event_type["uri"], start, name=person, email=email)
     return {
         "email": email,
         "ref": None,
@@ -143,7 +135,11 @@ def routing_form(calendly_sim: CalendlyDriver, name: str, first: str, second: st
     parsers.parse('"{email}" fills in the routing form and books the first "{session}" slot of "{name}"'),
     target_fixture="calendly_booking",
 )
-def submit_and_book(calendly_sim: CalendlyDriver, routing_form: dict, email: str, session: str, name: str) -> dict:
+def submit_and_book(
+    calendly_sim: CalendlyDriver, world: World, routing_form: dict, email: str, session: str, name: str
+) -> dict:
+    person = person_name(email)
+    email, name = world.email(email), world.builder(name)
     event_type = calendly_sim.event_type(slug(name), session)
     start = calendly_sim.open_slots(event_type["uri"])[0]
     answer = calendly_sim.submit_routing_form(
@@ -152,7 +148,7 @@ def submit_and_book(calendly_sim: CalendlyDriver, routing_form: dict, email: str
         booking={
             "event_type": event_type["uri"],
             "start_time": start,
-            "invitee": {"name": person_name(email), "email": email},
+            "invitee": {"name": person, "email": email},
         },
     )
     return {
@@ -167,8 +163,8 @@ def submit_and_book(calendly_sim: CalendlyDriver, routing_form: dict, email: str
 
 
 @when(parsers.parse('"{email}" fills in the routing form without booking'))
-def submit_only(calendly_sim: CalendlyDriver, routing_form: dict, email: str):
-    calendly_sim.submit_routing_form(routing_form["uri"], {"Email": email, "Goal": "Ship my MVP"})
+def submit_only(calendly_sim: CalendlyDriver, world: World, routing_form: dict, email: str):
+    calendly_sim.submit_routing_form(routing_form["uri"], {"Email": world.email(email), "Goal": "Ship my MVP"})
 
 
 # --- faults -----------------------------------------------------------------------------------
@@ -291,14 +287,15 @@ def register_again(admin):
 
 
 @when("the operator runs the Calendly reconciliation", target_fixture="reconcile_report")
-def run_reconciliation(admin, calendly_sim: CalendlyDriver) -> dict:
+def run_reconciliation(admin, calendly_sim: CalendlyDriver, world: World) -> dict:
     calendly_sim.settle()
     response = admin.post("/admin/api/calendly/reconcile", json={})
     assert response.status_code == 200, response.text
-    return response.json()
-
-
-def wait_for_client_booking(admin, email: str, check=lambda booking: True, what: str = "the booking") -> dict:
-    return wait_until(
-        lambda: (b := app_booking(admin, email)) is not None and check(b) and b, what=f"{what} of {email}"
-    )
+    report = response.json()
+    if world.shared:  # it reconciles every scenario's bookings: what it found about this one's people
+        mine = {b["id"] for b in people_bookings(admin, world)}
+        report["changes"] = [c for c in report["changes"] if c["booking"] in mine]
+        report["problems"] = [
+            p for p in report["problems"] if world.suffix in json.dumps(p) or p.get("booking") in mine
+        ]
+    return report

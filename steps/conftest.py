@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.remote import scenario_suffix
 from harness.web import Visitor
+from steps.support import World
 
 # Each step family is a plugin: its step definitions (fixtures) are visible to every feature, by module name.
 STEP_MODULES = [
@@ -25,9 +27,24 @@ STEP_MODULES = [
     "steps.timezone_steps",
     "steps.validation_steps",
 ]
-# Registered for assertion rewriting before any is imported, since step modules import one another.
-pytest.register_assert_rewrite(*STEP_MODULES)
+# Registered for assertion rewriting before any is imported; the helpers they share (steps.support) too.
+pytest.register_assert_rewrite("steps.support", *STEP_MODULES)
 pytest_plugins = STEP_MODULES
+
+
+@pytest.fixture(autouse=True)
+def world(request: pytest.FixtureRequest) -> World:
+    """The scenario's names: the feature's own in-process, made unique on a shared deployed target.
+
+    On a shared target it also notes where the simulators' delivery journal stood when the scenario
+    began (scenarios run one at a time there), so checks read only the deliveries that came after.
+    """
+    suffix = scenario_suffix(request.node.nodeid)
+    if not suffix:
+        return World()
+    with request.getfixturevalue("simulators").control() as control:
+        position = control.get("/health").json()["last_sequence"]
+    return World(suffix, journal_since=position)
 
 
 @pytest.fixture

@@ -1,18 +1,12 @@
 """Steps that act on mail: SendGrid's faults and account, the mail and reminder jobs, the operator's retries.
 
-Also the helpers that read mail back from the SendGrid simulator's inbox
-(``/_sim/sendgrid/messages``): the subject, text and HTML a person would read,
-rendered from the app's own dynamic templates, plus the variables the template
-printed but the data lacked. A mail's kind is the template it was sent with
-(the ids the app was provisioned with). Checks live in ``email_checks.py``.
+The helpers that read mail back from the SendGrid simulator's inbox (the subject, text and HTML a
+person would read, and a mail's kind) live in ``support.py``; checks live in ``email_checks.py``.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_bdd import given, parsers, when
@@ -21,21 +15,9 @@ from harness.calendly_driver import CalendlyDriver, instant
 from harness.sendgrid_driver import SendGridDriver
 from harness.waiting import wait_until
 from harness.web import SlotOption, Visitor
+from steps.support import World, outbox, settle
 
-KIND_TEMPLATES = {
-    "confirmation": "sendgrid_booking_template_id",
-    "cancellation": "sendgrid_cancellation_template_id",
-    "moved": "sendgrid_moved_template_id",
-    "receipt": "sendgrid_receipt_template_id",
-    "refund": "sendgrid_receipt_template_id",
-    "reminder": "sendgrid_reminder_template_id",
-}
-KINDS = "|".join(KIND_TEMPLATES)
-COUNTS = {"no": 0, "one": 1, "two": 2}
-_TAGS = re.compile(r"<[^>]+>")
-
-
-# --- reading mail ------------------------------------------------------------------------------
+# --- the SendGrid driver ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -44,69 +26,6 @@ def sendgrid_sim(simulators):
     driver = SendGridDriver(simulators)
     yield driver
     driver.close()
-
-
-def kind_of(app_server, mail: dict) -> str | None:
-    for kind, attr in KIND_TEMPLATES.items():
-        if mail["template_id"] == getattr(app_server.config, attr):
-            if kind in ("receipt", "refund"):
-                return "refund" if mail["subject"].startswith("Refund") else "receipt"
-            return kind
-    return None
-
-
-def mails_of_kind(sendgrid_sim: SendGridDriver, app_server, email: str, kind: str) -> list[dict]:
-    return [m for m in sendgrid_sim.messages(to=email) if kind_of(app_server, m) == kind]
-
-
-def html_text(mail: dict) -> str:
-    """The HTML part as a reader sees it: tags gone, entities decoded, whitespace collapsed."""
-    return " ".join(html.unescape(_TAGS.sub(" ", mail["html"])).split())
-
-
-def plain(mail: dict) -> str:
-    return " ".join(mail["text"].split())
-
-
-def says(mail: dict, sentence: str) -> bool:
-    wanted = " ".join(sentence.split())
-    return wanted in plain(mail) and wanted in html_text(mail)
-
-
-def reference(mail: dict) -> str:
-    found = re.search(r"[Rr]eference: (\S+)", mail["text"])
-    assert found, f"the mail names no booking reference:\n{mail['text']}"
-    return found.group(1)
-
-
-def shown(moment: datetime, zone: str) -> str:
-    """A time as a mail (and the booking pages) write it: '<weekday> <day> <month> <year>, HH:MM Zone (ABBR)'."""
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{local.strftime('%A %d %B %Y, %H:%M')} {zone} ({local.tzname()})"
-
-
-def settle(simulators, timeout: float = 20.0) -> None:
-    """Until every webhook delivery due on the simulators has been answered (the app acts before it answers)."""
-    control = simulators.control()
-
-    def settled() -> bool:
-        answer = control.get("/pending").json()  # its clock reading follows the snapshot: nothing due is missed
-        return not [
-            d
-            for d in answer["deliveries"]
-            if d["status"] == "pending" and d["next_attempt_at"] <= answer["virtual_now"]
-        ]
-
-    try:
-        wait_until(settled, timeout=timeout, what="the simulators' due webhook deliveries to be answered")
-    finally:
-        control.close()
-
-
-def outbox(admin, **filters) -> list[dict]:
-    response = admin.get("/admin/api/mail", params=filters)
-    assert response.status_code == 200, response.text
-    return response.json()["messages"]
 
 
 def only_booking(admin) -> dict:
@@ -140,13 +59,13 @@ def key_revoked(sendgrid_sim: SendGridDriver):
 
 
 @given(parsers.parse('mail to "{email}" bounces'))
-def address_bounces(sendgrid_sim: SendGridDriver, email: str):
-    sendgrid_sim.configure(bounce_addresses=[email])
+def address_bounces(sendgrid_sim: SendGridDriver, world: World, email: str):
+    sendgrid_sim.configure(bounce_addresses=[world.email(email)])
 
 
 @given(parsers.parse('the receiving server blocks mail to "{email}" for now'))
-def address_blocked(sendgrid_sim: SendGridDriver, email: str):
-    sendgrid_sim.configure(blocked_addresses=[email])
+def address_blocked(sendgrid_sim: SendGridDriver, world: World, email: str):
+    sendgrid_sim.configure(blocked_addresses=[world.email(email)])
 
 
 # --- When --------------------------------------------------------------------------------------
@@ -192,9 +111,9 @@ def reminder_job(admin, simulators, hours: str, twice: str | None) -> list[dict]
         "and returns to the slot picker"
     )
 )
-def book_before_change(visitor: Visitor, slot_before: SlotOption, name: str, email: str):
+def book_before_change(visitor: Visitor, world: World, slot_before: SlotOption, name: str, email: str):
     form = visitor.form("/book")
-    visitor.submit(form, slot=slot_before.value, name=name, email=email)
+    visitor.submit(form, slot=slot_before.value, name=name, email=world.email(email))
     assert visitor.parsed.h1 == "You're booked", visitor.page.text[:500]
     visitor.open(form.action.removesuffix("/book"))
     assert visitor.parsed.slots, visitor.page.text[:300]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
@@ -21,10 +22,18 @@ from harness.sendgrid_driver import SendGridDriver
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path, slug
-from steps.browser_steps import BrowserSession
-from steps.email_steps import settle
-from steps.payment_steps import PAGE_PATH, booking_json, holds_booking, pay_with_card, wait_for_booking
+from steps.support import (
+    PAGE_PATH,
+    BrowserSession,
+    World,
+    booking_json,
+    hold_booking,
+    pay_with_card,
+    session_path,
+    settle,
+    slug,
+    wait_for_booking,
+)
 
 REFUND_STATES = {
     "pending": lambda p: p["refund_pending"],
@@ -46,8 +55,11 @@ def local_time(value: str, zone: str) -> str:
     parsers.parse('"{client}" has paid for a "{session}" booking of "{builder}" with the card "{card}"'),
     target_fixture="checkout",
 )
-def paid_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str, card: str):
-    checkout = holds_booking(visitor, stripe_sim, client, session, builder)
+def paid_booking(
+    visitor: Visitor, stripe_sim: StripeDriver, world: World, client: str, session: str, builder: str, card: str
+):
+    email = world.email(f"{client.split(maxsplit=1)[0].lower()}@example.com")
+    checkout = hold_booking(visitor, stripe_sim, client, email, session, world.builder(builder))
     pay_with_card(visitor, card)
     wait_for_booking(visitor, checkout["booking_id"], lambda b: b["status"] == "confirmed", "the booking to be paid")
     return checkout
@@ -150,8 +162,8 @@ def browser_reload_on_refund(tab: BrowserSession, visitor: Visitor, request, sta
 
 
 @then(parsers.parse('the booking page in the browser says "{sentence}"'))
-def browser_page_says(tab: BrowserSession, sentence: str):
-    expect(tab.page.locator("main")).to_contain_text(sentence)
+def browser_page_says(tab: BrowserSession, world: World, sentence: str):
+    expect(tab.page.locator("main")).to_contain_text(world.text(sentence))
 
 
 @then(parsers.parse('the booking page in the browser does not say "{words}"'))
@@ -205,7 +217,10 @@ def mark_paid_no_show(visitor: Visitor, calendly_sim: CalendlyDriver, checkout: 
 
 
 @when(parsers.parse('the client opens the "{subject}" mail to "{email}" in the SendGrid inbox'))
-def browser_open_mail(tab: BrowserSession, simulators, sendgrid_sim: SendGridDriver, subject: str, email: str):
+def browser_open_mail(
+    tab: BrowserSession, simulators, sendgrid_sim: SendGridDriver, world: World, subject: str, email: str
+):
+    email = world.email(email)
     try:
         wait_until(
             lambda: any(m["subject"].startswith(subject) for m in sendgrid_sim.messages(to=email)),
@@ -213,7 +228,7 @@ def browser_open_mail(tab: BrowserSession, simulators, sendgrid_sim: SendGridDri
         )
     except AssertionError as exc:
         raise AssertionError(f"{exc}; it has {[m['subject'] for m in sendgrid_sim.messages(to=email)]}") from None
-    tab.page.goto(f"{simulators.url}/sendgrid/inbox?to={email}")
+    tab.page.goto(f"{simulators.url}/sendgrid/inbox?{urlencode({'to': email})}")
     tab.audit()
     # Followed by its address: on a phone the inbox's table is wider than the screen (a tool's page, not the app's).
     href = tab.page.get_by_role("link", name=re.compile("^" + re.escape(subject))).first.get_attribute("href")
@@ -242,15 +257,15 @@ def browser_follow_mail_link(tab: BrowserSession, label: str):
 
 
 @when(parsers.parse('the client opens the "{session}" session of "{name}" in the browser without signing in'))
-def browser_open_session_anonymously(tab: BrowserSession, session: str, name: str):
-    tab.page.goto(tab.base_url + session_path(name, session))
+def browser_open_session_anonymously(tab: BrowserSession, world: World, session: str, name: str):
+    tab.page.goto(tab.base_url + session_path(world.builder(name), session))
     tab.audit()
 
 
 @when(parsers.parse('the client signs in as "{email}" with password "{password}" in the browser'))
-def browser_sign_in(tab: BrowserSession, email: str, password: str):
+def browser_sign_in(tab: BrowserSession, world: World, email: str, password: str):
     expect(tab.page.get_by_role("status")).to_contain_text("Please sign in to continue booking.")
-    tab.page.get_by_label("Email").fill(email)
+    tab.page.get_by_label("Email").fill(world.email(email))
     tab.page.get_by_label("Password").fill(password)
     with tab.page.expect_navigation():
         tab.page.get_by_role("button", name="Sign in").click()
@@ -258,7 +273,8 @@ def browser_sign_in(tab: BrowserSession, email: str, password: str):
 
 
 @then(parsers.parse('the browser is back on the "{session}" session of "{name}"'))
-def browser_back_on_session(tab: BrowserSession, session: str, name: str):
+def browser_back_on_session(tab: BrowserSession, world: World, session: str, name: str):
+    name = world.builder(name)
     expect(tab.page).to_have_url(re.compile(re.escape(tab.base_url + session_path(name, session))))
     expect(tab.page.get_by_role("heading", level=1)).to_have_text(f"{session} with {name}")
 
@@ -275,7 +291,8 @@ def browser_book_pathway(tab: BrowserSession, pathway: str):
 
 
 @then(parsers.parse('no mail to "{email}" mentions a no-show'))
-def no_mail_about_no_show(simulators, sendgrid_sim: SendGridDriver, email: str):
+def no_mail_about_no_show(simulators, sendgrid_sim: SendGridDriver, world: World, email: str):
+    email = world.email(email)
     settle(simulators)  # every webhook due has been answered, and the app mails before it answers
     mails = sendgrid_sim.messages(to=email)
     assert mails, f"no mail at all to {email}: the check would prove nothing"

@@ -7,16 +7,16 @@ import re
 from playwright.sync_api import expect
 from pytest_bdd import parsers, then, when
 
-from steps.payment_steps import PAGE_PATH
+from steps.support import PAGE_PATH, World
 
 # --- In a real browser ------------------------------------------------------------------------------
 
 
 @when(parsers.parse('the client picks the first time and continues to payment as "{name}" with email "{email}"'))
-def browser_continue_to_payment(tab, name: str, email: str):
+def browser_continue_to_payment(tab, world: World, name: str, email: str):
     tab.page.locator("input[name=slot]").first.check()
     tab.page.get_by_label("Your name").fill(name)
-    tab.page.get_by_label("Email").fill(email)
+    tab.page.get_by_label("Email").fill(world.email(email))
     tab.page.get_by_role("button", name="Continue to payment").click()
     expect(tab.page).to_have_url(re.compile(re.escape(PAGE_PATH) + "cs_test_"))
 
@@ -41,5 +41,6 @@ def browser_pay(tab, card: str):
 
 @then(parsers.parse('the browser shows that "{amount}" was paid with the card ending "{last4}"'))
 def browser_paid_note(tab, amount: str, last4: str):
-    expect(tab.page.locator(".paid-note")).to_have_text(f"Paid {amount} with the card ending {last4}.")
+    # the card's last digits arrive with a later Stripe event: as long as any other browser action waits (15 s)
+    expect(tab.page.locator(".paid-note")).to_have_text(f"Paid {amount} with the card ending {last4}.", timeout=15_000)
     tab.audit()

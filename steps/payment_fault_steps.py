@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from pytest_bdd import given, parsers, then, when
 
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path
-from steps.common_steps import page_text
 from steps.fault_phrases import delivery_plan
-from steps.payment_steps import booking_json
+from steps.support import World, booking_json, page_text, session_path
 
 # --- Webhook faults: duplicates, order, missing data, signatures ------------------------------------
 
@@ -91,9 +91,15 @@ def hour_passes(stripe_sim: StripeDriver):
     stripe_sim.advance(3601)
 
 
-def stored_events(admin, event_type: str, status: str | None = None) -> list[dict]:
+def stored_events(admin, stripe_sim: StripeDriver, event_type: str, status: str | None = None) -> list[dict]:
+    """The app's stored Stripe events; on a shared deployment only those this scenario's deliveries stored."""
     params = {"provider": "stripe", "event_type": event_type} | ({"status": status} if status else {})
-    return admin.get("/admin/api/webhooks", params=params).json()["events"]
+    rows = admin.get("/admin/api/webhooks", params=params).json()["events"]
+    if stripe_sim.since is None:
+        return rows
+    answers = [json.loads(a["response_body"]) for a in stripe_sim.attempts() if a["response_status"] == 200]
+    mine = {answer["event"] for answer in answers if "event" in answer}
+    return [row for row in rows if row["id"] in mine]
 
 
 @then(parsers.parse("the app answered all {copies:d} deliveries of {event_type} with 200"))
@@ -106,23 +112,23 @@ def answered_all(stripe_sim: StripeDriver, copies: int, event_type: str):
 
 
 @then(parsers.parse("the app stored {event_type} once and processed it"))
-def stored_once(admin, event_type: str):
-    events = stored_events(admin, event_type)
+def stored_once(admin, stripe_sim: StripeDriver, event_type: str):
+    events = stored_events(admin, stripe_sim, event_type)
     assert [e["status"] for e in events] == ["processed"], events
 
 
 @then(parsers.parse("the app stored {count:d} distinct {event_type} events and processed both"))
 def stored_distinct(admin, stripe_sim: StripeDriver, count: int, event_type: str):
     stripe_sim.wait_attempts(event_type, count)
-    events = stored_events(admin, event_type)
+    events = stored_events(admin, stripe_sim, event_type)
     assert len(events) == count and len({e["dedupe_key"] for e in events}) == count, events
     assert all(e["status"] == "processed" for e in events), events
 
 
 @when(parsers.parse("an operator replays both {event_type} events"), target_fixture="before_replay")
-def replay_events(admin, visitor: Visitor, checkout: dict, event_type: str) -> dict:
+def replay_events(admin, stripe_sim: StripeDriver, visitor: Visitor, checkout: dict, event_type: str) -> dict:
     before = booking_json(visitor, checkout["booking_id"])
-    for event in stored_events(admin, event_type):
+    for event in stored_events(admin, stripe_sim, event_type):
         response = admin.post(f"/admin/api/webhooks/{event['id']}/replay")
         assert response.status_code == 200 and response.json()["status"] == "processed", response.text
     return before
@@ -152,8 +158,10 @@ def pay_outside_session(stripe_sim: StripeDriver) -> str:
 
 
 @then("the app dead-lettered that checkout.session.completed with a reason naming the session")
-def dead_lettered(admin, outside_session: str):
-    dead = wait_until(lambda: stored_events(admin, COMPLETED, "dead"), what="a dead-lettered checkout event")
+def dead_lettered(admin, stripe_sim: StripeDriver, outside_session: str):
+    dead = wait_until(
+        lambda: stored_events(admin, stripe_sim, COMPLETED, "dead"), what="a dead-lettered checkout event"
+    )
     assert len(dead) == 1 and outside_session in dead[0]["last_error"], dead
     assert "not one this app opened" in dead[0]["last_error"]
 
@@ -165,8 +173,8 @@ def refused_delivery(stripe_sim: StripeDriver, event_type: str, reason: str):
 
 
 @then(parsers.parse("the app stored no {event_type} event"))
-def stored_none(admin, event_type: str):
-    assert stored_events(admin, event_type) == []
+def stored_none(admin, stripe_sim: StripeDriver, event_type: str):
+    assert stored_events(admin, stripe_sim, event_type) == []
 
 
 @then("the sweep confirmed the booking from Stripe's API")
@@ -223,9 +231,11 @@ def api_back(stripe_sim: StripeDriver):
 
 
 @then("Stripe made exactly one Checkout Session, after failing one request")
-def exactly_one_session(stripe_sim: StripeDriver, checkout: dict):
+def exactly_one_session(stripe_sim: StripeDriver, world: World, checkout: dict):
     state = stripe_sim.state()
-    assert [s["id"] for s in state["checkout_sessions"]] == [checkout["session_id"]]
+    # Stripe holds every scenario's sessions on a shared deployment: those made for this booking
+    sessions = stripe_sim.sessions_for(checkout["booking_id"]) if world.shared else state["checkout_sessions"]
+    assert [s["id"] for s in sessions] == [checkout["session_id"]]
     assert state["faults"]["faults"] == [], state["faults"]  # the one-shot fault fired
 
 
@@ -242,16 +252,16 @@ def no_payment(admin, stripe_sim: StripeDriver):
 
 
 @then("the chosen slot is still offered")
-def slot_still_offered(visitors, chosen_slot):
+def slot_still_offered(visitors, world: World, chosen_slot):
     other = visitors()
-    other.open(session_path("Ada Stone", "Portfolio review"), tz="UTC")
+    other.open(session_path(world.builder("Ada Stone"), "Portfolio review"), tz="UTC")
     assert chosen_slot.value in [slot.value for slot in other.parsed.slots]
 
 
 @when(parsers.parse('a JSON client posts the booking as "{name}" with email "{email}"'))
-def json_booking(visitor: Visitor, chosen_slot, name: str, email: str):
+def json_booking(visitor: Visitor, world: World, chosen_slot, name: str, email: str):
     form = visitor.form("/book")
-    data = {**form.fields, "slot": chosen_slot.value, "name": name, "email": email}
+    data = {**form.fields, "slot": chosen_slot.value, "name": name, "email": world.email(email)}
     visitor.page = visitor.http.post(form.action, data=data, headers={"Accept": "application/json"})
 
 

@@ -9,8 +9,7 @@ from pytest_bdd import given, parsers, then, when
 from harness.calendly_driver import CalendlyDriver
 from harness.stripe_driver import StripeDriver
 from harness.web import Visitor
-from steps.common_steps import page_text
-from steps.payment_steps import booking_json, on_checkout_page, slots_offered, wait_for_booking
+from steps.support import World, booking_json, on_checkout_page, page_text, slots_offered, wait_for_booking
 
 # --- Recovery: cancel and pay again, expiry, late payments, refunds ----------------------------------
 
@@ -72,13 +71,15 @@ def expire_requests_fail(stripe_sim: StripeDriver):
 
 
 @when("the hold sweep runs after the hold has ended", target_fixture="sweep")
-def hold_sweep(admin, visitor: Visitor, checkout: dict) -> dict:
+def hold_sweep(admin, world: World, visitor: Visitor, checkout: dict) -> dict:
     hold_end = datetime.fromisoformat(
         booking_json(visitor, checkout["booking_id"])["hold_expires_at"].replace("Z", "+00:00")
     )
     as_of = (hold_end + timedelta(minutes=1)).isoformat()
     response = admin.post("/admin/api/payments/expire-holds", json={"as_of": as_of})
     assert response.status_code == 200, response.text
+    if world.shared:  # the sweep covers every scenario's holds: what it did to this one's booking
+        return {outcome: [b for b in ids if b == checkout["booking_id"]] for outcome, ids in response.json().items()}
     return response.json()
 
 
@@ -117,7 +118,8 @@ def refunded_in_full(visitor: Visitor, checkout: dict, status: str, reason: str)
 
 
 @then(parsers.parse('the booking page tells the client "{sentence}"'))
-def booking_page_tells(visitors, checkout: dict, sentence: str):
+def booking_page_tells(visitors, world: World, checkout: dict, sentence: str):
+    sentence = world.text(sentence)
     page = visitors()
     page.open(f"/bookings/{checkout['booking_id']}")
     assert page.page.status_code == 200

@@ -8,7 +8,6 @@ through its public booking JSON and the operator API. Waits have deadlines.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,63 +17,35 @@ from harness.provision import calendly
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
 from harness.web import Visitor
-from steps.booking_steps import session_path, slug
-from steps.common_steps import page_text
-
-PAGE_PATH = "/stripe/c/pay/"
+from steps.support import (
+    World,
+    booking_json,
+    hold_booking,
+    on_checkout_page,
+    pay_with_card,
+    slots_offered,
+    slug,
+    wait_for_booking,
+)
 
 
 @pytest.fixture
-def stripe_sim(simulators, app_server):
+def stripe_sim(simulators, app_server, world: World):
     driver = StripeDriver(simulators, app_server.config.stripe_secret_key)
+    if world.shared:  # the journal holds the earlier scenarios' deliveries too
+        driver.since = world.journal_since
     yield driver
     driver.close()
-
-
-def booking_json(visitor: Visitor, booking_id: str) -> dict:
-    response = visitor.http.get(f"/api/v1/bookings/{booking_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def wait_for_booking(visitor: Visitor, booking_id: str, check, what: str, timeout: float = 20.0) -> dict:
-    def current():
-        booking = booking_json(visitor, booking_id)
-        return booking if check(booking) else None
-
-    try:
-        return wait_until(current, timeout=timeout, what=what)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; the booking is now {booking_json(visitor, booking_id)}") from None
-
-
-def on_checkout_page(visitor: Visitor, stripe_sim: StripeDriver, total: str) -> dict:
-    assert PAGE_PATH in visitor.url, (
-        f"not on Stripe's page: {visitor.url} ({visitor.page.status_code}): {page_text(visitor.page)[:600]}"
-    )
-    assert visitor.page.status_code == 200, visitor.page.text[:500]
-    assert visitor.parsed.h1 == f"Pay {total}", visitor.parsed.h1
-    session_id = urlsplit(visitor.url).path.rsplit("/", 1)[-1]
-    session = stripe_sim.api.v1.checkout.sessions.retrieve(session_id)
-    return {"session_id": session_id, "booking_id": session.client_reference_id, "url": visitor.url}
-
-
-def later_slot(visitor: Visitor):
-    """A slot at least a day away (the week's first one may be within the hour a scenario's clock moves)."""
-    soon = datetime.now(UTC) + timedelta(days=1)
-    later = [s for s in visitor.parsed.slots if datetime.fromisoformat(s.value.replace("Z", "+00:00")) >= soon]
-    if not later:
-        visitor.follow_link("Later week")
-        later = visitor.parsed.slots
-    assert later, f"no slots a day away on {visitor.url}"
-    return later[0]
 
 
 # --- Given ---------------------------------------------------------------------------------------
 
 
 @given(parsers.parse('"{name}" offers a paid session "{session}" of {minutes:d} minutes for {amount:d} "{currency}"'))
-def builder_offers_paid_session(admin, simulators, name: str, session: str, minutes: int, amount: int, currency: str):
+def builder_offers_paid_session(
+    admin, simulators, world: World, name: str, session: str, minutes: int, amount: int, currency: str
+):
+    name = world.builder(name)
     event_type = calendly.add_event_type(simulators, host_slug=slug(name), name=session, minutes=minutes)
     response = admin.post(
         f"/admin/api/builders/{slug(name)}/session_types",
@@ -94,29 +65,19 @@ def builder_offers_paid_session(admin, simulators, name: str, session: str, minu
     parsers.parse('"{client}" holds a "{session}" booking of "{builder}" and is on Stripe\'s payment page'),
     target_fixture="checkout",
 )
-def holds_booking(visitor: Visitor, stripe_sim: StripeDriver, client: str, session: str, builder: str) -> dict:
-    visitor.open(session_path(builder, session))
-    slot = later_slot(visitor)
-    email = f"{client.split(maxsplit=1)[0].lower()}@example.com"
-    visitor.submit(visitor.form("/book"), slot=slot.value, name=client, email=email)
-    assert PAGE_PATH in visitor.url, page_text(visitor.page)[:600]
-    checkout = on_checkout_page(visitor, stripe_sim, visitor.parsed.h1.removeprefix("Pay "))
-    return {**checkout, "slot": slot.value, "builder": builder, "session": session}
+def holds_booking(
+    visitor: Visitor, stripe_sim: StripeDriver, world: World, client: str, session: str, builder: str
+) -> dict:
+    email = world.email(f"{client.split(maxsplit=1)[0].lower()}@example.com")
+    return hold_booking(visitor, stripe_sim, client, email, session, world.builder(builder))
 
 
 # --- When: the client on Stripe's page -----------------------------------------------------------
 
 
 @when(parsers.parse('the visitor pays with the card "{card}"'))
-def pay_with_card(visitor: Visitor, card: str):
-    assert PAGE_PATH in visitor.url, f"not on Stripe's page: {visitor.url}"
-    visitor.submit(
-        visitor.form(""),
-        card_number=card,
-        card_expiry="12 / 34",
-        card_cvc="1234" if card.startswith(("34", "37")) else "123",
-        name="Grace Hopper",
-    )
+def pay_with_card_step(visitor: Visitor, card: str):
+    pay_with_card(visitor, card)
 
 
 @when("the visitor completes the authentication")
@@ -185,18 +146,12 @@ def held_with_slot(visitor: Visitor, visitors, checkout: dict):
     assert checkout["slot"] not in slots_offered(visitors, booking)
 
 
-def slots_offered(visitors, booking: dict) -> list[str]:
-    other = visitors()
-    other.open(f"/builders/{booking['builder']}/sessions/{booking['session_type']}", tz="UTC")
-    return [slot.value for slot in other.parsed.slots]
-
-
 @then(
     parsers.parse(
         'Stripe has one open Checkout Session for the booking of {amount:d} "{currency}" that names the booking'
     )
 )
-def one_open_session(stripe_sim: StripeDriver, app_server, checkout: dict, amount: int, currency: str):
+def one_open_session(stripe_sim: StripeDriver, app_server, world: World, checkout: dict, amount: int, currency: str):
     [session] = stripe_sim.sessions_for(checkout["booking_id"])
     booking_id = checkout["booking_id"]
     assert session["id"] == checkout["session_id"] and session["status"] == "open"
@@ -204,7 +159,7 @@ def one_open_session(stripe_sim: StripeDriver, app_server, checkout: dict, amoun
     assert session["metadata"] == {"bookingId": booking_id} and session["client_reference_id"] == booking_id
     assert session["success_url"] == f"{app_server.url}/bookings/{booking_id}/paid?session_id={{CHECKOUT_SESSION_ID}}"
     assert session["cancel_url"] == f"{app_server.url}/bookings/{booking_id}/payment-canceled"
-    assert session["customer_email"] == "grace@example.com"
+    assert session["customer_email"] == world.email("grace@example.com")
     assert session["expires_at"] - session["created"] >= 30 * 60
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pytest_bdd import parsers, then, when
 
 from harness.web import SlotOption, Visitor, parse
+from steps.support import World
 
 
 def instant(value: str) -> datetime:
@@ -107,6 +108,6 @@ def each_shown_in(slot_before: SlotOption, slot_after: SlotOption, zone: str):
     parsers.parse('the visitor books the first slot after the change as "{name}" with email "{email}"'),
     target_fixture="chosen_slot",
 )
-def book_after_change(visitor: Visitor, slot_after: SlotOption, name: str, email: str) -> SlotOption:
-    visitor.submit(visitor.form("/book"), slot=slot_after.value, name=name, email=email)
+def book_after_change(visitor: Visitor, world: World, slot_after: SlotOption, name: str, email: str) -> SlotOption:
+    visitor.submit(visitor.form("/book"), slot=slot_after.value, name=name, email=world.email(email))
     return slot_after

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pytest_bdd import parsers, when
 
 from harness.web import Visitor
+from steps.support import World, session_path
 
 
 def _iso(value: datetime) -> str:
@@ -14,10 +15,10 @@ def _iso(value: datetime) -> str:
 
 
 @when(parsers.parse("the visitor posts a booking with {problem}"))
-def post_bad_booking(visitor: Visitor, problem: str):
+def post_bad_booking(visitor: Visitor, world: World, problem: str):
     form = visitor.form("/book")
     first = visitor.parsed.slots[0].value
-    values = {"slot": first, "name": "Grace Hopper", "email": "grace@example.com"}
+    values = {"slot": first, "name": "Grace Hopper", "email": world.email("grace@example.com")}
     if problem == "a slot in the past":
         values["slot"] = _iso((datetime.now(UTC) - timedelta(days=1)).replace(minute=0, second=0))
     elif problem == "a slot that is not offered":
@@ -38,7 +39,7 @@ def post_bad_booking(visitor: Visitor, problem: str):
 
 
 @when(parsers.parse("the visitor posts a booking form of {size:d} KB"))
-def post_oversized(visitor: Visitor, size: int):
-    visitor.open("/builders/ada-stone/sessions/intro-call")
+def post_oversized(visitor: Visitor, world: World, size: int):
+    visitor.open(session_path(world.builder("Ada Stone"), "Intro call"))
     form = visitor.form("/book")
     visitor.submit(form, name="x" * (size * 1024))

@@ -182,7 +182,9 @@ def record(
 ) -> str:
     """Write one attempt's outcome (sent, retry or dead); returns the row's new status."""
     with db.transaction() as session:
-        row = session.get(OutboxMessage, message_id)
+        # Locked: SendGrid may report a bounce for this very mail (marking it dead) before its send is
+        # recorded here; read without the lock, "sent" would be written over "dead".
+        row = session.get(OutboxMessage, message_id, with_for_update=True)
         if row is None or row.status not in SENDABLE:
             return row.status if row else "missing"
         row.attempts += 1

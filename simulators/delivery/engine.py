@@ -401,14 +401,23 @@ class DeliveryEngine:
                 if provider in (None, row.provider) and event_type in (None, row.event_type)
             ]
 
-    def deliveries(self, *, provider: str | None = None, status: str | None = None) -> list[Delivery]:
-        """Snapshots of every delivery (optionally of one provider / in one status), in submission order."""
+    def deliveries(self, *, provider: str | None = None, status: str | None = None, after: int = 0) -> list[Delivery]:
+        """Snapshots of every delivery (optionally of one provider / in one status / submitted after the
+        delivery numbered ``after``), in submission order."""
         with self._lock:
             return [
                 dataclasses.replace(job.delivery)
                 for job in self._schedule.jobs
-                if provider in (None, job.delivery.provider) and status in (None, job.delivery.status)
+                if provider in (None, job.delivery.provider)
+                and status in (None, job.delivery.status)
+                and job.delivery.sequence > after
             ]
+
+    @property
+    def last_sequence(self) -> int:
+        """The submission number of the latest delivery (0: none since the last reset)."""
+        with self._lock:
+            return self._sequence
 
     def pending(self, *, provider: str | None = None) -> list[Delivery]:
         """Deliveries not yet delivered or given up on (pending, held, or failed awaiting a retry)."""

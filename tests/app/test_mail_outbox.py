@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from app_under_test.db import Database
 from app_under_test.mail import outbox
 from app_under_test.models import Client, OutboxMessage
+from harness.waiting import wait_until
 
 pytestmark = [pytest.mark.database, pytest.mark.email]
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -206,10 +208,37 @@ def test_an_operator_requeues_a_dead_or_retrying_mail_from_scratch_and_leaves_a_
             row.status, row.attempts, row.next_attempt_at, row.last_error = status, 4, NOW, "SendGrid answered 500"
     with database.transaction() as session:
         states = [
-            (r.status, r.attempts, r.next_attempt_at, r.last_error)
-            for r in map(lambda i: outbox.requeue(session, i), ids)
+            (r.status, r.attempts, r.next_attempt_at, r.last_error) for r in (outbox.requeue(session, i) for i in ids)
         ]
     assert states[:2] == [("pending", 0, None, None), ("pending", 0, None, None)]
     assert states[2][0] == "sent" and states[2][1] == 4
     with database.transaction() as session:
         assert outbox.requeue(session, 10**6) is None
+
+
+def test_a_bounce_reported_while_the_send_is_being_recorded_stays_dead(database, db_backend):
+    """SendGrid can report a bounce (the mail marked dead) before the sender has recorded "sent"."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the two transactions cannot overlap")
+    message_id = queue(database)
+    bounce = database.sessions()
+    with bounce.begin():  # the webhook's transaction: the row is marked dead, not yet committed
+        row = bounce.get(OutboxMessage, message_id)
+        row.status, row.last_error = "dead", "SendGrid reported a bounce"
+        bounce.flush()
+        with ThreadPoolExecutor(1) as pool:
+            recorded = pool.submit(outbox.record, database, message_id, outcome="sent", now=NOW)
+            with database.reader() as watcher:
+                wait_until(
+                    lambda: watcher.scalar(
+                        text(
+                            "select count(*) from pg_stat_activity"
+                            " where wait_event_type = 'Lock' and datname = current_database()"
+                        )
+                    ),
+                    what="the sender to wait for the webhook's row lock",
+                )
+            bounce.commit()
+            assert recorded.result(timeout=30) == "dead"
+    bounce.close()
+    assert (row_of(database, message_id).status, row_of(database, message_id).attempts) == ("dead", 0)

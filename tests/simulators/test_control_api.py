@@ -203,6 +203,18 @@ def test_deliveries_filter_by_provider_event_type_and_status(control, emit, rece
     assert_error(control.get("/deliveries", params={"status": "lost"}), 400, "unknown status 'lost'")
 
 
+def test_deliveries_after_a_journal_position_are_only_the_later_ones(control, emit, receiver):
+    emit("invitee.created")
+    position = control.get("/health").json()["last_sequence"]
+    emit("invitee.canceled")
+    control.post("/deliveries/flush")
+    later = control.get("/deliveries", params={"after": position}).json()
+    assert [d["event_type"] for d in later["deliveries"]] == ["invitee.canceled"]
+    assert [a["event_type"] for a in later["attempts"]] == ["invitee.canceled"]
+    assert control.get("/health").json()["last_sequence"] == position + 1
+    assert_error(control.get("/deliveries", params={"after": "-1"}), 400, "after must be")
+
+
 def test_pending_lists_undelivered_deliveries_with_their_next_attempt(control, emit, receiver):
     receiver.respond_with(500)
     control.post("/plans", json={"provider": "calendly", "plan": {"reorder": True}, "event_type": "invitee.canceled"})
