@@ -73,11 +73,22 @@ def _default_int(name: str, fallback: int) -> int:
     help="Seconds a request may take before its worker is restarted.",
 )
 @click.option(
+    "--keepalive",
+    type=click.IntRange(min=0),
+    default=75,
+    show_default=True,
+    # Longer than any client keeps an idle connection (httpx 5 s, proxies and load balancers 60 s): with
+    # gunicorn's 2 s default a client reusing a connection the server has just closed gets a reset.
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     help="gunicorn's access log on stderr (the app logs requests itself).",
 )
-def serve_command(binds: tuple[str, ...], workers: int, threads: int, timeout: int, access_log: bool) -> None:
+def serve_command(
+    binds: tuple[str, ...], workers: int, threads: int, timeout: int, keepalive: int, access_log: bool
+) -> None:
     """Run the app under gunicorn, configured from the environment like every other command."""
     Config.from_env().validate()  # ConfigError is reported by booking-app's main, before any worker forks
     settings: dict[str, Any] = {
@@ -87,6 +98,7 @@ def serve_command(binds: tuple[str, ...], workers: int, threads: int, timeout: i
         "worker_class": "gthread",
         "timeout": timeout,
         "graceful_timeout": min(timeout, 10),
+        "keepalive": keepalive,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "proc_name": "booking-app",
