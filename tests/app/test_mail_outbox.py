@@ -206,8 +206,7 @@ def test_an_operator_requeues_a_dead_or_retrying_mail_from_scratch_and_leaves_a_
             row.status, row.attempts, row.next_attempt_at, row.last_error = status, 4, NOW, "SendGrid answered 500"
     with database.transaction() as session:
         states = [
-            (r.status, r.attempts, r.next_attempt_at, r.last_error)
-            for r in map(lambda i: outbox.requeue(session, i), ids)
+            (r.status, r.attempts, r.next_attempt_at, r.last_error) for r in (outbox.requeue(session, i) for i in ids)
         ]
     assert states[:2] == [("pending", 0, None, None), ("pending", 0, None, None)]
     assert states[2][0] == "sent" and states[2][1] == 4
