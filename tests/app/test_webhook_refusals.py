@@ -262,3 +262,60 @@ def test_stripe_an_old_signature_is_reported_as_stale_with_the_tolerance():
     # a timestamp written in other digits than ASCII is no timestamp: the signature is simply wrong
     status, code, _ = stripe_refusal(f"t={'１' * 3},v1={'0' * 64}")  # noqa: RUF001 (full-width digits on purpose)
     assert (status, code) == (400, "invalid_signature")
+
+
+STRIPE = Config(env="test", stripe_webhook_secret=STRIPE_SECRET)
+
+
+def stripe_parse(envelope: dict | list | bytes):
+    body = envelope if isinstance(envelope, bytes) else json.dumps(envelope).encode()
+    header = stripe.WebhookSignature.generate_signature_header(body.decode("utf-8", "replace"), STRIPE_SECRET)
+    return stripe_ingest.parse(body, {stripe_ingest.HEADER: header}, STRIPE)
+
+
+EVENT = {"id": "evt_1", "object": "event", "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}
+
+
+def test_stripe_an_event_is_keyed_by_its_id_and_kept_as_sent():
+    incoming = stripe_parse(EVENT)
+    assert (incoming.provider, incoming.dedupe_key, incoming.event_type) == (
+        "stripe",
+        "stripe:evt_1",
+        "charge.refunded",
+    )
+    assert json.loads(incoming.raw_body) == EVENT
+    longest = stripe_parse({**EVENT, "id": "evt_" + "a" * 251, "type": "t" * 80})
+    assert longest.dedupe_key == "stripe:evt_" + "a" * 251 and longest.event_type == "t" * 80
+
+
+@pytest.mark.parametrize(
+    ("change", "told"),
+    [
+        ({"id": "ch_1"}, "evt_"),
+        ({"id": 7}, "evt_"),
+        ({"id": "evt_" + "a" * 252}, "evt_"),
+        ({"type": ""}, "type"),
+        ({"type": "t" * 81}, "type"),
+        ({"type": None}, "type"),
+        ({"data": {}}, "data.object"),
+        ({"data": {"object": "ch_1"}}, "data.object"),
+        ({"data": None}, "data.object"),
+    ],
+)
+def test_stripe_a_signed_envelope_that_is_not_a_stripe_event_is_refused(change, told):
+    status, code, message = refusal(stripe_parse, {**EVENT, **change})
+    assert (status, code) == (400, "invalid_event") and told in message
+
+
+def test_stripe_a_signed_body_that_is_no_event_object_is_refused_by_kind():
+    assert refusal(stripe_parse, b"[1, 2]")[:2] == (400, "invalid_event")
+    assert refusal(stripe_parse, b'"evt_1"')[:2] == (400, "invalid_event")
+    status, code, message = refusal(stripe_parse, b"{not json")
+    assert (status, code) == (400, "invalid_json") and "not valid JSON" in message
+
+
+def test_stripe_without_a_signing_secret_or_a_signature_is_refused():
+    body = json.dumps(EVENT).encode()
+    assert refusal(stripe_ingest.parse, body, {}, Config(env="test"))[:2] == (503, "not_configured")
+    status, code, message = refusal(stripe_ingest.parse, body, {}, STRIPE)
+    assert (status, code) == (400, "missing_signature") and "Stripe-Signature" in message
