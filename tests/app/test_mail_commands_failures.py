@@ -19,8 +19,9 @@ def refusing_sendgrid():
 
     @fake.route("/<path:anything>", methods=["GET", "POST", "PATCH", "PUT"])
     def refuse(anything: str):
-        body = "x" * 400 if "user/webhooks" in anything else REFUSAL
-        return Response(body, status=401, content_type="application/json")
+        if "user/webhooks" in anything:  # bytes that are not UTF-8, and more than the operator needs to read
+            return Response(b"\xff" + b"x" * 400, status=401, content_type="application/json")
+        return Response(REFUSAL, status=401, content_type="application/json")
 
     running = serve_in_thread(fake, name="refusing-sendgrid")
     yield running.url
@@ -36,7 +37,7 @@ def test_a_refused_provisioning_names_sendgrids_status_and_reason(db_url, refusi
         args=["mail", "register-webhook", "--url", "https://book.example.com/webhooks/sendgrid"]
     )
     assert registered.exit_code == 1
-    expected = f"Error: registering the event webhook failed: SendGrid answered 401: {'x' * 300}\n"
+    expected = f"Error: registering the event webhook failed: SendGrid answered 401: \ufffd{'x' * 299}\n"
     assert registered.output.endswith(expected)
     app.extensions["booking_db"].dispose()
 

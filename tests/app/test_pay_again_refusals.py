@@ -16,7 +16,7 @@ from app_under_test.models import Booking, BookingStatus, Payment
 from app_under_test.payments.checkout import MAX_ATTEMPTS, CannotPay, pay_again
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id
-from tests.app.payments_fixtures import held_booking, payments_app, stripe_server  # noqa: F401 (pytest fixtures, used by name)
+from tests.app.payments_fixtures import control, held_booking, payments_app, stripe_server  # noqa: F401 (pytest fixtures, used by name)
 
 pytestmark = [pytest.mark.stripe, pytest.mark.database]
 
@@ -94,3 +94,33 @@ def test_after_the_last_allowed_attempt_the_open_page_is_offered_or_the_client_b
         spent = refused(payments_app, booking.id)
         assert spent.message == "This booking has had as many payment attempts as we allow. Please book again."
         assert spent.open_checkout_url is None
+
+
+def test_a_payment_already_under_way_is_not_paid_twice(payments_app, stripe_server):
+    with payments_app.app_context():
+        booking = _held(payments_app)
+        ((_status, _url),) = _payments(booking.id)
+        with get_db().reader() as session:
+            checkout_id = session.scalar(select(Payment.checkout_session_id).where(Payment.booking_id == booking.id))
+        with control(stripe_server) as client:  # a bank debit: the session completed, the money is on its way
+            paid = client.post(f"/checkout/sessions/{checkout_id}/pay", json={"payment_method": "us_bank_account"})
+            assert paid.status_code == 200, paid.text
+        problem = refused(payments_app, booking.id)
+        assert (problem.code, problem.message) == (
+            "payment_in_progress",
+            "Your payment is already being processed; this page will update as soon as Stripe confirms it.",
+        )
+        assert len(_payments(booking.id)) == 1
+
+
+def test_a_new_payment_page_stays_open_at_least_31_minutes_from_the_request(payments_app, stripe_server):
+    with payments_app.app_context():
+        booking = _held(payments_app)
+        asked_at = booking.hold_expires_at - timedelta(minutes=1)
+        with get_db().transaction() as session:
+            opened = pay_again(
+                session, booking.id, app_client(), payments_app.extensions["booking_config"], now=asked_at
+            )
+            checkout_id = opened.checkout_session_id
+        expires_at = app_client().v1.checkout.sessions.retrieve(checkout_id).expires_at
+        assert asked_at.timestamp() + 31 * 60 <= expires_at <= asked_at.timestamp() + 33 * 60

@@ -475,3 +475,16 @@ def test_calendly_signature_refusals_word_for_word():
         "the signature timestamp is more than 180 seconds ahead",
     )
     assert verify(f"t={NOW},v1=00") == (400, "invalid_signature", "the signature does not match the body")
+
+
+@pytest.mark.parametrize("failure", [ValueError("bad DER"), TypeError("not bytes")])
+def test_sendgrid_a_verifier_that_fails_on_a_signature_refuses_it_never_accepts_it(monkeypatch, failure):
+    def failing(self, payload, signature, timestamp, public_key=None):
+        raise failure
+
+    monkeypatch.setattr(sendgrid_ingest.EventWebhook, "verify_signature", failing)
+    assert refusal(sendgrid_ingest.verify_signature, BODY, signed(BODY, NOW), PUBLIC_KEY, now=NOW) == (
+        400,
+        "invalid_signature",
+        "the signature does not match the body",
+    )
