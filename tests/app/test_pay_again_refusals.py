@@ -90,7 +90,8 @@ def test_after_the_last_allowed_attempt_the_open_page_is_offered_or_the_client_b
         )
         assert problem.open_checkout_url == payments[-1][1]
         with get_db().transaction() as session:
-            session.scalars(select(Payment).where(Payment.booking_id == booking.id)).all()[-1].status = "failed"
+            latest = session.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id))
+            latest.all()[-1].status = "failed"
         spent = refused(payments_app, booking.id)
         assert spent.message == "This booking has had as many payment attempts as we allow. Please book again."
         assert spent.open_checkout_url is None
