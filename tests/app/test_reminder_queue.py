@@ -1,7 +1,8 @@
 """Which bookings get a reminder: confirmed ones starting after now and at most the window ahead, once each.
 
 A booking starting exactly now is past reminding; one starting exactly at the end of the window is in it.
-The operator's count says how many were queued and how many had one already.
+The operator's count says how many were queued and how many had one already. A moved booking gets one
+"moved" mail per move.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app_under_test.db import get_db
+from app_under_test.mail import notices
 from app_under_test.mail.reminders import queue_reminders
 from app_under_test.models import Booking, OutboxMessage
 from tests.app.web_fixtures import FREE_PATH, book_free, make_web_app
@@ -94,3 +96,20 @@ def test_a_moved_booking_is_reminded_again_for_its_new_time(mail_app):
             "already_queued": 0,
         }
     assert _reminders(mail_app) == ["client0@example.com", "client0@example.com"]
+
+
+def test_each_move_of_a_booking_sends_its_own_moved_mail_and_a_repeated_notice_none(mail_app):
+    (start,) = _booked_starts(mail_app, 1)
+    with mail_app.app_context():
+        for previous, new in (
+            (start, start + timedelta(hours=1)),
+            (start + timedelta(hours=1), start + timedelta(hours=2)),
+        ):
+            for _copy in range(2):  # the same move told twice (a redelivered webhook) queues nothing more
+                with get_db().transaction() as session:
+                    booking = session.scalar(select(Booking))
+                    booking.start_at = new
+                    notices.booking_moved(session, booking, previous_start=previous)
+        with get_db().reader() as session:
+            moved = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "moved")).all()
+    assert len(moved) == 4  # client and builder, for each of the two moves

@@ -45,20 +45,22 @@ def _signed_up(browser) -> None:
     browser.post("/signout", data={"csrf_token": csrf_token(browser, "/")})
 
 
-@pytest.mark.parametrize("target", KEPT, ids=range(len(KEPT)))
-def test_sign_in_returns_to_the_page_that_asked(browser, target):
+def test_sign_in_returns_to_the_page_that_asked(browser):
     _signed_up(browser)
-    response = sign_in(browser, "grace@example.com", next_path=target)
-    assert response.status_code == 303
-    assert unquote(response.headers["Location"]) == target  # Werkzeug percent-encodes what is not ASCII
+    for target in KEPT:
+        response = sign_in(browser, "grace@example.com", next_path=target)
+        assert response.status_code == 303
+        assert unquote(response.headers["Location"]) == target  # Werkzeug percent-encodes what is not ASCII
+        browser.post("/signout", data={"csrf_token": csrf_token(browser, "/")})
 
 
-@pytest.mark.parametrize("target", REFUSED, ids=range(len(REFUSED)))
-def test_sign_in_never_follows_a_next_that_leaves_the_site_or_breaks_the_header(browser, target):
+def test_sign_in_never_follows_a_next_that_leaves_the_site_or_breaks_the_header(browser):
     _signed_up(browser)
-    response = sign_in(browser, "grace@example.com", next_path=target)
-    assert response.status_code == 303
-    assert response.headers["Location"] == HOME
+    for target in REFUSED:
+        response = sign_in(browser, "grace@example.com", next_path=target)
+        assert response.status_code == 303
+        assert response.headers["Location"] == HOME, target
+        browser.post("/signout", data={"csrf_token": csrf_token(browser, "/")})
 
 
 def test_sign_up_returns_to_the_session_that_asked_and_refuses_another_host(web_app):

@@ -262,3 +262,229 @@ def test_stripe_an_old_signature_is_reported_as_stale_with_the_tolerance():
     # a timestamp written in other digits than ASCII is no timestamp: the signature is simply wrong
     status, code, _ = stripe_refusal(f"t={'１' * 3},v1={'0' * 64}")  # noqa: RUF001 (full-width digits on purpose)
     assert (status, code) == (400, "invalid_signature")
+
+
+STRIPE = Config(env="test", stripe_webhook_secret=STRIPE_SECRET)
+
+
+def stripe_parse(envelope: dict | list | bytes):
+    body = envelope if isinstance(envelope, bytes) else json.dumps(envelope).encode()
+    header = stripe.WebhookSignature.generate_signature_header(body.decode("utf-8", "replace"), STRIPE_SECRET)
+    return stripe_ingest.parse(body, {stripe_ingest.HEADER: header}, STRIPE)
+
+
+EVENT = {"id": "evt_1", "object": "event", "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}
+
+
+def test_stripe_an_event_is_keyed_by_its_id_and_kept_as_sent():
+    incoming = stripe_parse(EVENT)
+    assert (incoming.provider, incoming.dedupe_key, incoming.event_type) == (
+        "stripe",
+        "stripe:evt_1",
+        "charge.refunded",
+    )
+    assert json.loads(incoming.raw_body) == EVENT
+    longest = stripe_parse({**EVENT, "id": "evt_" + "a" * 251, "type": "t" * 80})
+    assert longest.dedupe_key == "stripe:evt_" + "a" * 251 and longest.event_type == "t" * 80
+
+
+@pytest.mark.parametrize(
+    ("change", "told"),
+    [
+        ({"id": "ch_1"}, "evt_"),
+        ({"id": 7}, "evt_"),
+        ({"id": "evt_" + "a" * 252}, "evt_"),
+        ({"type": ""}, "type"),
+        ({"type": "t" * 81}, "type"),
+        ({"type": None}, "type"),
+        ({"data": {}}, "data.object"),
+        ({"data": {"object": "ch_1"}}, "data.object"),
+        ({"data": None}, "data.object"),
+    ],
+)
+def test_stripe_a_signed_envelope_that_is_not_a_stripe_event_is_refused(change, told):
+    status, code, message = refusal(stripe_parse, {**EVENT, **change})
+    assert (status, code) == (400, "invalid_event") and told in message
+
+
+def test_stripe_a_signed_body_that_is_no_event_object_is_refused_by_kind():
+    assert refusal(stripe_parse, b"[1, 2]")[:2] == (400, "invalid_event")
+    assert refusal(stripe_parse, b'"evt_1"')[:2] == (400, "invalid_event")
+    status, code, message = refusal(stripe_parse, b"{not json")
+    assert (status, code) == (400, "invalid_json") and "not valid JSON" in message
+
+
+def test_stripe_without_a_signing_secret_or_a_signature_is_refused():
+    body = json.dumps(EVENT).encode()
+    assert refusal(stripe_ingest.parse, body, {}, Config(env="test"))[:2] == (503, "not_configured")
+    status, code, message = refusal(stripe_ingest.parse, body, {}, STRIPE)
+    assert (status, code) == (400, "missing_signature") and "Stripe-Signature" in message
+
+
+# Each refusal exactly as the provider's delivery log shows it: (status, code, message).
+SENDGRID_REFUSALS = [
+    (
+        "no signature",
+        {TIMESTAMP: str(NOW)},
+        BODY,
+        (400, "missing_signature", f"the {SIGNATURE} and {TIMESTAMP} headers are required"),
+    ),
+    (
+        "timestamp no unix time",
+        {SIGNATURE: "c2lnbmF0dXJl", TIMESTAMP: "soon"},
+        BODY,
+        (400, "malformed_signature", f"{TIMESTAMP} must be a unix time"),
+    ),
+    (
+        "stale",
+        {SIGNATURE: "c2lnbmF0dXJl", TIMESTAMP: str(NOW - 301)},
+        BODY,
+        (400, "stale_signature", "the signature timestamp is more than 300 seconds away from now"),
+    ),
+    (
+        "signature with a character outside base64",
+        {SIGNATURE: "c2ln bmF0dXJl", TIMESTAMP: str(NOW)},
+        BODY,
+        (400, "malformed_signature", "the signature is not base64, or the body not UTF-8"),
+    ),
+    (
+        "wrong signature",
+        {SIGNATURE: "c2lnbmF0dXJl", TIMESTAMP: str(NOW)},
+        BODY,
+        (400, "invalid_signature", "the signature does not match the body"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "answer"), [c[1:] for c in SENDGRID_REFUSALS], ids=[c[0] for c in SENDGRID_REFUSALS]
+)
+def test_sendgrid_refusals_word_for_word(headers, body, answer):
+    assert refusal(sendgrid_ingest.verify_signature, body, headers, PUBLIC_KEY, now=NOW) == answer
+
+
+def test_sendgrid_envelope_refusals_word_for_word():
+    assert refusal(sendgrid_ingest.parse, BODY, signed(BODY), Config(env="test")) == (
+        503,
+        "not_configured",
+        "SendGrid event webhooks are not configured",
+    )
+    assert refusal(sendgrid_ingest.verify_signature, BODY, signed(BODY, NOW), "not a key", now=NOW) == (
+        503,
+        "not_configured",
+        "SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY is not a valid key",
+    )
+    status, code, message = refusal(sendgrid_parse, b"[{")
+    assert (status, code) == (400, "invalid_json") and message.startswith("the body is not valid JSON (Expecting")
+    for body in (b"{}", b"[]", b"[1]"):
+        assert refusal(sendgrid_parse, body) == (
+            400,
+            "invalid_envelope",
+            "the body must be a non-empty JSON array of event objects",
+        )
+    assert refusal(sendgrid_parse, [mail_event(kind="")]) == (
+        400,
+        "invalid_envelope",
+        "every event needs its event name",
+    )
+    assert refusal(sendgrid_parse, [mail_event()] * 1001) == (413, "too_many_events", "at most 1000 events per request")
+
+
+def test_calendly_refusals_word_for_word():
+    assert refusal(calendly_ingest.parse, b"{}", {}, Config(env="test")) == (
+        503,
+        "not_configured",
+        "Calendly webhooks are not configured",
+    )
+    assert refusal(calendly_parse, b"[]") == (400, "invalid_envelope", "the body must be a JSON object")
+    assert refusal(calendly_parse, {**ENVELOPE, "event": "invitee.updated"}) == (
+        400,
+        "unknown_event",
+        "unsupported Calendly event 'invitee.updated'",
+    )
+    assert refusal(calendly_parse, {**ENVELOPE, "payload": []}) == (
+        400,
+        "invalid_envelope",
+        "payload must be a JSON object",
+    )
+    assert refusal(calendly_parse, {**ENVELOPE, "payload": {}}) == (
+        400,
+        "invalid_envelope",
+        "payload.uri is required to identify the event (a string of at most 255 characters)",
+    )
+    assert refusal(calendly_parse, {**ENVELOPE, "created_at": None}) == (
+        400,
+        "invalid_envelope",
+        "created_at is required (an ISO-8601 time)",
+    )
+    status, code, message = refusal(calendly_parse, b"{nope")
+    assert (status, code) == (400, "invalid_json") and message.startswith("the body is not valid JSON (Expecting")
+
+
+def test_stripe_refusals_word_for_word():
+    assert refusal(stripe_parse, {**EVENT, "id": "ch_1"}) == (
+        400,
+        "invalid_event",
+        "id must be a Stripe event id (evt_...)",
+    )
+    assert refusal(stripe_parse, {**EVENT, "type": ""}) == (400, "invalid_event", "type must be a Stripe event type")
+    assert refusal(stripe_parse, {**EVENT, "data": {}}) == (
+        400,
+        "invalid_event",
+        "data.object is required (the object the event is about)",
+    )
+    assert refusal(stripe_parse, b"[1]") == (400, "invalid_event", "the body must be a JSON object (a Stripe event)")
+    assert refusal(stripe_ingest.parse, b"{}", {}, Config(env="test")) == (
+        503,
+        "not_configured",
+        "Stripe webhooks are not configured",
+    )
+    assert refusal(stripe_ingest.parse, b"{}", {}, STRIPE) == (
+        400,
+        "missing_signature",
+        "the Stripe-Signature header is missing",
+    )
+    now = int(time.time())
+    assert stripe_refusal(f"t={now},v1={'0' * 64}") == (
+        400,
+        "invalid_signature",
+        "the signature does not match the body",
+    )
+    old = stripe.WebhookSignature.generate_signature_header(STRIPE_BODY, STRIPE_SECRET, now - 301)
+    assert stripe_refusal(old) == (400, "stale_signature", "the signature timestamp is older than 300 seconds")
+
+
+def test_calendly_signature_refusals_word_for_word():
+    header = calendly_ingest.HEADER
+    body = json.dumps(ENVELOPE).encode()
+
+    def verify(value: str | None):
+        return refusal(calendly_ingest.verify_signature, body, value, CALENDLY_KEY, now=NOW)
+
+    assert verify(None) == (400, "missing_signature", f"the {header} header is missing")
+    assert verify("garbage") == (400, "malformed_signature", f"{header} must look like t=<unix>,v1=<hex>")
+    assert verify(f"t={NOW}") == (400, "malformed_signature", f"{header} must carry one t=<unix> and v1=<hex>")
+    assert verify(f"t={NOW - 181},v1=00") == (
+        400,
+        "stale_signature",
+        "the signature timestamp is older than 180 seconds",
+    )
+    assert verify(f"t={NOW + 181},v1=00") == (
+        400,
+        "future_signature",
+        "the signature timestamp is more than 180 seconds ahead",
+    )
+    assert verify(f"t={NOW},v1=00") == (400, "invalid_signature", "the signature does not match the body")
+
+
+@pytest.mark.parametrize("failure", [ValueError("bad DER"), TypeError("not bytes")])
+def test_sendgrid_a_verifier_that_fails_on_a_signature_refuses_it_never_accepts_it(monkeypatch, failure):
+    def failing(self, payload, signature, timestamp, public_key=None):
+        raise failure
+
+    monkeypatch.setattr(sendgrid_ingest.EventWebhook, "verify_signature", failing)
+    assert refusal(sendgrid_ingest.verify_signature, BODY, signed(BODY, NOW), PUBLIC_KEY, now=NOW) == (
+        400,
+        "invalid_signature",
+        "the signature does not match the body",
+    )

@@ -1,0 +1,50 @@
+"""``booking-app mail provision-templates`` and ``register-webhook`` when SendGrid refuses: the operator is told
+SendGrid's status and its own words (cut to 300 characters), and the command exits non-zero."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, Response
+
+from harness.servers import serve_in_thread
+from tests.app.web_fixtures import make_web_app
+
+pytestmark = [pytest.mark.email, pytest.mark.database]
+REFUSAL = '{"errors":[{"message":"authorization required"}]}'
+
+
+@pytest.fixture
+def refusing_sendgrid():
+    fake = Flask("refusing-sendgrid")
+
+    @fake.route("/<path:anything>", methods=["GET", "POST", "PATCH", "PUT"])
+    def refuse(anything: str):
+        if "user/webhooks" in anything:  # bytes that are not UTF-8, and more than the operator needs to read
+            return Response(b"\xff" + b"x" * 400, status=401, content_type="application/json")
+        return Response(REFUSAL, status=401, content_type="application/json")
+
+    running = serve_in_thread(fake, name="refusing-sendgrid")
+    yield running.url
+    running.stop()
+
+
+def test_a_refused_provisioning_names_sendgrids_status_and_reason(db_url, refusing_sendgrid):
+    app = make_web_app(db_url, sendgrid_api_key="SG.refused.key", sendgrid_api_base=refusing_sendgrid)
+    result = app.test_cli_runner().invoke(args=["mail", "provision-templates"])
+    assert result.exit_code == 1
+    assert f"Error: provisioning failed: SendGrid answered 401: {REFUSAL}" in result.output
+    registered = app.test_cli_runner().invoke(
+        args=["mail", "register-webhook", "--url", "https://book.example.com/webhooks/sendgrid"]
+    )
+    assert registered.exit_code == 1
+    expected = f"Error: registering the event webhook failed: SendGrid answered 401: \ufffd{'x' * 299}\n"
+    assert registered.output.endswith(expected)
+    app.extensions["booking_db"].dispose()
+
+
+def test_an_unreachable_sendgrid_is_named_as_such(db_url):
+    app = make_web_app(db_url, sendgrid_api_key="SG.refused.key", sendgrid_api_base="http://127.0.0.1:9")
+    result = app.test_cli_runner().invoke(args=["mail", "provision-templates"])
+    assert result.exit_code == 1 and "Error: provisioning failed: " in result.output
+    assert "SendGrid answered" not in result.output and "refused" in result.output.lower()
+    app.extensions["booking_db"].dispose()

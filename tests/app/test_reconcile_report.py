@@ -1,0 +1,80 @@
+"""The report ``booking-app calendly reconcile`` prints for the operator: the window, what was checked,
+each change made, and each problem left for a person (an active booking Calendly no longer lists)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app_under_test.db import get_db
+from app_under_test.models import Booking
+from harness import http_clients
+from tests.app.test_calendly_commands import TOKEN, app, invoke, sim  # noqa: F401 (pytest fixtures, used by name)
+
+pytestmark = [pytest.mark.calendly, pytest.mark.database]
+
+
+def _book_at_calendly(app) -> str:
+    start = datetime.now(UTC) + timedelta(days=1)
+    slots = http_clients.get(
+        f"{app.calendly['url']}/calendly/event_type_available_times",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        params={
+            "event_type": app.calendly["event_type"],
+            "start_time": start.isoformat(),
+            "end_time": (start + timedelta(days=6)).isoformat(),
+        },
+    ).json()["collection"]
+    booked = app.calendly["control"].post(
+        "/calendly/bookings",
+        json={
+            "event_type": app.calendly["event_type"],
+            "start_time": slots[0]["start_time"],
+            "invitee": {"name": "Grace Hopper", "email": "grace@example.com"},
+        },
+    )
+    assert booked.status_code in (200, 201), booked.text
+    return slots[0]["start_time"]
+
+
+def test_the_report_names_the_window_each_change_and_each_booking_calendly_no_longer_lists(app):
+    _book_at_calendly(app)
+    window_from = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    window_to = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    args = ("reconcile", "--from", window_from.isoformat(), "--to", window_to.isoformat())
+    code, output = invoke(app, *args)
+    report = json.loads(output)
+    assert code == 0, output
+    assert report["from"] == window_from.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert report["to"] == window_to.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert report["invitees_checked"] == 1 and report["problems"] == []
+    assert [change["action"] for change in report["changes"]] == ["created"]
+    with app.app_context(), get_db().transaction() as session:
+        booking = session.scalar(select(Booking))
+        public_id = booking.public_id
+        assert report["changes"][0]["booking"] == public_id
+        booking.calendly_invitee_uri = "https://api.calendly.com/scheduled_events/GONE/invitees/GONE"
+    code, output = invoke(app, *args)
+    again = json.loads(output)
+    assert code == 0 and again["invitees_checked"] == 1
+    # the invitee Calendly lists now looks new here, and its time is taken by the booking that lost its link
+    overlap, missing = again["problems"]
+    assert overlap["problem"] == "cannot_apply" and overlap["detail"].endswith(
+        "for grace@example.com, but that time overlaps another booking of ada-stone here"
+    )
+    assert [missing] == [
+        {
+            "problem": "missing_on_calendly",
+            "booking": public_id,
+            "invitee": "https://api.calendly.com/scheduled_events/GONE/invitees/GONE",
+            "detail": "active here, but Calendly lists no such invitee in the window",
+        }
+    ]
+    code, output = invoke(
+        app, "reconcile", "--from", window_to.isoformat(), "--to", (window_to + timedelta(days=1)).isoformat()
+    )
+    later = json.loads(output)
+    assert code == 0 and later["invitees_checked"] == 0 and later["changes"] == [] and later["problems"] == []
