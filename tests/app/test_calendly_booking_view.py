@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness import http_clients
-from harness.provision import calendly
+from harness.marketplace import SessionOffer, add_calendly_builder
 from harness.web import Visitor
 
 pytestmark = [pytest.mark.calendly, pytest.mark.database]
@@ -14,30 +14,15 @@ PAGE = "/builders/ada-stone/sessions/intro-call"
 
 @pytest.fixture
 def visitor(app_server, simulators):
-    host = calendly.add_host(
-        simulators, name="Ada Stone", slug="ada-stone", timezone="Europe/London", email="ada@example.com"
-    )
-    event_type = calendly.add_event_type(simulators, host_slug="ada-stone", name="Intro call", minutes=30)
     with app_server.admin() as admin:
-        assert (
-            admin.post(
-                "/admin/api/builders",
-                json={
-                    "name": "Ada Stone",
-                    "timezone": "Europe/London",
-                    "email": "ada@example.com",
-                    "calendly_user_uri": host["uri"],
-                    "session_types": [
-                        {
-                            "name": "Intro call",
-                            "kind": "free",
-                            "duration_minutes": 30,
-                            "calendly_event_type_uri": event_type["uri"],
-                        }
-                    ],
-                },
-            ).status_code
-            == 201
+        add_calendly_builder(
+            simulators,
+            admin,
+            name="Ada Stone",
+            slug="ada-stone",
+            timezone="Europe/London",
+            email="ada@example.com",
+            sessions=[SessionOffer("Intro call", 30)],
         )
     opened = Visitor(app_server.url)
     yield opened

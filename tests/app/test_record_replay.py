@@ -14,6 +14,7 @@ import pytest
 
 from app_under_test import create_app
 from harness.apps import RunningApp
+from harness.marketplace import SessionOffer, register_builder
 from harness.provision import calendly
 from harness.servers import serve_in_thread
 from harness.waiting import wait_until
@@ -38,24 +39,14 @@ COMPARED = (
 
 def add_builder(app, host: dict, event_type: dict) -> None:
     with app.admin() as admin:
-        created = admin.post(
-            "/admin/api/builders",
-            json={
-                "name": "Ada Stone",
-                "timezone": "Europe/London",
-                "email": "ada@example.com",
-                "calendly_user_uri": host["uri"],
-                "session_types": [
-                    {
-                        "name": "Intro call",
-                        "kind": "free",
-                        "duration_minutes": 30,
-                        "calendly_event_type_uri": event_type["uri"],
-                    }
-                ],
-            },
+        register_builder(
+            admin,
+            name="Ada Stone",
+            timezone="Europe/London",
+            email="ada@example.com",
+            host_uri=host["uri"],
+            sessions=[(SessionOffer("Intro call", 30), event_type["uri"])],
         )
-        assert created.status_code == 201, created.text
 
 
 def final_state(app) -> tuple[list[dict], list[tuple]]:

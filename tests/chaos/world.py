@@ -23,7 +23,7 @@ import stripe
 
 from harness.calendly_driver import CalendlyDriver, iso
 from harness.concurrency import all_at_once
-from harness.provision import calendly
+from harness.marketplace import SessionOffer, add_calendly_builder
 from harness.sendgrid_driver import SendGridDriver
 from harness.stripe_driver import StripeDriver
 from harness.waiting import wait_until
@@ -92,32 +92,17 @@ class World:
         return visitor
 
     def _setup_marketplace(self) -> None:
-        host = calendly.add_host(
-            self.sim, name=BUILDER, slug=BUILDER_SLUG, timezone="UTC", email="builder@chaos.example.com"
-        )
-        types = []
-        for kind, (_, name, minutes) in SESSIONS.items():
-            event_type = calendly.add_event_type(self.sim, host_slug=BUILDER_SLUG, name=name, minutes=minutes)
-            spec: dict[str, Any] = {
-                "name": name,
-                "kind": kind,
-                "duration_minutes": minutes,
-                "calendly_event_type_uri": event_type["uri"],
-            }
-            if kind == "paid":
-                spec |= {"price_cents": PRICE_CENTS, "currency": CURRENCY}
-            types.append(spec)
-        self._ok(
-            self.admin.post(
-                "/admin/api/builders",
-                json={
-                    "name": BUILDER,
-                    "timezone": "UTC",
-                    "email": "builder@chaos.example.com",
-                    "calendly_user_uri": host["uri"],
-                    "session_types": types,
-                },
-            )
+        add_calendly_builder(
+            self.sim,
+            self.admin,
+            name=BUILDER,
+            slug=BUILDER_SLUG,
+            timezone="UTC",
+            email="builder@chaos.example.com",
+            sessions=[
+                SessionOffer(name, minutes, kind, *((PRICE_CENTS, CURRENCY) if kind == "paid" else ()))
+                for kind, (_, name, minutes) in SESSIONS.items()
+            ],
         )
         self._ok(self.admin.post("/admin/api/pathways", json={"name": "First-time founder"}))
         self.event_types = {

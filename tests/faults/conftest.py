@@ -15,7 +15,7 @@ import pytest
 
 from harness.app_process import AppProcess
 from harness.calendly_driver import CalendlyDriver
-from harness.provision import calendly
+from harness.marketplace import SessionOffer, add_calendly_builder
 from harness.sendgrid_driver import SendGridDriver
 from harness.waiting import wait_until
 
@@ -38,27 +38,17 @@ class Marketplace:
         self.app, self.sim = app, sim
         self.calendly = CalendlyDriver(sim, app.env["CALENDLY_API_TOKEN"])
         self.sendgrid = SendGridDriver(sim)
-        host = calendly.add_host(sim, name="Fault Builder", slug=BUILDER, timezone="UTC", email="b@faults.example.com")
-        self.event_type = calendly.add_event_type(sim, host_slug=BUILDER, name="Call", minutes=30)["uri"]
         with app.admin() as admin:
-            answer = admin.post(
-                "/admin/api/builders",
-                json={
-                    "name": "Fault Builder",
-                    "timezone": "UTC",
-                    "email": "b@faults.example.com",
-                    "calendly_user_uri": host["uri"],
-                    "session_types": [
-                        {
-                            "name": "Call",
-                            "kind": "free",
-                            "duration_minutes": 30,
-                            "calendly_event_type_uri": self.event_type,
-                        }
-                    ],
-                },
+            uris = add_calendly_builder(
+                sim,
+                admin,
+                name="Fault Builder",
+                slug=BUILDER,
+                timezone="UTC",
+                email="b@faults.example.com",
+                sessions=[SessionOffer("Call", 30)],
             )
-            assert answer.status_code == 201, answer.text
+        self.event_type = uris["Call"]
         self.slots = self.calendly.open_slots(self.event_type)
         self.invitees: list[str] = []
 
