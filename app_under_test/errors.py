@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -35,6 +36,10 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> ResponseReturnValue:
+        if request.endpoint == "auth.sign_out" and not current_user.is_authenticated:
+            # A sign-out form from a tab whose visit already ended elsewhere (its token went with the visit):
+            # there is nothing left to sign out or to protect, so the client goes home as after any sign-out.
+            return redirect(url_for("marketplace.index"), code=303)
         return error_response(
             400, "csrf_failed", "The form expired or was not sent from this site; please reload the page and try again."
         )

@@ -92,6 +92,23 @@ def test_signing_out_twice_and_signing_out_unsigned_go_home_quietly(browser, web
     assert response.status_code == 303 and response.headers["Location"] == HOME
 
 
+def test_a_sign_out_form_from_a_tab_signed_out_elsewhere_goes_home(browser):
+    sign_up(browser, "grace@example.com")
+    stale = csrf_token(browser, "/")  # the second tab's form, loaded while still signed in
+    first = browser.post("/signout", data={"csrf_token": csrf_token(browser, "/")})
+    assert first.status_code == 303
+    again = browser.post("/signout", data={"csrf_token": stale})  # its token ended with the visit
+    assert again.status_code == 303 and again.headers["Location"] == HOME
+    assert "Signed in as" not in browser.get("/").get_data(as_text=True)
+
+
+def test_a_forged_sign_out_of_a_signed_in_client_is_still_refused(browser):
+    sign_up(browser, "grace@example.com")
+    forged = browser.post("/signout", data={"csrf_token": "not-the-token"})
+    assert forged.status_code == 400 and "The form expired" in forged.get_data(as_text=True)
+    assert "Signed in as" in browser.get("/").get_data(as_text=True)
+
+
 def test_a_sign_out_forgets_what_the_visit_held(browser):
     sign_up(browser, "grace@example.com")
     with browser.session_transaction() as cookie:
