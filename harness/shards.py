@@ -2,11 +2,11 @@
 
 ``--shard K/N`` becomes pytest-split's ``--splits N --group K`` over the committed durations file
 (``test-durations.json``, refreshed with ``harness test --store-durations --durations-path
-test-durations.json``), so each job gets about the same test time and every test lands in exactly one job; pytest-xdist still spreads a shard over
-the job's cores. Each shard writes its reports under its own name (``junit.shard-1-of-4.xml``...);
-``harness merge-reports`` reads them all back, refuses a missing shard, and writes one JUnit XML,
-one cucumber JSON and one HTML report (junit2html) with one exit code.
-"""
+test-durations.json``), so each job gets about the same test time and every test lands in exactly one
+job; pytest-xdist still spreads a shard over the job's cores. Each shard writes its reports under
+its own name (``junit.shard-1-of-4.xml``...); ``harness merge-reports`` reads them all back, refuses
+a missing shard, and writes one JUnit XML, one cucumber JSON and one HTML report (junit2html) with
+one exit code."""
 
 from __future__ import annotations
 
