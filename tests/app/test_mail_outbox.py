@@ -216,6 +216,22 @@ def test_an_operator_requeues_a_dead_or_retrying_mail_from_scratch_and_leaves_a_
         assert outbox.requeue(session, 10**6) is None
 
 
+def sender_waits_for_a_lock(database):
+    """A check of pg_stat_activity in a transaction of its own each time: within one transaction
+    PostgreSQL answers from the snapshot it took at the first read, and would never see the wait begin."""
+
+    def check() -> int:
+        with database.reader() as watcher:
+            return watcher.scalar(
+                text(
+                    "select count(*) from pg_stat_activity"
+                    " where wait_event_type = 'Lock' and datname = current_database()"
+                )
+            )
+
+    return check
+
+
 def test_a_bounce_reported_while_the_send_is_being_recorded_stays_dead(database, db_backend):
     """SendGrid can report a bounce (the mail marked dead) before the sender has recorded "sent"."""
     if db_backend != "postgresql":
@@ -228,17 +244,10 @@ def test_a_bounce_reported_while_the_send_is_being_recorded_stays_dead(database,
         bounce.flush()
         with ThreadPoolExecutor(1) as pool:
             recorded = pool.submit(outbox.record, database, message_id, outcome="sent", now=NOW)
-            with database.reader() as watcher:
-                wait_until(
-                    lambda: watcher.scalar(
-                        text(
-                            "select count(*) from pg_stat_activity"
-                            " where wait_event_type = 'Lock' and datname = current_database()"
-                        )
-                    ),
-                    what="the sender to wait for the webhook's row lock",
-                )
-            bounce.commit()
+            try:
+                wait_until(sender_waits_for_a_lock(database), what="the sender to wait for the webhook's row lock")
+            finally:
+                bounce.commit()  # whatever happened: a sender left waiting on this lock would never return
             assert recorded.result(timeout=30) == "dead"
     bounce.close()
     assert (row_of(database, message_id).status, row_of(database, message_id).attempts) == ("dead", 0)
