@@ -83,8 +83,8 @@ def test_register_webhook_creates_then_finds_the_subscription(app):
     assert code == 0 and output.startswith("exists: ") and "https://bookings.example.com/webhooks/calendly" in output
 
 
-def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
-    control = app.calendly["control"]
+def book_at_calendly(app) -> str:
+    """An invitee books the first open time of the event type on Calendly itself (the app is not told)."""
     start = datetime.now(UTC) + timedelta(days=1)
     slots = http_clients.get(
         f"{app.calendly['url']}/calendly/event_type_available_times",
@@ -95,7 +95,7 @@ def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
             "end_time": (start + timedelta(days=6)).isoformat(),
         },
     ).json()["collection"]
-    control.post(
+    booked = app.calendly["control"].post(
         "/calendly/bookings",
         json={
             "event_type": app.calendly["event_type"],
@@ -103,6 +103,12 @@ def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
             "invitee": {"name": "Grace Hopper", "email": "grace@example.com"},
         },
     )
+    assert booked.status_code in (200, 201), booked.text
+    return str(slots[0]["start_time"])
+
+
+def test_reconcile_books_what_calendly_has_and_prints_the_report(app):
+    book_at_calendly(app)
     code, output = invoke(app, "reconcile")
     report = json.loads(output)
     assert code == 0 and [c["action"] for c in report["changes"]] == ["created"], output

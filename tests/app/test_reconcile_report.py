@@ -11,37 +11,18 @@ from sqlalchemy import select
 
 from app_under_test.db import get_db
 from app_under_test.models import Booking
-from harness import http_clients
-from tests.app.test_calendly_commands import TOKEN, app, invoke, sim  # noqa: F401 (pytest fixtures, used by name)
+from tests.app.test_calendly_commands import (  # noqa: F401 (app and sim are pytest fixtures, used by name)
+    app,
+    book_at_calendly,
+    invoke,
+    sim,
+)
 
 pytestmark = [pytest.mark.calendly, pytest.mark.database]
 
 
-def _book_at_calendly(app) -> str:
-    start = datetime.now(UTC) + timedelta(days=1)
-    slots = http_clients.get(
-        f"{app.calendly['url']}/calendly/event_type_available_times",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        params={
-            "event_type": app.calendly["event_type"],
-            "start_time": start.isoformat(),
-            "end_time": (start + timedelta(days=6)).isoformat(),
-        },
-    ).json()["collection"]
-    booked = app.calendly["control"].post(
-        "/calendly/bookings",
-        json={
-            "event_type": app.calendly["event_type"],
-            "start_time": slots[0]["start_time"],
-            "invitee": {"name": "Grace Hopper", "email": "grace@example.com"},
-        },
-    )
-    assert booked.status_code in (200, 201), booked.text
-    return slots[0]["start_time"]
-
-
 def test_the_report_names_the_window_each_change_and_each_booking_calendly_no_longer_lists(app):
-    _book_at_calendly(app)
+    book_at_calendly(app)
     window_from = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
     window_to = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     args = ("reconcile", "--from", window_from.isoformat(), "--to", window_to.isoformat())
