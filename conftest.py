@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from harness.browser import launched_chromium
+from harness.bytecode import keep_bytecode
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
@@ -22,6 +23,9 @@ from harness.wiring import start_wired_app
 # The step modules' assertions say expected vs actual, as a test module's do (--import-mode=importlib
 # rewrites only test modules and conftests by itself). Registered before steps/conftest imports them.
 pytest.register_assert_rewrite("steps")
+
+# The app, CLI and simulator processes tests start reuse compiled bytecode even when pytest was started directly.
+keep_bytecode(os.environ)
 
 pytest_plugins = [
     "harness.bdd_xdist",  # cucumber JSON from pytest-xdist workers

@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 from harness import selection
+from harness.bytecode import keep_bytecode
 from harness.report import feature_results, feature_table, junit_totals
 from harness.shards import Shard
 from harness.static_checks import run_static_checks
@@ -253,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
 
     add_mutation_arguments(mutation)
     args, extra = parser.parse_known_args(argv)
+    keep_bytecode(os.environ)  # for every Python process started from here: pytest, its workers, the app
     if args.command == "run":
         sys.exit(run_features(args, extra))
     if args.command == "test":
