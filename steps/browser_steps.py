@@ -20,9 +20,12 @@ from steps.support import BrowserSession, World, session_path
 @given(parsers.parse('a {device} browser whose time zone is "{zone}"'), target_fixture="tab")
 def browser_tab(chromium, app_server, request, tmp_path, device: str, zone: str):
     """A fresh browser context; its trace, screenshot and video are kept only if the scenario fails."""
-    video = {"record_video_dir": str(tmp_path / "video")} if enable_video() else {}
+    recording = enable_video()
+    video = {"record_video_dir": str(tmp_path / "video")} if recording else {}
     context = chromium.new_context(timezone_id=zone, locale="en-GB", **video, **DEVICES[device])
-    context.tracing.start(screenshots=True, snapshots=True)
+    # The trace keeps each action's DOM, network and console; its film strip of screenshots would repeat
+    # the video at a cost paid by every passing journey, so it is taken only when there is no video.
+    context.tracing.start(screenshots=not recording, snapshots=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     session = BrowserSession(page, app_server.url)
