@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, settings
 from harness.browser import launched_chromium
 from harness.bytecode import keep_bytecode
 from harness.databases import PostgresDatabases, SqliteDatabases, postgres_unreachable_reason
+from harness.scheduling import known_durations, longest_units_first
+from harness.shards import DURATIONS
 from harness.simulator import start_simulator
 from harness.wiring import start_wired_app
 
@@ -61,7 +63,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep expensive per-process set-ups on one pytest-xdist worker (``--dist loadgroup``).
 
     Each worker starts its own simulators and databases; Chromium and the contracts' pact
@@ -76,6 +78,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser-small" if small else "browser"))
         elif item.nodeid.startswith("contracts/"):
             item.add_marker(pytest.mark.xdist_group("contracts"))
+    if hasattr(config, "workerinput") and not config.pluginmanager.has_plugin("randomly"):
+        # every worker sorts the same way (pytest-xdist checks that their collections are equal); the
+        # controller hands the units out in this order when --no-loadscope-reorder is given (harness test)
+        items[:] = longest_units_first(items, known_durations(DURATIONS))
     if os.environ.get("MUTANT_UNDER_TEST"):
         # A mutation run (harness mutation) stops at a mutant's first failing test: the unit tests, milliseconds
         # each, go before the scenarios, so a killed mutant costs milliseconds instead of a scenario's second.

@@ -75,7 +75,8 @@ def _parallel(chosen: selection.Selection) -> list[str]:
     workers = os.environ.get("HARNESS_WORKERS", "auto" if not chosen.narrows else "0")
     if workers == "0":
         return ["-n", "0"]
-    return ["-n", workers, "--dist", "loadgroup"]
+    # the units go out longest first, as the workers sorted them (harness.scheduling), not by test count
+    return ["-n", workers, "--dist", "loadgroup", "--no-loadscope-reorder"]
 
 
 def _report_paths(stem: str, shard: Shard | None) -> dict[str, Path]:
