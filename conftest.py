@@ -64,19 +64,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep expensive per-process set-ups on one pytest-xdist worker (``--dist loadgroup``).
+    """Keep the contracts on one pytest-xdist worker (``--dist loadgroup``), and hand out the work longest first.
 
-    Each worker starts its own simulators and databases; Chromium and the contracts' pact
-    workspace (every consumer case, run once per process) are worth starting only a few times:
-    the journeys run in two groups (small screens, desktop), so at most two Chromiums start.
+    The contracts' pact workspace (every consumer case, run once per process) is worth starting only
+    once. Browser journeys are not grouped: each worker starts its own Chromium on its first journey
+    (a session fixture), and with the longest units handed out first the journeys spread over every
+    worker at the start of the run instead of queueing on one or two.
     """
     for item in items:
-        if item.get_closest_marker("browser") is not None:
-            # Two browser groups (phone and tablet sizes; desktop), one Chromium each, so both workers share
-            # the journeys instead of one worker running them all at the end of the run.
-            small = any(size in item.nodeid for size in ("-phone]", "-tablet]", "on_a_phone"))
-            item.add_marker(pytest.mark.xdist_group("browser-small" if small else "browser"))
-        elif item.nodeid.startswith("contracts/"):
+        if item.nodeid.startswith("contracts/"):
             item.add_marker(pytest.mark.xdist_group("contracts"))
     if hasattr(config, "workerinput") and not config.pluginmanager.has_plugin("randomly"):
         # every worker sorts the same way (pytest-xdist checks that their collections are equal); the
