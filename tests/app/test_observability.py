@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import sentry_sdk
 import structlog
@@ -71,3 +73,18 @@ def test_unhandled_errors_are_sent_to_monitoring_without_secrets(tmp_path):
     assert captured, "the error should have been sent to the monitoring service"
     assert "boom" in json.dumps(captured) and "sk_test_abcdefghijkl" not in json.dumps(captured)
     sentry_sdk.init(dsn=None)
+
+
+def test_logging_keeps_working_after_the_stream_it_started_on_is_closed(tmp_path, monkeypatch, capsys):
+    # what a test's captured output, or a server's redirected one, does to standard error for a while
+    passing = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", passing)
+    create_app(_config(tmp_path))
+    structlog.get_logger("t").info("while the stream was swapped")
+    monkeypatch.undo()
+    passing.close()
+
+    structlog.get_logger("t").warning("mail_send_after_commit_failed", error="after it was closed")
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    assert [line["event"] for line in lines] == ["mail_send_after_commit_failed"]
