@@ -85,7 +85,8 @@ def catalogue(package: str = STEP_PACKAGE) -> list[StepSentence]:
     return sorted(seen.values(), key=lambda s: (s.file, s.line))
 
 
-def print_catalogue(grep: str | None = None, out: TextIO = sys.stdout) -> int:
+def print_catalogue(grep: str | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # the stream of the moment, not the one there was at import
     entries = catalogue()
     if grep:
         needle = grep.lower()
@@ -152,7 +153,8 @@ def unbound_steps(paths: Iterable[Path], entries: list[StepSentence]) -> tuple[i
     return checked, list(unbound.values())
 
 
-def check_features(paths: list[Path], out: TextIO = sys.stdout) -> int:
+def check_features(paths: list[Path], out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # the stream of the moment, not the one there was at import
     entries = catalogue()
     files = _feature_files(paths)
     missing = [f for f in files if not f.exists()]
