@@ -50,6 +50,12 @@ class Redactor:
         return {k: self.scrub(v, None if k in plain else k) for k, v in event_dict.items()}
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    """A logger writing to sys.stderr as it is at the call, not as it was when logging was configured: a stream
+    replaced since (a test's capture, closed when the test ends) is never written to after it is gone."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(config: Config) -> None:
     redactor = Redactor(config.secret_values())
     structlog.configure(
@@ -62,7 +68,7 @@ def configure_logging(config: Config) -> None:
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(config.log_level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
 
