@@ -85,3 +85,13 @@ def test_a_reminder_window_too_small_to_hold_a_second_is_a_422(browser, hours):
     response = browser.post("/admin/api/mail/send-reminders", json={"within_hours": hours}, headers=AUTH)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "invalid_window"
+
+
+@pytest.mark.parametrize("as_of", ["tomorrow", "2026-12-07T10:00:00", 1765101600])
+def test_an_as_of_that_is_not_an_instant_with_an_offset_is_a_422_that_says_what_it_takes(browser, as_of):
+    response = browser.post("/admin/api/payments/expire-holds", json={"as_of": as_of}, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {
+        "code": "invalid_as_of",
+        "message": "as_of must be an ISO-8601 instant with an offset",
+    }
