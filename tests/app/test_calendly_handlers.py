@@ -389,3 +389,36 @@ def test_any_order_of_a_bookings_events_ends_in_the_same_state(scratch_databases
     assert [b[:5] for b in in_order["bookings"]] == expected
     assert shuffled == in_order
     assert shuffled["claims"] == 0 and shuffled["unsettled"] == {}
+
+
+def test_a_reschedule_without_its_new_invitee_is_a_dead_letter_that_names_the_missing_field(db):
+    broken = canceled(Invitee("A", T0), 5, new=Invitee("B", T0 + timedelta(hours=1)))
+    broken["payload"]["new_invitee"] = None
+    assert deliver(db, broken) == "dead"
+    with db.reader() as session:  # what the operator's dead-letter list shows
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error))
+    assert last_error.endswith("Unprocessable: payload.new_invitee is required when rescheduled is true")
+
+
+def test_each_change_says_what_it_did_as_the_event_log_and_the_reconcile_report_show_it(db):
+    """The outcome of each event is the 'calendly_event_applied' log line and a line of the reconcile report."""
+    reported: list[dict] = []
+
+    def report(body: dict, calendly: FakeCalendly | None = None) -> None:
+        incoming = inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], json.dumps(body))
+        inbox.receive(db, incoming, lambda s, row, env: reported.append(apply_event(s, env, calendly).as_dict()))
+
+    a, b = Invitee("A", T0), Invitee("B", T0 + timedelta(hours=2))
+    gone = canceled(b, 9)["payload"]  # Calendly's state of B now: canceled before its create was applied
+    report(created(a, 1))
+    report(no_show(a, 2, mark=1))
+    report(no_show(a, 3, mark=None))
+    report(created(b, 4), FakeCalendly({b.uri: gone}))
+
+    assert [(r["action"], r["invitee"], r["detail"]) for r in reported] == [
+        ("created", a.uri, "booked on Calendly directly"),
+        ("no_show_set", a.uri, ""),
+        ("no_show_cleared", a.uri, ""),
+        ("created", b.uri, "booked and already canceled on Calendly"),
+    ]
+    assert [status for status, *_ in final_state(db)["bookings"]] == ["confirmed", "canceled"]
