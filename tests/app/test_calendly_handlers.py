@@ -422,3 +422,28 @@ def test_each_change_says_what_it_did_as_the_event_log_and_the_reconcile_report_
         ("created", b.uri, "booked and already canceled on Calendly"),
     ]
     assert [status for status, *_ in final_state(db)["bookings"]] == ["confirmed", "canceled"]
+
+
+def test_a_cancellation_without_its_canceler_type_is_a_dead_letter_that_names_the_field(db):
+    deliver(db, created(Invitee("A", T0), 1))
+    broken = canceled(Invitee("A", T0), 5)
+    del broken["payload"]["cancellation"]["canceler_type"]
+    assert deliver(db, broken) == "dead"
+    with db.reader() as session:
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error).where(inbox.WebhookEvent.status == "dead"))
+    assert last_error.endswith("payload.cancellation.canceler_type is required (a non-empty string)")
+
+
+def test_a_parked_event_ignored_when_retried_shows_why_it_was_ignored(db):
+    a = Invitee("A", T0)
+    assert deliver(db, no_show(a, 3, mark=None)) == "retry"  # an old removal, before the booking is known
+    deliver(db, created(a, 1))
+    deliver(db, no_show(a, 5, mark=1))  # the newer mark
+    retry_parked(db)
+    with db.reader() as session:
+        row = session.scalar(
+            select(inbox.WebhookEvent).where(inbox.WebhookEvent.event_type == "invitee_no_show.deleted")
+        )
+    assert row.status == "ignored"
+    assert row.last_error.startswith("stale: a newer no-show change")  # not the parked event's old error
+    assert final_state(db)["bookings"][0][3] is True  # still marked no-show
