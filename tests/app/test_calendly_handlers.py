@@ -447,3 +447,13 @@ def test_a_parked_event_ignored_when_retried_shows_why_it_was_ignored(db):
     assert row.status == "ignored"
     assert row.last_error.startswith("stale: a newer no-show change")  # not the parked event's old error
     assert final_state(db)["bookings"][0][3] is True  # still marked no-show
+
+
+def test_a_create_whose_booking_reference_is_unknown_here_is_booked_from_calendlys_data(db):
+    """utm_content names a booking this app does not have (made elsewhere, or never committed): after waiting
+    for a booking of that reference that may be committing, the invitee is booked as made on Calendly."""
+    stranger = Invitee("A", T0, tracking={"utm_content": "ref-not-here"})
+    assert deliver(db, created(stranger, 1)) == "processed"
+    state = final_state(db)
+    assert [(status, start, uri) for status, start, uri, *_ in state["bookings"]] == [("confirmed", T0, stranger.uri)]
+    assert state["unsettled"] == {}
