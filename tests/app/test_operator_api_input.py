@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.web_fixtures import ADMIN_TOKEN, browser, stats, web_app  # noqa: F401 (pytest fixtures, used by name)
+from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
+    ADMIN_TOKEN,
+    browser,
+    make_web_app,
+    stats,
+    web_app,
+)
 
 pytestmark = [pytest.mark.database, pytest.mark.validation]
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -94,4 +100,17 @@ def test_an_as_of_that_is_not_an_instant_with_an_offset_is_a_422_that_says_what_
     assert response.get_json()["error"] == {
         "code": "invalid_as_of",
         "message": "as_of must be an ISO-8601 instant with an offset",
+    }
+
+
+def test_a_payments_call_without_stripe_configured_is_a_409_that_says_so(db_url):
+    app = make_web_app(db_url, stripe_secret_key="")
+    try:
+        response = app.test_client().post("/admin/api/payments/issue-refunds", headers=AUTH)
+    finally:
+        app.extensions["booking_db"].dispose()
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {
+        "code": "payments_not_configured",
+        "message": "Paid sessions cannot be booked yet: payments are not configured.",
     }
