@@ -1,12 +1,23 @@
 """What a client is told when Stripe fails while a paid booking is opened or paid again: each kind of failure
-has its own status, code and words, and only the retryable ones say when to retry (Retry-After)."""
+has its own status, code and words, and only the retryable ones say when to retry (Retry-After); and Stripe's
+answer later than the app's timeout is given up on."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from app_under_test.db import get_db
+from app_under_test.models import Booking
+from app_under_test.payments import gateway
 from app_under_test.payments.gateway import ProviderError, ProviderRefused, ProviderUnavailable
 from app_under_test.views.payments import provider_unavailable
+from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
+    control,
+    held_booking,
+    payments_app,
+    stripe_server,
+)
 from tests.app.web_fixtures import web_app  # noqa: F401 (pytest fixture, used by name)
 
 pytestmark = [pytest.mark.stripe, pytest.mark.database]
@@ -47,3 +58,26 @@ def test_a_stripe_failure_answers_with_its_own_status_code_and_words(
     assert response.status_code == status
     assert response.get_json() == {"error": {"code": code, "message": message}}
     assert response.headers.get("Retry-After") == retry_after
+
+
+def test_a_stripe_that_answers_too_late_is_given_up_on_and_nothing_is_booked(payments_app, stripe_server, monkeypatch):
+    """Stripe holds every answer to a new Checkout Session longer than the app's timeout: the booking fails
+    as "unavailable" (503 to the client) within a few timeouts, instead of waiting for Stripe as long as it takes."""
+    monkeypatch.setattr(gateway, "TIMEOUT_SECONDS", 0.5)  # 20 s in production; the client is built after this
+    with control(stripe_server) as client:
+        fault = {
+            "method": "POST",
+            "path": "/v1/checkout/sessions",
+            "response": "timeout",
+            "hold_seconds": 6,
+            "times": None,
+        }
+        assert client.post("/faults", json=fault).status_code == 201
+    try:
+        with payments_app.app_context(), pytest.raises(ProviderUnavailable):
+            held_booking(payments_app)  # the library's retries time out too
+    finally:
+        with control(stripe_server) as client:  # releases the held answers
+            client.delete("/faults")
+    with payments_app.app_context(), get_db().reader() as session:
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
