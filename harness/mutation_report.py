@@ -299,7 +299,7 @@ def format_sample_table(report: Report, generated: dict[str, int]) -> str:
     total = report.total
     rows.append("-" * len(header))
     rows.append(
-        f"{'all (packages sampled at different rates)':<38} {sum(generated.values()):>7} {total.generated:>7}"
+        f"{'all (rates differ: no score)':<38} {sum(generated.values()):>7} {total.generated:>7}"
         f" {total.killed:>6} {total.survived:>8} {total.equivalent:>6} {total.not_checked:>9} {'-':>7} {'-':>14}"
     )
     return "\n".join(rows)
