@@ -4,7 +4,7 @@ and its log, for a hold still waiting on a bank debit and for a booking whose sw
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +29,7 @@ def _after_hold(booking_id: str) -> str:
     with get_db().reader() as session:
         held_until = session.scalar(select(Booking.hold_expires_at).where(Booking.public_id == booking_id))
     assert held_until is not None
-    return (held_until + timedelta(minutes=1)).isoformat()
+    return (held_until + timedelta(minutes=1)).replace(microsecond=0).isoformat()  # the JSON shows whole seconds
 
 
 def _sweep(app, as_of: str) -> dict:
@@ -84,3 +84,30 @@ def test_a_booking_whose_sweep_fails_is_logged_and_reported_and_the_others_are_s
         with get_db().reader() as session:
             assert failure["booking_id"] == session.scalar(select(Booking.id).where(Booking.public_id == failing))
         assert state_of(failing)["status"] == "pending_payment" and state_of(released)["status"] == "expired"
+
+
+def test_a_hold_whose_checkout_stripe_cannot_describe_is_released_without_stripe_as_of_the_sweep(
+    payments_app, stripe_server
+):
+    """The session is complete (a bank debit), so Stripe refuses to expire it, and asking Stripe what it is
+    fails (503): the sweep releases the hold as without Stripe, at the sweep's instant."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with control(stripe_server) as client:
+            paid = client.post(f"/checkout/sessions/{session_id}/pay", json={"payment_method": "us_bank_account"})
+            assert paid.status_code == 200, paid.text
+            fault = {"method": "GET", "path": "/v1/checkout/sessions/*", "response": "503", "times": None}
+            assert client.post("/faults", json=fault).status_code == 201
+        as_of = _after_hold(booking_id)
+        try:
+            report = _sweep(payments_app, as_of)
+        finally:
+            with control(stripe_server) as client:
+                client.delete("/faults")
+
+        assert report["released_without_stripe"] == [booking_id] and report["errors"] == []
+        assert state_of(booking_id)["status"] == "expired"
+    booking = payments_app.test_client().get(f"/api/v1/bookings/{booking_id}").get_json()
+    assert datetime.fromisoformat(booking["status_changed_at"].replace("Z", "+00:00")) == datetime.fromisoformat(
+        as_of
+    )  # the instant the operator's sweep ran as, not the wall clock
