@@ -114,3 +114,12 @@ def test_a_payments_call_without_stripe_configured_is_a_409_that_says_so(db_url)
         "code": "payments_not_configured",
         "message": "Paid sessions cannot be booked yet: payments are not configured.",
     }
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"expire"', "3"])
+def test_a_body_that_is_not_a_json_object_is_a_422_that_says_so(browser, body):
+    response = browser.post(
+        "/admin/api/payments/expire-holds", data=body, content_type="application/json", headers=AUTH
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {"code": "invalid_body", "message": "The body must be a JSON object."}

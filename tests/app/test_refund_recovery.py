@@ -90,3 +90,19 @@ def test_a_refund_decided_while_stripe_is_down_waits_and_goes_out_on_the_next_ru
 
         assert _money_back(session_id) == [(4500, "succeeded")]
         assert state_of(booking_id)["refunds"] == [("canceled", "succeeded", 4500)]
+
+
+def test_a_refund_another_tool_made_keeps_the_reason_it_gave_stripe(payments_app, stripe_server):
+    """A refund made straight through Stripe's API by another tool (a support script) with a reason in its
+    metadata: the booking lists it under that reason, as it does the app's own."""
+    with payments_app.app_context():
+        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        seen = {e["id"] for e in events_for(booking_id)}
+        intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
+        app_client().v1.refunds.create(
+            params={"payment_intent": intent, "amount": 500, "metadata": {"reason": "goodwill"}}
+        )
+        _deliver_new(booking_id, seen)
+        assert [(reason, status, amount) for reason, status, amount in state_of(booking_id)["refunds"]] == [
+            ("goodwill", "succeeded", 500)
+        ]
