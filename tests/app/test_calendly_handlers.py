@@ -457,3 +457,26 @@ def test_a_create_whose_booking_reference_is_unknown_here_is_booked_from_calendl
     state = final_state(db)
     assert [(status, start, uri) for status, start, uri, *_ in state["bookings"]] == [("confirmed", T0, stranger.uri)]
     assert state["unsettled"] == {}
+
+
+def test_a_reschedule_to_the_same_start_for_longer_moves_the_end_and_holds_the_extra_time(db):
+    """The builder lengthened the session on Calendly and the invitee rescheduled to the same start: the booking
+    now ends an hour after it starts and the extra half hour is held, not offered to anyone else."""
+    a = Invitee("A", T0)
+    b = Invitee("B", T0, old=a.uri)
+    longer = created(b, 3)
+    longer["payload"]["scheduled_event"]["end_time"] = iso(T0 + timedelta(hours=1))
+    assert [deliver(db, body) for body in (created(a, 1), canceled(a, 2, new=b), longer)] == [
+        "processed",
+        "ignored",  # the old half of a reschedule: the new half moves the booking
+        "processed",
+    ]
+    with db.reader() as session:
+        booking = session.scalar(select(Booking))
+        assert (booking.status, booking.start_at, booking.end_at) == (
+            BookingStatus.CONFIRMED,
+            T0,
+            T0 + timedelta(hours=1),
+        )
+        assert booking.calendly_invitee_uri == b.uri
+        assert session.scalar(select(func.count()).select_from(SlotClaim)) == len(claim_blocks(T0, booking.end_at))
