@@ -1,11 +1,14 @@
-"""Refunds beside the ones the app decides: part of a payment refunded on Stripe's Dashboard, and a refund
-decided while Stripe cannot be reached. What the client gets back, and what the payment says, in each case."""
+"""Money the app did not move itself: part of a payment refunded on Stripe's Dashboard, a refund another tool made,
+a refund decided while Stripe cannot be reached, a payment whose row was lost. What the client gets back, and
+what the payment says, in each case."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, select
 
 from app_under_test.db import get_db
+from app_under_test.models import Payment
 from app_under_test.payments import refunds
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
@@ -106,3 +109,26 @@ def test_a_refund_another_tool_made_keeps_the_reason_it_gave_stripe(payments_app
         assert [(reason, status, amount) for reason, status, amount in state_of(booking_id)["refunds"]] == [
             ("goodwill", "succeeded", 500)
         ]
+
+
+def test_a_paid_checkout_whose_payment_row_was_lost_is_recorded_from_stripe_and_confirms(payments_app, stripe_server):
+    """The app's transaction that opened the Checkout Session rolled back after Stripe made it (the row is gone)
+    and the client paid on the page anyway: the payment is recorded from Stripe's session, amount included."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with get_db().transaction() as session:
+            session.execute(delete(Payment).where(Payment.checkout_session_id == session_id))
+        pay(stripe_server, session_id)
+        since = app_client().v1.checkout.sessions.retrieve(session_id).created
+        listed = app_client().v1.events.list(params={"limit": 100, "created": {"gte": since}}).auto_paging_iter()
+        for event in reversed([e.to_dict() for e in listed]):
+            if (event["data"]["object"].get("metadata") or {}).get("bookingId") == booking_id:
+                deliver(event)
+        state = state_of(booking_id)
+        assert (state["status"], [status for status, *_ in state["payments"]], state["refunds"]) == (
+            "confirmed",
+            ["paid"],
+            [],
+        )
+        with get_db().reader() as session:  # the price was paid: not refused as an amount mismatch
+            assert session.scalar(select(Payment.amount_cents)) == 4500
