@@ -480,3 +480,15 @@ def test_a_reschedule_to_the_same_start_for_longer_moves_the_end_and_holds_the_e
         )
         assert booking.calendly_invitee_uri == b.uri
         assert session.scalar(select(func.count()).select_from(SlotClaim)) == len(claim_blocks(T0, booking.end_at))
+
+
+def test_the_invitee_of_a_booking_made_here_is_reported_as_linked(db):
+    a = Invitee("A", T0, tracking={"utm_source": "booking-app", "utm_content": "ref-app-1"})
+    app_booking(db, a)
+    with db.transaction() as session:  # made here, its invitee.created not yet in
+        session.scalar(select(Booking)).calendly_invitee_uri = None
+    reported: list[dict] = []
+    incoming = inbox.IncomingEvent("calendly", dedupe_key(created(a, 1)), "invitee.created", json.dumps(created(a, 1)))
+    inbox.receive(db, incoming, lambda s, row, env: reported.append(apply_event(s, env, None).as_dict()))
+    assert reported == [{"action": "linked", "booking": "ref-app-1", "invitee": a.uri, "detail": ""}]
+    assert final_state(db)["bookings"][0][2] == a.uri
