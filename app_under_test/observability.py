@@ -50,19 +50,10 @@ class Redactor:
         return {k: self.scrub(v, None if k in plain else k) for k, v in event_dict.items()}
 
 
-class _CurrentStderr:
-    """Standard error as it is when a line is written, not when logging was configured.
-
-    A stream swapped in for a while (a test's captured output, a server redirecting its workers'
-    output) and closed afterwards would otherwise break every later log line with
-    "I/O operation on closed file", and with it whatever was logging (a mail send, a commit hook).
-    """
-
-    def write(self, s: str, /) -> int:
-        return sys.stderr.write(s)
-
-    def flush(self) -> None:
-        sys.stderr.flush()
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    """A logger writing to sys.stderr as it is at the call, not as it was when logging was configured: a stream
+    replaced since (a test's capture, closed when the test ends) is never written to after it is gone."""
+    return structlog.PrintLogger(file=sys.stderr)
 
 
 def configure_logging(config: Config) -> None:
@@ -77,8 +68,7 @@ def configure_logging(config: Config) -> None:
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(config.log_level.upper())),
-        # a TextIO by duck typing: PrintLogger only calls write() and flush()
-        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
 

@@ -15,7 +15,9 @@ quietly rot.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -231,6 +233,75 @@ def format_table(report: Report) -> str:
             f"{row.package:<42} {row.generated:>7} {row.killed:>7} {row.survived:>8} {row.equivalent:>6}"
             f" {row.not_checked:>9} {_percent(row.score):>7}"
         )
+    return "\n".join(rows)
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion, in percent (z = 1.96: 95%); None without a trial.
+
+    Unlike the normal approximation (p +- z*sqrt(p(1-p)/n)) it stays inside 0-100% and does not collapse to a
+    point when every sampled mutant was killed (25 of 25 killed gives 86.7-100%, not 100-100%)."""
+    if trials <= 0:
+        return None
+    if not 0 <= successes <= trials:
+        raise ValueError(f"{successes} successes out of {trials} trials")
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
+
+
+def sample_rank(seed: int, name: str) -> str:
+    """A mutant's place in the seeded random order of its package: a hash of the seed and its name.
+
+    Each mutant's rank depends on its own name only, so the order is a uniformly random permutation for a
+    seed, the first N of a package are a prefix of its first M > N (a bigger sample re-uses a smaller one's
+    results), and a mutant added or removed elsewhere does not reshuffle the rest."""
+    return hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()
+
+
+def sample(mutants: Iterable[Mutant], per_package: int, seed: int) -> list[Mutant]:
+    """The first ``per_package`` mutants of each package in the seeded order (all of a smaller package)."""
+    if per_package < 1:
+        raise ValueError("a sample takes at least one mutant per package")
+    by_package: dict[str, list[Mutant]] = {}
+    for mutant in mutants:
+        by_package.setdefault(mutant.package, []).append(mutant)
+    chosen: list[Mutant] = []
+    for package in sorted(by_package):
+        ranked = sorted(by_package[package], key=lambda m: sample_rank(seed, m.name))
+        chosen.extend(ranked[:per_package])
+    return chosen
+
+
+def format_sample_table(report: Report, generated: dict[str, int]) -> str:
+    """One row per package of a sample: its mutants, how many were sampled, their outcomes, the score over the
+    sample and its 95% Wilson interval ("exact" when the whole package was sampled and checked)."""
+    header = (
+        f"{'package':<38} {'mutants':>7} {'sampled':>7} {'killed':>6} {'survived':>8} {'equiv.':>6}"
+        f" {'unchecked':>9} {'score':>7} {'95% interval':>14}"
+    )
+    rows = [header, "-" * len(header)]
+    for row in sorted(report.packages.values(), key=lambda r: r.package):
+        judged = row.killed + row.survived
+        interval = wilson_interval(row.killed, judged)
+        if interval is None:
+            shown = "-"
+        elif row.generated == generated.get(row.package) and not row.not_checked:
+            shown = "exact"
+        else:
+            shown = f"{interval[0]:.1f}-{interval[1]:.1f}%"
+        rows.append(
+            f"{row.package:<38} {generated.get(row.package, row.generated):>7} {row.generated:>7} {row.killed:>6}"
+            f" {row.survived:>8} {row.equivalent:>6} {row.not_checked:>9} {_percent(row.score):>7} {shown:>14}"
+        )
+    total = report.total
+    rows.append("-" * len(header))
+    rows.append(
+        f"{'all (rates differ: no score)':<38} {sum(generated.values()):>7} {total.generated:>7}"
+        f" {total.killed:>6} {total.survived:>8} {total.equivalent:>6} {total.not_checked:>9} {'-':>7} {'-':>14}"
+    )
     return "\n".join(rows)
 
 

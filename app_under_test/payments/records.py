@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from app_under_test.models import Booking, Payment, Refund
@@ -101,17 +101,6 @@ def refunds_of(session: Session, payment_id: int) -> list[Refund]:
             .order_by(Refund.id)
             .execution_options(populate_existing=True)
         )
-    )
-
-
-def refunded_cents(session: Session, payment_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
-                Refund.payment_id == payment_id, Refund.status == "succeeded"
-            )
-        )
-        or 0
     )
 
 

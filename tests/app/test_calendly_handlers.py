@@ -389,3 +389,106 @@ def test_any_order_of_a_bookings_events_ends_in_the_same_state(scratch_databases
     assert [b[:5] for b in in_order["bookings"]] == expected
     assert shuffled == in_order
     assert shuffled["claims"] == 0 and shuffled["unsettled"] == {}
+
+
+def test_a_reschedule_without_its_new_invitee_is_a_dead_letter_that_names_the_missing_field(db):
+    broken = canceled(Invitee("A", T0), 5, new=Invitee("B", T0 + timedelta(hours=1)))
+    broken["payload"]["new_invitee"] = None
+    assert deliver(db, broken) == "dead"
+    with db.reader() as session:  # what the operator's dead-letter list shows
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error))
+    assert last_error.endswith("Unprocessable: payload.new_invitee is required when rescheduled is true")
+
+
+def test_each_change_says_what_it_did_as_the_event_log_and_the_reconcile_report_show_it(db):
+    """The outcome of each event is the 'calendly_event_applied' log line and a line of the reconcile report."""
+    reported: list[dict] = []
+
+    def report(body: dict, calendly: FakeCalendly | None = None) -> None:
+        incoming = inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], json.dumps(body))
+        inbox.receive(db, incoming, lambda s, row, env: reported.append(apply_event(s, env, calendly).as_dict()))
+
+    a, b = Invitee("A", T0), Invitee("B", T0 + timedelta(hours=2))
+    gone = canceled(b, 9)["payload"]  # Calendly's state of B now: canceled before its create was applied
+    report(created(a, 1))
+    report(no_show(a, 2, mark=1))
+    report(no_show(a, 3, mark=None))
+    report(created(b, 4), FakeCalendly({b.uri: gone}))
+
+    assert [(r["action"], r["invitee"], r["detail"]) for r in reported] == [
+        ("created", a.uri, "booked on Calendly directly"),
+        ("no_show_set", a.uri, ""),
+        ("no_show_cleared", a.uri, ""),
+        ("created", b.uri, "booked and already canceled on Calendly"),
+    ]
+    assert [status for status, *_ in final_state(db)["bookings"]] == ["confirmed", "canceled"]
+
+
+def test_a_cancellation_without_its_canceler_type_is_a_dead_letter_that_names_the_field(db):
+    deliver(db, created(Invitee("A", T0), 1))
+    broken = canceled(Invitee("A", T0), 5)
+    del broken["payload"]["cancellation"]["canceler_type"]
+    assert deliver(db, broken) == "dead"
+    with db.reader() as session:
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error).where(inbox.WebhookEvent.status == "dead"))
+    assert last_error.endswith("payload.cancellation.canceler_type is required (a non-empty string)")
+
+
+def test_a_parked_event_ignored_when_retried_shows_why_it_was_ignored(db):
+    a = Invitee("A", T0)
+    assert deliver(db, no_show(a, 3, mark=None)) == "retry"  # an old removal, before the booking is known
+    deliver(db, created(a, 1))
+    deliver(db, no_show(a, 5, mark=1))  # the newer mark
+    retry_parked(db)
+    with db.reader() as session:
+        row = session.scalar(
+            select(inbox.WebhookEvent).where(inbox.WebhookEvent.event_type == "invitee_no_show.deleted")
+        )
+    assert row.status == "ignored"
+    assert row.last_error.startswith("stale: a newer no-show change")  # not the parked event's old error
+    assert final_state(db)["bookings"][0][3] is True  # still marked no-show
+
+
+def test_a_create_whose_booking_reference_is_unknown_here_is_booked_from_calendlys_data(db):
+    """utm_content names a booking this app does not have (made elsewhere, or never committed): after waiting
+    for a booking of that reference that may be committing, the invitee is booked as made on Calendly."""
+    stranger = Invitee("A", T0, tracking={"utm_content": "ref-not-here"})
+    assert deliver(db, created(stranger, 1)) == "processed"
+    state = final_state(db)
+    assert [(status, start, uri) for status, start, uri, *_ in state["bookings"]] == [("confirmed", T0, stranger.uri)]
+    assert state["unsettled"] == {}
+
+
+def test_a_reschedule_to_the_same_start_for_longer_moves_the_end_and_holds_the_extra_time(db):
+    """The builder lengthened the session on Calendly and the invitee rescheduled to the same start: the booking
+    now ends an hour after it starts and the extra half hour is held, not offered to anyone else."""
+    a = Invitee("A", T0)
+    b = Invitee("B", T0, old=a.uri)
+    longer = created(b, 3)
+    longer["payload"]["scheduled_event"]["end_time"] = iso(T0 + timedelta(hours=1))
+    assert [deliver(db, body) for body in (created(a, 1), canceled(a, 2, new=b), longer)] == [
+        "processed",
+        "ignored",  # the old half of a reschedule: the new half moves the booking
+        "processed",
+    ]
+    with db.reader() as session:
+        booking = session.scalar(select(Booking))
+        assert (booking.status, booking.start_at, booking.end_at) == (
+            BookingStatus.CONFIRMED,
+            T0,
+            T0 + timedelta(hours=1),
+        )
+        assert booking.calendly_invitee_uri == b.uri
+        assert session.scalar(select(func.count()).select_from(SlotClaim)) == len(claim_blocks(T0, booking.end_at))
+
+
+def test_the_invitee_of_a_booking_made_here_is_reported_as_linked(db):
+    a = Invitee("A", T0, tracking={"utm_source": "booking-app", "utm_content": "ref-app-1"})
+    app_booking(db, a)
+    with db.transaction() as session:  # made here, its invitee.created not yet in
+        session.scalar(select(Booking)).calendly_invitee_uri = None
+    reported: list[dict] = []
+    incoming = inbox.IncomingEvent("calendly", dedupe_key(created(a, 1)), "invitee.created", json.dumps(created(a, 1)))
+    inbox.receive(db, incoming, lambda s, row, env: reported.append(apply_event(s, env, None).as_dict()))
+    assert reported == [{"action": "linked", "booking": "ref-app-1", "invitee": a.uri, "detail": ""}]
+    assert final_state(db)["bookings"][0][2] == a.uri

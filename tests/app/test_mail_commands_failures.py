@@ -1,7 +1,10 @@
-"""``booking-app mail provision-templates`` and ``register-webhook`` when SendGrid refuses: the operator is told
-SendGrid's status and its own words (cut to 300 characters), and the command exits non-zero."""
+"""``booking-app mail provision-templates`` and ``register-webhook`` when SendGrid refuses or never answers: the
+operator is told SendGrid's status and its own words (cut to 300 characters), and the command exits non-zero."""
 
 from __future__ import annotations
+
+import socket
+import threading
 
 import pytest
 from flask import Flask, Response
@@ -48,3 +51,31 @@ def test_an_unreachable_sendgrid_is_named_as_such(db_url):
     assert result.exit_code == 1 and "Error: provisioning failed: " in result.output
     assert "SendGrid answered" not in result.output and "refused" in result.output.lower()
     app.extensions["booking_db"].dispose()
+
+
+def test_a_sendgrid_that_never_answers_fails_the_provisioning_instead_of_hanging_it(db_url, monkeypatch):
+    """A connection SendGrid accepts and never answers ends after the provisioning timeout with an error."""
+    from app_under_test.mail import provision
+
+    monkeypatch.setattr(provision, "PROVISION_TIMEOUT_SECONDS", 0.5)  # 30 s in production
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections are queued by the kernel and never read nor answered
+    app = make_web_app(
+        db_url, sendgrid_api_key="SG.silent.key", sendgrid_api_base=f"http://127.0.0.1:{silent.getsockname()[1]}"
+    )
+    outcome: dict = {}
+    command = threading.Thread(
+        target=lambda: outcome.update(result=app.test_cli_runner().invoke(args=["mail", "provision-templates"])),
+        daemon=True,
+    )
+    try:
+        command.start()
+        command.join(timeout=20)  # a bound on a hang, not a wait for something to happen
+        assert not command.is_alive(), "provision-templates still waiting on a SendGrid that never answers"
+        result = outcome["result"]
+        assert result.exit_code == 1 and "Error: provisioning failed: " in result.output
+        assert "timed out" in result.output.lower()
+    finally:
+        silent.close()
+        app.extensions["booking_db"].dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -162,3 +163,19 @@ def test_idempotency_keys_name_kind_booking_recipient_and_revision():
         == "moved:bk1:builder:2027-03-26T17:00:00Z>2027-03-29T13:00:00Z"
     )
     assert idempotency_key("confirmation", "bk1", "client") != idempotency_key("confirmation", "bk1", "builder")
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("https://book.example.com", "https://book.example.com"),
+        ("https://book.example.com/", "https://book.example.com"),
+        ("https://example.com/MAX/", "https://example.com/MAX"),  # a base path ending in any letter stays whole
+        ("https://example.com/marketplace", "https://example.com/marketplace"),
+    ],
+)
+def test_a_mails_links_start_with_the_public_base_url_whatever_it_ends_with(base, expected):
+    config = replace(CONFIG, public_base_url=base)
+    booking = make_booking()
+    [client, _] = both(booking)
+    assert compose.manage_url(config, booking, client) == f"{expected}/bookings/{booking.public_id}"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.web_fixtures import ADMIN_TOKEN, browser, stats, web_app  # noqa: F401 (pytest fixtures, used by name)
+from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
+    ADMIN_TOKEN,
+    browser,
+    make_web_app,
+    stats,
+    web_app,
+)
 
 pytestmark = [pytest.mark.database, pytest.mark.validation]
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -85,3 +91,35 @@ def test_a_reminder_window_too_small_to_hold_a_second_is_a_422(browser, hours):
     response = browser.post("/admin/api/mail/send-reminders", json={"within_hours": hours}, headers=AUTH)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "invalid_window"
+
+
+@pytest.mark.parametrize("as_of", ["tomorrow", "2026-12-07T10:00:00", 1765101600])
+def test_an_as_of_that_is_not_an_instant_with_an_offset_is_a_422_that_says_what_it_takes(browser, as_of):
+    response = browser.post("/admin/api/payments/expire-holds", json={"as_of": as_of}, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {
+        "code": "invalid_as_of",
+        "message": "as_of must be an ISO-8601 instant with an offset",
+    }
+
+
+def test_a_payments_call_without_stripe_configured_is_a_409_that_says_so(db_url):
+    app = make_web_app(db_url, stripe_secret_key="")
+    try:
+        response = app.test_client().post("/admin/api/payments/issue-refunds", headers=AUTH)
+    finally:
+        app.extensions["booking_db"].dispose()
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {
+        "code": "payments_not_configured",
+        "message": "Paid sessions cannot be booked yet: payments are not configured.",
+    }
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"expire"', "3"])
+def test_a_body_that_is_not_a_json_object_is_a_422_that_says_so(browser, body):
+    response = browser.post(
+        "/admin/api/payments/expire-holds", data=body, content_type="application/json", headers=AUTH
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {"code": "invalid_body", "message": "The body must be a JSON object."}

@@ -154,3 +154,11 @@ def test_the_parser_refuses_what_construct_event_refuses(payments_app, stripe_se
                 config,
             )
         assert refused.value.code == "invalid_event"
+
+
+def test_the_endpoint_is_described_on_stripes_dashboard_as_the_booking_services(payments_app, endpoint_secret):
+    """What an operator reads beside the endpoint in Stripe's Dashboard (several services may share an account)."""
+    with payments_app.app_context():
+        [endpoint] = list(app_client().v1.webhook_endpoints.list().auto_paging_iter())
+        assert endpoint.description == "Booking service: checkout, payments and refunds"
+        assert sorted(endpoint.enabled_events) == sorted(ENABLED_EVENTS)

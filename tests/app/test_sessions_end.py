@@ -72,3 +72,15 @@ def test_a_wrong_current_password_changes_nothing(browser, web_app):
 def test_changing_the_password_needs_a_signed_in_client(web_app):
     response = web_app.test_client().get("/account/password")
     assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("user_id", ["{id}", "{id}.", "{id}.latest", "x.{version}"])
+def test_a_cookie_whose_user_id_is_not_an_id_and_a_session_version_signs_nobody_in(browser, web_app, user_id):
+    """A cookie from before sessions were versioned carried the bare client id: it signs out, it does not fail."""
+    sign_up(browser, "grace@example.com")
+    with browser.session_transaction() as cookie:
+        client_id, _, version = cookie["_user_id"].partition(".")
+        cookie["_user_id"] = user_id.format(id=client_id, version=version)
+    page = browser.get("/")
+    assert page.status_code == 200
+    assert "Signed in as" not in page.get_data(as_text=True)

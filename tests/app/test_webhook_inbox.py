@@ -8,11 +8,14 @@ also when twenty copies arrive at the same moment.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
 import pytest
+import structlog
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from app_under_test.db import Database
 from app_under_test.event_outcomes import Ignore, Unprocessable
@@ -120,3 +123,25 @@ def test_twenty_copies_at_once_store_one_event_and_apply_it_once(db):
     assert len(results) == 20
     assert sorted(r.duplicate for r in results) == [False] + [True] * 19
     assert len(runs) == 1 and counts(db) == (1, 1)
+
+
+def test_a_failed_attempt_is_logged_for_the_operator_with_its_attempt_and_error(db):
+    def fails(session, row, envelope) -> None:
+        raise RuntimeError("the calendar answered 500")
+
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        with capture_logs() as logs:
+            assert inbox.receive(db, incoming(), fails).status == "retry"
+    finally:
+        structlog.configure(**saved)
+    [line] = [line for line in logs if line["log_level"] == "warning"]
+    assert line["event"] == "webhook_processing_failed"  # what the operator's alert matches on
+    assert (line["provider"], line["event_type"], line["attempts"], line["status"]) == (
+        "calendly",
+        "invitee.created",
+        1,
+        "retry",
+    )
+    assert line["error"] == "RuntimeError: the calendar answered 500"

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.mutation import module_pattern, source_files
+from harness.mutation import module_pattern, sample_mutants, source_files
 from harness.mutation_report import (
     Mutant,
     build_report,
+    format_sample_table,
     format_survivors,
     format_table,
     load_equivalents,
     load_mutants,
+    wilson_interval,
 )
 
 SOURCE = """\
@@ -129,3 +131,127 @@ def test_scope_names_the_modules_mutmut_should_check() -> None:
     assert module_pattern("app_under_test/mail/__init__.py") == "app_under_test.mail.x*"
     with pytest.raises(SystemExit):
         source_files(["harness"])
+
+
+# -- sampling (harness mutation --sample N) -------------------------------------------------------------------
+
+APP_FILES = {  # file -> how many mutants mutmut made of it
+    "app_under_test/webhooks/stripe_ingest.py": 40,
+    "app_under_test/webhooks/base.py": 15,
+    "app_under_test/mail/sender.py": 30,
+    "app_under_test/timeutil.py": 12,
+    "app_under_test/lifecycle.py": 3,
+    "app_under_test/migrations/versions/0001_initial.py": 20,  # do_not_mutate: never in a sample
+}
+
+
+@pytest.fixture
+def app_mutants(project: Path) -> list[Mutant]:
+    """mutmut's results for a few app files beside the tiny project: nothing checked yet."""
+    for file, count in APP_FILES.items():
+        meta = project / "mutants" / f"{file}.meta"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        module = file.removesuffix(".py").replace("/", ".")
+        codes = {f"{module}.x_f{i % 4}__mutmut_{i}": None for i in range(1, count + 1)}
+        meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    return load_mutants(project / "mutants", APP_FILES)
+
+
+def names(mutants: list[Mutant]) -> list[str]:
+    return [m.name for m in mutants]
+
+
+def test_a_sample_is_the_same_for_a_seed_and_another_for_another_seed(app_mutants: list[Mutant]) -> None:
+    first = sample_mutants(app_mutants, 5, seed=16)
+    assert names(first) == names(sample_mutants(list(reversed(app_mutants)), 5, seed=16))
+    assert names(first) != names(sample_mutants(app_mutants, 5, seed=17))
+
+
+def test_every_package_gets_its_share_and_a_small_one_is_taken_whole(app_mutants: list[Mutant]) -> None:
+    chosen = sample_mutants(app_mutants, 5, seed=16)
+    per_package = {p: sum(1 for m in chosen if m.package == p) for p in {m.package for m in chosen}}
+    assert per_package == {
+        "app_under_test/webhooks": 5,  # two files, one package
+        "app_under_test/mail": 5,
+        "app_under_test/timeutil.py": 5,
+        "app_under_test/lifecycle.py": 3,  # fewer than asked: all of them
+    }
+    assert len(set(names(chosen))) == len(chosen)
+
+
+def test_a_sample_never_picks_a_migration(app_mutants: list[Mutant]) -> None:
+    assert not [m for m in sample_mutants(app_mutants, 1000, seed=16) if "/migrations/" in m.path]
+    assert len(sample_mutants(app_mutants, 1000, seed=16)) == 100  # every other mutant
+
+
+def test_a_bigger_sample_keeps_the_smaller_one(app_mutants: list[Mutant]) -> None:
+    """So a run with --sample 50 re-uses the results of --sample 25 and checks only the 25 new ones."""
+    small = set(names(sample_mutants(app_mutants, 4, seed=16)))
+    big = set(names(sample_mutants(app_mutants, 9, seed=16)))
+    assert small < big
+
+
+def test_a_mutant_added_elsewhere_does_not_reshuffle_a_package(app_mutants: list[Mutant]) -> None:
+    """A function changed in one module (mutants come and go) leaves the sample of the others alone."""
+    before = sample_mutants(app_mutants, 5, seed=16)
+    new = [
+        Mutant(f"app_under_test.mail.sender.x_new__mutmut_{i}", "app_under_test/mail/sender.py", "not checked")
+        for i in range(1, 9)
+    ]
+    after = sample_mutants(app_mutants + new, 5, seed=16)
+    assert [n for n in names(after) if ".webhooks." in n] == [n for n in names(before) if ".webhooks." in n]
+
+
+def test_the_sample_is_spread_uniformly_over_a_package() -> None:
+    """Over many seeds each of 20 mutants is picked about as often as the others (5 of 20: a quarter)."""
+    mutants = [
+        Mutant(f"app_under_test.mail.x_f__mutmut_{i}", "app_under_test/mail/sender.py", "killed") for i in range(20)
+    ]
+    picks = dict.fromkeys(names(mutants), 0)
+    for seed in range(2000):
+        for mutant in sample_mutants(mutants, 5, seed=seed):
+            picks[mutant.name] += 1
+    assert all(400 < count < 600 for count in picks.values()), picks  # expected 500 each
+
+
+def test_the_wilson_interval_matches_the_textbook_figures() -> None:
+    low, high = wilson_interval(20, 25) or (0, 0)
+    assert (round(low, 1), round(high, 1)) == (60.9, 91.1)
+    low, high = wilson_interval(25, 25) or (0, 0)
+    assert (round(low, 1), high) == (86.7, 100.0)  # all killed: the interval still says how sure that is
+    low, high = wilson_interval(0, 10) or (0, 0)
+    assert (low, round(high, 1)) == (0.0, 27.8)
+    assert wilson_interval(0, 0) is None
+    with pytest.raises(ValueError):
+        wilson_interval(3, 2)
+
+
+def test_the_interval_narrows_as_the_sample_grows() -> None:
+    widths = []
+    for trials in (25, 100, 400):
+        low, high = wilson_interval(round(trials * 0.9), trials) or (0, 0)
+        assert low < 90 < high
+        widths.append(high - low)
+    assert widths == sorted(widths, reverse=True)
+
+
+def test_the_sample_table_shows_each_package_with_its_interval(app_mutants: list[Mutant]) -> None:
+    chosen = sample_mutants(app_mutants, 5, seed=16)
+    outcomes = {
+        "app_under_test/webhooks": "killed",
+        "app_under_test/mail": "survived",
+        "app_under_test/lifecycle.py": "killed",
+    }
+    judged = [Mutant(m.name, m.path, outcomes.get(m.package, m.status)) for m in chosen]
+    generated: dict[str, int] = {}
+    for mutant in app_mutants:
+        generated[mutant.package] = generated.get(mutant.package, 0) + 1
+    table = format_sample_table(build_report(judged, [], diff), generated)
+    webhooks = next(line for line in table.splitlines() if line.startswith("app_under_test/webhooks"))
+    assert webhooks.split() == ["app_under_test/webhooks", "55", "5", "5", "0", "0", "0", "100.0%", "56.6-100.0%"]
+    mail = next(line for line in table.splitlines() if line.startswith("app_under_test/mail"))
+    assert mail.split()[1:8] == ["30", "5", "0", "5", "0", "0", "0.0%"]
+    lifecycle = next(line for line in table.splitlines() if line.startswith("app_under_test/lifecycle.py"))
+    assert lifecycle.split()[-2:] == ["100.0%", "exact"]  # the whole module was sampled and checked
+    timeutil = next(line for line in table.splitlines() if line.startswith("app_under_test/timeutil.py"))
+    assert timeutil.split()[-2:] == ["-", "-"]  # nothing checked there yet
