@@ -275,29 +275,107 @@ def sample(mutants: Iterable[Mutant], per_package: int, seed: int) -> list[Mutan
     return chosen
 
 
+# The bars a package's score is held to: the code where a defect costs most, and the rest of the app.
+PRIORITY_PACKAGES = frozenset(
+    f"app_under_test/{name}" for name in ("webhooks", "payments", "mail", "calendly", "views")
+)
+PRIORITY_BAR = 90.0
+REST_BAR = 80.0
+
+
+def bar_of(package: str) -> float:
+    return PRIORITY_BAR if package in PRIORITY_PACKAGES else REST_BAR
+
+
+def verdict(interval: tuple[float, float] | None, bar: float, *, exact: bool = False) -> str:
+    """``met`` when the whole interval is at or above the bar, ``below`` when it is all under it, ``sample more``
+    when the bar lies inside it (the sample cannot tell yet); an exact score is simply compared."""
+    if interval is None:
+        return "-"
+    low, high = interval
+    if exact:
+        return "met" if low >= bar else "below"
+    if low >= bar:
+        return "met"
+    if high < bar:
+        return "below"
+    return "sample more"
+
+
+def stratified_estimate(
+    rows: Iterable[PackageScore], generated: dict[str, int], z: float = 1.96
+) -> tuple[float, float, float] | None:
+    """The score of a group of packages sampled at different rates, with its 95% interval, in percent.
+
+    A stratified estimate: each package's score over its sample, weighted by the package's share of the
+    group's mutants (a package of 300 mutants weighs ten times one of 30, however many of each were sampled).
+    Its variance is the weighted sum of each package's, with the finite-population correction (a package
+    sampled whole adds none). Each package's variance uses (killed + 1) / (judged + 2) rather than the raw
+    proportion, so that a package whose few sampled mutants were all killed still adds the doubt its small
+    sample leaves, instead of none. Packages with nothing judged yet are left out of the weights."""
+    strata = [row for row in rows if row.killed + row.survived]
+    if not strata:
+        return None
+    population = sum(generated.get(row.package, row.generated) for row in strata)
+    estimate = variance = 0.0
+    for row in strata:
+        size = generated.get(row.package, row.generated)
+        judged = row.killed + row.survived
+        weight = size / population
+        estimate += weight * row.killed / judged
+        shrunk = (row.killed + 1) / (judged + 2)
+        unsampled = max(0.0, 1 - row.generated / size) if size else 0.0
+        variance += weight * weight * shrunk * (1 - shrunk) / judged * unsampled
+    half = z * math.sqrt(variance)
+    return 100.0 * estimate, 100.0 * max(0.0, estimate - half), 100.0 * min(1.0, estimate + half)
+
+
 def format_sample_table(report: Report, generated: dict[str, int]) -> str:
     """One row per package of a sample: its mutants, how many were sampled, their outcomes, the score over the
-    sample and its 95% Wilson interval ("exact" when the whole package was sampled and checked)."""
+    sample, its 95% Wilson interval ("exact" when the whole package was sampled and checked) and whether the
+    package meets its bar (90% for the priority packages, 80% for the rest). Below them, when the sample holds
+    more than one package outside the priority ones, "the rest of the app": their stratified estimate."""
     header = (
         f"{'package':<38} {'mutants':>7} {'sampled':>7} {'killed':>6} {'survived':>8} {'equiv.':>6}"
-        f" {'unchecked':>9} {'score':>7} {'95% interval':>14}"
+        f" {'unchecked':>9} {'score':>7} {'95% interval':>14} {'bar':>4}  verdict"
     )
     rows = [header, "-" * len(header)]
     for row in sorted(report.packages.values(), key=lambda r: r.package):
         judged = row.killed + row.survived
         interval = wilson_interval(row.killed, judged)
+        exact = row.generated == generated.get(row.package) and not row.not_checked
         if interval is None:
             shown = "-"
-        elif row.generated == generated.get(row.package) and not row.not_checked:
+        elif exact:
             shown = "exact"
         else:
             shown = f"{interval[0]:.1f}-{interval[1]:.1f}%"
+        bar = bar_of(row.package)
+        exact_interval = None if row.score is None else (row.score, row.score)
         rows.append(
             f"{row.package:<38} {generated.get(row.package, row.generated):>7} {row.generated:>7} {row.killed:>6}"
             f" {row.survived:>8} {row.equivalent:>6} {row.not_checked:>9} {_percent(row.score):>7} {shown:>14}"
+            f" {bar:>3.0f}%  {verdict(exact_interval, bar, exact=True) if exact else verdict(interval, bar)}"
         )
+    rest = [row for row in report.packages.values() if row.package not in PRIORITY_PACKAGES]
     total = report.total
     rows.append("-" * len(header))
+    if len(rest) > 1:
+        group = stratified_estimate(rest, generated)
+        counts = PackageScore("rest")
+        for row in rest:
+            counts.generated += row.generated
+            counts.killed += row.killed
+            counts.survived += row.survived
+            counts.equivalent += row.equivalent
+            counts.not_checked += row.not_checked
+        score, shown = ("-", "-") if group is None else (f"{group[0]:.1f}%", f"{group[1]:.1f}-{group[2]:.1f}%")
+        rows.append(
+            f"{'the rest of the app (weighted)':<38} {sum(generated.get(r.package, r.generated) for r in rest):>7}"
+            f" {counts.generated:>7} {counts.killed:>6} {counts.survived:>8} {counts.equivalent:>6}"
+            f" {counts.not_checked:>9} {score:>7} {shown:>14} {REST_BAR:>3.0f}%"
+            f"  {verdict(None if group is None else group[1:], REST_BAR)}"
+        )
     rows.append(
         f"{'all (rates differ: no score)':<38} {sum(generated.values()):>7} {total.generated:>7}"
         f" {total.killed:>6} {total.survived:>8} {total.equivalent:>6} {total.not_checked:>9} {'-':>7} {'-':>14}"

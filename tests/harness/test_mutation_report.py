@@ -10,12 +10,15 @@ import pytest
 from harness.mutation import module_pattern, sample_mutants, source_files
 from harness.mutation_report import (
     Mutant,
+    PackageScore,
     build_report,
     format_sample_table,
     format_survivors,
     format_table,
     load_equivalents,
     load_mutants,
+    stratified_estimate,
+    verdict,
     wilson_interval,
 )
 
@@ -248,10 +251,45 @@ def test_the_sample_table_shows_each_package_with_its_interval(app_mutants: list
         generated[mutant.package] = generated.get(mutant.package, 0) + 1
     table = format_sample_table(build_report(judged, [], diff), generated)
     webhooks = next(line for line in table.splitlines() if line.startswith("app_under_test/webhooks"))
-    assert webhooks.split() == ["app_under_test/webhooks", "55", "5", "5", "0", "0", "0", "100.0%", "56.6-100.0%"]
+    assert webhooks.split() == [
+        "app_under_test/webhooks", "55", "5", "5", "0", "0", "0", "100.0%", "56.6-100.0%", "90%", "sample", "more"
+    ]  # fmt: skip
     mail = next(line for line in table.splitlines() if line.startswith("app_under_test/mail"))
     assert mail.split()[1:8] == ["30", "5", "0", "5", "0", "0", "0.0%"]
+    assert mail.split()[-2:] == ["90%", "below"]
     lifecycle = next(line for line in table.splitlines() if line.startswith("app_under_test/lifecycle.py"))
-    assert lifecycle.split()[-2:] == ["100.0%", "exact"]  # the whole module was sampled and checked
+    assert lifecycle.split()[-4:] == ["100.0%", "exact", "80%", "met"]  # the whole module was sampled and checked
     timeutil = next(line for line in table.splitlines() if line.startswith("app_under_test/timeutil.py"))
-    assert timeutil.split()[-2:] == ["-", "-"]  # nothing checked there yet
+    assert timeutil.split()[-4:] == ["-", "-", "80%", "-"]  # nothing checked there yet
+    rest = next(line for line in table.splitlines() if line.startswith("the rest of the app"))
+    assert rest.split()[-3:] == ["100.0%", "100.0-100.0%", "80%"] or rest.split()[-2:] == ["80%", "met"]
+
+
+def test_a_group_score_weighs_each_package_by_its_size_not_its_sample() -> None:
+    big = PackageScore("app_under_test/big.py", generated=10, killed=10)
+    small = PackageScore("app_under_test/small.py", generated=10, killed=0, survived=10)
+    score, low, high = stratified_estimate([big, small], {big.package: 900, small.package: 100}) or (0, 0, 0)
+    assert round(score, 6) == 90.0  # a pooled count would say 50%
+    assert low < 90.0 < high
+
+
+def test_a_group_sampled_whole_has_an_exact_score_and_a_small_clean_sample_keeps_its_doubt() -> None:
+    whole = [
+        PackageScore("app_under_test/a.py", generated=40, killed=30, survived=10),
+        PackageScore("app_under_test/b.py", generated=60, killed=60),
+    ]
+    exact = stratified_estimate(whole, {"app_under_test/a.py": 40, "app_under_test/b.py": 60}) or (0, 0, 0)
+    assert [round(figure, 9) for figure in exact] == [90.0, 90.0, 90.0]
+    clean = [PackageScore("app_under_test/a.py", generated=5, killed=5)]
+    score, low, high = stratified_estimate(clean, {"app_under_test/a.py": 200}) or (0, 0, 0)
+    assert (score, high) == (100.0, 100.0)
+    assert low < 80.0  # five killed out of five says little about two hundred
+    assert stratified_estimate([PackageScore("app_under_test/a.py", generated=5, not_checked=5)], {}) is None
+
+
+def test_a_verdict_is_given_only_when_the_interval_is_clear_of_the_bar() -> None:
+    assert verdict((91.0, 99.0), 90.0) == "met"
+    assert verdict((70.0, 89.0), 90.0) == "below"
+    assert verdict((85.0, 95.0), 90.0) == "sample more"
+    assert verdict((85.0, 85.0), 80.0, exact=True) == "met"
+    assert verdict(None, 80.0) == "-"
