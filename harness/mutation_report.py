@@ -101,17 +101,23 @@ class Equivalent:
     file: str | None = None
     function: str | None = None
     diff: tuple[str, ...] = ()
+    unreachable: frozenset[str] = frozenset()  # source lines no input can run: every mutant of them is equivalent
 
     def matches(self, mutant: Mutant, diff: Callable[[Mutant], str]) -> bool:
         if self.name is not None:
             return mutant.name == self.name
         if mutant.path != self.file or mutant.function != self.function:
             return False
-        return changed_lines(diff(mutant)) == self.diff
+        changed = changed_lines(diff(mutant))
+        if self.unreachable:
+            removed = {line[2:] for line in changed if line.startswith("-")}
+            return bool(removed) and removed <= self.unreachable
+        return changed == self.diff
 
 
 def load_equivalents(path: Path) -> list[Equivalent]:
-    """``[[equivalent]]`` tables: ``name`` or ``file`` + ``function`` + ``diff``, and always a ``reason``."""
+    """``[[equivalent]]`` tables: ``name``, or ``file`` + ``function`` + ``diff`` (one mutant) or ``unreachable``
+    (source lines no input can run: every mutant that changes only those), and always a ``reason``."""
     if not path.exists():
         return []
     entries = []
@@ -122,15 +128,21 @@ def load_equivalents(path: Path) -> list[Equivalent]:
         if "name" in table:
             entries.append(Equivalent(reason=reason, name=str(table["name"])))
             continue
-        missing = [key for key in ("file", "function", "diff") if not table.get(key)]
-        if missing:
-            raise ValueError(f"{path}: entry {number} needs a name, or file, function and diff (missing {missing})")
+        missing = [key for key in ("file", "function") if not table.get(key)]
+        if missing or not (table.get("diff") or table.get("unreachable")):
+            raise ValueError(
+                f"{path}: entry {number} needs a name, or file, function and diff or unreachable"
+                f" (missing {missing or ['diff or unreachable']})"
+            )
         entries.append(
             Equivalent(
                 reason=reason,
                 file=str(table["file"]),
                 function=str(table["function"]),
-                diff=changed_lines(str(table["diff"])),
+                diff=changed_lines(str(table.get("diff", ""))),
+                unreachable=frozenset(
+                    line.strip() for line in str(table.get("unreachable", "")).splitlines() if line.strip()
+                ),
             )
         )
     return entries

@@ -145,3 +145,47 @@ def test_a_failed_attempt_is_logged_for_the_operator_with_its_attempt_and_error(
         "retry",
     )
     assert line["error"] == "RuntimeError: the calendar answered 500"
+
+
+def test_a_replayed_letter_that_fails_again_waits_for_its_retry_and_one_that_succeeds_records_when(db):
+    def unprocessable(session, row, envelope):
+        raise Unprocessable("broken")
+
+    def still_failing(session, row, envelope):
+        raise RuntimeError("the calendar answered 500")
+
+    first = inbox.receive(db, incoming("r:1"), unprocessable)
+    assert inbox.replay(db, first.event_id, still_failing) == "retry"
+    with db.reader() as session:
+        row = session.get(WebhookEvent, first.event_id)
+        assert row.attempts == 1 and row.next_attempt_at > row.received_at  # back on the retry schedule
+
+    second = inbox.receive(db, incoming("r:2"), unprocessable)
+    assert inbox.replay(db, second.event_id, writes_a_pathway) == "processed"
+    with db.reader() as session:
+        assert session.get(WebhookEvent, second.event_id).processed_at is not None
+
+
+def test_a_retry_waits_for_its_time_and_then_runs(db):
+    def fails(session, row, envelope):
+        raise RuntimeError("calendar down")
+
+    assert inbox.receive(db, incoming(), fails).status == "retry"
+    waiting = row_of(db)
+    dispatchers = {"calendly": writes_a_pathway}
+    assert inbox.process_due(db, dispatchers, now=waiting.next_attempt_at - timedelta(seconds=1)) == {}
+    assert row_of(db).status == "retry" and counts(db) == (1, 0)
+    assert inbox.process_due(db, dispatchers, now=waiting.next_attempt_at) == {"processed": 1}
+    assert row_of(db).status == "processed" and counts(db) == (1, 1)
+
+
+@pytest.mark.concurrency
+def test_twenty_copies_at_once_whose_handler_fails_store_one_retry_and_answer_the_rest_as_duplicates(db):
+    def fails(session, row, envelope):
+        raise RuntimeError("calendar down")
+
+    results = all_at_once(lambda _: inbox.receive(db, incoming(), fails), 20, timeout=60)
+    stored = [r for r in results if not r.duplicate]
+    assert len(stored) == 1 and stored[0].status == "retry"
+    assert all(r.event_id is None and r.status is None for r in results if r.duplicate)
+    assert counts(db) == (1, 0) and row_of(db).status == "retry"

@@ -310,6 +310,9 @@ def test_stripe_a_signed_envelope_that_is_not_a_stripe_event_is_refused(change, 
 def test_stripe_a_signed_body_that_is_no_event_object_is_refused_by_kind():
     assert refusal(stripe_parse, b"[1, 2]")[:2] == (400, "invalid_event")
     assert refusal(stripe_parse, b'"evt_1"')[:2] == (400, "invalid_event")
+    told = "the body must be a JSON object (a Stripe event)"
+    for scalar in (b"null", b"true", b"1", b"1.5", b"[]"):
+        assert refusal(stripe_parse, scalar) == (400, "invalid_event", told)
     status, code, message = refusal(stripe_parse, b"{not json")
     assert (status, code) == (400, "invalid_json") and "not valid JSON" in message
 

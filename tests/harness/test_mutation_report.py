@@ -108,6 +108,19 @@ def test_the_same_change_in_another_function_is_not_covered_by_an_entry(project:
     assert "pkg.money.xǁClockǁlater__mutmut_1" in [m.name for m in report.survivors]
 
 
+def test_an_unreachable_line_makes_every_mutant_of_it_equivalent_and_no_other(project: Path) -> None:
+    equivalents = load_equivalents(
+        write_equivalents(
+            project,
+            '[[equivalent]]\nfile = "pkg/money.py"\nfunction = "fee"\n'
+            'unreachable = """\n        return amount // 10\n"""\nreason = "fee is only asked of amounts over 100"\n',
+        )
+    )
+    report = build_report(load_mutants(project / "mutants", ["pkg/money.py"]), equivalents, diff)
+    assert [m.name for m, _ in report.equivalent] == ["pkg.money.x_fee__mutmut_2"]
+    assert "pkg.money.x_fee__mutmut_1" in [m.name for m in report.survivors]  # another line of the same function
+
+
 def test_an_entry_without_a_reason_is_refused(project: Path) -> None:
     path = write_equivalents(project, '[[equivalent]]\nname = "pkg.money.x_fee__mutmut_2"\n')
     with pytest.raises(ValueError, match="no reason"):
