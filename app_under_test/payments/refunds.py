@@ -156,6 +156,16 @@ def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
     return "issued"
 
 
+def settle_refunded(session: Session, payment: Payment, now: datetime) -> None:
+    """A paid payment whose money went back in full is refunded; a refunded one whose refund failed later (a
+    closed card) is paid again: the money is still with us. Nothing changes for a payment not yet paid."""
+    succeeded = sum(r.amount_cents for r in refunds_of(session, payment.id) if r.status == "succeeded")
+    if succeeded >= payment.amount_cents and payment.status == "paid":
+        payment.status, payment.updated_at = "refunded", now
+    elif succeeded < payment.amount_cents and payment.status == "refunded":
+        payment.status, payment.updated_at = "paid", now
+
+
 def record_stripe_refund(session: Session, payment: Payment, refund: dict[str, Any]) -> str:
     """Apply one Stripe refund object (API answer or webhook) to the payment's rows; idempotent.
 
@@ -181,12 +191,7 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict[str, A
     row.amount_cents = refund["amount"]
     row.status = refund["status"]
     session.flush()
-    succeeded = sum(r.amount_cents for r in refunds_of(session, payment.id) if r.status == "succeeded")
-    if succeeded >= payment.amount_cents and payment.status == "paid":
-        payment.status, payment.updated_at = "refunded", utcnow()
-    elif succeeded < payment.amount_cents and payment.status == "refunded":
-        # A refund Stripe had reported succeeded failed later (a closed card): the money is still with us.
-        payment.status, payment.updated_at = "paid", utcnow()
+    settle_refunded(session, payment, utcnow())
     if row.status == "failed":
         # Not retried: the card refused the money; an operator returns it another way (see docs/payments.md).
         log.error(

@@ -36,7 +36,7 @@ from app_under_test.lifecycle import transition
 from app_under_test.models import Booking, BookingStatus, Payment
 from app_under_test.payments import money
 from app_under_test.payments.records import payments_of
-from app_under_test.payments.refunds import request_refund
+from app_under_test.payments.refunds import request_refund, settle_refunded
 from app_under_test.timeutil import utcnow
 
 CALENDAR_REFUSED = "The calendar no longer offers this time; your payment has been refunded in full."
@@ -62,6 +62,20 @@ def checkout_paid(
     now = now or utcnow()
     if payment.status in ("paid", "refunded"):
         return ""
+    outcome = _settle_paid(session, booking, payment, checkout, provider, now)
+    # Stripe does not keep its events in order: a refund (made on the Dashboard, say) may have been told first.
+    settle_refunded(session, payment, now)
+    return outcome
+
+
+def _settle_paid(
+    session: Session,
+    booking: Booking,
+    payment: Payment,
+    checkout: dict[str, Any],
+    provider: SlotProvider,
+    now: datetime,
+) -> str:
     payment.status = "paid"
     payment.payment_intent_id = payment.payment_intent_id or checkout.get("payment_intent")
     payment.failure_code = None
