@@ -123,13 +123,13 @@ def open_checkout(
 
 
 def expire_open_sessions(
-    session: Session, booking: Booking, client: stripe.StripeClient, *, now: datetime | None = None
+    session: Session, booking: Booking, client: stripe.StripeClient, *, now: datetime
 ) -> list[Payment]:
     """Expire every open session of the booking through the API, so none of them can be paid any more.
 
     Returns the payments whose session turned out to be complete already (paid, or paying by a delayed
-    method): the caller must not open another session, or release the hold, while one exists."""
-    now = now or utcnow()
+    method): the caller must not open another session, or release the hold, while one exists. ``now`` is the
+    caller's (pay again, the hold sweep): the expiry is recorded at the instant the caller decided it."""
     completed: list[Payment] = []
     for payment in payments_of(session, booking.id):
         if payment.status != "open":

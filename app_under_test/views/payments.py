@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sentry_sdk
+import structlog
 from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 from flask import session as session_cookie
 from flask.typing import ResponseReturnValue
@@ -29,6 +31,8 @@ from app_under_test.payments.gateway import PaymentsNotConfigured, ProviderError
 from app_under_test.payments.records import payment_json
 from app_under_test.providers import app_config
 from app_under_test.timeutil import format_in_zone
+
+log = structlog.get_logger("payments")
 
 blueprint = Blueprint("payments", __name__)
 POLL_SECONDS = 2  # the waiting page's slowest check of the booking
@@ -106,6 +110,10 @@ def provider_unavailable(exc: ProviderError) -> ResponseReturnValue:
             )
         )
     else:
+        # The client is told "we have been notified": the operator is, with Stripe's reason (an error log line
+        # and a Sentry message), since retrying the same request would be refused the same way.
+        log.error("payment_provider_refused", code=exc.code, error=exc.message)
+        sentry_sdk.capture_message(f"Stripe refused to start a payment: {exc.message}", level="error")
         response = make_response(
             error_response(
                 502,

@@ -179,6 +179,32 @@ def test_delivery_after_commit_sends_once_and_send_due_retries_after_an_outage(s
         db.dispose()
 
 
+def test_a_mail_whose_template_is_not_configured_is_dead_naming_the_setting_and_nothing_is_sent(
+    simulators, config, db_url
+):
+    config.sendgrid_booking_template_id = ""  # the operator never set it (and the row names none either)
+    db = Database(db_url)
+    try:
+        with db.transaction() as session:
+            outbox.enqueue(
+                session,
+                key="confirmation:bk-ref-0002:client",
+                kind="confirmation",
+                recipient="ada@example.com",
+                template_id="",
+                data=confirmation_mail(config).data,
+                booking_id=None,
+            )
+        assert delivery.send_due(db, config, now=datetime.now(UTC)) == {"dead": 1}
+        with db.reader() as session:
+            row = session.scalar(select(OutboxMessage))
+        setting = kinds.template_for("confirmation").env_name
+        assert (row.status, row.attempts, row.last_error) == ("dead", 1, f"{setting} is not configured")
+        assert control(simulators, "GET", "/messages", params={"to": "ada@example.com"})["messages"] == []
+    finally:
+        db.dispose()
+
+
 def test_the_event_webhook_is_registered_for_bounces_and_drops(simulators, config):
     key = provision.register_event_webhook(config, "https://book.example.com/webhooks/sendgrid")
 

@@ -4,8 +4,12 @@ what the payment says, in each case."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+import structlog
 from sqlalchemy import delete, select
+from structlog.testing import capture_logs
 
 from app_under_test.db import get_db
 from app_under_test.models import Payment
@@ -132,3 +136,55 @@ def test_a_paid_checkout_whose_payment_row_was_lost_is_recorded_from_stripe_and_
         )
         with get_db().reader() as session:  # the price was paid: not refused as an amount mismatch
             assert session.scalar(select(Payment.amount_cents)) == 4500
+
+
+def test_a_refund_whose_answer_was_lost_is_sent_again_and_stripe_refunds_once(payments_app, stripe_server):
+    """Stripe made the refund but its answer never reached the app (the connection dropped on the way back, on
+    every try): the refund is kept as requested and sent again later, and Stripe, seeing the same idempotency key,
+    answers with the refund it made instead of making a second."""
+    with payments_app.app_context():
+        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        with control(stripe_server) as client:
+            lost = {"method": "POST", "path": "/v1/refunds", "when": "after", "times": None}
+            assert client.post("/faults", json=lost).status_code == 201
+        try:
+            _cancel_and_refund(booking_id)  # sent right after the commit; every answer is lost
+            assert state_of(booking_id)["refunds"] == [("canceled", "requested", 4500)]
+        finally:
+            with control(stripe_server) as client:
+                client.delete("/faults")
+        assert refunds.issue_requested(get_db(), app_client()) == {"issued": 1}
+        assert _money_back(session_id) == [(4500, "succeeded")]  # one refund at Stripe, not two
+        assert state_of(booking_id)["refunds"] == [("canceled", "succeeded", 4500)]
+
+
+def test_a_refund_the_card_refused_later_is_raised_to_the_operator_with_stripes_reason(payments_app, stripe_server):
+    """Card 4000000000005126: the refund succeeds, then fails (the card refuses the money). The app does not
+    retry it (another refund would fail the same way): an error log line tells the operator which refund, how
+    much and why, so the money can be returned another way."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id, "4000000000005126")
+        seen: set[str] = set()
+        _deliver_new(booking_id, seen)
+        _cancel_and_refund(booking_id)
+        [(refund_id, amount)] = [
+            (r.id, r.amount)
+            for r in app_client().v1.refunds.list(params={"limit": 100}).auto_paging_iter()
+            if (r.to_dict().get("metadata") or {}).get("bookingId") == booking_id
+        ]
+        with control(stripe_server) as client:
+            assert client.post(f"/refunds/{refund_id}/settle").status_code == 200
+        saved = structlog.get_config()
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+        try:
+            with capture_logs() as logs:
+                _deliver_new(booking_id, seen)
+        finally:
+            structlog.configure(**saved)
+        alerts = [line for line in logs if line["event"] == "refund_failed"]
+        assert alerts and {(a["log_level"], a["refund"], a["amount_cents"]) for a in alerts} == {
+            ("error", refund_id, amount)
+        }
+        assert all(a["failure_reason"] for a in alerts)
+        assert state_of(booking_id)["refunds"] == [("canceled", "failed", 4500)]
