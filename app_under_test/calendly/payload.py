@@ -40,14 +40,12 @@ class InviteeChange:
     event_type_uri: str
     start: datetime
     end: datetime
-    status: str
     occurred_at: datetime
     tracking: dict[str, Any] = field(default_factory=dict)
     rescheduled: bool = False
     old_invitee: str | None = None
     new_invitee: str | None = None
     cancellation: Cancellation | None = None
-    no_show_uri: str | None = None
     routing_form_submission: str | None = None
 
     @property
@@ -122,7 +120,6 @@ def read_invitee(payload: dict[str, Any], occurred_at: datetime) -> InviteeChang
     event_uri = _text(event, "uri", where)
     if payload.get("event") not in (None, event_uri):
         raise Unprocessable("payload.event and payload.scheduled_event.uri name different events")
-    no_show = payload.get("no_show")
     return InviteeChange(
         uri=payload["uri"],
         email=email.strip().lower(),
@@ -132,14 +129,12 @@ def read_invitee(payload: dict[str, Any], occurred_at: datetime) -> InviteeChang
         event_type_uri=_text(event, "event_type", where),
         start=start,
         end=end,
-        status=str(payload.get("status") or "active"),
         occurred_at=occurred_at,
         tracking=dict(tracking or {}),
         rescheduled=bool(payload.get("rescheduled")),
         old_invitee=_optional_text(payload, "old_invitee"),
         new_invitee=_optional_text(payload, "new_invitee"),
         cancellation=read_cancellation(payload.get("cancellation")),
-        no_show_uri=no_show.get("uri") if isinstance(no_show, dict) else None,
         routing_form_submission=_optional_text(payload, "routing_form_submission"),
     )
 

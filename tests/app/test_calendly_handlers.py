@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app_under_test.booking_service import claim_blocks
+from app_under_test.calendly.sync import MAX_RESCHEDULE_CHAIN
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import Database
 from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SlotClaim
@@ -492,3 +494,42 @@ def test_the_invitee_of_a_booking_made_here_is_reported_as_linked(db):
     inbox.receive(db, incoming, lambda s, row, env: reported.append(apply_event(s, env, None).as_dict()))
     assert reported == [{"action": "linked", "booking": "ref-app-1", "invitee": a.uri, "detail": ""}]
     assert final_state(db)["bookings"][0][2] == a.uri
+
+
+@pytest.mark.parametrize(
+    "cancellation",
+    [None, {"canceled_by": "Grace Hopper", "reason": "Clash", "canceler_type": "invitee", "created_at": None}],
+    ids=["no cancellation", "cancellation without its time"],
+)
+def test_a_booking_calendly_canceled_without_saying_when_is_canceled_as_of_its_create(db, cancellation):
+    """Calendly says the invitee is canceled but not when: the booking's status time is the invitee.created's
+    time (what the operator API shows as status_changed_at), not whenever the late event happened to be applied,
+    so the same events end in the same state however late they are processed."""
+    a = Invitee("A", T0)
+    gone = payload(a, status="canceled", cancellation=cancellation)
+    assert deliver(db, created(a, 1), FakeCalendly({a.uri: gone})) == "processed"
+    created_at = datetime.fromisoformat(stamp(1).replace("Z", "+00:00"))
+    (booking,) = final_state(db)["bookings"]
+    assert (booking[0], booking[2], booking[5]) == ("canceled", a.uri, created_at)
+
+
+def test_a_late_create_books_nothing_when_its_successor_after_the_longest_followed_chain_is_booked_here(db):
+    """Calendly's invitee was rescheduled MAX_RESCHEDULE_CHAIN times before its invitee.created was applied, and
+    the last successor is booked here already: the old create is ignored with the reason, not booked a second
+    time at the old time."""
+    chain = [Invitee(f"R{i}", T0 + timedelta(days=i)) for i in range(MAX_RESCHEDULE_CHAIN + 1)]
+    for old, new in pairwise(chain):
+        new.old = old.uri
+    app_booking(db, chain[-1])
+    calendly = FakeCalendly(
+        {
+            old.uri: {"uri": old.uri, "status": "canceled", "rescheduled": True, "new_invitee": new.uri}
+            for old, new in pairwise(chain)
+        }
+    )
+    assert deliver(db, created(chain[0], 1), calendly) == "ignored"
+    with db.reader() as session:
+        assert session.scalar(select(inbox.WebhookEvent.last_error)).endswith(
+            f"{chain[0].uri} was rescheduled; booking ref-app-1 holds its successor"
+        )
+    assert [(status, start) for status, start, *_ in final_state(db)["bookings"]] == [("confirmed", chain[-1].start)]
