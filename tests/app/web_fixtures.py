@@ -73,7 +73,15 @@ def csrf_token(client, path: str) -> str:
     return found.group(1)
 
 
-def sign_up(client, email: str, *, name: str = "Grace Hopper", password: str = PASSWORD, next_path: str = ""):
+def sign_up(
+    client,
+    email: str,
+    *,
+    name: str = "Grace Hopper",
+    password: str = PASSWORD,
+    next_path: str = "",
+    timezone: str = "Europe/London",
+):
     return client.post(
         "/signup",
         data={
@@ -82,7 +90,7 @@ def sign_up(client, email: str, *, name: str = "Grace Hopper", password: str = P
             "email": email,
             "password": password,
             "confirm": password,
-            "timezone": "Europe/London",
+            "timezone": timezone,
             "next": next_path,
         },
     )
