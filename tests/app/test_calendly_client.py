@@ -9,14 +9,17 @@ scenario (features/calendly/recovery.feature).
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
-from app_under_test.availability import Invitee, SlotUnavailable
+from app_under_test.availability import CalendarRefused, Invitee, SlotUnavailable
 from app_under_test.calendly.client import (
     CalendlyAuthError,
     CalendlyClient,
@@ -99,6 +102,24 @@ def test_booking_carries_the_booking_id_and_a_taken_slot_is_unavailable(calendly
     assert invitee["event"] == booked.event_uri
     with pytest.raises(SlotUnavailable):
         provider.book(session_type(calendly), slot.start, Invitee("Ben", "ben@example.com", "UTC"), "ref-2")
+
+
+def test_a_booking_calendly_refuses_for_another_reason_is_raised_to_the_operator(calendly):
+    """Not a taken slot (that is the client's to pick again) but a refusal the client cannot fix: the booking fails
+    as the calendar refusing it, and an error log line the operator's alert matches names Calendly's answer."""
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(UTC) + timedelta(hours=2)
+    slot = provider.available_slots(session_type(calendly), start, start + timedelta(days=7))[0]
+    calendly.control.post("/calendly/config", json={"fail_next": {"status": 400, "times": 1}})
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        with capture_logs() as logs, pytest.raises(CalendarRefused):
+            provider.book(session_type(calendly), slot.start, Invitee("Grace", "grace@example.com", "UTC"), "ref-9")
+    finally:
+        structlog.configure(**saved)
+    [alert] = [line for line in logs if line["log_level"] == "error"]
+    assert (alert["event"], alert["status"]) == ("calendly_refused_booking", 400)
 
 
 @pytest.mark.parametrize("status", [500, 503])
