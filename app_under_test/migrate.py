@@ -6,6 +6,7 @@ alembic.ini to keep in sync, the script location is this package's folder.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +18,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> AlembicConfig:
-    config = AlembicConfig()
+    # Alembic's own default is the sys.stdout of the moment alembic was imported, which may be a stream closed
+    # since (a test's captured output): its messages go to the stdout of the moment instead.
+    config = AlembicConfig(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return config

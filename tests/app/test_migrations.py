@@ -16,6 +16,11 @@ def test_migrated_database_matches_the_models(db_url):
     command.check(alembic_config(db_url))  # raises when autogenerate would find a difference
 
 
+def test_migration_messages_go_to_the_output_of_the_moment_not_the_one_alembic_was_imported_under(capsys):
+    alembic_config("sqlite://").print_stdout("No new upgrade operations detected.")
+    assert capsys.readouterr().out == "No new upgrade operations detected.\n"
+
+
 def test_downgrade_to_nothing_and_back(db_url):
     config = alembic_config(db_url)
     command.downgrade(config, "base")
