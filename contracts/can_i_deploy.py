@@ -26,6 +26,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from contracts.support.names import CONSUMER, PACTS_DIR, RESULTS_DIR, ROOT, VERIFY_COMMAND
 from contracts.support.verification import pact_participants, pending_interactions, report_path
@@ -93,7 +94,8 @@ def local_matrix(pacts_dir: Path, results_dir: Path) -> list[Row]:
     return [local_row(path, results_dir) for path in sorted(pacts_dir.glob("*.json"))]
 
 
-def print_matrix(rows: list[Row], out=sys.stdout) -> None:
+def print_matrix(rows: list[Row], out: TextIO | None = None) -> None:
+    out = out or sys.stdout  # the stdout of the call, not of the import (a test may have closed that one)
     headers = ("CONSUMER", "VERSION", "PROVIDER", "INTERACTIONS", "VERIFIED", "DETAIL")
     table = [
         (r.consumer, r.version, r.provider, str(r.interactions), "yes" if r.verified else "NO", r.detail) for r in rows
@@ -107,7 +109,8 @@ def print_matrix(rows: list[Row], out=sys.stdout) -> None:
         print("  ".join([*cells, line[-1]]).rstrip(), file=out)
 
 
-def verdict(rows: list[Row], out=sys.stdout) -> int:
+def verdict(rows: list[Row], out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     if not rows:
         print("can-i-deploy: no pact files found: nothing to decide on", file=out)
         return 2
