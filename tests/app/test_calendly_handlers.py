@@ -10,6 +10,7 @@ test feeds every permutation Hypothesis picks and requires the same final state.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -17,17 +18,19 @@ from itertools import pairwise
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from app_under_test.booking_service import claim_blocks
+from app_under_test.availability import CalendarBooking, Slot
+from app_under_test.booking_service import BookingRequest, claim_blocks, create_booking
 from app_under_test.calendly.sync import MAX_RESCHEDULE_CHAIN
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import Database
-from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SlotClaim
+from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SessionType, SlotClaim
 from app_under_test.webhooks import inbox
 from app_under_test.webhooks.calendly_handlers import apply_event
 from app_under_test.webhooks.calendly_ingest import dedupe_key
 from harness.databases import SqliteDatabases
+from harness.waiting import wait_until
 
 pytestmark = [pytest.mark.calendly, pytest.mark.webhook, pytest.mark.database]
 
@@ -252,6 +255,79 @@ def test_a_calendly_booking_over_a_local_one_is_a_dead_letter_not_a_double_booki
     with db.reader() as session:
         assert "overlaps another booking" in session.scalar(select(inbox.WebhookEvent.last_error))
         assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def handler_waits_for_a_lock(db: Database) -> int:
+    """Asked in a transaction of its own each time (one transaction's snapshot would never see the wait begin)."""
+    with db.reader() as watcher:
+        return watcher.scalar(
+            text(
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()"
+            )
+        )
+
+
+class CalendlyThatSendsTheWebhookAtOnce:
+    """Calendly as a booking made here meets it: ``invitee.created`` arrives before the booking call returns.
+
+    ``book`` delivers the webhook (carrying the booking's reference, as every invitee this app books does)
+    on another thread and answers only once that delivery is stuck behind the booking's transaction (or is
+    over): the handler then runs while the booking is written but not committed.
+    """
+
+    def __init__(self, db: Database, pool: ThreadPoolExecutor) -> None:
+        self.db, self.pool = db, pool
+        self.invitee: Invitee | None = None
+        self.delivery: Future[inbox.Received] | None = None
+        self.outcomes: list[object] = []  # what the handler applied (None: nothing to change)
+
+    def available_slots(self, session_type: SessionType, start: datetime, end: datetime) -> list[Slot]:
+        return [Slot(T0, T0 + timedelta(minutes=30))]
+
+    def book(
+        self, session_type: SessionType, slot_start: datetime, invitee: object, booking_ref: str
+    ) -> CalendarBooking:
+        self.invitee = Invitee("A", slot_start, {"utm_source": "booking-app", "utm_content": booking_ref})
+        body = created(self.invitee, 1)
+        incoming = inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], json.dumps(body))
+        self.delivery = delivery = self.pool.submit(
+            inbox.receive, self.db, incoming, lambda s, row, env: self.outcomes.append(apply_event(s, env, None))
+        )
+        wait_until(
+            lambda: delivery.done() or handler_waits_for_a_lock(self.db),
+            what="the invitee.created handler to run into the uncommitted booking",
+        )
+        return CalendarBooking(event_uri=self.invitee.event, invitee_uri=self.invitee.uri)
+
+
+def test_calendlys_invitee_created_arriving_before_the_booking_commits_waits_for_it_and_books_nothing_twice(
+    db, db_backend
+):
+    """Without the booking reference's lock the handler would not see the booking, book the invitee again
+    "from Calendly's data", and collide with the booking's client and slot: a parked or dead event, not a match."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the webhook cannot run inside an open booking transaction")
+    with ThreadPoolExecutor(1) as pool:
+        calendly = CalendlyThatSendsTheWebhookAtOnce(db, pool)
+        with db.transaction() as session:  # the booking view's transaction; commits (or rolls back) on leaving
+            request = BookingRequest(
+                session_type=session.get(SessionType, 1),
+                start_at=T0,
+                client_name="Grace Hopper",
+                client_email="grace@example.com",
+                client_timezone="Europe/Paris",
+            )
+            ref = create_booking(session, request, calendly, now=T0 - timedelta(days=1)).public_id
+        assert calendly.delivery is not None and calendly.invitee is not None
+        received = calendly.delivery.result(timeout=30)
+    assert received.status == "processed"
+    assert calendly.outcomes == [None]  # the booking it names already carries this invitee: nothing to do
+    state = final_state(db)
+    assert [b[:3] for b in state["bookings"]] == [("confirmed", T0, calendly.invitee.uri)]
+    assert state["claims"] == 2 and state["unsettled"] == {}
+    with db.reader() as session:
+        booking = session.scalar(select(Booking))
+        assert (booking.public_id, booking.source) == (ref, "app")
 
 
 def test_a_cancel_for_an_unknown_invitee_is_parked_then_applied_once_its_create_is_in(db):
