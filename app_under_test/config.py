@@ -152,7 +152,7 @@ class Config:
         What a launcher hands to a separately started process (``booking-app serve``) so it runs
         with exactly this configuration; settings the environment cannot carry keep their defaults.
         """
-        env: dict[str, str] = {"APP_ENV": self.env}
+        env: dict[str, str] = {}  # APP_ENV is among SETTING_VARIABLES
         names = {name: attr for name, (attr, _secret, _prefix) in BRIEF_VARIABLES.items()} | SETTING_VARIABLES
         for name, attr in names.items():
             env[name] = str(getattr(self, attr))

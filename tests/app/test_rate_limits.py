@@ -115,3 +115,28 @@ def test_with_limits_switched_off_sign_in_still_works(db_url):
         assert sign_in(app.test_client(), "grace@example.com").status_code == 303
     finally:
         app.extensions["booking_db"].dispose()
+
+
+def test_many_machines_trying_one_account_are_stopped(limited_app):
+    sign_up(limited_app.test_client(), "grace@example.com")
+    machines = [limited_app.test_client() for _ in range(6)]
+    for n, machine in enumerate(machines):
+        machine.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
+    answers = [sign_in(machine, "grace@example.com", f"guess-{n}").status_code for n, machine in enumerate(machines)]
+    assert answers == [401] * 5 + [429]
+
+
+def test_padding_an_email_past_its_longest_length_does_not_make_a_fresh_account_counter(db_url):
+    # An address is at most 254 characters: what follows names no other account, so it counts against the same one.
+    app = make_web_app(db_url, sign_up_limit_per_account="2 per minute")
+    try:
+        stem = "a" * 242 + "@example.com"
+        assert len(stem) == 254
+        answers = []
+        for n, tail in enumerate(["x", "y", "z"]):
+            machine = app.test_client()
+            machine.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
+            answers.append(sign_up(machine, stem + tail).status_code)
+        assert answers == [422, 422, 429]
+    finally:
+        app.extensions["booking_db"].dispose()

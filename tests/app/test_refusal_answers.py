@@ -67,3 +67,13 @@ def test_a_refused_transition_leaves_the_booking_and_says_what_was_refused(curre
         transition(booking, target)
     assert str(refused.value) == f"a booking cannot go from {current.value} to {target.value}"
     assert booking.status is current
+
+
+@pytest.mark.database
+def test_a_browser_asking_for_a_missing_page_is_shown_a_404_page_that_says_so(browser):
+    response = browser.get("/no/such/page", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "<title>404 not found" in page
+    assert "<h1>Not found</h1>" in page
+    assert "There is nothing at this address." in page

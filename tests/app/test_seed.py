@@ -1,0 +1,91 @@
+"""``booking-app seed``: an empty database becomes the demo marketplace, once.
+
+The demo is what a new developer and every ``make serve`` first see: builders in different zones,
+each offering a free, a pathway and a paid session, and the marketplace's pathways. Run in-process
+through Flask's CLI runner, on the test's own database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app_under_test.catalog import add_pathway
+from app_under_test.db import get_db
+from app_under_test.models import Builder, Pathway, SessionKind
+from app_under_test.seed import PATHWAYS, ZONES
+from tests.app.web_fixtures import make_web_app
+
+pytestmark = pytest.mark.database
+
+
+@pytest.fixture
+def empty_app(db_url):
+    app = make_web_app(db_url, seed=False)
+    yield app
+    app.extensions["booking_db"].dispose()
+
+
+def _builders(app) -> list[Builder]:
+    with app.app_context(), get_db().reader() as session:
+        builders = list(session.scalars(select(Builder).order_by(Builder.id)))
+        for builder in builders:  # loaded while the session is open
+            _ = builder.session_types, builder.skills
+        return builders
+
+
+def _pathways(app) -> list[str]:
+    with app.app_context(), get_db().reader() as session:
+        return list(session.scalars(select(Pathway.name).order_by(Pathway.id)))
+
+
+def test_seeding_an_empty_database_fills_the_demo_marketplace(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "seeded 6 builders\n"
+    builders = _builders(empty_app)
+    assert [b.timezone for b in builders] == ZONES[:6]
+    assert _pathways(empty_app) == [name for name, _ in PATHWAYS]
+    for builder in builders:
+        offered = {(s.name, s.slug, s.kind, s.duration_minutes) for s in builder.session_types}
+        assert offered == {
+            ("Intro call", "intro-call", SessionKind.FREE, 30),
+            ("Pathway mentoring", "pathway-mentoring", SessionKind.PATHWAY, 45),
+            ("Deep-dive session", "deep-dive-session", SessionKind.PAID, 60),
+        }
+        paid = next(s for s in builder.session_types if s.kind is SessionKind.PAID)
+        assert paid.price_cents > 0
+        assert builder.email.startswith(builder.name.split()[0].lower() + ".")
+        assert builder.email.endswith("@builders.example.com")
+        assert len(builder.skills) == 3
+    assert [(s.currency, s.price_cents) for b in builders for s in b.session_types if s.kind is SessionKind.PAID] == [
+        ("usd", 7500),
+        ("gbp", 6000),
+        ("eur", 9000),
+        ("usd", 12000),
+        ("usd", 7500),
+        ("gbp", 6000),
+    ]
+
+
+def test_seeding_again_changes_nothing_and_says_so(empty_app):
+    runner = empty_app.test_cli_runner()
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    before = [(b.name, b.email) for b in _builders(empty_app)]
+    again = runner.invoke(args=["seed"])
+    assert again.exit_code == 0
+    assert again.output == "database already has builders; nothing seeded\n"
+    assert [(b.name, b.email) for b in _builders(empty_app)] == before
+
+
+def test_pathways_already_there_are_kept_and_not_doubled(empty_app):
+    with empty_app.app_context(), get_db().transaction() as session:
+        add_pathway(session, "Our own pathway", "Set up before the demo.")
+    assert empty_app.test_cli_runner().invoke(args=["seed", "--builders", "2"]).output == "seeded 2 builders\n"
+    assert _pathways(empty_app) == ["Our own pathway"]
+    assert len(_builders(empty_app)) == 2
+
+
+def test_every_seeded_builder_has_three_different_skills(empty_app):
+    assert empty_app.test_cli_runner().invoke(args=["seed", "--seed", "7", "--builders", "12"]).exit_code == 0
+    assert [len({s.skill for s in b.skills}) for b in _builders(empty_app)] == [3] * 12
