@@ -79,8 +79,6 @@ def _check_builder(spec: BuilderSpec) -> None:
         raise CatalogError("skills must be a list of at most 30 strings")
     for skill in spec.skills:
         _text("skills", skill, 60)
-    if not isinstance(spec.session_types, list):
-        raise CatalogError("session_types must be a list")
 
 
 def _check_session_type(spec: SessionTypeSpec) -> None:

@@ -123,3 +123,37 @@ def test_a_body_that_is_not_a_json_object_is_a_422_that_says_so(browser, body):
     )
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.get_json()["error"] == {"code": "invalid_body", "message": "The body must be a JSON object."}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"email": None}, "email must be a string"),
+        ({"email": "e" * 255}, "email must be at most 254 characters"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone 'Mars/Olympus_Mons' is not an IANA time zone"),
+    ],
+)
+def test_a_refused_builder_names_the_field_and_what_it_takes(browser, change, message):
+    response = browser.post("/admin/api/builders", json={**BUILDER, **change}, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {"code": "invalid_builder", "message": message}
+
+
+@pytest.mark.parametrize("currency", ["USD", "us1", "€ur"])
+def test_a_session_type_with_a_currency_that_is_not_an_iso_code_says_what_it_takes(browser, currency):
+    spec = {"name": "Deep dive", "kind": "paid", "duration_minutes": 60, "price_cents": 5000, "currency": currency}
+    response = browser.post("/admin/api/builders/ada-stone/session_types", json=spec, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {
+        "code": "invalid_session_type",
+        "message": "currency must be a three-letter lower-case ISO code, e.g. usd",
+    }
+
+
+def test_a_builders_bio_may_span_lines_and_is_shown_on_their_page(browser):
+    bio = "Builds small tools.\nTeaches Python on Tuesdays."
+    response = browser.post("/admin/api/builders", json={**BUILDER, "bio": bio}, headers=AUTH)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    page = browser.get(f"/builders/{response.get_json()['slug']}")
+    assert page.status_code == 200
+    assert bio in page.get_data(as_text=True)
