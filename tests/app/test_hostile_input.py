@@ -66,6 +66,16 @@ def test_booking_a_slot_at_the_edges_of_time_is_refused_and_writes_nothing(brows
     assert stats(browser) == before
 
 
+@pytest.mark.parametrize("slot", ["2027-03-15T14:00:00", "next tuesday", "2027-03-15T14:00:00+01:00 "])
+def test_a_slot_that_is_not_an_instant_asks_to_pick_a_listed_time_and_writes_nothing(browser, slot):
+    before = stats(browser)
+    response = book_free(browser, slot=slot)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<p class="field-error" id="slot-error">Please pick one of the listed times.</p>' in page
+    assert stats(browser) == before
+
+
 @pytest.mark.parametrize("name", ["Eve\r\nBcc: all@example.com", "Eve\nSmith", "Eve\u2028Smith", "Eve\x07"])
 def test_a_booking_name_with_a_line_break_is_refused_and_writes_nothing(browser, name):
     before = stats(browser)
