@@ -107,6 +107,28 @@ def test_a_nul_in_an_operator_json_body_is_a_400_with_a_json_reason(browser):
     assert response.get_json()["error"]["code"] == "invalid_characters"
 
 
+def test_a_nul_in_any_value_of_a_repeated_query_parameter_is_a_400(browser):
+    response = browser.get("/", query_string=[("q", "python"), ("q", "py\x00thon")])
+    assert response.status_code == 400
+    assert 'data-error-code="invalid_characters"' in response.get_data(as_text=True)
+
+
+def test_a_nul_inside_a_list_in_an_operator_json_body_is_a_400_and_writes_nothing(browser):
+    before = stats(browser)
+    builder = {"name": "Lin Wu", "timezone": "Asia/Tokyo", "email": "lin@example.com", "skills": ["go", "ru\x00st"]}
+    response = browser.post("/admin/api/builders", json=builder, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_characters"
+    assert stats(browser) == before
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_nul_in_a_form_body_is_a_400_whatever_the_writing_method(browser, method):
+    response = browser.open("/", method=method, data={"q": "py\x00thon"})
+    assert response.status_code == 400
+    assert 'data-error-code="invalid_characters"' in response.get_data(as_text=True)
+
+
 def test_a_sign_up_name_with_a_line_break_is_refused(browser):
     response = sign_up(browser, "eve@example.com", name="Eve\r\nBcc: x@example.com")
     assert response.status_code == 422
