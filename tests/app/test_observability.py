@@ -75,6 +75,35 @@ def test_unhandled_errors_are_sent_to_monitoring_without_secrets(tmp_path):
     sentry_sdk.init(dsn=None)
 
 
+def test_an_error_sent_to_monitoring_names_the_apps_environment(tmp_path):
+    captured: list[dict] = []
+    app = create_app(_config(tmp_path, env="test", sentry_dsn="https://public@sentry.example.com/1"))
+    sentry_sdk.get_client().transport.capture_envelope = lambda envelope: captured.extend(
+        item.payload.json for item in envelope.items if item.payload.json
+    )
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("boom")
+
+    try:
+        assert app.test_client().get("/explode").status_code == 500
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.init(dsn=None)
+    events = [item for item in captured if "exception" in item]
+    assert events and {event["environment"] for event in events} == {"test"}
+
+
+def test_logs_go_to_standard_error_and_leave_standard_output_to_command_output(tmp_path, capsys):
+    app = create_app(_config(tmp_path))
+    app.test_client().get("/healthz")
+    structlog.get_logger("t").warning("something_to_note")
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")][-1] == "something_to_note"
+
+
 def test_logging_keeps_working_after_the_stream_it_started_on_is_closed(tmp_path, monkeypatch, capsys):
     # what a test's captured output, or a server's redirected one, does to standard error for a while
     passing = io.StringIO()
