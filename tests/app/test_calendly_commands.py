@@ -126,3 +126,19 @@ def test_without_a_token_the_commands_say_so(sim, db_url):
     code, output = invoke(flask_app, "reconcile")
     assert code != 0 and "CALENDLY_API_TOKEN is not set" in output
     flask_app.extensions["booking_db"].dispose()
+
+
+@pytest.mark.parametrize(
+    ("start", "reason"),
+    [
+        ("2027-03-15T14:00:00", "time must carry an offset or Z"),
+        ("2027-03-15T14:00:00.000000000000000000000Z", "not an instant"),
+    ],
+)
+def test_reconcile_says_why_a_window_bound_is_not_an_instant(db_url, start, reason):
+    flask_app = create_app(Config(env="test", database_url=db_url, log_level="WARNING"))
+    try:
+        code, output = invoke(flask_app, "reconcile", "--from", start)
+    finally:
+        flask_app.extensions["booking_db"].dispose()
+    assert code != 0 and f"Invalid value: {reason}\n" in output, output

@@ -7,6 +7,7 @@ books the wrong hour or shows it, so the edges are pinned here, and the round tr
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -62,6 +63,7 @@ def test_z_means_utc_and_iso_z_writes_seconds_and_z():
         "2199-12-31T23:30:00-01:00",  # in range as written, 2200 in UTC
         "0001-01-01T00:00:00+01:00",  # would overflow converting to UTC
         "2027-03-15T14:00:00.000000000000000000000Z",  # longer than any instant
+        "2027-03-15Z14:00:00+01:00",  # Z stands for UTC, never for the date-time separator
     ],
 )
 def test_what_is_not_a_supported_instant_is_refused(text):
@@ -141,3 +143,21 @@ def test_the_column_reads_back_aware_utc_from_either_backend(dialect):
     read = column.process_result_value(datetime(2027, 3, 15, 15, 0, tzinfo=timezone(timedelta(hours=1))), dialect)
     assert read == datetime(2027, 3, 15, 14, 0, tzinfo=UTC) and read.tzinfo is UTC
     assert column.process_result_value(None, dialect) is None
+
+
+@pytest.fixture
+def server_in_kathmandu(monkeypatch):
+    """The process's local zone set to one far from UTC (+05:45), as on a server not configured for UTC."""
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("dialect", [SQLITE, POSTGRES], ids=["sqlite", "postgresql"])
+def test_the_column_stores_utc_whatever_the_servers_local_zone(server_in_kathmandu, dialect):
+    column = UTCDateTime()
+    paris = datetime(2027, 3, 15, 15, 0, tzinfo=timezone(timedelta(hours=1)))
+    stored = column.process_bind_param(paris, dialect)
+    assert column.process_result_value(stored, dialect) == datetime(2027, 3, 15, 14, 0, tzinfo=UTC)
