@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
+import limits.storage.memory
 import pytest
 import redis
 
@@ -138,5 +139,59 @@ def test_padding_an_email_past_its_longest_length_does_not_make_a_fresh_account_
             machine.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
             answers.append(sign_up(machine, stem + tail).status_code)
         assert answers == [422, 422, 429]
+    finally:
+        app.extensions["booking_db"].dispose()
+
+
+def test_the_sign_in_page_is_still_served_once_an_account_is_locked(limited_app):
+    sign_up(limited_app.test_client(), "grace@example.com")
+    attacker = limited_app.test_client()
+    assert [sign_in(attacker, "grace@example.com", f"guess-{n}").status_code for n in range(5)] == [401] * 5
+    assert sign_in(attacker, "grace@example.com", "guess-5").status_code == 429
+    # Only POSTs are limited: a GET is served even when it carries the locked account's form along.
+    page = attacker.get("/signin", data={"email": "grace@example.com"})
+    assert page.status_code == 200
+    assert limited_app.test_client().get("/signin").status_code == 200
+
+
+def test_sign_up_is_limited_per_account_named_in_the_form_across_addresses(db_url, storage):
+    app = make_web_app(db_url, sign_up_limit_per_account="2 per minute", **storage)
+    try:
+        answers = []
+        for n in range(3):
+            machine = app.test_client()
+            machine.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+            answers.append(sign_up(machine, "Grace@Example.com" if n else "grace@example.com").status_code)
+        assert answers[2] == 429
+        assert answers[:2] == [303, 409]  # the second finds the account already taken
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+        assert sign_up(other, "someone-else@example.com").status_code == 303
+    finally:
+        app.extensions["booking_db"].dispose()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_the_window_moves_so_attempts_either_side_of_a_minute_still_count(db_url, monkeypatch):
+    # A fixed window would start afresh a minute after the first attempt; a moving one counts the last 60 seconds.
+    clock = _Clock()
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    app = make_web_app(db_url, sign_in_limit_per_address="2 per minute")
+    try:
+        attacker = app.test_client()
+        answers = []
+        for n, at in enumerate([0.0, 50.0, 61.0, 62.0]):
+            clock.now = 1_700_000_000.0 + at
+            answers.append(sign_in(attacker, f"person{n}@example.com", "wrong-password").status_code)
+        assert answers == [401, 401, 401, 429]
+        clock.now += 50.0  # the attempts at 61 s and 62 s have left the window once it is past 121 s
+        assert sign_in(attacker, "person9@example.com", "wrong-password").status_code == 401
     finally:
         app.extensions["booking_db"].dispose()

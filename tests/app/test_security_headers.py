@@ -13,6 +13,25 @@ from tests.app.web_fixtures import FREE_PATH, browser, web_app  # noqa: F401 (py
 pytestmark = pytest.mark.database
 
 
+def _production_env() -> dict[str, str]:
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "ADMIN_API_TOKEN": "t" * 30,
+        "SLOT_PROVIDER": "calendly",
+        "DATABASE_URL": "postgresql://app@db.internal/booking",
+        "NEXT_PUBLIC_BASE_URL": "https://book.example.com",
+        "CALENDLY_API_TOKEN": "cal-token-live-123",
+        "CALENDLY_USERNAME": "ada",
+        "CALENDLY_WEBHOOK_SIGNING_KEY": "cal-signing-key-live",
+        "STRIPE_SECRET_KEY": "sk_live_abc123def456",
+        "STRIPE_WEBHOOK_SECRET": "whsec_abc123def456",
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_abc123def456",
+        "SENDGRID_API_KEY": "SG.abc123def456",
+        "SENDGRID_BOOKING_TEMPLATE_ID": "d-abc123def456",
+    }
+
+
 @pytest.mark.parametrize(
     "path",
     ["/", FREE_PATH, "/signin", "/signup", "/api/v1/bookings/nope", "/healthz", "/admin/api/stats", "/no-such-page"],
@@ -43,26 +62,48 @@ def test_inline_scripts_carry_this_answers_nonce(browser):
 
 
 def test_production_sends_hsts_over_https_and_points_forms_at_stripe(tmp_path):
-    config = Config.from_env(
-        {
-            "APP_ENV": "production",
-            "SECRET_KEY": "s" * 40,
-            "ADMIN_API_TOKEN": "t" * 30,
-            "SLOT_PROVIDER": "calendly",
-            "DATABASE_URL": "postgresql://app@db.internal/booking",
-            "NEXT_PUBLIC_BASE_URL": "https://book.example.com",
-            "CALENDLY_API_TOKEN": "cal-token-live-123",
-            "CALENDLY_USERNAME": "ada",
-            "CALENDLY_WEBHOOK_SIGNING_KEY": "cal-signing-key-live",
-            "STRIPE_SECRET_KEY": "sk_live_abc123def456",
-            "STRIPE_WEBHOOK_SECRET": "whsec_abc123def456",
-            "STRIPE_PUBLISHABLE_KEY": "pk_live_abc123def456",
-            "SENDGRID_API_KEY": "SG.abc123def456",
-            "SENDGRID_BOOKING_TEMPLATE_ID": "d-abc123def456",
-        }
-    )
+    config = Config.from_env(_production_env())
     app = create_app(config)
     response = app.test_client().get("/healthz", base_url="https://book.example.com")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "form-action 'self' https://checkout.stripe.com" in response.headers["Content-Security-Policy"]
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def _directives(policy: str) -> dict[str, str]:
+    return {
+        name: value for name, _, value in (part.strip().partition(" ") for part in policy.split(";") if part.strip())
+    }
+
+
+def test_the_content_security_policy_is_exactly_this_sites_own(browser, web_app):
+    response = browser.get("/")
+    directives = _directives(response.headers["Content-Security-Policy"])
+    nonce = re.fullmatch(r"'self' 'nonce-([^']+)'", directives.pop("script-src"))
+    assert nonce
+    assert directives == {
+        "default-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "connect-src": "'self'",
+        "form-action": f"'self' {web_app.extensions['booking_config'].checkout_origin}",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+        "object-src": "'none'",
+    }
+
+
+def test_camera_microphone_geolocation_and_payment_are_refused_to_every_page(browser):
+    policy = browser.get("/").headers["Permissions-Policy"]
+    assert sorted(part.strip() for part in policy.split(",")) == [
+        "camera=()",
+        "geolocation=()",
+        "microphone=()",
+        "payment=()",
+    ]
+
+
+def test_production_hsts_covers_subdomains_for_a_year():
+    app = create_app(Config.from_env(_production_env()))
+    response = app.test_client().get("/healthz", base_url="https://book.example.com")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
