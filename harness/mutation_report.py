@@ -173,14 +173,19 @@ class Report:
 
     @property
     def total(self) -> PackageScore:
-        total = PackageScore("all")
-        for row in self.packages.values():
-            total.generated += row.generated
-            total.killed += row.killed
-            total.survived += row.survived
-            total.equivalent += row.equivalent
-            total.not_checked += row.not_checked
-        return total
+        return summed("all", self.packages.values())
+
+
+def summed(name: str, rows: Iterable[PackageScore]) -> PackageScore:
+    """One row adding up the counts of several (a score over them is only fair when they were sampled alike)."""
+    total = PackageScore(name)
+    for row in rows:
+        total.generated += row.generated
+        total.killed += row.killed
+        total.survived += row.survived
+        total.equivalent += row.equivalent
+        total.not_checked += row.not_checked
+    return total
 
 
 def build_report(mutants: list[Mutant], equivalents: list[Equivalent], diff: Callable[[Mutant], str]) -> Report:
@@ -374,13 +379,7 @@ def format_sample_table(report: Report, generated: dict[str, int]) -> str:
     rows.append("-" * len(header))
     if len(rest) > 1:
         group = stratified_estimate(rest, generated)
-        counts = PackageScore("rest")
-        for row in rest:
-            counts.generated += row.generated
-            counts.killed += row.killed
-            counts.survived += row.survived
-            counts.equivalent += row.equivalent
-            counts.not_checked += row.not_checked
+        counts = summed("rest", rest)
         score, shown = ("-", "-") if group is None else (f"{group[0]:.1f}%", f"{group[1]:.1f}-{group[2]:.1f}%")
         rows.append(
             f"{'the rest of the app (weighted)':<38} {sum(generated.get(r.package, r.generated) for r in rest):>7}"

@@ -147,21 +147,26 @@ def test_an_unreachable_sendgrid_is_retried():
 
 
 @pytest.mark.database
+def queue_confirmation(session, config: Config, reference: str, recipient: str) -> None:
+    """A client's confirmation queued as the booking code queues it, the template left to the configuration."""
+    outbox.enqueue(
+        session,
+        key=f"confirmation:{reference}:client",
+        kind="confirmation",
+        recipient=recipient,
+        template_id="",
+        data=confirmation_mail(config).data,
+        booking_id=None,
+    )
+
+
 def test_delivery_after_commit_sends_once_and_send_due_retries_after_an_outage(simulators, config, db_url):
     db = Database(db_url)
     delivery.install_commit_hook(db, config)
     try:
         control(simulators, "POST", "/faults", json={"status": 503, "down": True})
         with db.transaction() as session:
-            outbox.enqueue(
-                session,
-                key="confirmation:bk-ref-0001:client",
-                kind="confirmation",
-                recipient="grace@example.com",
-                template_id="",
-                data=confirmation_mail(config).data,
-                booking_id=None,
-            )
+            queue_confirmation(session, config, "bk-ref-0001", "grace@example.com")
         with db.reader() as session:
             row = session.scalar(select(OutboxMessage))
         assert (row.status, row.attempts) == ("retry", 1)
@@ -186,15 +191,7 @@ def test_a_mail_whose_template_is_not_configured_is_dead_naming_the_setting_and_
     db = Database(db_url)
     try:
         with db.transaction() as session:
-            outbox.enqueue(
-                session,
-                key="confirmation:bk-ref-0002:client",
-                kind="confirmation",
-                recipient="ada@example.com",
-                template_id="",
-                data=confirmation_mail(config).data,
-                booking_id=None,
-            )
+            queue_confirmation(session, config, "bk-ref-0002", "ada@example.com")
         assert delivery.send_due(db, config, now=datetime.now(UTC)) == {"dead": 1}
         with db.reader() as session:
             row = session.scalar(select(OutboxMessage))
