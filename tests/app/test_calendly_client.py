@@ -9,15 +9,12 @@ scenario (features/calendly/recovery.feature).
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
 import pytest
-import structlog
-from structlog.testing import capture_logs
 
 from app_under_test.availability import CalendarRefused, Invitee, SlotUnavailable
 from app_under_test.calendly.client import (
@@ -30,6 +27,7 @@ from app_under_test.calendly.client import (
 from app_under_test.calendly.setup import find_subscription, register_webhook
 from app_under_test.config import Config
 from harness.simulator import start_simulator
+from tests.app.log_capture import info_logs
 
 pytestmark = [pytest.mark.calendly]
 TOKEN = "cal_pat_client_tests"
@@ -111,13 +109,8 @@ def test_a_booking_calendly_refuses_for_another_reason_is_raised_to_the_operator
     start = datetime.now(UTC) + timedelta(hours=2)
     slot = provider.available_slots(session_type(calendly), start, start + timedelta(days=7))[0]
     calendly.control.post("/calendly/config", json={"fail_next": {"status": 400, "times": 1}})
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-    try:
-        with capture_logs() as logs, pytest.raises(CalendarRefused):
-            provider.book(session_type(calendly), slot.start, Invitee("Grace", "grace@example.com", "UTC"), "ref-9")
-    finally:
-        structlog.configure(**saved)
+    with info_logs() as logs, pytest.raises(CalendarRefused):
+        provider.book(session_type(calendly), slot.start, Invitee("Grace", "grace@example.com", "UTC"), "ref-9")
     [alert] = [line for line in logs if line["log_level"] == "error"]
     assert (alert["event"], alert["status"]) == ("calendly_refused_booking", 400)
 

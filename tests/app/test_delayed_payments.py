@@ -7,14 +7,9 @@ confirm the booking; the second must leave the booking unconfirmed with the paym
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-import structlog
-from structlog.testing import capture_logs
 
+from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     deliver,
@@ -26,18 +21,6 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
 )
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook, pytest.mark.database]
-
-
-@contextmanager
-def _info_logs() -> Iterator[list[dict]]:
-    """The app's log lines at INFO and above (the test app logs only errors), as structured dicts."""
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-    try:
-        with capture_logs() as logs:
-            yield logs
-    finally:
-        structlog.configure(**saved)
 
 
 def _debit(stripe_server, session_id: str, outcome: str) -> None:
@@ -62,7 +45,7 @@ def test_a_bank_debit_confirms_the_booking_only_when_it_settles(payments_app, st
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
         _debit(stripe_server, session_id, "succeeded")
-        with _info_logs() as logs:
+        with info_logs() as logs:
             delivered = _deliver_up_to(booking_id, "checkout.session.completed")
             completed = next(e for e in events_for(booking_id) if e["type"] == "checkout.session.completed")
             deliver({**completed, "id": completed["id"] + "_again"})  # Stripe's distinct copy
@@ -92,7 +75,7 @@ def test_a_bank_debit_that_fails_leaves_the_booking_unconfirmed_and_the_payment_
         _debit(stripe_server, session_id, "failed")
         _deliver_up_to(booking_id, "checkout.session.completed")
         failure = next(e for e in events_for(booking_id) if e["type"] == "checkout.session.async_payment_failed")
-        with _info_logs() as logs:
+        with info_logs() as logs:
             assert deliver(failure) == "processed"
             assert deliver({**failure, "id": failure["id"] + "_again"}) == "processed"  # Stripe's distinct copy
         # what the operator's log says each delivery did: the first failed the payment, the copy changed nothing

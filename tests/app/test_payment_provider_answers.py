@@ -4,13 +4,10 @@ answer later than the app's timeout is given up on."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 import pytest
-import structlog
 from sqlalchemy import func, select
-from structlog.testing import capture_logs
 
 from app_under_test.db import get_db
 from app_under_test.models import Booking, Payment
@@ -19,6 +16,7 @@ from app_under_test.payments.checkout import open_checkout
 from app_under_test.payments.gateway import ProviderError, ProviderRefused, ProviderUnavailable, app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
 from app_under_test.views.payments import provider_unavailable
+from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     held_booking,
@@ -128,14 +126,9 @@ def test_a_refusal_by_stripe_is_raised_to_the_operator_with_stripes_reason(web_a
     monkeypatch.setattr(
         "app_under_test.views.payments.sentry_sdk.capture_message", lambda m, level: sent.append((m, level))
     )
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-    try:
-        with capture_logs() as logs, web_app.test_request_context("/api/bookings", method="POST"):
-            provider_unavailable(ProviderRefused("Invalid currency: xyz", code="parameter_invalid"))
-            provider_unavailable(ProviderUnavailable("Stripe could not be reached"))
-    finally:
-        structlog.configure(**saved)
+    with info_logs() as logs, web_app.test_request_context("/api/bookings", method="POST"):
+        provider_unavailable(ProviderRefused("Invalid currency: xyz", code="parameter_invalid"))
+        provider_unavailable(ProviderUnavailable("Stripe could not be reached"))
     assert sent == [("Stripe refused to start a payment: Invalid currency: xyz", "error")]
     assert [(line["event"], line["code"], line["error"]) for line in logs if line["log_level"] == "error"] == [
         ("payment_provider_refused", "parameter_invalid", "Invalid currency: xyz")

@@ -4,18 +4,15 @@ what the payment says, in each case."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
-import structlog
 from sqlalchemy import delete, select
-from structlog.testing import capture_logs
 
 from app_under_test.db import get_db
 from app_under_test.models import Payment
 from app_under_test.payments import refunds
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
+from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     deliver,
@@ -175,13 +172,8 @@ def test_a_refund_the_card_refused_later_is_raised_to_the_operator_with_stripes_
         ]
         with control(stripe_server) as client:
             assert client.post(f"/refunds/{refund_id}/settle").status_code == 200
-        saved = structlog.get_config()
-        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
-        try:
-            with capture_logs() as logs:
-                _deliver_new(booking_id, seen)
-        finally:
-            structlog.configure(**saved)
+        with info_logs() as logs:
+            _deliver_new(booking_id, seen)
         alerts = [line for line in logs if line["event"] == "refund_failed"]
         assert alerts and {(a["log_level"], a["refund"], a["amount_cents"]) for a in alerts} == {
             ("error", refund_id, amount)
