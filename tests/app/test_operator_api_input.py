@@ -50,6 +50,21 @@ def test_a_session_type_with_a_wrong_value_is_a_422(browser, change):
     assert response.status_code == 422, response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("minutes", [0, 10, 20, 50, 490, 495])
+def test_a_session_length_calendly_cannot_offer_is_refused_with_what_it_takes(browser, minutes):
+    spec = {"name": "Deep dive", "kind": "free", "duration_minutes": minutes, "price_cents": 0}
+    response = browser.post("/admin/api/builders/ada-stone/session_types", json=spec, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "multiple of 15 between 15 and 480" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("minutes", [15, 45, 480])
+def test_a_session_length_in_quarter_hours_up_to_eight_hours_is_taken(browser, minutes):
+    spec = {"name": f"Slot {minutes}", "kind": "free", "duration_minutes": minutes, "price_cents": 0}
+    response = browser.post("/admin/api/builders/ada-stone/session_types", json=spec, headers=AUTH)
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
 def test_a_second_pathway_with_the_same_slug_is_refused_not_a_500(browser):
     assert browser.post("/admin/api/pathways", json={"name": "Design"}, headers=AUTH).status_code == 201
     again = browser.post("/admin/api/pathways", json={"name": "Design"}, headers=AUTH)
