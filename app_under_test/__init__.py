@@ -22,10 +22,6 @@ def create_app(config: Config | None = None) -> Flask:
         SECRET_KEY=config.secret_key,
         MAX_CONTENT_LENGTH=max(config.max_form_bytes, config.max_webhook_bytes),
         WTF_CSRF_TIME_LIMIT=None,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.is_production,
-        SESSION_COOKIE_HTTPONLY=True,
-        PREFERRED_URL_SCHEME="https" if config.is_production else "http",
     )
     app.extensions["booking_config"] = config
     app.extensions["booking_db"] = Database(config.database_url)

@@ -44,5 +44,6 @@ def install(app: Flask, config: Config) -> Talisman:
         content_security_policy_nonce_in=["script-src"],
         session_cookie_secure=config.is_production,
         session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()", "payment": "()"},
     )

@@ -67,7 +67,6 @@ def test_production_sends_hsts_over_https_and_points_forms_at_stripe(tmp_path):
     response = app.test_client().get("/healthz", base_url="https://book.example.com")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "form-action 'self' https://checkout.stripe.com" in response.headers["Content-Security-Policy"]
-    assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
 def _directives(policy: str) -> dict[str, str]:
@@ -107,3 +106,23 @@ def test_production_hsts_covers_subdomains_for_a_year():
     app = create_app(Config.from_env(_production_env()))
     response = app.test_client().get("/healthz", base_url="https://book.example.com")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def _session_cookie_attributes(response) -> dict[str, str]:
+    """The attributes of the one session cookie the answer sets: {"httponly": "", "samesite": "Lax", ...}."""
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert len(cookies) == 1, response.headers.getlist("Set-Cookie")
+    pairs = (part.strip().partition("=") for part in cookies[0].split(";")[1:])
+    return {name.lower(): value for name, _, value in pairs}
+
+
+def test_the_session_cookie_is_hidden_from_scripts_and_not_sent_by_other_sites(browser):
+    attributes = _session_cookie_attributes(browser.get("/signin"))  # the form's CSRF token starts a session
+    assert "httponly" in attributes and attributes["samesite"] == "Lax"
+    assert "secure" not in attributes  # a test server speaks plain HTTP
+
+
+def test_production_sends_the_session_cookie_over_https_only():
+    app = create_app(Config.from_env(_production_env()))
+    attributes = _session_cookie_attributes(app.test_client().get("/signin", base_url="https://book.example.com"))
+    assert "secure" in attributes and "httponly" in attributes and attributes["samesite"] == "Lax"
