@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app_under_test.db import Database
 
@@ -30,3 +31,17 @@ def test_a_reader_does_not_see_a_commit_made_after_its_first_read(db_url):
             assert reader.execute(text("SELECT count(*) FROM pathways")).scalar_one() == 2
     finally:
         database.dispose()
+
+
+def test_a_reader_on_postgresql_cannot_write(postgresql_databases):
+    """PostgreSQL's readers are READ ONLY transactions: a page that tried to write by mistake fails, writing nothing."""
+    url = postgresql_databases.create()
+    database = Database(url)
+    try:
+        with pytest.raises(DBAPIError, match="read-only transaction"), database.reader() as reader:
+            reader.execute(text("INSERT INTO pathways (slug, name, description) VALUES ('a', 'A', '')"))
+        with database.reader() as reader:
+            assert reader.execute(text("SELECT count(*) FROM pathways")).scalar_one() == 0
+    finally:
+        database.dispose()
+        postgresql_databases.drop(url)

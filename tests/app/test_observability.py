@@ -55,6 +55,12 @@ def test_redactor_scrubs_nested_structures():
     }
 
 
+def test_a_secret_that_contains_another_is_redacted_whole():
+    """One configured secret may hold another (a token inside a longer key): no part of the longer may show."""
+    scrub = Redactor(["tok_9f2", "sk_live_tok_9f2_x81", "sk_live"]).scrub
+    assert scrub("key sk_live_tok_9f2_x81, token tok_9f2") == f"key {REDACTED}, token {REDACTED}"
+
+
 def test_unhandled_errors_are_sent_to_monitoring_without_secrets(tmp_path):
     captured: list[dict] = []
     app = create_app(_config(tmp_path, sentry_dsn="https://public@sentry.example.com/1"))
