@@ -16,6 +16,7 @@ from app_under_test.db import Database
 from app_under_test.mail import compose, delivery, kinds, outbox, provision, sender
 from app_under_test.models import OutboxMessage
 from harness import http_clients
+from tests.app.log_capture import info_logs
 from tests.app.mail_fixtures import make_booking
 
 pytestmark = pytest.mark.email
@@ -180,6 +181,27 @@ def test_delivery_after_commit_sends_once_and_send_due_retries_after_an_outage(s
         with db.reader() as session:
             row = session.scalar(select(OutboxMessage))
         assert (row.status, row.attempts, row.template_id) == ("sent", 2, config.sendgrid_booking_template_id)
+    finally:
+        db.dispose()
+
+
+def test_every_send_attempt_is_logged_a_failed_one_as_a_warning_with_sendgrids_error(simulators, config, db_url):
+    db = Database(db_url)
+    try:
+        with db.transaction() as session:
+            queue_confirmation(session, config, "bk-ref-0003", "lin@example.com")
+        control(simulators, "POST", "/faults", json={"status": 503, "down": True})
+        with info_logs() as logs:
+            delivery.send_due(db, config, now=datetime.now(UTC))
+            control(simulators, "DELETE", "/faults")
+            delivery.send_due(db, config, now=datetime.now(UTC) + timedelta(minutes=2))
+        attempts = [line for line in logs if line["event"] == "mail_attempt"]
+        assert [(line["log_level"], line["kind"], line["status"]) for line in attempts] == [
+            ("warning", "confirmation", "retry"),
+            ("info", "confirmation", "sent"),
+        ]
+        assert attempts[0]["error"] and attempts[1]["error"] is None
+        assert attempts[0]["outbox_id"] == attempts[1]["outbox_id"]
     finally:
         db.dispose()
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app_under_test.db import get_db
+from app_under_test.db import Database, get_db
 from app_under_test.mail import notices
 from app_under_test.mail.reminders import queue_reminders
 from app_under_test.models import Booking, OutboxMessage
@@ -113,3 +113,14 @@ def test_each_move_of_a_booking_sends_its_own_moved_mail_and_a_repeated_notice_n
         with get_db().reader() as session:
             moved = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "moved")).all()
     assert len(moved) == 4  # client and builder, for each of the two moves
+
+
+def test_a_database_opened_outside_the_app_queues_no_reminder_and_counts_none_queued(mail_app, db_url):
+    """A script or test that opens the database on its own has no mail configuration: nothing may be queued."""
+    (start,) = _booked_starts(mail_app, 1)
+    outside = Database(db_url)
+    try:
+        assert queue_reminders(outside, now=start - WINDOW, within=WINDOW)["queued"] == 0
+    finally:
+        outside.dispose()
+    assert _reminders(mail_app) == []
