@@ -59,6 +59,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         backends = _backends()
         if metafunc.definition.get_closest_marker("browser") is not None:
             backends = backends[:1]  # browser journeys check the UI; the database matrix is covered elsewhere
+        only = metafunc.definition.get_closest_marker("postgresql_only")
+        if only is not None:  # shown as a skip on SQLite, with the reason (harness mutation finds them by the mark)
+            reason = only.kwargs.get("reason") or (only.args[0] if only.args else "PostgreSQL only")
+            skip = pytest.mark.skip(reason=reason)
+            backends = [b if b == "postgresql" else pytest.param(b, marks=skip) for b in backends]
         metafunc.parametrize("db_backend", backends, scope="function")
 
 

@@ -13,6 +13,7 @@ seeded random sample of each package (``--sample N``), which estimates every pac
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.mutation_postgresql import PostgresqlRecheck, apply_kills, current_kills, load_verdicts
 from harness.mutation_report import (
     Mutant,
     build_report,
@@ -72,6 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"the sample's seed (default {DEFAULT_SEED})")
     parser.add_argument("--report-only", action="store_true", help="print the report of the last runs, run nothing")
+    parser.add_argument(
+        "--no-postgresql",
+        action="store_true",
+        help="do not check survivors again on PostgreSQL (default: checked when PostgreSQL answers)",
+    )
     parser.add_argument("--all", action="store_true", help="list every survivor (default: the first 50)")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT", help="exit 1 when the score is below this")
 
@@ -176,6 +183,31 @@ def run_mutmut(selection: list[str], workers: int, deadline: float | None) -> in
         return 0
 
 
+def recheck_on_postgresql(files: list[str], args: argparse.Namespace, names: set[str] | None = None) -> None:
+    """mutmut ran the suite on SQLite: run each survivor (of ``names``, when given) again on PostgreSQL."""
+    if args.no_postgresql or not (MUTANTS / "mutmut-stats.json").exists():
+        return
+    from harness.databases import postgres_unreachable_reason
+
+    reason = postgres_unreachable_reason()
+    if reason:
+        print(f"harness mutation: survivors not checked on PostgreSQL ({reason})")
+        return
+    mutants = [m for m in load_mutants(MUTANTS, files) if names is None or m.name in names]
+    survivors = build_report(mutants, load_equivalents(EQUIVALENTS), diff_of).survivors
+    if survivors:
+        PostgresqlRecheck(MUTANTS).run(survivors)
+
+
+def postgresql_kills() -> dict[str, str]:
+    """Survivors of mutmut's SQLite run that a PostgreSQL test killed (and whose function has not changed since)."""
+    stats = MUTANTS / "mutmut-stats.json"
+    if not stats.exists():
+        return {}
+    hashes = json.loads(stats.read_text("utf-8")).get("function_hashes", {})
+    return current_kills(load_verdicts(MUTANTS), hashes)
+
+
 def diff_of(mutant: Mutant) -> str:
     """mutmut's own diff of a mutant (what ``mutmut show`` prints), read from mutants/."""
     from mutmut.mutation.diff_apply import get_diff_for_mutant
@@ -189,7 +221,8 @@ def diff_of(mutant: Mutant) -> str:
 
 
 def report(files: list[str], *, show_all: bool, fail_under: float | None, sampled: set[str] | None = None) -> int:
-    everything = load_mutants(MUTANTS, files)
+    kills = postgresql_kills()
+    everything = apply_kills(load_mutants(MUTANTS, files), kills)
     mutants = everything if sampled is None else [m for m in everything if m.name in sampled]
     if not mutants:
         print("harness mutation: no results yet for these modules (run without --report-only first)")
@@ -236,6 +269,12 @@ def report(files: list[str], *, show_all: bool, fail_under: float | None, sample
         f"{total.equivalent} equivalent ({listed} listed in {EQUIVALENTS.relative_to(ROOT)}), "
         f"{total.not_checked} not checked; score {total.score or 0:.1f}%"
     )
+    on_postgresql = sum(1 for m in mutants if m.name in kills)
+    if on_postgresql:
+        print(
+            f"mutation: {on_postgresql} of the killed survived mutmut's run on SQLite and were killed by a test on"
+            f" PostgreSQL (mutants/postgresql-verdicts.json)"
+        )
     if total.not_checked:
         print("mutation: run the same command again to check the rest (results are kept in mutants/)")
     if fail_under is not None and sampled is not None:
@@ -273,6 +312,7 @@ def main(args: argparse.Namespace) -> int:
                 return code
         else:
             print("harness mutation: every mutant in scope has a result; --fresh checks them again")
+        recheck_on_postgresql(files, args)
     code = report(files, show_all=args.all, fail_under=args.fail_under)
     print(f"mutation: {len(files)} modules in scope, wall time {time.monotonic() - started:.0f} s")
     return code
@@ -297,6 +337,7 @@ def run_sample(files: list[str], args: argparse.Namespace, started: float) -> in
             if code != 0:
                 print(f"harness mutation: mutmut stopped with exit code {code}")
                 return code
+        recheck_on_postgresql(files, args, names)
     code = report(files, show_all=args.all, fail_under=args.fail_under, sampled={m.name for m in chosen})
     print(f"mutation: {len(files)} modules in scope, seed {args.seed}, wall time {time.monotonic() - started:.0f} s")
     return code

@@ -25,9 +25,8 @@ from tests.app.web_fixtures import book_free, browser, web_app  # noqa: F401 (py
 pytestmark = pytest.mark.database
 
 
+@pytest.mark.postgresql_only(reason="SQLite's writers queue on the database's write lock; there is no lock per booking")
 def test_the_webhook_for_a_booking_being_made_waits_for_its_commit(db_url, browser, monkeypatch):
-    if not db_url.startswith("postgres"):
-        pytest.skip("SQLite's writers queue on the database's write lock; there is no lock per booking")
     webhook_side = make_engine(db_url)
     seen_by_webhook: list[str] = []
     real_book = LocalSchedule.book

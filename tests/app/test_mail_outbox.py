@@ -232,10 +232,9 @@ def sender_waits_for_a_lock(database):
     return check
 
 
-def test_a_bounce_reported_while_the_send_is_being_recorded_stays_dead(database, db_backend):
+@pytest.mark.postgresql_only(reason="SQLite has one writer at a time: the two transactions cannot overlap")
+def test_a_bounce_reported_while_the_send_is_being_recorded_stays_dead(database):
     """SendGrid can report a bounce (the mail marked dead) before the sender has recorded "sent"."""
-    if db_backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time: the two transactions cannot overlap")
     message_id = queue(database)
     bounce = database.sessions()
     with bounce.begin():  # the webhook's transaction: the row is marked dead, not yet committed
