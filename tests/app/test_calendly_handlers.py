@@ -27,10 +27,11 @@ from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import Database
 from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SessionType, SlotClaim
 from app_under_test.webhooks import inbox
-from app_under_test.webhooks.calendly_handlers import apply_event
+from app_under_test.webhooks.calendly_handlers import apply_event, dispatch
 from app_under_test.webhooks.calendly_ingest import dedupe_key
 from harness.databases import SqliteDatabases
 from harness.waiting import wait_until
+from tests.app.log_capture import info_logs
 
 pytestmark = [pytest.mark.calendly, pytest.mark.webhook, pytest.mark.database]
 
@@ -499,6 +500,26 @@ def test_each_change_says_what_it_did_as_the_event_log_and_the_reconcile_report_
         ("created", b.uri, "booked and already canceled on Calendly"),
     ]
     assert [status for status, *_ in final_state(db)["bookings"]] == ["confirmed", "canceled"]
+
+
+def test_the_applied_event_log_line_says_what_the_event_changed(db):
+    """What the webhook view's dispatcher logs for each applied event: the operator reads which stored event it
+    was and what it did to which booking."""
+    a = Invitee("A", T0)
+    body = created(a, 1)
+    with info_logs() as logs:
+        received = inbox.receive(
+            db, inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], json.dumps(body)), dispatch
+        )
+    assert received.status == "processed"
+    with db.reader() as session:
+        booking = session.scalar(select(Booking.public_id))
+    [line] = [line for line in logs if line["event"] == "calendly_event_applied"]
+    assert (line["event_id"], line["event_type"], line["outcome"].as_dict()) == (
+        received.event_id,
+        "invitee.created",
+        {"action": "created", "booking": booking, "invitee": a.uri, "detail": "booked on Calendly directly"},
+    )
 
 
 def test_a_cancellation_without_its_canceler_type_is_a_dead_letter_that_names_the_field(db):

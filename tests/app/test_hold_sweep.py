@@ -7,12 +7,14 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+import responses
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from app_under_test.db import get_db
 from app_under_test.models import Booking
 from app_under_test.payments import settlement
+from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     held_booking,
@@ -111,3 +113,34 @@ def test_a_hold_whose_checkout_stripe_cannot_describe_is_released_without_stripe
     assert datetime.fromisoformat(booking["status_changed_at"].replace("Z", "+00:00")) == datetime.fromisoformat(
         as_of
     )  # the instant the operator's sweep ran as, not the wall clock
+
+
+def test_a_checkout_stripe_stops_describing_midway_keeps_the_hold_and_names_the_session_in_the_log(
+    payments_app, stripe_server
+):
+    """Stripe refuses to expire a complete session (a bank debit) and says it is complete, then fails when the
+    sweep asks for its payment: the hold is kept (money may be on its way) and the operator's warning names the
+    session the sweep could not reconcile."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with control(stripe_server) as client:
+            paid = client.post(f"/checkout/sessions/{session_id}/pay", json={"payment_method": "us_bank_account"})
+            assert paid.status_code == 200, paid.text
+        as_of = _after_hold(booking_id)
+        with responses.RequestsMock() as stripe_api, info_logs() as logs:
+            stripe_api.add_passthru(stripe_server.url)
+            described = f"{stripe_server.url}/stripe/v1/checkout/sessions/{session_id}"
+            stripe_api.add(responses.PassthroughResponse(responses.GET, described))  # the first look: complete
+            stripe_api.get(  # then Stripe is down, and says a retry will not help
+                described,
+                status=503,
+                json={"error": {"type": "api_error", "message": "Stripe is down"}},
+                headers={"Stripe-Should-Retry": "false"},
+            )
+            report = _sweep(payments_app, as_of)
+
+        assert report["kept"] == [booking_id] and report["errors"] == []
+        assert state_of(booking_id)["status"] == "pending_payment"
+        [warning] = [line for line in logs if line["log_level"] == "warning"]
+        assert (warning["event"], warning["checkout_session"]) == ("checkout_not_reconciled", session_id)
+        assert "Stripe is down" in warning["error"]

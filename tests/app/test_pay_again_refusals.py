@@ -125,3 +125,19 @@ def test_a_new_payment_page_stays_open_at_least_31_minutes_from_the_request(paym
             checkout_id = opened.checkout_session_id
         expires_at = app_client().v1.checkout.sessions.retrieve(checkout_id).expires_at
         assert asked_at.timestamp() + 31 * 60 <= expires_at <= asked_at.timestamp() + 33 * 60
+
+
+def test_a_page_stripe_expired_on_its_own_is_replaced_by_a_new_one(payments_app, stripe_server):
+    """Stripe refuses to expire a session it expired already (its own deadline passed before the app heard of
+    it): that session can no longer be paid, so the client gets a new page, not an error."""
+    with payments_app.app_context():
+        booking = _held(payments_app)
+        with get_db().reader() as session:
+            checkout_id = session.scalar(select(Payment.checkout_session_id).where(Payment.booking_id == booking.id))
+        with control(stripe_server) as client:
+            expired = client.post(f"/checkout/sessions/{checkout_id}/expire")
+            assert expired.status_code == 200, expired.text
+        with get_db().transaction() as session:
+            opened = pay_again(session, booking.id, app_client(), payments_app.extensions["booking_config"])
+            assert opened.status == "open"
+        assert [status for status, _ in _payments(booking.id)] == ["expired", "open"]

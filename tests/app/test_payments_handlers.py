@@ -9,19 +9,27 @@ event id) and Stripe's distinct duplicates (a new id for the same change).
 from __future__ import annotations
 
 import copy
+import json
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, text
 
 from app_under_test import booking_events
 from app_under_test.db import get_db
 from app_under_test.event_bus import EventBus, attach
+from app_under_test.models import Payment
 from app_under_test.payments import refunds, settlement
 from app_under_test.payments import subscribers as payment_subscribers
+from app_under_test.payments.checkout import pay_again
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
+from app_under_test.webhooks import inbox, stripe_handlers
+from harness.waiting import wait_until
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     deliver,
@@ -181,3 +189,88 @@ def test_a_refund_that_failed_stays_failed_whatever_the_order_of_its_events(paym
 def stripe_refunds(booking_id: str) -> list[dict]:
     listed = [r.to_dict() for r in app_client().v1.refunds.list(params={"limit": 100}).auto_paging_iter()]
     return [r for r in listed if (r.get("metadata") or {}).get("bookingId") == booking_id]
+
+
+def test_a_second_attempts_charge_heard_before_its_checkout_records_the_card_and_intent_on_that_attempt(
+    payments_app, stripe_server, hooks
+):
+    """The first attempt was declined (its PaymentIntent is recorded), the client paid again on a new page, and
+    the new charge is the first news of it: the charge names its attempt in its metadata, so the card and the
+    PaymentIntent (what a refund is sent against) go to the second attempt, not the first, and nothing is ignored."""
+    with payments_app.app_context():
+        booking_id, first_session = held_booking(payments_app)
+        pay(stripe_server, first_session, "4000000000000002")
+        [declined] = [e for e in events_for(booking_id) if e["type"] == "payment_intent.payment_failed"]
+        assert deliver(declined) == "processed"
+        with get_db().transaction() as session:
+            booking = booking_by_public_id(session, booking_id)
+            second_session = pay_again(
+                session, booking.id, app_client(), payments_app.extensions["booking_config"]
+            ).checkout_session_id
+        pay(stripe_server, second_session)
+        [charge] = [e for e in events_for(booking_id) if e["type"] == "charge.succeeded"]
+        assert charge["data"]["object"]["metadata"]["attempt"] == "2"
+
+        assert deliver(charge) == "processed"
+
+        assert state_of(booking_id)["payments"] == [
+            ("expired", True, None, "generic_decline"),
+            ("open", True, "4242", None),  # the session's checkout.session.completed is still to come
+        ]
+
+
+def _a_handler_waits_for_a_lock() -> int:
+    """Asked in a transaction of its own each time (one transaction's snapshot would never see the wait begin)."""
+    with get_db().reader() as watcher:
+        return watcher.scalar(
+            text(
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()"
+            )
+        )
+
+
+def test_two_copies_at_once_of_a_paid_checkout_whose_row_was_lost_record_one_payment_and_both_apply(
+    payments_app, stripe_server, db_backend
+):
+    """The payment row of a Checkout Session was lost (its transaction rolled back after Stripe made the session),
+    the client paid, and Stripe sends the news twice (a distinct copy, new id) at the same moment. The second
+    copy finds no row, then waits for the booking the first is confirming; once the first commits, the second
+    must see the payment the first recorded instead of recording it again (a duplicate, left to retry)."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the two handlers cannot overlap")
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id)
+        [completed] = [e for e in events_for(booking_id) if e["type"] == "checkout.session.completed"]
+        with get_db().transaction() as session:
+            session.execute(delete(Payment).where(Payment.checkout_session_id == session_id))
+    applied, release = threading.Event(), threading.Event()
+
+    def first_copy(session, row, event) -> None:  # applies the news, then holds its transaction open
+        stripe_handlers.dispatch(session, row, event)
+        applied.set()
+        assert release.wait(timeout=30), "the test never let the first copy commit"
+
+    def receive(event: dict, dispatch) -> str | None:
+        with payments_app.app_context():
+            incoming = inbox.IncomingEvent("stripe", f"stripe:{event['id']}", event["type"], json.dumps(event))
+            return inbox.receive(get_db(), incoming, dispatch).status
+
+    with ThreadPoolExecutor(max_workers=2) as webhook_views:
+        first = webhook_views.submit(receive, completed, first_copy)
+        try:
+            assert applied.wait(timeout=30), "the first copy was never applied"
+            second = webhook_views.submit(receive, distinct(completed, 1), stripe_handlers.dispatch)
+            wait_until(
+                lambda: second.done() or _a_handler_waits_for_a_lock(),
+                what="the second copy to wait for the booking the first is confirming",
+            )
+        finally:
+            release.set()  # whatever happened: a handler left waiting would never return
+        assert (first.result(timeout=30), second.result(timeout=30)) == ("processed", "processed")
+        assert state_of(booking_id) == {
+            "status": "confirmed",
+            "claims": 4,
+            "payments": [("paid", True, None, None)],  # the card's last four digits come with charge.succeeded
+            "refunds": [],
+        }

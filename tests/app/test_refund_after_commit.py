@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import event
 
 from app_under_test.db import Database
+from app_under_test.payments import refunds
+from app_under_test.payments.gateway import app_client
+from app_under_test.payments.records import booking_by_public_id, lock_booking
+from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
+    deliver,
+    events_for,
+    held_booking,
+    pay,
+    payments_app,
+    state_of,
+    stripe_server,
+)
 
 
 def test_after_commit_fires_for_savepoints_too(tmp_path):
@@ -17,3 +32,40 @@ def test_after_commit_fires_for_savepoints_too(tmp_path):
             pass
     db.dispose()
     assert calls == [True, False]  # once for the savepoint (nested), once for the real commit
+
+
+def test_a_refund_decided_outside_the_app_is_queued_and_goes_out_with_the_next_issue_refunds_run(
+    payments_app, stripe_server, db_url
+):
+    """A script working on the database outside the app (its own thread, no app context to send a refund with)
+    cancels a paid booking: the refund is written as requested, nothing fails and nothing reaches Stripe; the
+    operator's next issue-refunds run sends it."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id)
+        for stripe_event in events_for(booking_id):
+            deliver(stripe_event)
+        assert state_of(booking_id)["status"] == "confirmed"
+
+    def script() -> None:
+        db = Database(db_url)
+        try:
+            with db.transaction() as session:
+                booking = booking_by_public_id(session, booking_id)
+                refunds.refund_paid_payments(session, lock_booking(session, booking.id), "canceled")
+        finally:
+            db.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as outside_the_app:
+        outside_the_app.submit(script).result(timeout=60)  # raises what the script raised
+    with payments_app.app_context():
+        assert state_of(booking_id)["refunds"] == [("canceled", "requested", 4500)]
+        intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
+        assert app_client().v1.refunds.list(params={"payment_intent": intent}).data == []
+
+        run = payments_app.test_cli_runner().invoke(args=["payments", "issue-refunds"])
+
+        assert (run.exit_code, json.loads(run.output)) == (0, {"issued": 1})
+        assert [(r.amount, r.status) for r in app_client().v1.refunds.list(params={"payment_intent": intent})] == [
+            (4500, "succeeded")
+        ]

@@ -4,6 +4,8 @@ what the payment says, in each case."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import delete, select
 
@@ -82,12 +84,16 @@ def test_a_refund_decided_while_stripe_is_down_waits_and_goes_out_on_the_next_ru
             down = client.post("/faults", json={"down": "503"})
             assert down.status_code == 201, down.text
         try:
-            _cancel_and_refund(booking_id)  # sent right after the commit: Stripe answers 503
+            with info_logs() as logs:
+                _cancel_and_refund(booking_id)  # sent right after the commit: Stripe answers 503
             waiting = state_of(booking_id)
         finally:
             with control(stripe_server) as client:
                 client.delete("/faults")
         assert waiting["refunds"] == [("canceled", "requested", 4500)]  # kept to send again, not given up
+        # the operator is warned (not alerted) that a refund waits for Stripe, with Stripe's answer
+        [warning] = [line for line in logs if line["log_level"] == "warning"]
+        assert warning["event"] == "refund_waiting_for_stripe" and "503" in warning["error"]
         assert waiting["payments"] == [("paid", True, "4242", None)]
 
         assert refunds.issue_requested(get_db(), app_client()) == {"issued": 1}  # the operator's next run
@@ -180,3 +186,24 @@ def test_a_refund_the_card_refused_later_is_raised_to_the_operator_with_stripes_
         }
         assert all(a["failure_reason"] for a in alerts)
         assert state_of(booking_id)["refunds"] == [("canceled", "failed", 4500)]
+
+
+def test_a_refund_of_a_payment_whose_payment_intent_is_not_known_yet_waits_for_it(payments_app, stripe_server):
+    """Stripe refunds a PaymentIntent, so a refund of a payment recorded before Stripe named its PaymentIntent
+    cannot be sent yet: the operator's issue-refunds run says it is waiting, and sends it once the intent is known."""
+    with payments_app.app_context():
+        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        with get_db().transaction() as session:
+            payment = session.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
+            intent, payment.payment_intent_id = payment.payment_intent_id, None
+        _cancel_and_refund(booking_id)
+
+        run = payments_app.test_cli_runner().invoke(args=["payments", "issue-refunds"])
+
+        assert (run.exit_code, json.loads(run.output)) == (0, {"waiting": 1})
+        assert state_of(booking_id)["refunds"] == [("canceled", "requested", 4500)]
+        assert _money_back(session_id) == []  # nothing sent to Stripe yet
+        with get_db().transaction() as session:
+            session.scalar(select(Payment).where(Payment.checkout_session_id == session_id)).payment_intent_id = intent
+        assert refunds.issue_requested(get_db(), app_client()) == {"issued": 1}
+        assert _money_back(session_id) == [(4500, "succeeded")]

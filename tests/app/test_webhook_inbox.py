@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from structlog.testing import capture_logs
 
 from app_under_test.db import Database
@@ -189,3 +189,19 @@ def test_twenty_copies_at_once_whose_handler_fails_store_one_retry_and_answer_th
     assert len(stored) == 1 and stored[0].status == "retry"
     assert all(r.event_id is None and r.status is None for r in results if r.duplicate)
     assert counts(db) == (1, 0) and row_of(db).status == "retry"
+
+
+def test_an_event_deleted_before_its_turn_in_the_drain_is_counted_as_missing_and_the_rest_still_run(db):
+    """An operator purges a stored event by hand while the drain runs (after it listed the due events, before that
+    event's turn): the drain's report counts it as missing, nothing runs for it, and the other events still run."""
+    first = inbox.store(db, incoming("m:1")).event_id
+    second = inbox.store(db, incoming("m:2")).event_id
+    assert first is not None and second is not None
+
+    def applies_while_the_second_is_purged(session, row, envelope) -> None:
+        writes_a_pathway(session, row, envelope)
+        if row.id == first:
+            session.execute(delete(WebhookEvent).where(WebhookEvent.id == second))
+
+    assert inbox.process_due(db, {"calendly": applies_while_the_second_is_purged}) == {"processed": 1, "missing": 1}
+    assert counts(db) == (1, 1)  # only the first event's handler wrote
