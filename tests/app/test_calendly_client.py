@@ -1,7 +1,7 @@
 """The Calendly client and slot provider against the Calendly simulator over real HTTP.
 
 Covers the typed errors (rate limit, outage, timeout, refusal), slots asked for
-in 7-day chunks, booking with the booking's id in the tracking, and the
+in 7-day chunks, lists read past their first page, booking with the booking's id in the tracking, and the
 idempotent webhook registration (created, exists, replaced on demand, a
 concurrent run's 409). Replacing a subscription Calendly disabled is a feature
 scenario (features/calendly/recovery.feature).
@@ -30,6 +30,7 @@ from harness.simulator import start_simulator
 from tests.app.log_capture import info_logs
 
 pytestmark = [pytest.mark.calendly]
+API = "https://api.calendly.com"
 TOKEN = "cal_pat_client_tests"
 
 
@@ -88,6 +89,48 @@ def test_an_event_type_deleted_on_calendly_offers_nothing_instead_of_failing(cal
     start = datetime.now(UTC)
     gone = session_type(calendly, "https://api.calendly.com/event_types/deleted-long-ago")
     assert provider.available_slots(gone, start, start + timedelta(days=7)) == []
+
+
+def test_a_time_calendly_lists_without_its_remaining_places_has_room_for_one_invitee():
+    """Calendly's own answers always count the places left; an answer that does not (a proxy's trimmed copy, an
+    older API) offers a one-on-one time, never room for a second invitee."""
+    now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={
+                "collection": [
+                    {"status": "available", "start_time": "2027-01-04T12:00:00.000000Z"},
+                    {"status": "available", "start_time": "2027-01-04T13:00:00.000000Z", "invitees_remaining": 3},
+                ]
+            },
+        )
+
+    client = CalendlyClient("https://calendly.invalid", TOKEN, transport=httpx.MockTransport(answer))
+    intro = SimpleNamespace(calendly_event_type_uri=f"{API}/event_types/ET", duration_minutes=30, id=1)
+    slots = CalendlySlotProvider(client, now=lambda: now).available_slots(intro, now, now + timedelta(days=1))
+    client.close()
+    assert [(slot.start.hour, slot.remaining) for slot in slots] == [(12, 1), (13, 3)]
+
+
+def test_a_session_type_without_an_event_type_cannot_be_booked_and_calendly_is_not_asked(calendly):
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(UTC) + timedelta(days=1)
+    with pytest.raises(SlotUnavailable, match=r"^this session type has no Calendly event type$"):
+        provider.book(session_type(calendly, None), start, Invitee("Grace", "grace@example.com", "UTC"), "ref-1")
+    assert calendly.control.get("/calendly/state").json()["invitees"] == []
+
+
+def test_a_list_longer_than_one_page_is_read_to_its_end(calendly):
+    """Reconciliation and the webhook registration read Calendly's lists page by page (100 items a page): an
+    organization with more scheduled events than a page holds is checked to the last one."""
+    for name in ("Deep dive", "Review"):
+        calendly.control.post(
+            "/calendly/event_types", json={"user": "ada", "name": name, "duration": 60}
+        ).raise_for_status()
+    listed = calendly.client.collection("/event_types", user=calendly.host["uri"], count=2)
+    assert sorted(event_type["name"] for event_type in listed) == ["Deep dive", "Intro call", "Review"]
 
 
 def test_booking_carries_the_booking_id_and_a_taken_slot_is_unavailable(calendly):

@@ -2,16 +2,22 @@
 
 The operator sees the description (``Calendly 401: Unauthenticated: The access token is invalid``) in the
 operator API's answers and the webhook inbox; the kind decides whether the app retries. Canned answers
-through httpx's MockTransport, so each edge takes microseconds.
+through httpx's MockTransport, so each edge takes microseconds (the timeout: a socket that never answers).
+A booking Calendly refuses is either a taken time (pick another) or the calendar's refusal (its 503).
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from app_under_test.availability import CalendarRefused, Invitee, SlotUnavailable
 from app_under_test.calendly.client import (
     CalendlyAuthError,
     CalendlyClient,
@@ -19,10 +25,12 @@ from app_under_test.calendly.client import (
     CalendlyError,
     CalendlyNotFound,
     CalendlyRequestError,
+    CalendlySlotProvider,
     CalendlyUnavailable,
 )
 
 pytestmark = [pytest.mark.calendly]
+API = "https://api.calendly.com"
 
 
 def failure(status: int, body: object = None, *, text: str | None = None) -> CalendlyError:
@@ -105,3 +113,53 @@ def test_a_delete_calendly_answers_with_no_content_is_done():
     client = CalendlyClient("https://calendly.invalid/", "token", transport=transport)
     assert client.delete("/webhook_subscriptions/W") == {}
     client.close()
+
+
+def test_a_calendly_that_never_answers_is_unavailable_once_the_clients_own_timeout_is_up():
+    """The client waits as long as it was told to (10 s by default), not httpx's 5 s, nor longer."""
+    silent = socket.create_server(("127.0.0.1", 0))  # connections queue in the kernel, never read nor answered
+    client = CalendlyClient(
+        f"http://127.0.0.1:{silent.getsockname()[1]}", "token", timeout=httpx.Timeout(0.3, connect=5.0)
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(CalendlyUnavailable) as caught:
+            client.get("/users/me")
+        waited = time.monotonic() - started
+    finally:
+        client.close()
+        silent.close()
+    assert str(caught.value) == "Calendly unreachable: Timeout: GET /users/me timed out"
+    assert waited < 3, f"gave up after {waited:.1f} s, not after the 0.3 s the client was given"
+
+
+TAKEN = {
+    "title": "Invalid Argument",
+    "message": "The selected time is not available.",
+    "details": [{"parameter": "start_time", "message": "is not available"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (400, SlotUnavailable),
+        (409, SlotUnavailable),
+        (422, SlotUnavailable),
+        (403, CalendarRefused),
+        (410, CalendarRefused),
+    ],
+)
+def test_a_time_calendly_calls_taken_is_for_the_client_to_pick_again_any_other_refusal_is_the_calendars(
+    status, outcome
+):
+    """A 400, 409 or 422 about the start time is a slot someone else took (the booking page asks the client to
+    pick another); the same words with another status are a refusal the client cannot fix (the calendar's 503)."""
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, json=TAKEN))
+    client = CalendlyClient("https://calendly.invalid", "token", transport=transport)
+    intro = SimpleNamespace(calendly_event_type_uri=f"{API}/event_types/ET", duration_minutes=30, id=1)
+    invitee = Invitee("Grace Hopper", "grace@example.com", "Europe/Paris")
+    with pytest.raises((SlotUnavailable, CalendarRefused)) as caught:
+        CalendlySlotProvider(client).book(intro, datetime(2027, 1, 4, 12, tzinfo=UTC), invitee, "ref-1")
+    client.close()
+    assert type(caught.value) is outcome

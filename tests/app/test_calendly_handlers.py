@@ -26,7 +26,7 @@ from app_under_test.calendly.sync import MAX_RESCHEDULE_CHAIN
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.db import Database
 from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SessionType, SlotClaim
-from app_under_test.webhooks import inbox
+from app_under_test.webhooks import calendly_handlers, inbox
 from app_under_test.webhooks.calendly_handlers import apply_event, dispatch
 from app_under_test.webhooks.calendly_ingest import dedupe_key
 from harness.databases import SqliteDatabases
@@ -356,16 +356,19 @@ def test_a_stale_no_show_removal_after_a_newer_mark_is_ignored(db):
     assert final_state(db)["bookings"][0][3] is True
 
 
-def test_a_routing_form_submission_is_linked_from_either_side(db):
-    a = Invitee("A", T0)
-    submission = {
+def routing_submission(*answers: str) -> dict:
+    """A ``routing_form_submission.created`` of submission S1 (no submitter yet), one answer per question."""
+    return {
         "event": "routing_form_submission.created",
         "created_at": stamp(0),
         "created_by": "u",
         "payload": {
             "uri": f"{API}/routing_form_submissions/S1",
             "routing_form": f"{API}/routing_forms/F1",
-            "questions_and_answers": [{"question_uuid": "q", "question": "Goal", "answer": "Ship"}],
+            "questions_and_answers": [
+                {"question_uuid": f"q{n}", "question": f"Question {n}", "answer": answer}
+                for n, answer in enumerate(answers)
+            ],
             "tracking": {},
             "result": {"type": "event_type", "value": EVENT_TYPE},
             "submitter": None,
@@ -374,6 +377,11 @@ def test_a_routing_form_submission_is_linked_from_either_side(db):
             "updated_at": stamp(0),
         },
     }
+
+
+def test_a_routing_form_submission_is_linked_from_either_side(db):
+    a = Invitee("A", T0)
+    submission = routing_submission("Ship")
     assert deliver(db, submission) == "processed"
     body = created(a, 1)
     body["payload"]["routing_form_submission"] = f"{API}/routing_form_submissions/S1"
@@ -381,6 +389,40 @@ def test_a_routing_form_submission_is_linked_from_either_side(db):
     with db.reader() as session:
         row = session.scalar(select(RoutingFormSubmission))
         assert row.client_id is not None and row.submitter_uri == a.uri and row.result_event_type_uri == EVENT_TYPE
+
+
+def test_a_replayed_submission_that_now_finds_its_client_links_them_and_the_event_log_says_so(db):
+    """Stored before anyone with the email it names was a client here, the submission has no client. Once Grace is
+    one (she booked on Calendly without going through the form), the operator replays the event: the submission
+    is linked, and the 'calendly_event_applied' line says so (a replay that changes nothing says nothing)."""
+    body = routing_submission("Ship", "grace@example.com")
+    incoming = inbox.IncomingEvent("calendly", dedupe_key(body), body["event"], json.dumps(body))
+    stored = inbox.receive(db, incoming, calendly_handlers.dispatch)
+    assert stored.status == "processed" and stored.event_id is not None
+    assert deliver(db, created(Invitee("A", T0), 1)) == "processed"
+    with db.reader() as session:
+        assert session.scalar(select(RoutingFormSubmission.client_id)) is None
+
+    with info_logs() as logs:
+        assert inbox.replay(db, stored.event_id, calendly_handlers.dispatch) == "processed"
+        assert inbox.replay(db, stored.event_id, calendly_handlers.dispatch) == "processed"
+    applied = [line["outcome"] for line in logs if line["event"] == "calendly_event_applied"]
+    assert applied == [f"routing form submission {API}/routing_form_submissions/S1 linked", ""]
+    with db.reader() as session:
+        grace = session.scalar(select(Client.id).where(Client.email == "grace@example.com"))
+        assert session.scalar(select(RoutingFormSubmission.client_id)) == grace
+
+
+def test_a_no_show_mark_without_its_uri_is_a_dead_letter_that_names_the_field(db):
+    a = Invitee("A", T0)
+    app_booking(db, a)
+    broken = no_show(a, 5, mark=1)
+    del broken["payload"]["no_show"]["uri"]
+    assert deliver(db, broken) == "dead"
+    with db.reader() as session:  # what the operator's dead-letter list shows
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error))
+    assert last_error.endswith("Unprocessable: payload.no_show.uri is required (a non-empty string)")
+    assert final_state(db)["bookings"][0][3] is False
 
 
 # --- order independence ------------------------------------------------------------------------
@@ -492,14 +534,16 @@ def test_each_change_says_what_it_did_as_the_event_log_and_the_reconcile_report_
     report(no_show(a, 2, mark=1))
     report(no_show(a, 3, mark=None))
     report(created(b, 4), FakeCalendly({b.uri: gone}))
+    report(canceled(a, 5, by="Ada Stone"))
 
     assert [(r["action"], r["invitee"], r["detail"]) for r in reported] == [
         ("created", a.uri, "booked on Calendly directly"),
         ("no_show_set", a.uri, ""),
         ("no_show_cleared", a.uri, ""),
         ("created", b.uri, "booked and already canceled on Calendly"),
+        ("canceled", a.uri, "by Ada Stone: Clash"),
     ]
-    assert [status for status, *_ in final_state(db)["bookings"]] == ["confirmed", "canceled"]
+    assert [status for status, *_ in final_state(db)["bookings"]] == ["canceled", "canceled"]
 
 
 def test_the_applied_event_log_line_says_what_the_event_changed(db):

@@ -59,3 +59,13 @@ def test_the_report_names_the_window_each_change_and_each_booking_calendly_no_lo
     )
     later = json.loads(output)
     assert code == 0 and later["invitees_checked"] == 0 and later["changes"] == [] and later["problems"] == []
+
+
+def test_the_report_counts_every_invitee_it_checked(app):
+    first, second = book_at_calendly(app), book_at_calendly(app)  # two times, two invitees on Calendly
+    assert first != second
+    code, output = invoke(app, "reconcile")
+    report = json.loads(output)
+    assert code == 0, output
+    assert report["invitees_checked"] == 2
+    assert [change["action"] for change in report["changes"]] == ["created", "created"]
