@@ -129,6 +129,15 @@ def test_parse_stores_the_raw_body_under_the_derived_key():
     assert incoming.dedupe_key.startswith("calendly:invitee.created:") and json.loads(incoming.raw_body)["event"]
 
 
+@pytest.mark.parametrize("no_show", [{}, {"uri": None}, {"uri": ""}])
+def test_a_no_show_mark_naming_no_uri_is_stored_under_the_invitee_with_the_marks_part_left_empty(no_show):
+    # The key the operator's webhook list and a duplicate's answer show: nothing invented for the missing uri.
+    incoming = signed_parse(envelope("invitee_no_show.created", no_show=no_show))
+    assert incoming.dedupe_key == (
+        "calendly:invitee_no_show.created:https://api.calendly.com/scheduled_events/E/invitees/I:"
+    )
+
+
 @pytest.mark.parametrize(
     "body, code",
     [

@@ -14,9 +14,10 @@ from app_under_test.db import Database
 from app_under_test.event_outcomes import Ignore
 from app_under_test.mail import outbox
 from app_under_test.models import Client, OutboxMessage, WebhookEvent
-from app_under_test.webhooks import sendgrid_handlers, sendgrid_ingest
+from app_under_test.webhooks import inbox, sendgrid_handlers, sendgrid_ingest
 from app_under_test.webhooks.base import WebhookRejected
 from simulators.sendgrid.signing import derive_private_key, public_key_base64, sign
+from tests.app.log_capture import info_logs
 
 pytestmark = pytest.mark.email
 KEY = derive_private_key(random.Random(7))
@@ -169,3 +170,16 @@ def test_blocks_deliveries_and_strangers_change_nothing(database, events):
     with pytest.raises(Ignore):
         dispatch(database, events)
     assert state(database) == (False, "pending", None)
+
+
+@pytest.mark.database
+def test_a_bounce_applied_on_arrival_is_logged_under_the_id_the_operators_webhook_list_shows(database):
+    body, headers = signed([event("bounce", "b-42", type="bounce", reason="550 no such user", outbox_id="1")])
+    with info_logs() as logs:
+        received = inbox.receive(database, sendgrid_ingest.parse(body, headers, CONFIG), sendgrid_handlers.dispatch)
+
+    with database.reader() as session:
+        stored = session.scalar(select(WebhookEvent))
+    assert (received.status, stored.status, stored.dedupe_key) == ("processed", "processed", "sendgrid:b-42")
+    [applied] = [line for line in logs if line["event"] == "sendgrid_events_applied"]
+    assert applied["event_id"] == stored.id == received.event_id

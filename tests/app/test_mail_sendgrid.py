@@ -6,6 +6,7 @@ them as SendGrid would; SendGrid's failures map to sent, retry or dead.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -71,6 +72,14 @@ def test_provisioning_creates_dynamic_templates_once_and_prints_their_ids(simula
     )
 
 
+def test_provisioned_versions_open_in_sendgrids_code_editor_with_the_projects_own_text_part(simulators, config):
+    listed = control(simulators, "GET", "/templates")["templates"]
+    for template in kinds.TEMPLATES.values():
+        [version] = next(t for t in listed if t["name"] == template.name)["versions"]
+        assert (version["editor"], version["generate_plain_content"]) == ("code", False)
+        assert version["plain_content"] == kinds.template_sources(template.key)["plain_content"]
+
+
 def test_a_changed_source_becomes_a_new_active_version(simulators, config, monkeypatch):
     original = kinds.template_sources
 
@@ -103,6 +112,18 @@ def test_a_send_is_rendered_from_the_template_with_every_variable_filled(simulat
     )
     assert mail["missing_variables"] == [] and mail["render_errors"] == []
     assert mail["custom_args"] == {"outbox_id": "7", "mail_kind": "confirmation", "booking": "bk-ref-0001"}
+
+
+def test_a_template_made_in_the_sendgrid_account_can_print_the_readers_zone_on_its_own(simulators, config):
+    # The account's own "Booking confirmation" (the simulator's pre-loaded one), not provisioned by the app:
+    # an operator who points SENDGRID_BOOKING_TEMPLATE_ID at it gets "When: <time> (<zone>)" filled in.
+    account_template = "d-9c85b537974ed61735fda4e8f18e9e7c"
+    result = send(config, replace(confirmation_mail(config), template_id=account_template))
+
+    assert result.outcome == "sent"
+    [mail] = control(simulators, "GET", "/messages", params={"to": "grace@example.com"})["messages"]
+    assert mail["template_id"] == account_template and mail["missing_variables"] == []
+    assert "When: Friday 26 March 2027, 17:00 Europe/London (GMT) (Europe/London)" in mail["text"]
 
 
 def test_a_rejected_key_is_dead_at_once_with_an_operator_visible_error(simulators, config):
@@ -183,6 +204,20 @@ def test_delivery_after_commit_sends_once_and_send_due_retries_after_an_outage(s
         assert (row.status, row.attempts, row.template_id) == ("sent", 2, config.sendgrid_booking_template_id)
     finally:
         db.dispose()
+
+
+def test_a_send_after_commit_that_loses_the_database_returns_quietly_and_warns_the_operator(tmp_path):
+    # The booking has committed; then the database cannot be opened to claim its mail (a directory, not a file).
+    (tmp_path / "booking.sqlite3").mkdir()
+    lost = Database(f"sqlite:///{tmp_path}/booking.sqlite3")
+    config = Config(env="test", sendgrid_api_key=API_KEY, sendgrid_api_base="http://127.0.0.1:9")
+    try:
+        with info_logs() as logs:
+            assert delivery.send_now(lost, config, [1]) == {"error": 1}
+    finally:
+        lost.dispose()
+    [warning] = [line for line in logs if line["event"] == "mail_send_after_commit_failed"]
+    assert warning["log_level"] == "warning" and warning["error"].startswith("OperationalError: ")
 
 
 def test_every_send_attempt_is_logged_a_failed_one_as_a_warning_with_sendgrids_error(simulators, config, db_url):
