@@ -130,7 +130,8 @@ def test_a_calendly_that_never_answers_is_unavailable_once_the_clients_own_timeo
         client.close()
         silent.close()
     assert str(caught.value) == "Calendly unreachable: Timeout: GET /users/me timed out"
-    assert waited < 3, f"gave up after {waited:.1f} s, not after the 0.3 s the client was given"
+    # httpx alone would wait 5 s: the 4 s bound leaves a loaded machine more than 3 s of slack
+    assert waited < 4, f"gave up after {waited:.1f} s, not after the 0.3 s the client was given"
 
 
 TAKEN = {
