@@ -8,7 +8,10 @@ a test on PostgreSQL fails on it. So each survivor is run again, mutated, agains
 - the PostgreSQL twins of the tests mutmut found covering its function (``test_x[sqlite-...]`` ->
   ``test_x[postgresql-...]``), and
 - the tests marked ``postgresql_only`` in the same test files (their SQLite run is a skip, so mutmut's
-  coverage map never links them to anything).
+  coverage map never links them to anything),
+
+quickest first, up to half a minute of test time per survivor (a function every scenario reaches has
+hundreds of covering tests).
 
 The mutant is switched on the way mutmut does it (``MUTANT_UNDER_TEST`` in ``mutants/``). A failing
 test kills it. A kill is kept in ``mutants/postgresql-verdicts.json`` with the hash of the mutated
@@ -33,6 +36,7 @@ VERDICTS = "postgresql-verdicts.json"
 MARKER = "postgresql_only"
 SQLITE_PARAMETER = re.compile(r"\[sqlite(?=[-\]])")
 FAILED_LINE = re.compile(r"^FAILED (.+?)(?: - .*)?$", re.MULTILINE)
+TEST_SECONDS_PER_SURVIVOR = 30.0  # recorded test time run per survivor, quickest tests first
 PER_MUTANT_TIMEOUT = 600  # seconds: a mutant that loops is killed (as mutmut counts a timeout)
 
 
@@ -54,19 +58,39 @@ def postgresql_twins(test_ids: Iterable[str]) -> list[str]:
 
 
 def postgresql_tests_for(
-    covering: Iterable[str], postgresql_only: Iterable[str], collected: set[str] | None = None
+    covering: Iterable[str],
+    postgresql_only: Iterable[str],
+    collected: set[str] | None = None,
+    durations: dict[str, float] | None = None,
+    budget: float = TEST_SECONDS_PER_SURVIVOR,
 ) -> list[str]:
-    """What to run for one survivor: the twins of its covering tests, then the PostgreSQL-only tests of their files.
+    """What to run for one survivor: the PostgreSQL-only tests of its covering tests' files, then the twins of
+    its covering tests, quickest first, up to ``budget`` seconds of their recorded time on SQLite.
 
     ``collected`` (the ids pytest collects on PostgreSQL) drops twins that do not exist, such as a browser
-    journey, which runs on one database only."""
+    journey, which runs on one database only. The budget bounds what a survivor of a function every scenario
+    reaches costs (hundreds of covering tests); a kill left beyond it keeps the mutant a survivor, never the
+    other way round."""
     covering = list(covering)
-    twins = postgresql_twins(covering)
-    if collected is not None:
-        twins = [t for t in twins if t in collected]
+    durations = durations or {}
     files = {test.split("::", 1)[0] for test in covering}
-    extra = sorted(t for t in postgresql_only if t.split("::", 1)[0] in files and t not in twins)
-    return twins + extra
+    first = sorted(t for t in postgresql_only if t.split("::", 1)[0] in files)
+    twins = {
+        SQLITE_PARAMETER.sub("[postgresql", test, count=1): durations.get(test, 1.0)
+        for test in covering
+        if SQLITE_PARAMETER.search(test)
+    }
+    if collected is not None:
+        twins = {t: d for t, d in twins.items() if t in collected}
+    chosen, spent = list(first), 0.0
+    for test, seconds in sorted(twins.items(), key=lambda item: (item[1], item[0])):
+        if test in chosen:
+            continue
+        if spent + seconds > budget and len(chosen) > len(first):
+            break
+        chosen.append(test)
+        spent += seconds
+    return chosen
 
 
 def load_verdicts(mutants_dir: Path) -> dict[str, Verdict]:
@@ -108,6 +132,7 @@ class PostgresqlRecheck:
         stats = json.loads((mutants_dir / "mutmut-stats.json").read_text("utf-8"))
         self.covering: dict[str, list[str]] = stats.get("tests_by_mangled_function_name", {})
         self.function_hashes: dict[str, str] = stats.get("function_hashes", {})
+        self.durations: dict[str, float] = stats.get("duration_by_test", {})
         self.verdicts = load_verdicts(mutants_dir)
 
     def _pytest(self, args: list[str], mutant: str | None = None, timeout: float | None = None) -> tuple[int, str]:
@@ -139,7 +164,7 @@ class PostgresqlRecheck:
         postgresql_only = self._collect(files, "-m", MARKER)
         print(f"harness mutation: {len(todo)} survivors checked again on PostgreSQL (docs/mutation.md)")
         for mutant in todo:
-            tests = postgresql_tests_for(plans[mutant.name], postgresql_only, collected)
+            tests = postgresql_tests_for(plans[mutant.name], postgresql_only, collected, self.durations)
             if not tests:
                 continue
             try:

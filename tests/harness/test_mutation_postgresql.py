@@ -35,14 +35,30 @@ def test_only_database_parametrized_tests_have_a_postgresql_twin():
     ]
 
 
-def test_a_survivor_runs_its_twins_then_the_postgresql_only_tests_of_the_same_files():
-    covering = ["tests/app/test_a.py::test_x[sqlite]", "steps/test_j.py::test_journey[sqlite-desktop]"]
-    postgresql_only = {"tests/app/test_a.py::test_lock[postgresql]", "tests/app/test_b.py::test_other[postgresql]"}
-    collected = {"tests/app/test_a.py::test_x[postgresql]", "tests/app/test_a.py::test_lock[postgresql]"}
-    assert postgresql_tests_for(covering, postgresql_only, collected) == [
-        "tests/app/test_a.py::test_x[postgresql]",  # the journey has no PostgreSQL run: not collected, left out
-        "tests/app/test_a.py::test_lock[postgresql]",
+def test_a_survivor_runs_the_postgresql_only_tests_of_its_files_then_its_twins_quickest_first():
+    covering = [
+        "tests/app/test_a.py::test_x[sqlite]",
+        "tests/app/test_a.py::test_slow[sqlite]",
+        "tests/app/test_a.py::test_quick[sqlite]",
+        "steps/test_j.py::test_journey[sqlite-desktop]",
     ]
+    postgresql_only = {"tests/app/test_a.py::test_lock[postgresql]", "tests/app/test_b.py::test_other[postgresql]"}
+    collected = {
+        "tests/app/test_a.py::test_x[postgresql]",
+        "tests/app/test_a.py::test_slow[postgresql]",
+        "tests/app/test_a.py::test_quick[postgresql]",
+        "tests/app/test_a.py::test_lock[postgresql]",
+    }
+    durations = {"tests/app/test_a.py::test_x[sqlite]": 2.0, "tests/app/test_a.py::test_slow[sqlite]": 50.0}
+    assert postgresql_tests_for(covering, postgresql_only, collected, durations, budget=30) == [
+        "tests/app/test_a.py::test_lock[postgresql]",
+        "tests/app/test_a.py::test_quick[postgresql]",  # no recorded time: counted as 1 s
+        "tests/app/test_a.py::test_x[postgresql]",
+        # test_slow is past the half minute; the journey has no PostgreSQL run (not collected)
+    ]
+    assert postgresql_tests_for(covering, postgresql_only, collected, durations, budget=1000)[-1] == (
+        "tests/app/test_a.py::test_slow[postgresql]"
+    )
     assert postgresql_tests_for([], postgresql_only, collected) == []
 
 
