@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
@@ -29,7 +30,9 @@ from app_under_test.models import (
     SessionType,
     SlotClaim,
 )
-from app_under_test.timeutil import utcnow
+from app_under_test.timeutil import iso_z, utcnow
+
+log = structlog.get_logger("booking")
 
 
 class BookingError(Exception):
@@ -182,6 +185,8 @@ def book_with_calendar(booking: Booking, provider: SlotProvider) -> None:
     try:
         recorded = provider.book(booking.session_type, booking.start_at, invitee, booking.public_id)
     except SlotUnavailable as exc:
+        # The client is only asked to pick again; the calendar's own reason is for the operator.
+        log.info("calendar_refused_time", booking=booking.public_id, start=iso_z(booking.start_at), reason=str(exc))
         raise SlotTaken("The calendar no longer offers that time; please pick another slot.") from exc
     booking.calendly_event_uri = recorded.event_uri or booking.calendly_event_uri
     booking.calendly_invitee_uri = recorded.invitee_uri or booking.calendly_invitee_uri
