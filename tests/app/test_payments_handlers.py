@@ -229,15 +229,14 @@ def _a_handler_waits_for_a_lock() -> int:
         )
 
 
+@pytest.mark.postgresql_only(reason="SQLite has one writer at a time: the two handlers cannot overlap")
 def test_two_copies_at_once_of_a_paid_checkout_whose_row_was_lost_record_one_payment_and_both_apply(
-    payments_app, stripe_server, db_backend
+    payments_app, stripe_server
 ):
     """The payment row of a Checkout Session was lost (its transaction rolled back after Stripe made the session),
     the client paid, and Stripe sends the news twice (a distinct copy, new id) at the same moment. The second
     copy finds no row, then waits for the booking the first is confirming; once the first commits, the second
     must see the payment the first recorded instead of recording it again (a duplicate, left to retry)."""
-    if db_backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time: the two handlers cannot overlap")
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
         pay(stripe_server, session_id)
