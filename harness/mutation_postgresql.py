@@ -8,7 +8,8 @@ a test on PostgreSQL fails on it. So each survivor is run again, mutated, agains
 - the PostgreSQL twins of the tests mutmut found covering its function (``test_x[sqlite-...]`` ->
   ``test_x[postgresql-...]``), and
 - the tests marked ``postgresql_only`` in the same test files (their SQLite run is a skip, so mutmut's
-  coverage map never links them to anything),
+  coverage map never links them to anything), or every such test for a survivor no test reached on
+  SQLite (a function only PostgreSQL runs),
 
 quickest first, up to half a minute of test time per survivor (a function every scenario reaches has
 hundreds of covering tests).
@@ -36,6 +37,7 @@ VERDICTS = "postgresql-verdicts.json"
 MARKER = "postgresql_only"
 SQLITE_PARAMETER = re.compile(r"\[sqlite(?=[-\]])")
 FAILED_LINE = re.compile(r"^FAILED (.+?)(?: - .*)?$", re.MULTILINE)
+TEST_ROOTS = ("tests", "steps")  # where postgresql_only tests are looked for
 TEST_SECONDS_PER_SURVIVOR = 30.0  # recorded test time run per survivor, quickest tests first
 PER_MUTANT_TIMEOUT = 600  # seconds: a mutant that loops is killed (as mutmut counts a timeout)
 
@@ -74,7 +76,8 @@ def postgresql_tests_for(
     covering = list(covering)
     durations = durations or {}
     files = {test.split("::", 1)[0] for test in covering}
-    first = sorted(t for t in postgresql_only if t.split("::", 1)[0] in files)
+    # no covering test at all (a function only PostgreSQL reaches, "no tests" on SQLite): every such test
+    first = sorted(t for t in postgresql_only if not files or t.split("::", 1)[0] in files)
     twins = {
         SQLITE_PARAMETER.sub("[postgresql", test, count=1): durations.get(test, 1.0)
         for test in covering
@@ -157,11 +160,12 @@ class PostgresqlRecheck:
         plans = {m.name: self.covering.get(mangled_function(m.name), []) for m in survivors}
         files = sorted({test.split("::", 1)[0] for tests in plans.values() for test in tests})
         kills = current_kills(self.verdicts, self.function_hashes)
-        todo = [m for m in survivors if m.name not in kills and plans[m.name]]
-        if not todo or not files:
+        todo = [m for m in survivors if m.name not in kills]
+        if not todo:
             return kills
-        collected = self._collect(files)
-        postgresql_only = self._collect(files, "-m", MARKER)
+        collected = self._collect(files) if files else set()
+        roots = [root for root in TEST_ROOTS if (self.mutants_dir / root).is_dir()]
+        postgresql_only = self._collect(roots, "-m", MARKER) if roots else set()
         print(f"harness mutation: {len(todo)} survivors checked again on PostgreSQL (docs/mutation.md)")
         for mutant in todo:
             tests = postgresql_tests_for(plans[mutant.name], postgresql_only, collected, self.durations)

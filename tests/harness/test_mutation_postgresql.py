@@ -59,7 +59,10 @@ def test_a_survivor_runs_the_postgresql_only_tests_of_its_files_then_its_twins_q
     assert postgresql_tests_for(covering, postgresql_only, collected, durations, budget=1000)[-1] == (
         "tests/app/test_a.py::test_slow[postgresql]"
     )
-    assert postgresql_tests_for([], postgresql_only, collected) == []
+    assert postgresql_tests_for([], postgresql_only, collected) == [  # reached by no test on SQLite
+        "tests/app/test_a.py::test_lock[postgresql]",
+        "tests/app/test_b.py::test_other[postgresql]",
+    ]
 
 
 def test_a_kill_counts_until_its_function_changes_and_only_for_survivors(tmp_path):
@@ -112,15 +115,15 @@ def _mutants_dir(tmp_path: Path) -> Path:
             @pytest.mark.parametrize("db_backend", [DATABASE])
             @pytest.mark.postgresql_only
             def test_lock(db_backend):
-                # stands for a test only PostgreSQL can run: it fails on mutant 1 alone
-                assert os.environ.get("MUTANT_UNDER_TEST") != "app.m.x_f__mutmut_1"
+                # stands for a test only PostgreSQL can run: it fails on f's mutant 1 and on g's (only it reaches g)
+                assert os.environ.get("MUTANT_UNDER_TEST") not in ("app.m.x_f__mutmut_1", "app.m.x_g__mutmut_1")
             """
         ),
         "utf-8",
     )
     stats = {
         "tests_by_mangled_function_name": {"app.m.x_f": ["tests/test_lock.py::test_fee[sqlite]"]},
-        "function_hashes": {"app.m.x_f": "h1"},
+        "function_hashes": {"app.m.x_f": "h1", "app.m.x_g": "h2"},
     }
     (mutants / "mutmut-stats.json").write_text(json.dumps(stats), "utf-8")
     return mutants
@@ -131,9 +134,14 @@ def test_a_survivor_a_postgresql_test_fails_on_is_killed_and_the_kill_is_kept(tm
     survivors = [
         Mutant("app.m.x_f__mutmut_1", "app/m.py", "survived"),
         Mutant("app.m.x_f__mutmut_2", "app/m.py", "survived"),
+        Mutant("app.m.x_g__mutmut_1", "app/m.py", "no tests"),  # no test reached g on SQLite
     ]
 
     kills = PostgresqlRecheck(mutants).run(survivors)
 
-    assert kills == {"app.m.x_f__mutmut_1": "tests/test_lock.py::test_lock[postgresql]"}
-    assert load_verdicts(mutants) == {"app.m.x_f__mutmut_1": Verdict("tests/test_lock.py::test_lock[postgresql]", "h1")}
+    lock = "tests/test_lock.py::test_lock[postgresql]"
+    assert kills == {"app.m.x_f__mutmut_1": lock, "app.m.x_g__mutmut_1": lock}
+    assert load_verdicts(mutants) == {
+        "app.m.x_f__mutmut_1": Verdict(lock, "h1"),
+        "app.m.x_g__mutmut_1": Verdict(lock, "h2"),
+    }
