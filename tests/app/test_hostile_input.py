@@ -76,12 +76,32 @@ def test_a_slot_that_is_not_an_instant_asks_to_pick_a_listed_time_and_writes_not
     assert stats(browser) == before
 
 
-@pytest.mark.parametrize("name", ["Eve\r\nBcc: all@example.com", "Eve\nSmith", "Eve\u2028Smith", "Eve\x07"])
+@pytest.mark.parametrize(
+    "name", ["Eve\r\nBcc: all@example.com", "Eve\nSmith", "Eve\u2028Smith", "Eve\u2029Smith", "Eve\x07"]
+)
 def test_a_booking_name_with_a_line_break_is_refused_and_writes_nothing(browser, name):
     before = stats(browser)
     response = book_free(browser, name=name)
     assert response.status_code == 422
     assert "no line breaks" in response.get_data(as_text=True)
+    assert stats(browser) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "field", "message"),
+    [
+        ("", "grace@example.com", "name", "Please enter your name."),
+        ("  ", "grace@example.com", "name", "Please enter your name."),
+        ("Grace Hopper", "", "email", "Please enter your email address."),
+    ],
+)
+def test_a_visitor_booking_without_a_name_or_email_is_asked_for_it_and_nothing_is_written(
+    browser, name, email, field, message
+):
+    before = stats(browser)
+    response = book_free(browser, name=name, email=email)
+    assert response.status_code == 422
+    assert f'<p class="field-error" id="{field}-error">{message}</p>' in response.get_data(as_text=True)
     assert stats(browser) == before
 
 

@@ -123,3 +123,21 @@ def test_logging_keeps_working_after_the_stream_it_started_on_is_closed(tmp_path
 
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     assert [line["event"] for line in lines] == ["mail_send_after_commit_failed"]
+
+
+def test_an_unhandled_error_is_logged_for_the_operator_with_its_traceback_and_request_id(tmp_path, capsys):
+    app = create_app(_config(tmp_path))
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("boom with sk_test_abcdefghijkl")
+
+    response = app.test_client().get("/explode", headers={"X-Request-Id": "req-500"})
+    assert response.status_code == 500
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    errors = [line for line in lines if line.get("event") == "unhandled_exception"]
+    assert len(errors) == 1
+    assert errors[0]["level"] == "error" and errors[0]["request_id"] == "req-500"
+    assert "Traceback (most recent call last)" in errors[0]["exception"]
+    assert f"RuntimeError: boom with {REDACTED}" in errors[0]["exception"]
+    assert "sk_test_abcdefghijkl" not in json.dumps(errors)

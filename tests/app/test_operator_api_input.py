@@ -172,3 +172,19 @@ def test_a_builders_bio_may_span_lines_and_is_shown_on_their_page(browser):
     page = browser.get(f"/builders/{response.get_json()['slug']}")
     assert page.status_code == 200
     assert bio in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"slug": 5}, "slug must be a string"),
+        ({"slug": "s" * 81}, "slug must be at most 80 characters"),
+        ({"description": ["Design"]}, "description must be a string"),
+    ],
+)
+def test_a_refused_pathway_names_the_field_and_what_it_takes(browser, change, message):
+    before = stats(browser)
+    response = browser.post("/admin/api/pathways", json={"name": "Design", **change}, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {"code": "invalid_pathway", "message": message}
+    assert stats(browser) == before

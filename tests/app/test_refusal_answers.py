@@ -77,3 +77,20 @@ def test_a_browser_asking_for_a_missing_page_is_shown_a_404_page_that_says_so(br
     assert "<title>404 not found" in page
     assert "<h1>Not found</h1>" in page
     assert "There is nothing at this address." in page
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("accept", ["text/*, application/json", "application/json, */*"])
+def test_a_client_that_takes_a_page_as_readily_as_json_is_shown_the_page(browser, accept):
+    """JSON only for a client that ranks it above HTML: a tie goes to the page a person can read."""
+    response = browser.get("/no/such/page", headers={"Accept": accept})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "There is nothing at this address." in response.get_data(as_text=True)
+
+
+@pytest.mark.database
+def test_a_client_that_prefers_json_to_a_page_is_given_the_json_reason(browser):
+    response = browser.get("/no/such/page", headers={"Accept": "text/html;q=0.5, application/json"})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": {"code": "not_found", "message": "There is nothing at this address."}}

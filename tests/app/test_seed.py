@@ -7,6 +7,8 @@ through Flask's CLI runner, on the test's own database.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -89,3 +91,36 @@ def test_pathways_already_there_are_kept_and_not_doubled(empty_app):
 def test_every_seeded_builder_has_three_different_skills(empty_app):
     assert empty_app.test_cli_runner().invoke(args=["seed", "--seed", "7", "--builders", "12"]).exit_code == 0
     assert [len({s.skill for s in b.skills}) for b in _builders(empty_app)] == [3] * 12
+
+
+def test_the_demo_pathways_and_sessions_say_what_they_are_for(empty_app):
+    assert empty_app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    with empty_app.app_context(), get_db().reader() as session:
+        pathways = [(p.name, p.description) for p in session.scalars(select(Pathway).order_by(Pathway.id))]
+    assert pathways == PATHWAYS
+    for builder in _builders(empty_app):
+        assert {s.name: s.description for s in builder.session_types} == {
+            "Intro call": "A short first conversation.",
+            "Pathway mentoring": "Mentoring along one of the marketplace pathways.",
+            "Deep-dive session": "An hour on your hardest problem.",
+        }
+
+
+def test_every_seeded_bio_reads_as_plain_sentences_on_one_line(empty_app):
+    assert empty_app.test_cli_runner().invoke(args=["seed", "--seed", "7", "--builders", "12"]).exit_code == 0
+    sentences = re.compile(r"[A-Z][^.\n]*\.(?: [A-Z][^.\n]*\.)+")
+    for builder in _builders(empty_app):
+        assert sentences.fullmatch(builder.bio), builder.bio
+
+
+def test_the_default_demo_has_the_same_builders_on_every_machine(empty_app):
+    """A demo, a screenshot or a bug report names its builders; they come from Faker (pinned in constraints.txt)."""
+    assert empty_app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    assert [(b.name, b.headline) for b in _builders(empty_app)] == [
+        ("Jennifer Johnson", "Grass-roots contextually-based migration"),
+        ("Sean Walker", "Progressive homogeneous artificial intelligence"),
+        ("Selena Williams", "Face-to-face fresh-thinking hub"),
+        ("Paula Villanueva", "Versatile well-modulated task-force"),
+        ("Nathan Baldwin", "Streamlined bi-directional encryption"),
+        ("David Gonzales", "Multi-layered modular Graphical User Interface"),
+    ]
