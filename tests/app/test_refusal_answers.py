@@ -6,13 +6,26 @@ message); both are part of the interface, so each refusal's pair is pinned here,
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
+from app_under_test.booking_service import BookingError, BookingRequest, create_booking
+from app_under_test.db import get_db
 from app_under_test.lifecycle import IllegalTransition, transition
-from app_under_test.models import BookingStatus
-from tests.app.web_fixtures import ADMIN_TOKEN, FREE_PATH, browser, stats, web_app  # noqa: F401 (pytest fixtures, used by name)
+from app_under_test.models import BookingStatus, SessionType
+from app_under_test.providers import slot_provider
+from app_under_test.timeutil import utcnow
+from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
+    ADMIN_TOKEN,
+    FREE_PATH,
+    browser,
+    csrf_token,
+    stats,
+    web_app,
+)
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 JSON = {"Accept": "application/json"}
@@ -37,6 +50,45 @@ def test_a_second_builder_with_the_same_calendly_user_is_told_it_already_exists(
         }
     }
     assert stats(browser) == before
+
+
+@pytest.mark.database
+def test_a_second_builder_with_the_same_name_is_told_its_slug_is_taken(browser):
+    builder = {"name": "Lin Wu", "timezone": "Asia/Tokyo", "email": "lin@example.com"}
+    assert browser.post("/admin/api/builders", json=builder, headers=AUTH).status_code == 201
+    before = stats(browser)
+    again = browser.post("/admin/api/builders", json={**builder, "email": "lin.two@example.com"}, headers=AUTH)
+    assert again.status_code == 422
+    assert again.get_json() == {
+        "error": {"code": "invalid_builder", "message": "a builder with slug 'lin-wu' already exists"}
+    }
+    assert stats(browser) == before
+
+
+@pytest.mark.database
+def test_an_anonymous_pathway_booking_gets_the_same_sign_in_reason_from_the_page_and_the_booking_rules(
+    browser, web_app
+):
+    """The page answers first; the booking rules (which every caller goes through) give the client the same words."""
+    path = "/builders/ada-stone/sessions/pathway-call"
+    start = (utcnow() + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    form = {"csrf_token": csrf_token(browser, FREE_PATH), "slot": start.isoformat(), "timezone": "UTC"}
+    page = browser.post(f"{path}/book", data={**form, "name": "Eve", "email": "eve@example.com"}, headers=JSON)
+    assert page.status_code == 401
+    with web_app.app_context(), get_db().transaction() as session:
+        pathway_call = session.scalar(select(SessionType).where(SessionType.slug == "pathway-call"))
+        founder = "first-time-founder"
+        request = BookingRequest(pathway_call, start, "Eve", "eve@example.com", "UTC", pathway_slug=founder)
+        with pytest.raises(BookingError) as refused:
+            create_booking(session, request, slot_provider())
+    rules = refused.value
+    assert {"error": {"code": rules.code, "message": rules.message}} == page.get_json()
+    assert rules.status == 401
+    assert page.get_json()["error"] == {
+        "code": "sign_in_required",
+        "message": "Pathway sessions are for signed-in clients; please sign in first.",
+    }
+    assert stats(browser)["bookings"] == 0
 
 
 @pytest.mark.database
