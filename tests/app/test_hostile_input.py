@@ -119,6 +119,12 @@ def test_a_nul_character_anywhere_is_a_400_before_any_view_runs(browser, where):
     assert stats(browser) == before
 
 
+def test_a_nul_in_a_path_that_no_page_answers_is_still_a_400_naming_the_character(browser):
+    response = browser.get("/no%00such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_characters"
+
+
 def test_a_nul_in_an_operator_json_body_is_a_400_with_a_json_reason(browser):
     response = browser.post(
         "/admin/api/pathways", json={"name": "Found\x00ers"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -147,6 +153,23 @@ def test_a_nul_in_a_form_body_is_a_400_whatever_the_writing_method(browser, meth
     response = browser.open("/", method=method, data={"q": "py\x00thon"})
     assert response.status_code == 400
     assert 'data-error-code="invalid_characters"' in response.get_data(as_text=True)
+
+
+def test_a_nul_in_the_second_value_of_a_repeated_form_field_is_a_400_and_books_nothing(browser):
+    before = stats(browser)
+    response = browser.post(
+        f"{FREE_PATH}/book",
+        data={
+            "csrf_token": csrf_token(browser, FREE_PATH),
+            "slot": first_slot(browser),
+            "timezone": "UTC",
+            "name": ["Grace Hopper", "Eve\x00"],
+            "email": "grace@example.com",
+        },
+    )
+    assert response.status_code == 400
+    assert 'data-error-code="invalid_characters"' in response.get_data(as_text=True)
+    assert stats(browser) == before
 
 
 def test_a_sign_up_name_with_a_line_break_is_refused(browser):

@@ -94,6 +94,22 @@ def test_a_body_that_is_not_a_json_object_is_a_422(browser, path):
     assert response.get_json()["error"]["code"] == "invalid_body"
 
 
+@pytest.mark.parametrize(
+    ("path", "code", "message"),
+    [
+        ("/admin/api/builders", "invalid_builder", "expected a JSON object"),
+        ("/admin/api/payments/expire-holds", "invalid_body", "The body must be a JSON object."),
+    ],
+)
+def test_a_body_that_claims_json_but_does_not_parse_is_a_422_saying_what_it_takes(browser, path, code, message):
+    before = stats(browser)
+    body = '{"name": "Lin Wu", '
+    response = browser.post(path, data=body, content_type="application/json", headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {"code": code, "message": message}
+    assert stats(browser) == before
+
+
 @pytest.mark.parametrize("route", ["/admin/api/pathways", "/admin/api/builders"])
 def test_an_empty_slug_is_refused_not_replaced(browser, route):
     body = {"name": "Design", "slug": ""} if route.endswith("pathways") else {**BUILDER, "slug": ""}
