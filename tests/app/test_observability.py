@@ -47,6 +47,15 @@ def test_configured_secrets_and_secret_keys_are_redacted(tmp_path, capsys):
     assert REDACTED in line["event"] and REDACTED in line["note"]
 
 
+def test_a_log_field_named_like_a_secret_is_masked_whatever_its_value(tmp_path, capsys):
+    """A careless ``log.info(password=...)`` leaks nothing, though the value is no configured secret."""
+    create_app(_config(tmp_path))
+    structlog.get_logger("t").info("signing in", password="hunter2-not-configured", stripe_signature="t=1,v1=abc")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (line["password"], line["stripe_signature"]) == (REDACTED, REDACTED)
+    assert line["event"] == "signing in"
+
+
 def test_redactor_scrubs_nested_structures():
     scrub = Redactor(["whsec_secret123"]).scrub
     assert scrub({"a": [{"b": "x whsec_secret123 y"}], "api_key": "zzz"}) == {
