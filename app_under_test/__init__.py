@@ -41,7 +41,7 @@ def create_app(config: Config | None = None) -> Flask:
     csrf = CSRFProtect(app)
     login = LoginManager(app)
     login.login_view = "auth.sign_in"
-    login.login_message = "Please sign in to book a pathway session."
+    login.login_message = "Please sign in to manage your account."  # only account pages require sign-in
 
     from app_under_test.views import register_blueprints
     from app_under_test.views.auth import load_client

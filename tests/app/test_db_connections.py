@@ -7,6 +7,8 @@ server side of a connection is closed here with ``pg_terminate_backend``, as a r
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -14,6 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from app_under_test import db as db_module
 from app_under_test.db import Database
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.database
 
@@ -59,3 +62,30 @@ def test_a_busy_connection_is_not_pinged(database, monkeypatch):
     with pytest.raises(OperationalError):  # the dead connection is used as is: the transaction fails whole
         backend_pid(database)
     assert backend_pid(database) != pid  # and the pool has dropped it: the next transaction works
+
+
+def test_a_burst_of_thirty_transactions_gets_a_connection_each_and_ten_stay_open_after(database):
+    """One app process serves up to 30 transactions at once (ten pooled, twenty more while busy); once the burst
+    is over it keeps ten connections to PostgreSQL, not thirty (every worker of every process counts against
+    the server's max_connections)."""
+    with ExitStack() as held:
+        connections = [held.enter_context(database.engine.connect()) for _ in range(30)]
+        pids = {c.scalar(text("SELECT pg_backend_pid()")) for c in connections}
+    assert len(pids) == 30
+    observer = create_engine(database.engine.url, poolclass=NullPool)
+
+    def still_open() -> int:
+        with observer.connect() as connection:
+            return int(
+                connection.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid = ANY(:p)"),
+                    {"p": list(pids)},
+                )
+            )
+
+    try:  # a closed connection's server process ends a moment after the client hangs up: wait for it
+        wait_until(
+            lambda: still_open() == 10, timeout=10, what="the burst's extra connections to close", seen=still_open
+        )
+    finally:
+        observer.dispose()

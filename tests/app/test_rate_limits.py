@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 
 import limits.storage.memory
 import pytest
@@ -193,5 +194,20 @@ def test_the_window_moves_so_attempts_either_side_of_a_minute_still_count(db_url
         assert answers == [401, 401, 401, 429]
         clock.now += 50.0  # the attempts at 61 s and 62 s have left the window once it is past 121 s
         assert sign_in(attacker, "person9@example.com", "wrong-password").status_code == 401
+    finally:
+        app.extensions["booking_db"].dispose()
+
+
+def test_with_redis_gone_the_limits_still_hold_in_each_process(db_url):
+    """A Redis that stops answering must not open the door: the limiter falls back to counting in memory."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]  # a port nothing will answer on once this closes
+    app = make_web_app(db_url, ratelimit_storage_uri=f"redis://127.0.0.1:{port}/0")
+    try:
+        sign_up(app.test_client(), "grace@example.com")
+        attacker = app.test_client()
+        answers = [sign_in(attacker, "grace@example.com", f"guess-number-{n}").status_code for n in range(5)]
+        assert answers == [401] * 5
+        assert sign_in(attacker, "grace@example.com", PASSWORD).status_code == 429
     finally:
         app.extensions["booking_db"].dispose()

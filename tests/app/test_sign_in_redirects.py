@@ -116,3 +116,11 @@ def test_a_sign_out_forgets_what_the_visit_held(browser):
     browser.post("/signout", data={"csrf_token": csrf_token(browser, "/")})
     with browser.session_transaction() as cookie:
         assert "held" not in cookie
+
+
+def test_an_account_page_sends_a_visitor_to_sign_in_saying_why_and_back_afterwards(browser):
+    asked = browser.get("/account/password")
+    assert asked.status_code == 302 and "/signin?next=" in asked.headers["Location"]
+    assert unquote(asked.headers["Location"]).endswith("next=/account/password")
+    page = browser.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Please sign in to manage your account." in page
