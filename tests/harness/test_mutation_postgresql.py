@@ -121,6 +121,7 @@ def _mutants_dir(tmp_path: Path) -> Path:
         ),
         "utf-8",
     )
+    (mutants / "tests" / "test_needs_a_folder_not_copied.py").write_text("import bench_not_copied\n", "utf-8")
     stats = {
         "tests_by_mangled_function_name": {"app.m.x_f": ["tests/test_lock.py::test_fee[sqlite]"]},
         "function_hashes": {"app.m.x_f": "h1", "app.m.x_g": "h2"},
