@@ -123,4 +123,4 @@ def test_an_account_page_sends_a_visitor_to_sign_in_saying_why_and_back_afterwar
     assert asked.status_code == 302 and "/signin?next=" in asked.headers["Location"]
     assert unquote(asked.headers["Location"]).endswith("next=/account/password")
     page = browser.get(asked.headers["Location"]).get_data(as_text=True)
-    assert "Please sign in to manage your account." in page
+    assert '<div class="notice" role="status"><p>Please sign in to manage your account.</p></div>' in page
