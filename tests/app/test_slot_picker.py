@@ -20,6 +20,7 @@ from app_under_test.availability import LocalSchedule
 from harness.web import parse
 from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     FREE_PATH,
+    book_free,
     csrf_token,
     first_slot,
     sign_up,
@@ -95,16 +96,7 @@ def test_a_signed_in_client_without_a_chosen_zone_sees_times_in_their_accounts_z
 def test_a_visitor_who_booked_in_tokyo_and_signs_up_later_without_a_zone_sees_times_in_tokyo(web_app):
     """The zone a visitor booked in becomes their account's zone when signing up does not name one."""
     visitor = web_app.test_client()  # the app's own schedule, on today's clock: the slot booked is a real one
-    booked = visitor.post(
-        f"{FREE_PATH}/book",
-        data={
-            "csrf_token": csrf_token(visitor, FREE_PATH),
-            "slot": first_slot(visitor),
-            "timezone": "Asia/Tokyo",
-            "name": "Kenji Sato",
-            "email": "kenji@example.com",
-        },
-    )
+    booked = book_free(visitor, name="Kenji Sato", email="kenji@example.com", timezone="Asia/Tokyo")
     assert booked.status_code == 303, booked.get_data(as_text=True)
     visitor.delete_cookie("tz")  # the slot list was read in UTC; no zone is remembered
     assert sign_up(visitor, "kenji@example.com", name="Kenji Sato", timezone="").status_code == 303

@@ -110,13 +110,20 @@ def first_slot(client, path: str = FREE_PATH) -> str:
     return found.group(1)
 
 
-def book_free(client, *, name: str = "Grace Hopper", email: str = "grace@example.com", slot: str | None = None):
+def book_free(
+    client,
+    *,
+    name: str = "Grace Hopper",
+    email: str = "grace@example.com",
+    slot: str | None = None,
+    timezone: str = "UTC",
+):
     return client.post(
         f"{FREE_PATH}/book",
         data={
             "csrf_token": csrf_token(client, FREE_PATH),
             "slot": slot or first_slot(client),
-            "timezone": "UTC",
+            "timezone": timezone,
             "name": name,
             "email": email,
         },
