@@ -162,3 +162,23 @@ def chromium():
     """One headless Debian Chromium for the whole run; each test opens its own context."""
     with launched_chromium() as browser:
         yield browser
+
+
+@pytest.fixture
+def recorded_context(chromium, request):
+    """Opens browser contexts whose Playwright trace (and a screenshot) is kept under ``reports/evidence/``
+    if the test fails: ``recorded_context(**new_context_options)`` returns the context's first page."""
+    from harness.evidence import keep_browser_evidence
+
+    opened = []
+
+    def open_page(**options):
+        context = chromium.new_context(**options)
+        context.tracing.start(screenshots=True, snapshots=True)
+        page = context.new_page()
+        opened.append((context, page))
+        return page
+
+    yield open_page
+    for context, page in opened:
+        keep_browser_evidence(request.node, context, page)

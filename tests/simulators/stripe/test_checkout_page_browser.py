@@ -10,10 +10,8 @@ pytestmark = [pytest.mark.stripe, pytest.mark.browser, pytest.mark.mobile]
 
 
 @pytest.fixture
-def phone(chromium):
-    context = chromium.new_context(locale="en-GB", **DEVICES["phone"])
-    yield context.new_page()
-    context.close()
+def phone(recorded_context):
+    return recorded_context(locale="en-GB", **DEVICES["phone"])
 
 
 def check_page(page) -> None:
