@@ -9,7 +9,10 @@ test feeds every permutation Hypothesis picks and requires the same final state.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,9 +27,10 @@ from app_under_test.availability import CalendarBooking, Slot
 from app_under_test.booking_service import BookingRequest, claim_blocks, create_booking
 from app_under_test.calendly.sync import MAX_RESCHEDULE_CHAIN
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
+from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SessionType, SlotClaim
-from app_under_test.webhooks import calendly_handlers, inbox
+from app_under_test.webhooks import calendly_handlers, calendly_ingest, inbox
 from app_under_test.webhooks.calendly_handlers import apply_event, dispatch
 from app_under_test.webhooks.calendly_ingest import dedupe_key
 from harness.databases import SqliteDatabases
@@ -391,6 +395,42 @@ def test_a_routing_form_submission_is_linked_from_either_side(db):
         assert row.client_id is not None and row.submitter_uri == a.uri and row.result_event_type_uri == EVENT_TYPE
 
 
+def test_a_submission_stored_first_gets_the_client_of_the_booking_made_here_that_its_invitee_names(db):
+    """Grace answered the routing form, then booked through this app: the submission came in first, with no
+    submitter and no email among its answers. When the booking's invitee.created names the submission, the
+    submission is linked to the booking's client and its invitee."""
+    a = Invitee("A", T0)
+    app_booking(db, a)
+    assert deliver(db, routing_submission("Ship")) == "processed"
+    body = created(a, 1)
+    body["payload"]["routing_form_submission"] = f"{API}/routing_form_submissions/S1"
+    assert deliver(db, body) == "processed"
+    with db.reader() as session:
+        booking_client = session.scalar(select(Booking.client_id))
+        row = session.scalar(select(RoutingFormSubmission))
+    assert (row.client_id, row.submitter_uri) == (booking_client, a.uri)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        None,
+        {"type": "external_url", "value": "https://example.com/thank-you"},
+        {"type": "custom_message", "value": {"headline": "Thank you", "body": ""}},
+    ],
+    ids=["no result", "sent to a web page", "shown a message"],
+)
+def test_a_submission_that_routed_to_no_event_type_is_stored_without_one(db, result):
+    """Only a result of type event_type names an event type: a form that sent the person to a web page or showed
+    a message (or gave no result) is stored with no event type, not with the page's address."""
+    body = routing_submission("Ship")
+    body["payload"]["result"] = result
+    assert deliver(db, body) == "processed"
+    with db.reader() as session:
+        row = session.scalar(select(RoutingFormSubmission))
+    assert (row.uri, row.result_event_type_uri) == (f"{API}/routing_form_submissions/S1", None)
+
+
 def test_a_replayed_submission_that_now_finds_its_client_links_them_and_the_event_log_says_so(db):
     """Stored before anyone with the email it names was a client here, the submission has no client. Once Grace is
     one (she booked on Calendly without going through the form), the operator replays the event: the submission
@@ -509,6 +549,37 @@ def test_any_order_of_a_bookings_events_ends_in_the_same_state(scratch_databases
     assert [b[:5] for b in in_order["bookings"]] == expected
     assert shuffled == in_order
     assert shuffled["claims"] == 0 and shuffled["unsettled"] == {}
+
+
+@pytest.mark.parametrize("minutes", [0, -30], ids=["ends as it starts", "ends before it starts"])
+def test_an_invitee_whose_event_does_not_end_after_it_starts_is_a_dead_letter_that_says_so(db, minutes):
+    body = created(Invitee("A", T0), 1)
+    body["payload"]["scheduled_event"]["end_time"] = iso(T0 + timedelta(minutes=minutes))
+    assert deliver(db, body) == "dead"
+    with db.reader() as session:  # what the operator's dead-letter list shows
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error))
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    assert last_error.endswith("Unprocessable: payload.scheduled_event.end_time must be after start_time")
+
+
+def test_a_signed_event_whose_created_at_is_one_character_is_kept_as_a_dead_letter_that_names_it(db):
+    """The webhook refuses only what it cannot store (an empty or missing created_at); a created_at that is there
+    but is no time is accepted, so Calendly does not retry it for a day, and kept for the operator as a dead
+    letter saying what is wrong with it."""
+    body = created(Invitee("A", T0), 1)
+    body["created_at"] = "7"
+    raw = json.dumps(body).encode()
+    key, now = "calendly-signing-key", int(time.time())
+    signature = hmac.new(key.encode(), f"{now}.".encode() + raw, hashlib.sha256).hexdigest()
+    incoming = calendly_ingest.parse(
+        raw, {calendly_ingest.HEADER: f"t={now},v1={signature}"}, Config(calendly_webhook_signing_key=key)
+    )
+    received = inbox.receive(db, incoming, lambda s, row, env: apply_event(s, env, None))
+    assert received.status == "dead"
+    with db.reader() as session:
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error))
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    assert last_error.endswith("Unprocessable: created_at is not an ISO-8601 time with a zone")
 
 
 def test_a_reschedule_without_its_new_invitee_is_a_dead_letter_that_names_the_missing_field(db):

@@ -144,6 +144,22 @@ def test_a_bounce_marks_the_client_undeliverable_and_its_mail_dead(database):
 
 
 @pytest.mark.database
+@pytest.mark.parametrize(
+    ("fields", "told"),
+    [
+        ({"status": "5.1.1"}, "SendGrid reported a bounce: 5.1.1"),
+        ({"reason": "", "status": "5.1.1"}, "SendGrid reported a bounce: 5.1.1"),
+        ({}, "SendGrid reported a bounce: bounced"),
+    ],
+    ids=["status only", "empty reason", "neither"],
+)
+def test_a_bounce_without_a_reason_shows_its_smtp_status_on_the_dead_mail(database, fields, told):
+    dispatch(database, [event("bounce", type="bounce", outbox_id="1", **fields)])
+
+    assert state(database) == (True, "dead", told)
+
+
+@pytest.mark.database
 def test_a_drop_for_a_suppressed_address_marks_the_client_too(database):
     dispatch(database, [event("dropped", reason="Bounced Address", outbox_id="1")])
 

@@ -205,3 +205,15 @@ def test_an_event_deleted_before_its_turn_in_the_drain_is_counted_as_missing_and
 
     assert inbox.process_due(db, {"calendly": applies_while_the_second_is_purged}) == {"processed": 1, "missing": 1}
     assert counts(db) == (1, 1)  # only the first event's handler wrote
+
+
+def test_replaying_an_event_purged_since_the_operator_listed_it_answers_missing_and_runs_nothing(db):
+    """The operator picked the event from the webhook list, then it was purged by hand before the replay ran: the
+    replay answers "missing" (the word the drain's report uses too), and no handler runs."""
+    stored = inbox.store(db, incoming("p:1")).event_id
+    assert stored is not None
+    with db.transaction() as session:
+        session.execute(delete(WebhookEvent).where(WebhookEvent.id == stored))
+
+    assert inbox.replay(db, stored, writes_a_pathway) == "missing"
+    assert counts(db) == (0, 0)
