@@ -115,6 +115,26 @@ def test_a_hold_whose_checkout_stripe_cannot_describe_is_released_without_stripe
     )  # the instant the operator's sweep ran as, not the wall clock
 
 
+def test_a_hold_paid_without_its_webhook_is_confirmed_by_the_sweep_as_of_the_sweeps_instant(
+    payments_app, stripe_server
+):
+    """The client paid by card but Stripe's events never arrived: the sweep finds the session paid and confirms
+    the booking, recording the change at the instant the operator's sweep ran as, not the wall clock."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with control(stripe_server) as client:
+            paid = client.post(f"/checkout/sessions/{session_id}/pay", json={"card": "4242424242424242"})
+            assert paid.status_code == 200, paid.text
+        as_of = _after_hold(booking_id)
+
+        report = _sweep(payments_app, as_of)
+
+        assert report["confirmed"] == [booking_id] and report["errors"] == []
+        assert state_of(booking_id)["status"] == "confirmed"
+    booking = payments_app.test_client().get(f"/api/v1/bookings/{booking_id}").get_json()
+    assert datetime.fromisoformat(booking["status_changed_at"].replace("Z", "+00:00")) == datetime.fromisoformat(as_of)
+
+
 def test_a_checkout_stripe_stops_describing_midway_keeps_the_hold_and_names_the_session_in_the_log(
     payments_app, stripe_server
 ):

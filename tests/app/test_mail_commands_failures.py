@@ -45,6 +45,39 @@ def test_a_refused_provisioning_names_sendgrids_status_and_reason(db_url, refusi
     app.extensions["booking_db"].dispose()
 
 
+@pytest.fixture
+def keyless_sendgrid():
+    """A SendGrid that accepts the Event Webhook settings but answers the signing request with no body (204)."""
+    fake = Flask("keyless-sendgrid")
+
+    @fake.patch("/v3/user/webhooks/event/settings")
+    def settings():
+        return {"enabled": True, "url": "https://book.example.com/webhooks/sendgrid"}
+
+    @fake.patch("/v3/user/webhooks/event/settings/signed")
+    def signed():
+        return Response(status=204)
+
+    running = serve_in_thread(fake, name="keyless-sendgrid")
+    yield running.url
+    running.stop()
+
+
+def test_a_signing_answer_without_a_body_fails_the_registration_saying_no_verification_key_came_back(
+    db_url, keyless_sendgrid
+):
+    app = make_web_app(db_url, sendgrid_api_key="SG.keyless.key", sendgrid_api_base=keyless_sendgrid)
+    registered = app.test_cli_runner().invoke(
+        args=["mail", "register-webhook", "--url", "https://book.example.com/webhooks/sendgrid"]
+    )
+    assert registered.exit_code == 1
+    assert registered.output.endswith(
+        "Error: registering the event webhook failed: "
+        "SendGrid returned no verification key for the signed Event Webhook\n"
+    )
+    app.extensions["booking_db"].dispose()
+
+
 def test_an_unreachable_sendgrid_is_named_as_such(db_url):
     app = make_web_app(db_url, sendgrid_api_key="SG.refused.key", sendgrid_api_base="http://127.0.0.1:9")
     result = app.test_cli_runner().invoke(args=["mail", "provision-templates"])

@@ -33,6 +33,21 @@ def refusing_provider():
     running.stop()
 
 
+@pytest.fixture
+def stripe_in_maintenance():
+    """A Stripe that answers every request 503 with its own words, its request id, and no retry to make."""
+    fake = Flask("stripe-in-maintenance")
+
+    @fake.route("/<path:anything>", methods=["GET", "POST"])
+    def unavailable(anything: str):
+        body = {"error": {"type": "api_error", "message": "Stripe is down for scheduled maintenance."}}
+        return jsonify(body), 503, {"Request-Id": "req_maintenance_1", "Stripe-Should-Retry": "false"}
+
+    running = serve_in_thread(fake, name="stripe-in-maintenance")
+    yield running.url
+    running.stop()
+
+
 def test_stripe_unreachable_is_a_503_stripe_error(db_url):
     app = make_web_app(db_url)  # its Stripe is a closed port
     response = app.test_client().post("/admin/api/payments/register-webhook", json={}, headers=AUTH)
@@ -48,6 +63,17 @@ def test_stripe_refusing_the_key_is_a_502_with_stripes_words(db_url, refusing_pr
     assert response.status_code == 502
     error = response.get_json()["error"]
     assert error["code"] == "stripe_error" and "Invalid API Key" in error["message"]
+    app.extensions["booking_db"].dispose()
+
+
+def test_stripe_down_is_a_503_naming_stripes_status_and_its_own_words(db_url, stripe_in_maintenance):
+    app = make_web_app(db_url, stripe_api_base=stripe_in_maintenance)
+    response = app.test_client().post("/admin/api/payments/register-webhook", json={}, headers=AUTH)
+    assert response.status_code == 503
+    assert response.get_json()["error"] == {
+        "code": "stripe_error",
+        "message": "Stripe answered 503: Stripe is down for scheduled maintenance.",
+    }
     app.extensions["booking_db"].dispose()
 
 

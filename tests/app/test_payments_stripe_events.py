@@ -162,3 +162,14 @@ def test_the_endpoint_is_described_on_stripes_dashboard_as_the_booking_services(
         [endpoint] = list(app_client().v1.webhook_endpoints.list().auto_paging_iter())
         assert endpoint.description == "Booking service: checkout, payments and refunds"
         assert sorted(endpoint.enabled_events) == sorted(ENABLED_EVENTS)
+
+
+def test_a_base_url_ending_in_a_slash_registers_the_webhook_path_once(payments_app, stripe_server):
+    """NEXT_PUBLIC_BASE_URL written with a trailing slash: Stripe is told the same endpoint URL as without it."""
+    config: Config = payments_app.extensions["booking_config"]
+    config.public_base_url = "https://book.example.com/"
+    run = payments_app.test_cli_runner().invoke(args=["payments", "register-webhook"])
+    assert run.exit_code == 0, run.output
+    with payments_app.app_context():
+        endpoints = list(app_client().v1.webhook_endpoints.list().auto_paging_iter())
+    assert [endpoint.url for endpoint in endpoints] == ["https://book.example.com/webhooks/stripe"]

@@ -119,3 +119,13 @@ def test_a_zone_chosen_on_the_page_is_remembered_for_a_year(browser):
     attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookies[0].split(";")}
     assert attributes["max-age"] == f"Max-Age={ONE_YEAR_SECONDS}"
     assert "Pick a time (Asia/Tokyo)" in browser.get(FREE_PATH, query_string={"week": WEEK}).get_data(as_text=True)
+
+
+def test_the_remembered_zone_is_not_sent_by_other_sites_and_stays_readable_by_the_page_script(browser):
+    """SameSite=Lax, as the session cookie: a link from another site still shows the zone, a cross-site form
+    post does not carry it; not HttpOnly, since the page script reads it before switching to the zone it detects."""
+    page = browser.get(FREE_PATH, query_string={"tz": "Asia/Tokyo", "week": WEEK})
+    [cookie] = [value for value in page.headers.getlist("Set-Cookie") if value.startswith("tz=")]
+    pairs = (part.strip().partition("=") for part in cookie.split(";")[1:])
+    attributes = {name.lower(): value for name, _, value in pairs}
+    assert attributes["samesite"] == "Lax" and "httponly" not in attributes
