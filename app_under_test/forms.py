@@ -71,7 +71,9 @@ class SignUpForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
         "Password", validators=[DataRequired(), Length(min=10, max=128, message="Use at least 10 characters.")]
     )
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", "The passwords differ.")])
-    timezone = HiddenField("Time zone", validators=[Optional(), _valid_zone])
+    # Set by the page script from the browser, which may name a zone unknown here (Chrome's "Etc/Unknown", a zone
+    # newer than this tzdata): the view then keeps no zone, as when none is named, instead of refusing the sign-up.
+    timezone = HiddenField("Time zone")
     next = HiddenField()
 
 

@@ -695,6 +695,26 @@ def test_a_reschedule_to_the_same_start_for_longer_moves_the_end_and_holds_the_e
         assert session.scalar(select(func.count()).select_from(SlotClaim)) == len(claim_blocks(T0, booking.end_at))
 
 
+def test_a_reschedule_onto_another_booking_is_a_dead_letter_that_says_so_and_leaves_the_booking_where_it_was(db):
+    """The invitee moved to a time another booking of the builder holds: the operator's dead-letter list says
+    which booking could not move and why, and the booking keeps its time."""
+    a, other = Invitee("A", T0), Invitee("C", T0 + timedelta(hours=1))
+    moved = Invitee("B", T0 + timedelta(hours=1), old=a.uri)
+    assert [deliver(db, body) for body in (created(a, 1), created(other, 2), canceled(a, 3, new=moved))] == [
+        "processed",
+        "processed",
+        "ignored",
+    ]
+    assert deliver(db, created(moved, 4)) == "dead"
+    with db.reader() as session:
+        booking = session.scalar(select(Booking).where(Booking.calendly_invitee_uri == a.uri))
+        last_error = session.scalar(select(inbox.WebhookEvent.last_error).where(inbox.WebhookEvent.status == "dead"))
+        assert (booking.status, booking.start_at) == (BookingStatus.CONFIRMED, T0)
+    assert last_error.endswith(
+        f"rescheduling booking {booking.public_id}: The new time overlaps another booking of this builder."
+    )
+
+
 def test_the_invitee_of_a_booking_made_here_is_reported_as_linked(db):
     a = Invitee("A", T0, tracking={"utm_source": "booking-app", "utm_content": "ref-app-1"})
     app_booking(db, a)

@@ -162,12 +162,40 @@ def test_a_body_that_is_not_a_json_object_is_a_422_that_says_so(browser, body):
         ({"email": None}, "email must be a string"),
         ({"email": "e" * 255}, "email must be at most 254 characters"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone 'Mars/Olympus_Mons' is not an IANA time zone"),
+        ({"email": "lin.example.com"}, "email must be an email address"),
+        ({"bio": "b" * 10_001}, "bio must be at most 10000 characters"),
     ],
 )
 def test_a_refused_builder_names_the_field_and_what_it_takes(browser, change, message):
+    before = stats(browser)
     response = browser.post("/admin/api/builders", json={**BUILDER, **change}, headers=AUTH)
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.get_json()["error"] == {"code": "invalid_builder", "message": message}
+    assert stats(browser) == before
+
+
+def test_a_bio_of_ten_thousand_characters_is_taken_whole(browser):
+    bio = "b" * 10_000
+    response = browser.post("/admin/api/builders", json={**BUILDER, "bio": bio}, headers=AUTH)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert bio in browser.get(f"/builders/{response.get_json()['slug']}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "n" * 121}, "name must be at most 120 characters"),
+        ({"name": 5}, "name must be a string"),
+        ({"slug": "Deep Dive"}, "session type slug must be lower-case letters, digits and dashes"),
+    ],
+)
+def test_a_refused_session_type_names_the_field_and_what_it_takes(browser, change, message):
+    before = stats(browser)
+    spec = {"name": "Deep dive", "kind": "free", "duration_minutes": 60, "price_cents": 0, **change}
+    response = browser.post("/admin/api/builders/ada-stone/session_types", json=spec, headers=AUTH)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"] == {"code": "invalid_session_type", "message": message}
+    assert stats(browser) == before
 
 
 @pytest.mark.parametrize("currency", ["USD", "us1", "€ur"])

@@ -6,7 +6,7 @@ message); both are part of the interface, so each refusal's pair is pinned here,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -21,8 +21,10 @@ from app_under_test.timeutil import utcnow
 from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     ADMIN_TOKEN,
     FREE_PATH,
+    book_free,
     browser,
     csrf_token,
+    first_slot,
     stats,
     web_app,
 )
@@ -92,6 +94,34 @@ def test_an_anonymous_pathway_booking_gets_the_same_sign_in_reason_from_the_page
 
 
 @pytest.mark.database
+def test_a_time_the_session_does_not_offer_is_refused_asking_to_pick_a_listed_slot(browser):
+    """Seven minutes after a listed start is inside the working day but is no slot: the client is told to pick again."""
+    listed = datetime.fromisoformat(first_slot(browser).replace("Z", "+00:00"))
+    unlisted = (listed + timedelta(minutes=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    form = {
+        "csrf_token": csrf_token(browser, FREE_PATH),
+        "slot": unlisted,
+        "timezone": "UTC",
+        "name": "Eve",
+        "email": "eve@example.com",
+    }
+    response = browser.post(f"{FREE_PATH}/book", data=form, headers=JSON)
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": {
+            "code": "slot_not_offered",
+            "message": "That time is not offered for this session; please pick one of the listed slots.",
+        }
+    }
+    page = book_free(browser, slot=unlisted)
+    assert page.status_code == 422
+    assert "That time is not offered for this session; please pick one of the listed slots." in page.get_data(
+        as_text=True
+    )
+    assert stats(browser)["bookings"] == 0
+
+
+@pytest.mark.database
 @pytest.mark.parametrize("week", ["next week", "2027-3-1", "1999-12-27", "2200-01-05"])
 def test_a_week_outside_the_calendar_is_a_400_naming_the_range(browser, week):
     response = browser.get(FREE_PATH, query_string={"week": week, "tz": "UTC"}, headers=JSON)
@@ -144,5 +174,16 @@ def test_a_client_that_takes_a_page_as_readily_as_json_is_shown_the_page(browser
 @pytest.mark.database
 def test_a_client_that_prefers_json_to_a_page_is_given_the_json_reason(browser):
     response = browser.get("/no/such/page", headers={"Accept": "text/html;q=0.5, application/json"})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": {"code": "not_found", "message": "There is nothing at this address."}}
+
+
+@pytest.mark.database
+@pytest.mark.parametrize(
+    "accept", ["*/*, text/html;q=0.1", "text/html;q=0.5, */*;q=0.9", "text/*;q=0.5, */*", "text/html;q=0, */*"]
+)
+def test_a_client_that_takes_anything_but_ranks_a_page_lower_is_given_the_json_reason(browser, accept):
+    """JSON is not named, but the client takes anything and ranks HTML below it: it gets JSON, not the page."""
+    response = browser.get("/no/such/page", headers={"Accept": accept})
     assert response.status_code == 404
     assert response.get_json() == {"error": {"code": "not_found", "message": "There is nothing at this address."}}

@@ -103,6 +103,19 @@ def test_a_visitor_who_booked_in_tokyo_and_signs_up_later_without_a_zone_sees_ti
     assert "Pick a time (Asia/Tokyo)" in visitor.get(FREE_PATH).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("zone", ["Etc/Unknown", "Mars/Olympus_Mons"])
+def test_a_sign_up_from_a_browser_naming_a_zone_unknown_here_is_taken_as_naming_none(web_app, zone):
+    """The page script sends whatever zone the browser reports: one this server does not know must not refuse the
+    sign-up (the form would come back with nothing to correct); the account keeps the zone the visitor booked in."""
+    visitor = web_app.test_client()
+    booked = book_free(visitor, name="Kenji Sato", email="kenji@example.com", timezone="Asia/Tokyo")
+    assert booked.status_code == 303, booked.get_data(as_text=True)
+    visitor.delete_cookie("tz")
+    signed_up = sign_up(visitor, "kenji@example.com", name="Kenji Sato", timezone=zone)
+    assert signed_up.status_code == 303, signed_up.get_data(as_text=True)
+    assert "Pick a time (Asia/Tokyo)" in visitor.get(FREE_PATH).get_data(as_text=True)
+
+
 def test_a_signed_in_client_picking_a_pathway_is_asked_to_choose_one(browser):
     sign_up(browser, "grace@example.com")
     page = browser.get(PATHWAY_PATH, query_string={"tz": "Europe/London", "week": WEEK}).get_data(as_text=True)
