@@ -20,7 +20,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.jinja_options = {**app.jinja_options, "bytecode_cache": PAGES}
     app.config.update(
         SECRET_KEY=config.secret_key,
-        MAX_CONTENT_LENGTH=max(config.max_form_bytes, config.max_webhook_bytes),
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["booking_config"] = config
@@ -28,7 +27,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.before_request
     def _body_limit() -> None:
-        # Forms are small; provider webhooks get their own, larger limit.
+        # Forms are small; provider webhooks get their own, larger limit. Every request gets its limit here,
+        # the app's first before_request, before anything reads a body: the app-wide MAX_CONTENT_LENGTH,
+        # Flask's fallback for a request without a limit of its own, would never be read.
         from flask import request
 
         webhook = request.path.startswith("/webhooks/")

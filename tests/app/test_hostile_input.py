@@ -216,3 +216,34 @@ def test_a_taken_slot_still_says_the_time_was_taken(browser, web_app):
     response = book_free(other, slot=slot, email="late@example.com")
     assert response.status_code == 409
     assert "That time was just taken" in response.get_data(as_text=True)
+
+
+TOO_LARGE = {"code": "request_entity_too_large", "message": "The request body is larger than this endpoint accepts."}
+
+
+def test_an_operator_json_body_over_the_form_limit_is_a_413_with_a_json_reason_and_writes_nothing(browser, web_app):
+    limit = web_app.extensions["booking_config"].max_form_bytes
+    before = stats(browser)
+    builder = {"name": "Lin Wu", "timezone": "Asia/Tokyo", "email": "lin@example.com", "bio": "x" * limit}
+    response = browser.post("/admin/api/builders", json=builder, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 413
+    assert response.get_json() == {"error": TOO_LARGE}
+    assert stats(browser) == before
+
+
+@pytest.mark.parametrize("provider", ["stripe", "calendly", "sendgrid"])
+def test_a_webhook_body_over_the_webhook_limit_is_a_413_with_a_json_reason(browser, web_app, provider):
+    limit = web_app.extensions["booking_config"].max_webhook_bytes
+    response = browser.post(f"/webhooks/{provider}", data=b"[" + b" " * limit + b"]", content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json() == {"error": TOO_LARGE}
+
+
+@pytest.mark.parametrize("provider", ["stripe", "calendly", "sendgrid"])
+def test_a_webhook_body_larger_than_any_form_but_within_the_webhook_limit_is_read(browser, web_app, provider):
+    config = web_app.extensions["booking_config"]
+    size = (config.max_form_bytes + config.max_webhook_bytes) // 2
+    response = browser.post(f"/webhooks/{provider}", data=b"[" + b" " * size + b"]", content_type="application/json")
+    # Read, then refused for what it is: this app has no webhook secrets (a 413 would mean it was never read).
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "not_configured"

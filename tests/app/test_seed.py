@@ -15,10 +15,20 @@ from sqlalchemy import select
 from app_under_test.catalog import add_pathway
 from app_under_test.db import get_db
 from app_under_test.models import Builder, Pathway, SessionKind
-from app_under_test.seed import PATHWAYS, ZONES
+from app_under_test.seed import PATHWAYS, SKILLS, ZONES, seed_demo
 from tests.app.web_fixtures import make_web_app
 
 pytestmark = pytest.mark.database
+
+# The default demo, in the order it is created: names and headlines come from Faker (pinned in constraints.txt).
+DEFAULT_DEMO = [
+    ("Jennifer Johnson", "Grass-roots contextually-based migration"),
+    ("Sean Walker", "Progressive homogeneous artificial intelligence"),
+    ("Selena Williams", "Face-to-face fresh-thinking hub"),
+    ("Paula Villanueva", "Versatile well-modulated task-force"),
+    ("Nathan Baldwin", "Streamlined bi-directional encryption"),
+    ("David Gonzales", "Multi-layered modular Graphical User Interface"),
+]
 
 
 @pytest.fixture
@@ -116,11 +126,30 @@ def test_every_seeded_bio_reads_as_plain_sentences_on_one_line(empty_app):
 def test_the_default_demo_has_the_same_builders_on_every_machine(empty_app):
     """A demo, a screenshot or a bug report names its builders; they come from Faker (pinned in constraints.txt)."""
     assert empty_app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    assert [(b.name, b.headline) for b in _builders(empty_app)] == [
-        ("Jennifer Johnson", "Grass-roots contextually-based migration"),
-        ("Sean Walker", "Progressive homogeneous artificial intelligence"),
-        ("Selena Williams", "Face-to-face fresh-thinking hub"),
-        ("Paula Villanueva", "Versatile well-modulated task-force"),
-        ("Nathan Baldwin", "Streamlined bi-directional encryption"),
-        ("David Gonzales", "Multi-layered modular Graphical User Interface"),
-    ]
+    assert [(b.name, b.headline) for b in _builders(empty_app)] == DEFAULT_DEMO
+
+
+def test_the_playground_demo_lists_the_same_six_builders_as_the_seed_command(empty_app):
+    """``make serve`` seeds through ``seed_demo`` with its own defaults, not through the command's options."""
+    with empty_app.app_context(), get_db().transaction() as session:
+        assert seed_demo(session) == 6
+    page = empty_app.test_client().get("/")
+    assert page.status_code == 200
+    listed = re.findall(
+        r'<li class="card" data-builder="[^"]+">\s*<h2><a [^>]+>([^<]+)</a>', page.get_data(as_text=True)
+    )
+    assert listed == sorted(name for name, _ in DEFAULT_DEMO)
+
+
+def test_every_seeded_builder_shows_skills_a_marketplace_search_suggests(empty_app):
+    """The demo's skills are real ones (python, fundraising, ...), so searching the demo marketplace finds builders."""
+    assert empty_app.test_cli_runner().invoke(args=["seed", "--seed", "7", "--builders", "12"]).exit_code == 0
+    builders = _builders(empty_app)
+    for builder in builders:
+        assert {s.skill for s in builder.skills} <= set(SKILLS), builder.name
+    browser = empty_app.test_client()
+    found = {
+        skill: browser.get("/", query_string={"q": skill}).get_data(as_text=True).count('class="card"')
+        for skill in SKILLS
+    }
+    assert sum(found.values()) == 3 * len(builders)
