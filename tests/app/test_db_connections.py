@@ -7,6 +7,7 @@ server side of a connection is closed here with ``pg_terminate_backend``, as a r
 
 from __future__ import annotations
 
+import threading
 from contextlib import ExitStack
 
 import pytest
@@ -89,3 +90,26 @@ def test_a_burst_of_thirty_transactions_gets_a_connection_each_and_ten_stay_open
         )
     finally:
         observer.dispose()
+
+
+def test_a_thirty_first_transaction_at_once_waits_for_a_connection_instead_of_opening_one_more(database):
+    """At most 30 connections per app process, so workers x 30 is what an operator budgets against max_connections:
+    one transaction more than that waits for a busy one to finish and then reuses its connection."""
+    with ExitStack() as held:
+        connections = [held.enter_context(database.engine.connect()) for _ in range(30)]
+        pids = [c.scalar(text("SELECT pg_backend_pid()")) for c in connections]
+        late: list[int] = []
+
+        def one_more() -> None:
+            with database.engine.connect() as connection:
+                late.append(connection.scalar(text("SELECT pg_backend_pid()")))
+
+        waiter = threading.Thread(target=one_more, daemon=True)
+        waiter.start()
+        # The pool lets it wait up to 30 s for a connection: 2 s later it is certainly still waiting.
+        waiter.join(timeout=2)
+        assert waiter.is_alive() and late == [], f"a 31st connection was opened (backend {late})"
+        connections[0].close()  # the first of the thirty finishes and returns its connection
+        waiter.join(timeout=20)
+        assert not waiter.is_alive()
+    assert late == [pids[0]]

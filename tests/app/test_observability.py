@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 
 import sentry_sdk
 import structlog
@@ -150,3 +151,33 @@ def test_an_unhandled_error_is_logged_for_the_operator_with_its_traceback_and_re
     assert "Traceback (most recent call last)" in errors[0]["exception"]
     assert f"RuntimeError: boom with {REDACTED}" in errors[0]["exception"]
     assert "sk_test_abcdefghijkl" not in json.dumps(errors)
+
+
+def _json_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("{")]
+
+
+def test_every_log_line_is_stamped_in_utc_iso_8601(tmp_path, capsys):
+    """Lines from servers in different zones line up in the log shipper: the stamp is UTC, with its zone."""
+    create_app(_config(tmp_path))
+    before = datetime.now(UTC)
+    structlog.get_logger("t").warning("something_to_note")
+    after = datetime.now(UTC)
+    stamp = json.loads(_json_lines(capsys.readouterr().err)[-1])["timestamp"]
+    assert stamp.endswith("Z")
+    written = datetime.fromisoformat(stamp)
+    assert written.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= written <= after + timedelta(seconds=1)
+
+
+def test_every_log_line_lists_its_fields_in_alphabetical_order(tmp_path, capsys):
+    """The same fields come in the same order on every line, whatever order the code passed them in."""
+    app = create_app(_config(tmp_path))
+    app.test_client().get("/healthz", headers={"X-Request-Id": "req-7"})
+    structlog.get_logger("t").warning("something_to_note", zone="Europe/London", booking="B-1", attempt=2)
+    lines = _json_lines(capsys.readouterr().err)
+    request_line = next(line for line in lines if json.loads(line)["event"] == "request")
+    for line in (request_line, lines[-1]):
+        keys = list(json.loads(line))  # json keeps the order the line was written in
+        assert keys == sorted(keys), line
+    assert list(json.loads(lines[-1])) == ["attempt", "booking", "event", "level", "timestamp", "zone"]

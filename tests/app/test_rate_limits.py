@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import threading
 
 import limits.storage.memory
 import pytest
@@ -211,3 +212,46 @@ def test_with_redis_gone_the_limits_still_hold_in_each_process(db_url):
         assert sign_in(attacker, "grace@example.com", PASSWORD).status_code == 429
     finally:
         app.extensions["booking_db"].dispose()
+
+
+def _change_password(client, current: str):
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(client, "/account/password"),
+            "current_password": current,
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    )
+
+
+def test_a_signed_in_session_guessing_its_current_password_is_stopped(limited_app):
+    """A stolen session must not become a way to guess the password behind it: the account limit applies."""
+    thief = limited_app.test_client()
+    sign_up(thief, "grace@example.com")
+    answers = [_change_password(thief, f"guess-number-{n}").status_code for n in range(5)]
+    assert answers == [401] * 5
+    refused = _change_password(thief, PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert sign_in(limited_app.test_client(), "grace@example.com", PASSWORD).status_code == 303  # still unchanged
+
+
+def test_a_redis_that_accepts_but_never_answers_does_not_hang_sign_in(db_url):
+    """A Redis host that hangs (accepts the connection, never replies) costs a sign-in a moment, not forever."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:  # the kernel accepts; nobody ever reads
+        port = silent.getsockname()[1]
+        app = make_web_app(db_url, ratelimit_storage_uri=f"redis://127.0.0.1:{port}/0")
+        try:
+            answers: list[int] = []
+            attempt = threading.Thread(
+                target=lambda: answers.append(sign_in(app.test_client(), "nobody@example.com", "guess").status_code),
+                daemon=True,
+            )
+            attempt.start()
+            attempt.join(timeout=30)
+            assert not attempt.is_alive(), "sign-in still waits on a Redis that never answers"
+            assert answers == [401]
+        finally:
+            app.extensions["booking_db"].dispose()
