@@ -6,6 +6,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from app_under_test import body_limits
 from app_under_test.config import Config
 from app_under_test.db import Database
 from app_under_test.observability import configure_logging, configure_sentry, install_request_logging
@@ -25,15 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["booking_config"] = config
     app.extensions["booking_db"] = Database(config.database_url)
 
-    @app.before_request
-    def _body_limit() -> None:
-        # Forms are small; provider webhooks get their own, larger limit. Every request gets its limit here,
-        # the app's first before_request, before anything reads a body: the app-wide MAX_CONTENT_LENGTH,
-        # Flask's fallback for a request without a limit of its own, would never be read.
-        from flask import request
-
-        webhook = request.path.startswith("/webhooks/")
-        request.max_content_length = config.max_webhook_bytes if webhook else config.max_form_bytes
+    body_limits.install(app, config)  # first: nothing may read a body before its limit is set
 
     configure_logging(config)
     configure_sentry(config)
