@@ -7,35 +7,15 @@ and a restart comes back on the same port with nothing the app had acknowledged 
 
 from __future__ import annotations
 
-import json
 import signal
-import time
 
 import pytest
-import stripe
 
 from harness import http_clients
 from harness.app_process import live_processes_in_group, start_wired_app_process
+from tests.app.signed_stripe_events import signed_stripe_event
 
 pytestmark = [pytest.mark.database, pytest.mark.xdist_group("app-process")]
-
-
-def _signed_stripe_event(secret: str, event_id: str) -> tuple[bytes, str]:
-    body = json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "api_version": "2025-03-31.basil",
-            "created": int(time.time()),
-            "type": "customer.created",
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "data": {"object": {"id": "cus_launcher", "object": "customer"}},
-        }
-    ).encode()
-    header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, int(time.time()))
-    return body, header
 
 
 def test_a_wired_app_process_survives_a_kill_and_keeps_what_it_acknowledged(db_url: str, simulators) -> None:
@@ -48,7 +28,7 @@ def test_a_wired_app_process_survives_a_kill_and_keeps_what_it_acknowledged(db_u
         ).json()
         assert [e["url"] for e in endpoints["data"]] == [f"{app.url}/webhooks/stripe"]
 
-        body, header = _signed_stripe_event(app.env["STRIPE_WEBHOOK_SECRET"], "evt_launcher_1")
+        body, header = signed_stripe_event(app.env["STRIPE_WEBHOOK_SECRET"], "evt_launcher_1")
         answer = http_clients.post(
             f"{app.url}/webhooks/stripe",
             content=body,

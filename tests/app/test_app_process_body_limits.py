@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import stripe
 
 from harness.app_process import start_wired_app_process
+from tests.app.signed_stripe_events import signed_stripe_event
 
 pytestmark = [pytest.mark.database, pytest.mark.xdist_group("app-process"), pytest.mark.slow]
 
@@ -71,22 +71,7 @@ def test_a_chunked_webhook_body_over_the_limit_is_a_413_with_a_json_reason(db_ur
 
 def test_a_signed_stripe_event_sent_in_chunks_is_read_whole_and_acknowledged(db_url: str, simulators) -> None:
     with start_wired_app_process(db_url, simulators, workers=1, threads=1) as app:
-        body = json.dumps(
-            {
-                "id": "evt_chunked",
-                "object": "event",
-                "api_version": "2025-03-31.basil",
-                "created": int(time.time()),
-                "type": "customer.created",
-                "livemode": False,
-                "pending_webhooks": 1,
-                "request": {"id": None, "idempotency_key": None},
-                "data": {"object": {"id": "cus_chunked", "object": "customer", "note": "x" * 100_000}},
-            }
-        )
-        header = stripe.WebhookSignature.generate_signature_header(
-            body, app.env["STRIPE_WEBHOOK_SECRET"], int(time.time())
-        )
-        pieces = iter([body.encode()[i : i + 4096] for i in range(0, len(body), 4096)])
+        body, header = signed_stripe_event(app.env["STRIPE_WEBHOOK_SECRET"], "evt_chunked")
+        pieces = iter([body[i : i + 16] for i in range(0, len(body), 16)])  # a chunk every 16 bytes
         status, answer = _post_chunked(app.url, "/webhooks/stripe", pieces, {"Stripe-Signature": header})
         assert status == 200, (answer, app.log_tail())
