@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app_under_test.availability import LocalSchedule
+from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
+from app_under_test.db import get_db
 from harness.web import parse
 from tests.app.web_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     FREE_PATH,
@@ -64,6 +66,14 @@ def times_by_day(html: str) -> dict[str, list[str]]:
     return dict(days)
 
 
+def zones_by_day(html: str) -> dict[str, set[str]]:
+    """The zone abbreviations printed next to the times offered, under the day they are listed under."""
+    days: dict[str, set[str]] = defaultdict(set)
+    for day, abbr in re.findall(r'data-local="(\S+) [^"]*"[^>]*>[^<]*<span class="abbr">([^<]*)</span>', html):
+        days[day].add(abbr)
+    return dict(days)
+
+
 def week_link(html: str, rel: str) -> dict[str, list[str]]:
     found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
     assert found, f"no {rel} week link"
@@ -74,6 +84,43 @@ def test_a_week_in_tokyo_runs_from_tokyo_midnight_to_tokyo_midnight(browser):
     page = browser.get(FREE_PATH, query_string={"tz": "Asia/Tokyo", "week": WEEK})
     assert page.status_code == 200
     assert times_by_day(page.get_data(as_text=True)) == TOKYO_WEEK
+
+
+def test_each_time_shows_the_zone_abbreviation_in_force_on_its_day_across_a_clock_change(browser):
+    """London's clocks go forward on Sunday 28 March 2027: the times before it are GMT, those after it BST."""
+    page = browser.get(FREE_PATH, query_string={"tz": "Europe/London", "week": "2027-03-25"}).get_data(as_text=True)
+    assert zones_by_day(page) == {
+        "2027-03-25": {"GMT"},
+        "2027-03-26": {"GMT"},
+        "2027-03-29": {"BST"},
+        "2027-03-30": {"BST"},
+        "2027-03-31": {"BST"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "length"),
+    [
+        (FREE_PATH, "Intro call with Ada Stone", "30 minutes"),
+        ("/builders/linus-park/sessions/intro-call", "Intro call with Linus Park", "45 minutes"),
+    ],
+)
+def test_two_builders_offering_a_session_type_of_the_same_name_each_show_their_own(
+    browser, web_app, path, heading, length
+):
+    with web_app.app_context(), get_db().transaction() as session:
+        add_builder(
+            session,
+            BuilderSpec(
+                name="Linus Park",
+                timezone="Asia/Tokyo",
+                email="linus@example.com",
+                session_types=[SessionTypeSpec("Intro call", "free", 45)],
+            ),
+        )
+    page = browser.get(path, query_string={"tz": "UTC", "week": WEEK}).get_data(as_text=True)
+    assert parse(page).h1 == heading
+    assert f"<p>{length}</p>" in page
 
 
 def test_the_earlier_and_later_week_links_go_one_week_back_and_one_forward(browser):
