@@ -199,6 +199,18 @@ def test_the_operator_api_refuses_a_bare_token_or_another_scheme(browser, header
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-operator-token"}], ids=["none", "wrong"])
+def test_an_operator_without_the_right_token_is_told_which_header_to_send(browser, headers):
+    response = browser.get("/admin/api/stats", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json() == {
+        "error": {
+            "code": "unauthorized",
+            "message": "A valid operator token is required (Authorization: Bearer <token>).",
+        }
+    }
+
+
 def test_a_free_booking_that_cannot_be_paid_says_so_and_not_that_the_time_was_taken(browser):
     booked = book_free(browser)
     public_id = booked.headers["Location"].rsplit("/", 1)[1]
