@@ -68,7 +68,7 @@ def app_client() -> stripe.StripeClient:
 
 
 def classify(exc: stripe.StripeError) -> ProviderError:
-    code = getattr(exc, "code", None)
+    code = exc.code  # every StripeError has one (None when Stripe gave none)
     if isinstance(exc, stripe.RateLimitError):
         return ProviderUnavailable("Stripe is rate limiting requests", rate_limited=True, code=code)
     if isinstance(exc, stripe.APIConnectionError):

@@ -72,3 +72,20 @@ def test_an_intent_event_after_its_charge_is_applied_to_the_payment_the_charge_n
         [intent] = of_type(events, "payment_intent.succeeded")
         assert deliver(charge) == "processed"  # records the intent's id on the payment
         assert deliver(intent) == "processed"  # found by that id, not turned away as someone else's
+
+
+@pytest.mark.parametrize("attempt", ["0", "2"])
+def test_an_intent_whose_metadata_names_an_attempt_the_booking_never_had_is_ignored(
+    payments_app, stripe_server, attempt
+):
+    """Only the booking's own attempts, counted from 1, take an intent by its metadata: attempt "0" or one past the
+    last names no payment (metadata anyone with the key may edit), so the decline is left alone, not pinned on
+    the latest attempt."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id, "4000000000000002")
+        [declined] = of_type(events_for(booking_id), "payment_intent.payment_failed")
+        assert declined["data"]["object"]["metadata"]["attempt"] == "1"
+        declined["data"]["object"]["metadata"]["attempt"] = attempt
+        assert deliver(declined) == "ignored"
+        assert state_of(booking_id)["payments"] == [("open", False, None, None)]
