@@ -27,6 +27,7 @@ from app_under_test.mail import compose, kinds, outbox
 from app_under_test.mail.compose import Recipient, RefundInfo
 from app_under_test.mail.delivery import CONFIG_KEY
 from app_under_test.models import Booking, Payment, Refund
+from app_under_test.payments import refunds
 from app_under_test.timeutil import iso_z
 
 
@@ -74,12 +75,22 @@ def paid_payment(session: Session, booking: Booking) -> Payment | None:
 
 
 def _refund_info(session: Session, booking: Booking) -> RefundInfo | None:
+    """The refund a cancellation mail names: the booking's latest, whichever payment it returns (the one the
+    cancellation just requested, not a duplicate payment's older refund; or, for a payment refunded in full
+    before, that refund). With none recorded yet, the paid payment is what will come back."""
     payment = paid_payment(session, booking)
     if payment is None:
         return None
-    refund = session.scalar(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.id.desc()).limit(1))
-    if refund is not None:
-        return RefundInfo(refund.amount_cents, payment.currency, refund.stripe_refund_id)
+    latest = session.execute(
+        select(Refund, Payment.currency)
+        .join(Payment, Refund.payment_id == Payment.id)
+        .where(Payment.booking_id == booking.id)
+        .order_by(Refund.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        refund, currency = latest
+        return RefundInfo(refund.amount_cents, currency, refunds.stripe_id(refund))
     return RefundInfo(payment.amount_cents, payment.currency, None)
 
 

@@ -47,6 +47,12 @@ def refund_key(payment: Payment, reason: str) -> str:
     return f"{payment.id}:{reason}"
 
 
+def stripe_id(refund: Refund) -> str | None:
+    """Stripe's id of the refund; None until Stripe has made it: a row we requested holds a placeholder of ours
+    (and keeps it when Stripe refuses the refund)."""
+    return None if refund.stripe_refund_id.startswith(f"{REQUESTED}:") else refund.stripe_refund_id
+
+
 def idempotency_key(payment: Payment, reason: str) -> str:
     return f"payment-{payment.checkout_session_id}-refund-{reason}"
 

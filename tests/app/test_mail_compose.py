@@ -138,11 +138,13 @@ def test_the_receipt_carries_amount_card_and_stripe_ids_in_the_clients_zone():
 
 
 def test_the_refund_receipt_is_a_receipt_with_the_refund():
-    booking = make_booking(price_cents=5000)
+    booking = make_booking(price_cents=5000, client_zone="Asia/Tokyo")
     client, _ = both(booking)
     data = compose.refund_receipt(CONFIG, booking, client, make_payment(), make_refund(amount_cents=2500))
 
     assert data["is_refund"] is True and data["amount"] == "25.00 USD" and data["refund_reference"] == "re_test_9"
+    # Dated when the refund was made (22 March, 09:30 UTC), not when the mail happens to be written.
+    assert data["paid_at_local"] == "Monday 22 March 2027, 18:30 Asia/Tokyo (JST)"
 
 
 def test_the_builder_link_shows_the_booking_in_the_builders_zone():

@@ -167,10 +167,18 @@ def test_a_drop_for_a_suppressed_address_marks_the_client_too(database):
 
 
 @pytest.mark.database
-def test_a_drop_for_another_reason_leaves_the_address_alone(database):
-    dispatch(database, [event("dropped", reason="Invalid SMTPAPI header", outbox_id="1")])
+@pytest.mark.parametrize(
+    ("fields", "told"),
+    [
+        ({"reason": "Invalid SMTPAPI header"}, "SendGrid dropped the mail: Invalid SMTPAPI header"),
+        ({}, "SendGrid dropped the mail: dropped"),
+    ],
+    ids=["with a reason", "without a reason"],
+)
+def test_a_drop_for_another_reason_leaves_the_address_alone(database, fields, told):
+    dispatch(database, [event("dropped", outbox_id="1", **fields)])
 
-    assert state(database) == (False, "dead", "SendGrid dropped the mail: Invalid SMTPAPI header")
+    assert state(database) == (False, "dead", told)
 
 
 @pytest.mark.database

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
 
 from app_under_test.db import Database
 from app_under_test.mail import outbox
@@ -184,6 +184,18 @@ def test_a_sent_row_is_not_sent_again(database):
     assert outbox.record(database, message_id, outcome="retry", now=NOW) == "sent"
     row = row_of(database, message_id)
     assert (row.status, row.provider_message_id, row.sent_at) == ("sent", "msg-1", NOW)
+
+
+def test_a_mail_deleted_by_hand_while_it_was_being_sent_is_reported_missing(database):
+    """An operator deletes a queued mail by hand after the sender claimed it, before its outcome is recorded:
+    the send's report counts it as missing (the word the webhook drain's report uses too), nothing is rewritten."""
+    message_id = queue(database)
+    assert outbox.claim(database, message_id, NOW) is not None
+    with database.transaction() as session:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+    assert outbox.record(database, message_id, outcome="sent", now=NOW, message_id_header="msg-1") == "missing"
+    assert row_of(database, message_id) is None
 
 
 def test_a_mail_is_due_from_its_retry_time_on_and_dead_letters_never(database):

@@ -177,6 +177,23 @@ def test_a_retry_waits_for_its_time_and_then_runs(db):
     assert row_of(db).status == "retry" and counts(db) == (1, 0)
     assert inbox.process_due(db, dispatchers, now=waiting.next_attempt_at) == {"processed": 1}
     assert row_of(db).status == "processed" and counts(db) == (1, 1)
+    assert row_of(db).processed_at == waiting.next_attempt_at  # the drain's clock, not the wall clock
+
+
+def test_a_retried_event_its_handler_now_finds_unprocessable_goes_to_the_dead_letters_with_the_reason(db):
+    def fails(session, row, envelope):
+        raise RuntimeError("calendar down")
+
+    def unprocessable(session, row, envelope):
+        raise Unprocessable("payload.email is required")
+
+    assert inbox.receive(db, incoming(), fails).status == "retry"
+    due = row_of(db).next_attempt_at
+
+    assert inbox.process_due(db, {"calendly": unprocessable}, now=due) == {"dead": 1}
+    dead = row_of(db)
+    assert (dead.status, dead.attempts, dead.next_attempt_at) == ("dead", 2, None)
+    assert dead.last_error.endswith("Unprocessable: payload.email is required")
 
 
 @pytest.mark.concurrency
