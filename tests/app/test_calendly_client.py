@@ -346,20 +346,19 @@ def https_calendly(tmp_path_factory) -> Iterator[SimpleNamespace]:
         server.server_close()
 
 
-def test_a_calendly_whose_certificate_no_trusted_ca_signed_is_refused(https_calendly):
-    """Anyone between the app and Calendly could present such a certificate: the client refuses the connection (the
-    API token is never sent) and reports Calendly as unreachable."""
-    client = CalendlyClient(https_calendly.vouched_by_file, TOKEN)
-    with pytest.raises(CalendlyUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
-        client.me()
-    client.close()
+def test_the_calendly_client_trusts_the_ca_bundle_named_in_ssl_cert_file_and_no_other(https_calendly):
+    """A server whose certificate no trusted CA signed could be anyone between the app and Calendly: the client
+    refuses it (the API token is never sent) and reports Calendly as unreachable. The operator may start the app
+    with SSL_CERT_FILE naming the CAs to trust (a TLS-inspecting proxy's, say): a server that bundle vouches for is
+    then reached, and the bundle replaces the trust store rather than adding to it, so a CA found elsewhere (here
+    the SSL_CERT_DIR that OpenSSL alone would also read) is still refused. That part runs in a process of its own,
+    started with the variables set, as the operator's app is (it reads them once per process)."""
+    for url in (https_calendly.vouched_by_file, https_calendly.vouched_by_dir):
+        client = CalendlyClient(url, TOKEN)
+        with pytest.raises(CalendlyUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+            client.me()
+        client.close()
 
-
-def test_the_ca_bundle_the_operator_names_in_ssl_cert_file_is_the_one_the_calendly_client_trusts(https_calendly):
-    """The operator starts the app with SSL_CERT_FILE naming the CAs to trust (a TLS-inspecting proxy's, say): a
-    server that bundle vouches for is reached, and the bundle replaces the trust store rather than adding to it, so a
-    CA found elsewhere (here the SSL_CERT_DIR that OpenSSL alone would also read) is not trusted. Checked in a
-    process of its own, started with the variables set, as the operator's app is (it reads them once)."""
     script = (
         "import sys\n"
         "from app_under_test.calendly.client import CalendlyClient, CalendlyUnavailable\n"
