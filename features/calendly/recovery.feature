@@ -5,11 +5,12 @@ Feature: Out-of-order, late and lost Calendly events still end in the right stat
     Given a builder "Ada Stone" working in "Europe/London" with skills "python"
     And "Ada Stone" offers a free session "Intro call" of 30 minutes
 
-  Scenario: A cancel that arrives before its create waits, and the booking ends canceled
+  Scenario: A cancel that arrives before its create waits; the late create asks Calendly and books it canceled
     Given Calendly will hold back the next "invitee.created" until a later event was sent
     When "grace@example.com" books the first "Intro call" slot of "Ada Stone" on Calendly
     And the invitee cancels the booking on Calendly saying "Changed my mind"
     Then the app processed 1 "invitee.created" event
+    And the booking is "canceled" by "Grace Example" saying "Changed my mind"
     When the app's webhook retries fall due
     Then the app has 1 booking for "grace@example.com"
     And the booking is "canceled" by "Grace Example" saying "Changed my mind"

@@ -1,7 +1,8 @@
 """The Calendly client and slot provider against the Calendly simulator over real HTTP.
 
 Covers the typed errors (rate limit, outage, timeout, refusal), slots asked for
-in 7-day chunks, lists read past their first page, booking with the booking's id in the tracking, and the
+in 7-day chunks, lists read past their first page (in pages of 100), booking with the booking's id in the
+tracking, the TLS trust (a certificate no trusted CA signed is refused; SSL_CERT_FILE names the CAs), and the
 idempotent webhook registration (created, exists, replaced on demand, a
 concurrent run's 409). Replacing a subscription Calendly disabled is a feature
 scenario (features/calendly/recovery.feature).
@@ -9,12 +10,26 @@ scenario (features/calendly/recovery.feature).
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import json
+import os
+import ssl
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app_under_test.availability import CalendarRefused, Invitee, SlotUnavailable
 from app_under_test.calendly.client import (
@@ -133,6 +148,20 @@ def test_a_list_longer_than_one_page_is_read_to_its_end(calendly):
     assert sorted(event_type["name"] for event_type in listed) == ["Deep dive", "Intro call", "Review"]
 
 
+def test_a_list_of_up_to_a_hundred_items_costs_one_request(calendly):
+    """Calendly answers 20 items a page unless asked for more (100 at most), and every page counts against its rate
+    limit: the client asks for full pages, so 25 event types are read in one request, not two."""
+    for number in range(24):
+        calendly.control.post(
+            "/calendly/event_types", json={"user": "ada", "name": f"Session {number}", "duration": 30}
+        ).raise_for_status()
+    calendly.control.post(
+        "/calendly/config", json={"rate_limit": {"limit": 1, "window_seconds": 60}}
+    ).raise_for_status()
+    listed = list(calendly.client.collection("/event_types", user=calendly.host["uri"]))
+    assert len(listed) == 25
+
+
 def test_booking_carries_the_booking_id_and_a_taken_slot_is_unavailable(calendly):
     provider = CalendlySlotProvider(calendly.client)
     start = datetime.now(UTC) + timedelta(hours=2)
@@ -155,7 +184,29 @@ def test_a_booking_calendly_refuses_for_another_reason_is_raised_to_the_operator
     with info_logs() as logs, pytest.raises(CalendarRefused):
         provider.book(session_type(calendly), slot.start, Invitee("Grace", "grace@example.com", "UTC"), "ref-9")
     [alert] = [line for line in logs if line["log_level"] == "error"]
-    assert (alert["event"], alert["status"]) == ("calendly_refused_booking", 400)
+    assert (alert["event"], alert["status"], alert["title"], alert["message"]) == (
+        "calendly_refused_booking",
+        400,
+        "Internal Server Error",  # the simulator's words for every fault it is told to answer
+        "The server encountered an unexpected condition.",
+    )
+
+
+def test_an_availability_request_calendly_refuses_is_raised_to_the_operator(calendly):
+    """A refusal that is neither a deleted event type nor a start time Calendly calls past: the slot picker fails
+    as the calendar refusing it, and the error line the operator's alert matches names Calendly's answer."""
+    provider = CalendlySlotProvider(calendly.client)
+    start = datetime.now(UTC) + timedelta(hours=2)
+    calendly.control.post("/calendly/config", json={"fail_next": {"status": 403, "times": 1}})
+    with info_logs() as logs, pytest.raises(CalendarRefused, match=r"^Calendly refused the availability request: 403 "):
+        provider.available_slots(session_type(calendly), start, start + timedelta(days=7))
+    [alert] = [line for line in logs if line["log_level"] == "error"]
+    assert (alert["event"], alert["status"], alert["title"], alert["message"]) == (
+        "calendly_refused_availability",
+        403,
+        "Internal Server Error",
+        "The server encountered an unexpected condition.",
+    )
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -183,6 +234,151 @@ def test_a_timeout_and_a_refused_connection_are_calendar_unavailable():
         CalendlyClient("http://calendly.invalid", TOKEN, transport=httpx.MockTransport(hang)).me()
     with pytest.raises(CalendlyUnavailable):
         CalendlyClient("http://127.0.0.1:9", TOKEN).me()  # the discard port: nothing listens
+
+
+class _UsersMe(BaseHTTPRequestHandler):
+    """Calendly's ``GET /users/me``, over the TLS the server wraps it in."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"resource": {"slug": "ops"}}).encode()
+        self.send_response(200 if self.path == "/users/me" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _throwaway_ca(name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A CA no trust store holds. ``name`` lowercase, so that its DER is OpenSSL's canonical form (see below)."""
+    key, now = ec.generate_private_key(ec.SECP256R1()), datetime.now(UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return ca, key
+
+
+def _https_server(ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, folder: Path) -> ThreadingHTTPServer:
+    """An HTTPS server on a free port of 127.0.0.1, presenting a certificate ``ca`` signed, serving in a thread."""
+    key, now = ec.generate_private_key(ec.SECP256R1()), datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    folder.mkdir()
+    cert_file, key_file = folder / "server.pem", folder / "server.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _UsersMe)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def https_calendly(tmp_path_factory) -> Iterator[SimpleNamespace]:
+    """Two Calendly look-alikes over HTTPS, each with a certificate of its own throwaway CA.
+
+    The first CA is written as a bundle (``ca_file``, for SSL_CERT_FILE); the second in a directory of CAs as
+    OpenSSL looks them up (``ca_dir``, for SSL_CERT_DIR: ``<subject hash>.0``, the hash being the first four bytes,
+    little-endian, of the SHA-1 of the subject's canonical DER: for a lowercase UTF-8 name, its DER without the
+    outer SEQUENCE header).
+    """
+    folder = tmp_path_factory.mktemp("tls")
+    (first, first_key), (second, second_key) = _throwaway_ca("throwaway ca one"), _throwaway_ca("throwaway ca two")
+    ca_file, ca_dir = folder / "bundle.pem", folder / "ca-dir"
+    ca_file.write_bytes(first.public_bytes(serialization.Encoding.PEM))
+    ca_dir.mkdir()
+    subject_hash = int.from_bytes(hashlib.sha1(second.subject.public_bytes()[2:]).digest()[:4], "little")
+    (ca_dir / f"{subject_hash:08x}.0").write_bytes(second.public_bytes(serialization.Encoding.PEM))
+    servers = [_https_server(first, first_key, folder / "one"), _https_server(second, second_key, folder / "two")]
+    yield SimpleNamespace(
+        vouched_by_file=f"https://127.0.0.1:{servers[0].server_port}",
+        vouched_by_dir=f"https://127.0.0.1:{servers[1].server_port}",
+        ca_file=ca_file,
+        ca_dir=ca_dir,
+    )
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_calendly_client_trusts_the_ca_bundle_named_in_ssl_cert_file_and_no_other(https_calendly):
+    """A server whose certificate no trusted CA signed could be anyone between the app and Calendly: the client
+    refuses it (the API token is never sent) and reports Calendly as unreachable. The operator may start the app
+    with SSL_CERT_FILE naming the CAs to trust (a TLS-inspecting proxy's, say): a server that bundle vouches for is
+    then reached, and the bundle replaces the trust store rather than adding to it, so a CA found elsewhere (here
+    the SSL_CERT_DIR that OpenSSL alone would also read) is still refused. That part runs in a process of its own,
+    started with the variables set, as the operator's app is (it reads them once per process)."""
+    for url in (https_calendly.vouched_by_file, https_calendly.vouched_by_dir):
+        client = CalendlyClient(url, TOKEN)
+        with pytest.raises(CalendlyUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+            client.me()
+        client.close()
+
+    script = (
+        "import sys\n"
+        "from app_under_test.calendly.client import CalendlyClient, CalendlyUnavailable\n"
+        "for url in sys.argv[1:]:\n"
+        "    try:\n"
+        "        print(CalendlyClient(url, 'token').me()['slug'])\n"
+        "    except CalendlyUnavailable as exc:\n"
+        "        print('refused' if 'CERTIFICATE_VERIFY_FAILED' in str(exc) else exc)\n"
+    )
+    env = {**os.environ, "SSL_CERT_FILE": str(https_calendly.ca_file), "SSL_CERT_DIR": str(https_calendly.ca_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, https_calendly.vouched_by_file, https_calendly.vouched_by_dir],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.split()) == (0, ["ops", "refused"]), done.stderr[-2000:]
 
 
 def test_a_wrong_token_and_an_unknown_resource_are_typed_refusals(calendly):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from app_under_test.availability import CalendarRefused, Invitee, SlotUnavailable
+from app_under_test.availability import MINIMUM_NOTICE, CalendarRefused, Invitee, SlotUnavailable
 from app_under_test.calendly.client import (
     CalendlyAuthError,
     CalendlyClient,
@@ -27,7 +27,9 @@ from app_under_test.calendly.client import (
     CalendlyRequestError,
     CalendlySlotProvider,
     CalendlyUnavailable,
+    iso,
 )
+from tests.app.log_capture import info_logs
 
 pytestmark = [pytest.mark.calendly]
 API = "https://api.calendly.com"
@@ -164,3 +166,34 @@ def test_a_time_calendly_calls_taken_is_for_the_client_to_pick_again_any_other_r
         CalendlySlotProvider(client).book(intro, datetime(2027, 1, 4, 12, tzinfo=UTC), invitee, "ref-1")
     client.close()
     assert type(caught.value) is outcome
+
+
+def test_a_start_time_calendly_calls_past_is_asked_again_further_on_and_each_step_is_logged():
+    """Calendly's clock is ahead of the app's: it refuses the first start time as past (400 naming start_time). The
+    picker asks again 15 minutes on, then 30 minutes further, and offers what Calendly then lists; each step is an
+    info line naming the start time refused and how far the next request moves on, which tells the operator how far
+    Calendly's clock is ahead."""
+    now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    earliest = now + MINIMUM_NOTICE
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params["start_time"])
+        if len(asked) <= 2:
+            return httpx.Response(400, json=CALENDLY_BODY)  # details: start_time must be in the future
+        slot = {"status": "available", "start_time": "2027-01-04T12:00:00.000000Z", "invitees_remaining": 1}
+        return httpx.Response(200, json={"collection": [slot]})
+
+    client = CalendlyClient("https://calendly.invalid", "token", transport=httpx.MockTransport(answer))
+    intro = SimpleNamespace(calendly_event_type_uri=f"{API}/event_types/ET", duration_minutes=30, id=1)
+    with info_logs() as logs:
+        slots = CalendlySlotProvider(client, now=lambda: now).available_slots(intro, now, now + timedelta(days=1))
+    client.close()
+    assert [slot.start for slot in slots] == [datetime(2027, 1, 4, 12, tzinfo=UTC)]
+    starts = [earliest + timedelta(minutes=m) for m in (0, 15, 45)]
+    assert asked == [iso(start) for start in starts]
+    steps = [line for line in logs if line["event"] == "calendly_start_time_in_its_past"]
+    assert [(line["log_level"], line["start_time"], line["retry_after_seconds"]) for line in steps] == [
+        ("info", iso(starts[0]), 900.0),
+        ("info", iso(starts[1]), 1800.0),
+    ]

@@ -431,6 +431,19 @@ def test_a_submission_that_routed_to_no_event_type_is_stored_without_one(db, res
     assert (row.uri, row.result_event_type_uri) == (f"{API}/routing_form_submissions/S1", None)
 
 
+def test_a_submission_is_stored_with_the_routing_form_it_was_made_on(db):
+    """The operator's list of submissions names the form each one came through (several forms may route to the
+    same event type)."""
+    assert deliver(db, routing_submission("Ship")) == "processed"
+    with db.reader() as session:
+        row = session.scalar(select(RoutingFormSubmission))
+    assert (row.uri, row.routing_form_uri, row.result_event_type_uri) == (
+        f"{API}/routing_form_submissions/S1",
+        f"{API}/routing_forms/F1",
+        EVENT_TYPE,
+    )
+
+
 def test_a_replayed_submission_that_now_finds_its_client_links_them_and_the_event_log_says_so(db):
     """Stored before anyone with the email it names was a client here, the submission has no client. Once Grace is
     one (she booked on Calendly without going through the form), the operator replays the event: the submission
@@ -605,14 +618,18 @@ def test_each_change_says_what_it_did_as_the_event_log_and_the_reconcile_report_
     report(no_show(a, 2, mark=1))
     report(no_show(a, 3, mark=None))
     report(created(b, 4), FakeCalendly({b.uri: gone}))
-    report(canceled(a, 5, by="Ada Stone"))
+    moved = Invitee("C", T0 + timedelta(hours=1), old=a.uri)
+    report(canceled(a, 5, new=moved))  # the old half of a reschedule: ignored, so no outcome
+    report(created(moved, 6))
+    report(canceled(moved, 7, by="Ada Stone"))
 
     assert [(r["action"], r["invitee"], r["detail"]) for r in reported] == [
         ("created", a.uri, "booked on Calendly directly"),
         ("no_show_set", a.uri, ""),
         ("no_show_cleared", a.uri, ""),
         ("created", b.uri, "booked and already canceled on Calendly"),
-        ("canceled", a.uri, "by Ada Stone: Clash"),
+        ("moved", moved.uri, "now at 2027-01-04T10:00:00+00:00"),
+        ("canceled", moved.uri, "by Ada Stone: Clash"),
     ]
     assert [status for status, *_ in final_state(db)["bookings"]] == ["canceled", "canceled"]
 
