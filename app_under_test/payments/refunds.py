@@ -182,10 +182,9 @@ def record_stripe_refund(session: Session, payment: Payment, refund: dict[str, A
         key = (refund.get("metadata") or {}).get("refundKey")
         row = next((r for r in rows if r.status == REQUESTED and f"{REQUESTED}:{key}" == r.stripe_refund_id), None)
     if row is None:  # made outside this app (the Dashboard, another tool): recorded as Stripe describes it
+        # Nothing applied yet (requested): Stripe's id, amount and status are set below, as for any other row.
         row = Refund(
             payment_id=payment.id,
-            stripe_refund_id=refund["id"],
-            amount_cents=refund["amount"],
             reason=(refund.get("metadata") or {}).get("reason") or refund.get("reason") or "external",
             status=REQUESTED,
         )

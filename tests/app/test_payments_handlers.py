@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 
 from app_under_test import booking_events
 from app_under_test.db import get_db
@@ -217,6 +217,29 @@ def test_a_second_attempts_charge_heard_before_its_checkout_records_the_card_and
             ("expired", True, None, "generic_decline"),
             ("open", True, "4242", None),  # the session's checkout.session.completed is still to come
         ]
+
+
+def test_a_paid_checkout_whose_payment_row_was_lost_is_recorded_from_stripe_and_confirms(payments_app, stripe_server):
+    """The app's transaction that opened the Checkout Session rolled back after Stripe made it (the row is gone)
+    and the client paid on the page anyway: the payment is recorded from Stripe's session, amount included."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with get_db().transaction() as session:
+            session.execute(delete(Payment).where(Payment.checkout_session_id == session_id))
+        pay(stripe_server, session_id)
+        since = app_client().v1.checkout.sessions.retrieve(session_id).created
+        listed = app_client().v1.events.list(params={"limit": 100, "created": {"gte": since}}).auto_paging_iter()
+        for event in reversed([e.to_dict() for e in listed]):
+            if (event["data"]["object"].get("metadata") or {}).get("bookingId") == booking_id:
+                deliver(event)
+        state = state_of(booking_id)
+        assert (state["status"], [status for status, *_ in state["payments"]], state["refunds"]) == (
+            "confirmed",
+            ["paid"],
+            [],
+        )
+        with get_db().reader() as session:  # the price was paid: not refused as an amount mismatch
+            assert session.scalar(select(Payment.amount_cents)) == 4500
 
 
 def _a_handler_waits_for_a_lock() -> int:

@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import event
 
-from app_under_test.db import Database
+from app_under_test.db import Database, get_db
 from app_under_test.payments import refunds
 from app_under_test.payments.gateway import app_client
 from app_under_test.payments.records import booking_by_public_id, lock_booking
+from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     deliver,
     events_for,
@@ -34,6 +35,36 @@ def test_after_commit_fires_for_savepoints_too(tmp_path):
     assert calls == [True, False]  # once for the savepoint (nested), once for the real commit
 
 
+def cancel_outside_the_app(db_url: str, booking_id: str) -> None:
+    """A script on the database (its own thread, no app context) cancels a paid booking: its refund is requested."""
+
+    def script() -> None:
+        db = Database(db_url)
+        try:
+            with db.transaction() as session:
+                booking = booking_by_public_id(session, booking_id)
+                refunds.refund_paid_payments(session, lock_booking(session, booking.id), "canceled")
+        finally:
+            db.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as outside_the_app:
+        outside_the_app.submit(script).result(timeout=60)  # raises what the script raised
+
+
+def paid_booking(app, sim) -> tuple[str, str]:
+    booking_id, session_id = held_booking(app)
+    pay(sim, session_id)
+    for stripe_event in events_for(booking_id):
+        deliver(stripe_event)
+    assert state_of(booking_id)["status"] == "confirmed"
+    return booking_id, session_id
+
+
+def money_back(session_id: str) -> list[tuple[int, str]]:
+    intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
+    return [(r.amount, r.status) for r in app_client().v1.refunds.list(params={"payment_intent": intent})]
+
+
 def test_a_refund_decided_outside_the_app_is_queued_and_goes_out_with_the_next_issue_refunds_run(
     payments_app, stripe_server, db_url
 ):
@@ -47,17 +78,7 @@ def test_a_refund_decided_outside_the_app_is_queued_and_goes_out_with_the_next_i
             deliver(stripe_event)
         assert state_of(booking_id)["status"] == "confirmed"
 
-    def script() -> None:
-        db = Database(db_url)
-        try:
-            with db.transaction() as session:
-                booking = booking_by_public_id(session, booking_id)
-                refunds.refund_paid_payments(session, lock_booking(session, booking.id), "canceled")
-        finally:
-            db.dispose()
-
-    with ThreadPoolExecutor(max_workers=1) as outside_the_app:
-        outside_the_app.submit(script).result(timeout=60)  # raises what the script raised
+    cancel_outside_the_app(db_url, booking_id)
     with payments_app.app_context():
         assert state_of(booking_id)["refunds"] == [("canceled", "requested", 4500)]
         intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
@@ -69,3 +90,27 @@ def test_a_refund_decided_outside_the_app_is_queued_and_goes_out_with_the_next_i
         assert [(r.amount, r.status) for r in app_client().v1.refunds.list(params={"payment_intent": intent})] == [
             (4500, "succeeded")
         ]
+
+
+def test_a_savepoint_released_after_a_refund_was_requested_sends_nothing_before_the_outer_commit(
+    payments_app, stripe_server, db_url
+):
+    """A transaction cancels a paid booking, then releases a savepoint (SQLAlchemy's after_commit fires for it too),
+    while an earlier refund still waits to be sent. Nothing goes to Stripe until the transaction itself commits:
+    a refund sent from inside it would be recorded by a second transaction waiting on this one's locks. After the
+    commit both refunds go out, once."""
+    with payments_app.app_context():
+        waiting_id, waiting_session = paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
+    cancel_outside_the_app(db_url, waiting_id)  # requested, not sent
+    with payments_app.app_context():
+        with info_logs() as logs, get_db().transaction() as session:
+            booking = booking_by_public_id(session, booking_id)
+            refunds.refund_paid_payments(session, lock_booking(session, booking.id), "canceled")
+            with session.begin_nested():
+                pass
+            assert (money_back(waiting_session), money_back(session_id)) == ([], [])
+
+        assert (money_back(waiting_session), money_back(session_id)) == ([(4500, "succeeded")], [(4500, "succeeded")])
+        assert [state_of(b)["refunds"] for b in (waiting_id, booking_id)] == [[("canceled", "succeeded", 4500)]] * 2
+        assert [line["event"] for line in logs if line["log_level"] == "error"] == []

@@ -1,13 +1,13 @@
 """Money the app did not move itself: part of a payment refunded on Stripe's Dashboard, a refund another tool made,
-a refund decided while Stripe cannot be reached, a payment whose row was lost. What the client gets back, and
-what the payment says, in each case."""
+a refund decided while Stripe cannot be reached or refused by it. What the client gets back, and what the payment
+says, in each case."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select, text
 
 from app_under_test.db import get_db
 from app_under_test.models import Payment
@@ -27,6 +27,7 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
 )
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook, pytest.mark.database]
+OPERATOR_TOKEN = "operator-token-for-refund-tests-0123456789"
 
 
 def _paid_booking(app, stripe_server) -> tuple[str, str]:
@@ -77,6 +78,54 @@ def test_a_canceled_booking_refunds_only_what_the_dashboard_did_not(payments_app
         assert state_of(booking_id)["payments"] == [("refunded", True, "4242", None)]
 
 
+def test_the_operator_lists_a_mismatched_payments_refunds_oldest_first(payments_app, stripe_server):
+    """A payment taken in another currency (not the price), with a card whose refunds settle later (4000000000007726):
+    support refunded part of it on the Dashboard first, then the app refunded the rest. The operator's list of
+    mismatches shows its refunds in the order they were made, even once the older one has changed since."""
+    payments_app.extensions["booking_config"].admin_api_token = OPERATOR_TOKEN
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with control(stripe_server) as client:
+            localized = client.post(
+                f"/checkout/sessions/{session_id}/localize", json={"currency": "eur", "fx_rate": "1.17"}
+            )
+            assert localized.status_code == 200, localized.text
+        pay(stripe_server, session_id, "4000000000007726")  # 52.65 EUR
+        paid = [json.loads(json.dumps(e, default=str)) for e in events_for(booking_id)]  # decimals: strings on the wire
+        [completed] = [e for e in paid if e["type"] == "checkout.session.completed"]
+        for event in paid:
+            if event is not completed:
+                deliver(event)
+        with control(stripe_server) as client:  # support refunds 5.00 by hand: pending at the bank
+            dashboard = client.post("/refunds", json={"payment": session_id, "amount": 500})
+            assert dashboard.status_code == 200, dashboard.text
+        seen = {e["id"] for e in paid}
+        _deliver_new(booking_id, seen)
+        deliver(completed)  # not the price: the rest (47.65) is refunded, pending too
+        with control(stripe_server) as client:  # the Dashboard's refund settles
+            settled = client.post(f"/refunds/{dashboard.json()['refund']['id']}/settle")
+            assert settled.status_code == 200, settled.text
+        [updated] = [
+            e.to_dict()
+            for e in app_client().v1.events.list(params={"type": "refund.updated", "limit": 100})
+            if e.data.object.id == dashboard.json()["refund"]["id"]
+        ]
+        deliver(updated)
+        with get_db().transaction() as session:  # what autovacuum does to a live database: the table is known small
+            session.execute(text("ANALYZE refunds"))
+
+        listed = payments_app.test_client().get(
+            "/admin/api/payments/mismatches", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+        )
+
+        assert listed.status_code == 200, listed.text
+        [mismatch] = listed.json["mismatches"]
+        assert [(r["amount_cents"], r["status"], r["reason"]) for r in mismatch["refunds"]] == [
+            (500, "succeeded", "external"),
+            (4765, "pending", "amount_mismatch"),
+        ]
+
+
 def test_a_refund_decided_while_stripe_is_down_waits_and_goes_out_on_the_next_run(payments_app, stripe_server):
     with payments_app.app_context():
         booking_id, session_id = _paid_booking(payments_app, stripe_server)
@@ -87,10 +136,13 @@ def test_a_refund_decided_while_stripe_is_down_waits_and_goes_out_on_the_next_ru
             with info_logs() as logs:
                 _cancel_and_refund(booking_id)  # sent right after the commit: Stripe answers 503
             waiting = state_of(booking_id)
+            # an operator's run while Stripe is still down says the refund waits (neither issued nor failed)
+            still_down = payments_app.test_cli_runner().invoke(args=["payments", "issue-refunds"])
         finally:
             with control(stripe_server) as client:
                 client.delete("/faults")
         assert waiting["refunds"] == [("canceled", "requested", 4500)]  # kept to send again, not given up
+        assert (still_down.exit_code, json.loads(still_down.output)) == (0, {"waiting": 1})
         # the operator is warned (not alerted) that a refund waits for Stripe, with Stripe's answer
         [warning] = [line for line in logs if line["log_level"] == "warning"]
         assert warning["event"] == "refund_waiting_for_stripe" and "503" in warning["error"]
@@ -100,6 +152,44 @@ def test_a_refund_decided_while_stripe_is_down_waits_and_goes_out_on_the_next_ru
 
         assert _money_back(session_id) == [(4500, "succeeded")]
         assert state_of(booking_id)["refunds"] == [("canceled", "succeeded", 4500)]
+
+
+def test_a_refund_stripe_refuses_is_failed_and_raised_to_the_operator_with_stripes_code(payments_app, stripe_server):
+    """Support refunded the whole payment on Stripe's Dashboard and the booking was canceled before the app heard of
+    it: the app's own refund asks for money that is no longer there. Stripe refuses it; the refund is not sent again,
+    and an error log line gives the operator Stripe's code for why."""
+    with payments_app.app_context():
+        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        with control(stripe_server) as client:
+            dashboard = client.post("/refunds", json={"payment": session_id})
+            assert dashboard.status_code == 200, dashboard.text
+        with info_logs() as logs:
+            _cancel_and_refund(booking_id)  # sent right after the commit: Stripe answers 400
+
+        [refused] = [line for line in logs if line["event"] == "refund_refused"]
+        assert (refused["log_level"], refused["code"]) == ("error", "charge_already_refunded")
+        assert "already been refunded" in refused["error"]
+        assert state_of(booking_id)["refunds"] == [("canceled", "failed", 4500)]
+        assert refunds.issue_requested(get_db(), app_client()) == {}  # not sent again
+        assert _money_back(session_id) == [(4500, "succeeded")]  # the Dashboard's refund, once
+
+
+def test_a_refund_the_app_sends_tells_stripe_its_booking_key_and_reason(payments_app, stripe_server):
+    """What support sees on Stripe's Dashboard, and what any tool reading Stripe's refunds (or this app, for a refund
+    it has no row for) learns from it: the booking, the refund's key, and the app's own reason in the metadata, next
+    to the nearest reason Stripe itself accepts."""
+    with payments_app.app_context():
+        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        _cancel_and_refund(booking_id)
+        with get_db().reader() as session:
+            payment_id = session.scalar(select(Payment.id).where(Payment.checkout_session_id == session_id))
+        intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
+        [refund] = app_client().v1.refunds.list(params={"payment_intent": intent}).data
+        assert (refund.amount, refund.reason, refund.metadata.to_dict()) == (
+            4500,
+            "requested_by_customer",
+            {"bookingId": booking_id, "refundKey": f"{payment_id}:canceled", "reason": "canceled"},
+        )
 
 
 def test_a_refund_another_tool_made_keeps_the_reason_it_gave_stripe(payments_app, stripe_server):
@@ -116,29 +206,6 @@ def test_a_refund_another_tool_made_keeps_the_reason_it_gave_stripe(payments_app
         assert [(reason, status, amount) for reason, status, amount in state_of(booking_id)["refunds"]] == [
             ("goodwill", "succeeded", 500)
         ]
-
-
-def test_a_paid_checkout_whose_payment_row_was_lost_is_recorded_from_stripe_and_confirms(payments_app, stripe_server):
-    """The app's transaction that opened the Checkout Session rolled back after Stripe made it (the row is gone)
-    and the client paid on the page anyway: the payment is recorded from Stripe's session, amount included."""
-    with payments_app.app_context():
-        booking_id, session_id = held_booking(payments_app)
-        with get_db().transaction() as session:
-            session.execute(delete(Payment).where(Payment.checkout_session_id == session_id))
-        pay(stripe_server, session_id)
-        since = app_client().v1.checkout.sessions.retrieve(session_id).created
-        listed = app_client().v1.events.list(params={"limit": 100, "created": {"gte": since}}).auto_paging_iter()
-        for event in reversed([e.to_dict() for e in listed]):
-            if (event["data"]["object"].get("metadata") or {}).get("bookingId") == booking_id:
-                deliver(event)
-        state = state_of(booking_id)
-        assert (state["status"], [status for status, *_ in state["payments"]], state["refunds"]) == (
-            "confirmed",
-            ["paid"],
-            [],
-        )
-        with get_db().reader() as session:  # the price was paid: not refused as an amount mismatch
-            assert session.scalar(select(Payment.amount_cents)) == 4500
 
 
 def test_a_refund_whose_answer_was_lost_is_sent_again_and_stripe_refunds_once(payments_app, stripe_server):
@@ -186,6 +253,42 @@ def test_a_refund_the_card_refused_later_is_raised_to_the_operator_with_stripes_
         }
         assert all(a["failure_reason"] for a in alerts)
         assert state_of(booking_id)["refunds"] == [("canceled", "failed", 4500)]
+
+
+def test_money_support_returns_again_after_the_card_refused_the_refund_leaves_the_payment_refunded(
+    payments_app, stripe_server
+):
+    """The card refused the app's refund (4000000000005126) and support refunded the payment again on the Dashboard.
+    Stripe does not keep its events in order: the new refund's news may come before the old one's failure. Either
+    way the money went back once in full, so the payment ends refunded, not paid."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        pay(stripe_server, session_id, "4000000000005126")
+        seen: set[str] = set()
+        _deliver_new(booking_id, seen)
+        _cancel_and_refund(booking_id)
+        _deliver_new(booking_id, seen)
+        intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
+        [first] = app_client().v1.refunds.list(params={"payment_intent": intent}).data
+        with control(stripe_server) as client:
+            assert client.post(f"/refunds/{first.id}/settle").status_code == 200  # the card refuses the money
+            again = client.post("/refunds", json={"payment": session_id})  # support returns it another way
+            assert again.status_code == 200, again.text
+        [second] = [r for r in app_client().v1.refunds.list(params={"payment_intent": intent}) if r.id != first.id]
+        [created] = [  # the Dashboard's refund carries no booking in its metadata: found by its own id
+            e.to_dict()
+            for e in app_client().v1.events.list(params={"type": "refund.created", "limit": 100})
+            if e.data.object.id == second.id
+        ]
+        later = [e for e in events_for(booking_id) if e["id"] not in seen]
+        [failed] = [e for e in later if e["type"] == "refund.failed"]
+
+        for event in [created, failed, *[e for e in later if e is not failed]]:
+            deliver(event)
+
+        state = state_of(booking_id)
+        assert state["payments"] == [("refunded", True, "5126", None)]
+        assert [(status, amount) for _, status, amount in state["refunds"]] == [("failed", 4500), ("succeeded", 4500)]
 
 
 def test_a_refund_of_a_payment_whose_payment_intent_is_not_known_yet_waits_for_it(payments_app, stripe_server):
