@@ -80,8 +80,9 @@ def _settle_paid(
     payment.payment_intent_id = payment.payment_intent_id or checkout.get("payment_intent")
     payment.failure_code = None
     _touch(payment, now)
-    if not _paid_the_price(booking, payment, checkout):
-        return _refuse_mismatch(session, booking, payment, now)
+    paid_the_price = _paid_the_price(booking, payment, checkout)
+    if not paid_the_price:
+        return _refuse_mismatch(session, booking, payment, now, told_what_was_taken=paid_the_price is not None)
     if booking.status is BookingStatus.PENDING_PAYMENT:
         return _confirm(session, booking, payment, provider, now)
     if booking.status is BookingStatus.CONFIRMED:
@@ -91,35 +92,40 @@ def _settle_paid(
     return f"payment arrived after booking {booking.public_id} was {booking.status.value}; refunded"
 
 
-def _paid_the_price(booking: Booking, payment: Payment, checkout: dict[str, Any]) -> bool:
-    """Whether Stripe took exactly the booking's price; the payment row is made to say what was taken."""
+def _paid_the_price(booking: Booking, payment: Payment, checkout: dict[str, Any]) -> bool | None:
+    """Whether Stripe took exactly the booking's price, None when the session does not say what was taken; the
+    payment row is made to say what was taken."""
     amount, currency = checkout.get("amount_total"), checkout.get("currency")
     if isinstance(amount, int) and not isinstance(amount, bool) and isinstance(currency, str) and currency:
         payment.amount_cents, payment.currency = amount, currency.lower()[:3]
         return (amount, currency.lower()) == (booking.price_cents, booking.currency.lower())
-    return False  # a completed session always carries both; without them nothing proves what was paid
+    return None  # a completed session always carries both; without them nothing proves what was paid
 
 
-def _refuse_mismatch(session: Session, booking: Booking, payment: Payment, now: datetime) -> str:
-    """Money that is not the price confirms nothing: it all goes back, and a held booking is canceled."""
+def _refuse_mismatch(
+    session: Session, booking: Booking, payment: Payment, now: datetime, *, told_what_was_taken: bool
+) -> str:
+    """Money that is not the price confirms nothing: it all goes back, and a held booking is canceled. A session
+    that does not say what was taken is treated the same way: nothing proves the price was paid."""
     payment.failure_code = AMOUNT_MISMATCH
     price = money.format_amount(booking.price_cents, booking.currency)
-    paid = money.format_amount(payment.amount_cents, payment.currency)
+    paid = money.format_amount(payment.amount_cents, payment.currency) if told_what_was_taken else "an unknown amount"
     log.error(
         "payment_amount_mismatch",
         booking=booking.public_id,
         checkout_session=payment.checkout_session_id,
         expected_amount=booking.price_cents,
         expected_currency=booking.currency,
-        paid_amount=payment.amount_cents,
-        paid_currency=payment.currency,
+        paid_amount=payment.amount_cents if told_what_was_taken else None,
+        paid_currency=payment.currency if told_what_was_taken else None,
         booking_status=booking.status.value,
     )
     request_refund(session, payment, AMOUNT_MISMATCH, now=now)
     if booking.status is not BookingStatus.PENDING_PAYMENT:
         return f"payment of {paid} for booking {booking.public_id} ({booking.status.value}) is not its price; refunded"
+    taken = f"Stripe took {paid} where" if told_what_was_taken else "Stripe did not tell us what it took, and"
     reason = (
-        f"Stripe took {paid} where this session costs {price}, so we did not confirm the booking "
+        f"{taken} this session costs {price}, so we did not confirm the booking "
         f"and are refunding your payment in full. Please book again."
     )
     cancel_booking(session, booking, reason=reason, canceled_by="payments", at=now)

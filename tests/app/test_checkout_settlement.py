@@ -61,18 +61,28 @@ def test_a_completed_session_that_does_not_say_what_was_taken_confirms_nothing_a
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
         pay(stripe_server, session_id)
-        for event in events_for(booking_id):
-            if event["type"] == "checkout.session.completed":
-                event["data"]["object"][unsaid] = None
-                assert deliver(event) == "processed"  # applied at once, not left failing for the inbox to retry
-            else:
-                deliver(event)
+        with info_logs() as logs:
+            for event in events_for(booking_id):
+                if event["type"] == "checkout.session.completed":
+                    event["data"]["object"][unsaid] = None
+                    assert deliver(event) == "processed"  # applied at once, not left failing for the inbox to retry
+                else:
+                    deliver(event)
         state = state_of(booking_id)
         assert state["status"] == "canceled"
         assert [(status, failure) for status, _intent, _last4, failure in state["payments"]] == [
             ("refunded", "amount_mismatch")
         ]
         assert state["refunds"] == [("amount_mismatch", "succeeded", 4500)]
+        with get_db().reader() as session:
+            reason = booking_by_public_id(session, booking_id).cancel_reason
+    # the client is not told that Stripe took the price it did not name
+    assert reason == (
+        "Stripe did not tell us what it took, and this session costs £45.00, so we did not confirm the booking "
+        "and are refunding your payment in full. Please book again."
+    )
+    [alert] = [line for line in logs if line["event"] == "payment_amount_mismatch"]
+    assert (alert["expected_amount"], alert["paid_amount"], alert["paid_currency"]) == (4500, None, None)
 
 
 def test_a_session_that_expires_after_its_hold_was_released_is_recorded_expired_and_says_so(
