@@ -150,9 +150,14 @@ def _issue(db: Database, client: stripe.StripeClient, refund_id: int) -> str:
             log.warning("refund_waiting_for_stripe", refund=refund_id, error=problem.message)
             return "waiting"
         with db.transaction() as session:
+            # The booking lock, as every writer of refund rows takes it, then the row as read after it (this
+            # session has not read it before): Stripe's webhook may have recorded this refund meanwhile (an
+            # earlier attempt Stripe made, whose answer was lost). Then it was issued, and stays as recorded.
+            lock_existing_booking(session, payment.booking_id)
             row = session.get_one(Refund, refund_id)
-            if row.status == REQUESTED:
-                row.status = "failed"
+            if row.status != REQUESTED:
+                return "issued"
+            row.status = "failed"
         log.error("refund_refused", refund=refund_id, code=problem.code, error=problem.message)
         return "failed"
     with db.transaction() as session:

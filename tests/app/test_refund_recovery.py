@@ -5,6 +5,7 @@ says, in each case."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
@@ -226,6 +227,52 @@ def test_a_refund_whose_answer_was_lost_is_sent_again_and_stripe_refunds_once(pa
         assert refunds.issue_requested(get_db(), app_client()) == {"issued": 1}
         assert _money_back(session_id) == [(4500, "succeeded")]  # one refund at Stripe, not two
         assert state_of(booking_id)["refunds"] == [("canceled", "succeeded", 4500)]
+
+
+class _SentAgainAfterStripeForgotTheKey:
+    """The app's Stripe client, but a refund it sends goes out as a new request: Stripe keeps an idempotency key
+    for 24 hours only. Just before it arrives, Stripe's delivery of the refund it made the first time reaches the
+    app's webhook (``deliver_first``)."""
+
+    def __init__(self, client, deliver_first):
+        self.v1 = SimpleNamespace(refunds=SimpleNamespace(create=self._create))
+        self._client, self._deliver_first = client, deliver_first
+
+    def _create(self, params, options=None):
+        self._deliver_first()
+        return self._client.v1.refunds.create(params=params)
+
+
+def test_a_refund_recorded_from_stripes_webhook_while_it_is_sent_again_is_issued_not_refused(
+    payments_app, stripe_server
+):
+    """Stripe made the refund but its answer was lost, and the app sent it again after Stripe had forgotten the
+    idempotency key: Stripe refuses it (the charge is refunded already). Meanwhile Stripe's webhook told the app of
+    the refund it made, carrying the same refund key. The refund went out once and succeeded: the run counts it
+    issued, the booking shows the money back, and no operator is alerted to a refusal."""
+    with payments_app.app_context():
+        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        seen = {e["id"] for e in events_for(booking_id)}
+        with control(stripe_server) as client:
+            lost = {"method": "POST", "path": "/v1/refunds", "when": "after", "times": None}
+            assert client.post("/faults", json=lost).status_code == 201
+        try:
+            _cancel_and_refund(booking_id)  # Stripe makes the refund; every answer is lost
+        finally:
+            with control(stripe_server) as client:
+                client.delete("/faults")
+        assert state_of(booking_id)["refunds"] == [("canceled", "requested", 4500)]
+        retried = _SentAgainAfterStripeForgotTheKey(app_client(), lambda: _deliver_new(booking_id, seen))
+
+        with info_logs() as logs:
+            outcomes = refunds.issue_requested(get_db(), retried)
+
+        assert outcomes == {"issued": 1}
+        assert [line for line in logs if line["log_level"] == "error"] == []
+        assert _money_back(session_id) == [(4500, "succeeded")]
+        state = state_of(booking_id)
+        assert state["refunds"] == [("canceled", "succeeded", 4500)]
+        assert state["payments"] == [("refunded", True, "4242", None)]
 
 
 def test_a_refund_the_card_refused_later_is_raised_to_the_operator_with_stripes_reason(payments_app, stripe_server):
