@@ -11,6 +11,8 @@ Order rules (see docs/calendly.md):
 - terminal states stay terminal (``lifecycle``);
 - a rescheduled cancel never cancels; the create carrying ``old_invitee`` moves the booking;
 - no-show set/clear is ordered by the events' own times (``no_show_changed_at``);
+- a cancel or no-show decides on its booking with the row locked and re-read (``booking_locks``),
+  so it acts on what a Stripe handler holding that lock (canceling or confirming it) committed;
 - a create for an invitee Calendly has since canceled or rescheduled (asked from the API, only
   when nothing local matches) ends in the same state as if the events had come in order.
 """
@@ -26,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app_under_test import booking_events
+from app_under_test.booking_locks import lock_existing_booking
 from app_under_test.booking_service import (
     SlotTaken,
     cancel_booking,
@@ -184,12 +187,19 @@ def _cancel(session: Session, booking: Booking, cancellation: Cancellation, fall
     )
 
 
-def invitee_canceled(session: Session, change: InviteeChange) -> Outcome | None:
-    if change.rescheduled:
-        raise Ignore(f"rescheduled, not canceled: the invitee.created of {change.new_invitee} moves the booking")
+def _locked_for_change(session: Session, change: InviteeChange) -> Booking:
+    """The booking a cancel or no-show applies to, its row locked and re-read: what it decides on is what the
+    last transaction to change the booking (a Stripe handler canceling it, say) committed."""
     booking = booking_for_change(session, change)
     if booking is None:
         raise NotYetKnown(f"no booking is linked to {change.uri} yet")
+    return lock_existing_booking(session, booking.id)
+
+
+def invitee_canceled(session: Session, change: InviteeChange) -> Outcome | None:
+    if change.rescheduled:
+        raise Ignore(f"rescheduled, not canceled: the invitee.created of {change.new_invitee} moves the booking")
+    booking = _locked_for_change(session, change)
     _link(booking, change)
     cancellation = change.cancellation or Cancellation(None, None, None, None)
     if not _cancel(session, booking, cancellation, change.occurred_at):
@@ -202,9 +212,7 @@ def no_show_changed(
 ) -> Outcome | None:
     """Set or clear the flag as of ``at`` (default: the event's time); an older change never wins."""
     at = at or change.occurred_at
-    booking = booking_for_change(session, change)
-    if booking is None:
-        raise NotYetKnown(f"no booking is linked to {change.uri} yet")
+    booking = _locked_for_change(session, change)
     if booking.no_show_changed_at is not None and at < booking.no_show_changed_at:
         raise Ignore(f"stale: a newer no-show change ({booking.no_show_changed_at.isoformat()}) was applied")
     _link(booking, change)

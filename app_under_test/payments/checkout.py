@@ -24,11 +24,12 @@ import stripe
 from sqlalchemy.orm import Session
 from stripe.params.checkout import SessionCreateParams
 
+from app_under_test.booking_locks import lock_booking
 from app_under_test.config import Config
 from app_under_test.models import Booking, BookingStatus, Payment
 from app_under_test.payments import money
 from app_under_test.payments.gateway import ProviderRefused, classify
-from app_under_test.payments.records import lock_booking, payments_of
+from app_under_test.payments.records import payments_of
 from app_under_test.timeutil import utcnow
 
 STRIPE_MIN_EXPIRY = timedelta(minutes=30)

@@ -24,12 +24,13 @@ import structlog
 from sqlalchemy import select
 
 from app_under_test.availability import SlotProvider
+from app_under_test.booking_locks import lock_existing_booking
 from app_under_test.db import Database
 from app_under_test.models import Booking, BookingStatus
 from app_under_test.payments import settlement
 from app_under_test.payments.checkout import expire_open_sessions
 from app_under_test.payments.gateway import ProviderError, ProviderUnavailable, classify
-from app_under_test.payments.records import lock_existing_booking, payments_of
+from app_under_test.payments.records import payments_of
 from app_under_test.payments.refunds import issue_requested
 from app_under_test.timeutil import utcnow
 

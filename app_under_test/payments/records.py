@@ -1,11 +1,11 @@
 """Reading and locking the payment rows of a booking.
 
 Every change to a booking's payments happens with the booking row locked
-(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite every writing transaction
-already holds the database's one write lock). Locking the booking, never a
-payment first, gives one lock order for the webhook handlers, "pay again" and
-the hold sweep, so they serialise instead of deadlocking, and a handler always
-sees the payment rows the others committed.
+(``booking_locks.lock_booking``: ``SELECT ... FOR UPDATE`` on PostgreSQL; on
+SQLite every writing transaction already holds the database's one write lock).
+Locking the booking, never a payment first, gives one lock order for the webhook
+handlers, "pay again" and the hold sweep, so they serialise instead of
+deadlocking, and a handler always sees the payment rows the others committed.
 """
 
 from __future__ import annotations
@@ -13,31 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm import Session, object_session
 
+from app_under_test.booking_locks import WITH_PARTIES, lock_existing_booking
 from app_under_test.models import Booking, Payment, Refund
 from app_under_test.timeutil import iso_z
-
-# The booking's client and session type come in the same locking query: confirming needs them for the calendar.
-_WITH_PARTIES = (joinedload(Booking.client, innerjoin=True), joinedload(Booking.session_type, innerjoin=True))
-
-
-def lock_booking(session: Session, booking_id: int) -> Booking | None:
-    return session.scalar(
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .options(*_WITH_PARTIES)
-        .with_for_update(of=Booking)
-        .execution_options(populate_existing=True)
-    )
-
-
-def lock_existing_booking(session: Session, booking_id: int) -> Booking:
-    """``lock_booking`` for a booking that must exist: one a payment, refund or queued job points at."""
-    booking = lock_booking(session, booking_id)
-    if booking is None:
-        raise LookupError(f"no booking {booking_id} to lock")
-    return booking
 
 
 def locked(session: Session, payment: Payment) -> tuple[Booking, Payment]:
@@ -57,7 +37,7 @@ def locked_checkout(session: Session, checkout_session_id: str) -> tuple[Booking
         select(Booking, Payment)
         .join(Payment, Payment.booking_id == Booking.id)
         .where(Payment.checkout_session_id == checkout_session_id)
-        .options(*_WITH_PARTIES)
+        .options(*WITH_PARTIES)
         .with_for_update(of=(Booking, Payment))
         .execution_options(populate_existing=True)
     ).first()

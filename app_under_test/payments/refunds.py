@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from stripe.params import RefundCreateParams
 
 from app_under_test import booking_events
+from app_under_test.booking_locks import lock_existing_booking
 from app_under_test.db import Database
 from app_under_test.models import Booking, Payment, Refund
 from app_under_test.payments.gateway import ProviderUnavailable, classify
-from app_under_test.payments.records import lock_existing_booking, refunds_of
+from app_under_test.payments.records import refunds_of
 from app_under_test.timeutil import utcnow
 
 log = structlog.get_logger("payments")

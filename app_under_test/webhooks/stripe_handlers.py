@@ -17,13 +17,13 @@ import stripe
 import structlog
 from sqlalchemy.orm import Session
 
+from app_under_test.booking_locks import lock_existing_booking
 from app_under_test.event_outcomes import Ignore, Unprocessable
 from app_under_test.models import Booking, Payment, WebhookEvent
 from app_under_test.payments import settlement
 from app_under_test.payments.gateway import app_client, classify
 from app_under_test.payments.records import (
     booking_by_public_id,
-    lock_existing_booking,
     locked,
     locked_checkout,
     payment_for_checkout,

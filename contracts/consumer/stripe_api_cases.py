@@ -21,11 +21,11 @@ import pytest
 from pact import match
 from sqlalchemy import select
 
+from app_under_test.booking_locks import lock_booking
 from app_under_test.config import Config
 from app_under_test.models import Payment, Refund
 from app_under_test.payments.checkout import expire_open_sessions, open_checkout
 from app_under_test.payments.gateway import ProviderRefused, ProviderUnavailable, build_client
-from app_under_test.payments.records import lock_booking
 from app_under_test.payments.refunds import issue_requested
 from contracts.consumer import consumer_app
 from contracts.consumer import payment_records as records

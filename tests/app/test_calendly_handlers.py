@@ -23,13 +23,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
+from app_under_test import create_app
 from app_under_test.availability import CalendarBooking, Slot
-from app_under_test.booking_service import BookingRequest, claim_blocks, create_booking
+from app_under_test.booking_locks import lock_booking
+from app_under_test.booking_service import BookingRequest, cancel_booking, claim_blocks, create_booking
 from app_under_test.calendly.sync import MAX_RESCHEDULE_CHAIN
 from app_under_test.catalog import BuilderSpec, SessionTypeSpec, add_builder
 from app_under_test.config import Config
 from app_under_test.db import Database
-from app_under_test.models import Booking, BookingStatus, Client, RoutingFormSubmission, SessionType, SlotClaim
+from app_under_test.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    OutboxMessage,
+    RoutingFormSubmission,
+    SessionType,
+    SlotClaim,
+)
 from app_under_test.webhooks import calendly_handlers, calendly_ingest, inbox
 from app_under_test.webhooks.calendly_handlers import apply_event, dispatch
 from app_under_test.webhooks.calendly_ingest import dedupe_key
@@ -332,6 +342,65 @@ def test_calendlys_invitee_created_arriving_before_the_booking_commits_waits_for
     with db.reader() as session:
         booking = session.scalar(select(Booking))
         assert (booking.public_id, booking.source) == (ref, "app")
+
+
+@pytest.fixture
+def app_db(db_url):
+    """The database as the app wires it: a cancellation queues its mails (and any refund) in its transaction."""
+    app = create_app(
+        Config(
+            env="test",
+            database_url=db_url,
+            secret_key="x" * 40,
+            slot_provider="local",
+            public_base_url="https://book.example.com",
+            log_level="ERROR",
+        )
+    )
+    database = app.extensions["booking_db"]
+    seed(database)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgresql_only(reason="SQLite has one writer at a time: the Calendly handler cannot overlap the lock")
+def test_calendlys_cancel_arriving_while_stripe_cancels_the_booking_waits_and_leaves_that_cancellation_alone(app_db):
+    """Settlement cancels a booking under its lock (Stripe took the wrong amount) while Calendly's invitee.canceled
+    for it comes in. Deciding on what it read before that commit, the Calendly handler would cancel the booking
+    again, overwrite who canceled it and why, and publish a second cancellation (its mails, its refund request);
+    it must wait for the lock and find the booking canceled already."""
+    a = Invitee("A", T0)
+    app_booking(app_db, a)
+    reason = "Stripe took 10.00 GBP where this session costs 45.00 GBP, so we did not confirm the booking."
+    with ThreadPoolExecutor(1) as pool:
+        with app_db.transaction() as session:  # the Stripe handler's transaction; commits on leaving
+            booking = lock_booking(session, session.scalar(select(Booking.id)))
+            assert cancel_booking(session, booking, reason=reason, canceled_by="payments", at=T0 - timedelta(days=1))
+            session.flush()
+            delivery = pool.submit(deliver, app_db, canceled(a, 5))
+            wait_until(
+                lambda: delivery.done() or handler_waits_for_a_lock(app_db),
+                what="the invitee.canceled handler to wait for the booking Stripe's handler holds",
+            )
+            assert not delivery.done(), "the Calendly handler did not wait for the booking's lock"
+        assert delivery.result(timeout=30) == "processed"
+    with app_db.reader() as session:
+        booking = session.scalar(select(Booking))
+        assert (booking.status, booking.canceled_by, booking.cancel_reason) == (
+            BookingStatus.CANCELED,
+            "payments",
+            reason,
+        )
+        mails = session.execute(
+            select(OutboxMessage.recipient, OutboxMessage.data)
+            .where(OutboxMessage.kind == "cancellation")
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert [(recipient, data.get("reason")) for recipient, data in mails] == [
+        ("grace@example.com", reason),
+        ("ada@example.com", reason),
+    ]
+    assert final_state(app_db)["unsettled"] == {}
 
 
 def test_a_cancel_for_an_unknown_invitee_is_parked_then_applied_once_its_create_is_in(db):

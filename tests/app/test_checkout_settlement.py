@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 from app_under_test.availability import SlotUnavailable
+from app_under_test.booking_locks import lock_booking
 from app_under_test.db import get_db
 from app_under_test.payments import settlement
-from app_under_test.payments.records import booking_by_public_id, lock_booking
+from app_under_test.payments.records import booking_by_public_id
 from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,

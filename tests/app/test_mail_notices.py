@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app_under_test.booking_locks import lock_booking
 from app_under_test.booking_service import cancel_booking
 from app_under_test.db import get_db
 from app_under_test.mail import notices
 from app_under_test.models import OutboxMessage, Refund
 from app_under_test.payments.checkout import open_checkout
 from app_under_test.payments.gateway import app_client
-from app_under_test.payments.records import booking_by_public_id, lock_booking
+from app_under_test.payments.records import booking_by_public_id
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     deliver,
     events_for,

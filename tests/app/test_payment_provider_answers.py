@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from app_under_test.booking_locks import lock_booking
 from app_under_test.db import get_db
 from app_under_test.models import Booking, Payment
 from app_under_test.payments import gateway
 from app_under_test.payments.checkout import open_checkout
 from app_under_test.payments.gateway import ProviderError, ProviderRefused, ProviderUnavailable, app_client
-from app_under_test.payments.records import booking_by_public_id, lock_booking
+from app_under_test.payments.records import booking_by_public_id
 from app_under_test.views.payments import provider_unavailable
 from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
 from app_under_test import booking_events
+from app_under_test.booking_locks import lock_booking
 from app_under_test.db import get_db
 from app_under_test.event_bus import EventBus, attach
 from app_under_test.models import Payment
@@ -27,7 +28,7 @@ from app_under_test.payments import refunds, settlement
 from app_under_test.payments import subscribers as payment_subscribers
 from app_under_test.payments.checkout import pay_again
 from app_under_test.payments.gateway import app_client
-from app_under_test.payments.records import booking_by_public_id, lock_booking
+from app_under_test.payments.records import booking_by_public_id
 from app_under_test.webhooks import inbox, stripe_handlers
 from harness.waiting import wait_until
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)

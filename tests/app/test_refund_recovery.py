@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, text
 
+from app_under_test.booking_locks import lock_booking
 from app_under_test.db import get_db
 from app_under_test.models import Payment
 from app_under_test.payments import refunds
 from app_under_test.payments.gateway import app_client
-from app_under_test.payments.records import booking_by_public_id, lock_booking
+from app_under_test.payments.records import booking_by_public_id
 from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
