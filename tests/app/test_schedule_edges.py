@@ -6,8 +6,13 @@ working hours (09:00-17:00, Monday to Friday, in the builder's zone); a session 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time as host_clock
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from app_under_test.availability import BOOKING_HORIZON, LocalSchedule, WorkingHours
 
@@ -74,3 +79,31 @@ def test_custom_working_hours_are_kept():
         session_type("UTC", 60), saturday, saturday + timedelta(days=7)
     )
     assert [s.start for s in offered] == [saturday + timedelta(hours=10), saturday + timedelta(hours=11)]
+
+
+@pytest.fixture
+def server_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Sets the local zone of the host the app runs on (TZ), as an operator's server may be set; restored after."""
+
+    def set_zone(posix_tz: str) -> None:
+        monkeypatch.setenv("TZ", posix_tz)
+        host_clock.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    host_clock.tzset()
+
+
+# POSIX zone strings (no tz database needed): the sign is inverted, "<+14>-14" is UTC+14.
+@pytest.mark.parametrize("host_tz", ["UTC0", "<+14>-14", "<-12>12"], ids=["utc", "kiritimati", "baker-island"])
+def test_a_builders_late_evening_is_offered_whatever_zone_the_server_runs_in(server_zone, host_tz):
+    """Working days are counted in the builder's zone only: a server a day ahead of its builder (UTC+14 against
+    Pago Pago's UTC-11) still offers the builder's 23:00, which is already the day after next on the server."""
+    server_zone(host_tz)
+    pago_pago = "Pacific/Pago_Pago"
+    hours = WorkingHours(weekdays=tuple(range(7)), opens=time(18, 0), closes=time(23, 30))
+    eleven_pm = datetime(2027, 3, 15, 23, 0, tzinfo=ZoneInfo(pago_pago))  # Tuesday 10:00Z, Wednesday 00:00 at UTC+14
+    offered = LocalSchedule(hours, now=lambda: eleven_pm - timedelta(days=1)).available_slots(
+        session_type(pago_pago), eleven_pm, eleven_pm + timedelta(hours=1)
+    )
+    assert [(s.start, s.end) for s in offered] == [(eleven_pm.astimezone(UTC), eleven_pm + timedelta(minutes=30))]
