@@ -25,8 +25,9 @@ READ_SIZE = 64 * 1024
 
 
 def _buffer_chunked_body(limit: int) -> None:
-    # The headers, not request.content_length: that one is cached, and would keep saying None afterwards.
-    if "Content-Length" in request.headers or "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+    # The transfer encoding decides: Werkzeug ignores a Content-Length sent along with chunked (RFC 9112, 6.3), so
+    # such a body would be cut at the limit too. gunicorn refuses one; Werkzeug's own server passes it on.
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
         return
     source = request.environ["wsgi.input"]
     body = bytearray()
