@@ -164,6 +164,7 @@ def test_a_body_that_is_not_a_json_object_is_a_422_that_says_so(browser, body):
         ({"timezone": "Mars/Olympus_Mons"}, "timezone 'Mars/Olympus_Mons' is not an IANA time zone"),
         ({"email": "lin.example.com"}, "email must be an email address"),
         ({"bio": "b" * 10_001}, "bio must be at most 10000 characters"),
+        ({"name": "   ", "slug": "lin-wu"}, "name is required"),
     ],
 )
 def test_a_refused_builder_names_the_field_and_what_it_takes(browser, change, message):
@@ -187,6 +188,10 @@ def test_a_bio_of_ten_thousand_characters_is_taken_whole(browser):
         ({"name": "n" * 121}, "name must be at most 120 characters"),
         ({"name": 5}, "name must be a string"),
         ({"slug": "Deep Dive"}, "session type slug must be lower-case letters, digits and dashes"),
+        ({"slug": 5}, "slug must be a string"),
+        ({"slug": "s" * 81}, "slug must be at most 80 characters"),
+        ({"duration_minutes": True}, "duration_minutes and price_cents must be integers"),
+        ({"price_cents": False}, "duration_minutes and price_cents must be integers"),
     ],
 )
 def test_a_refused_session_type_names_the_field_and_what_it_takes(browser, change, message):
