@@ -111,6 +111,33 @@ def test_an_error_sent_to_monitoring_names_the_apps_environment(tmp_path):
     assert events and {event["environment"] for event in events} == {"test"}
 
 
+def test_monitoring_receives_errors_only_and_no_trace_of_ordinary_requests(tmp_path):
+    """Sentry is for errors here: requests that succeed send it no events and no performance transactions
+    (which would carry every request's path and timing off the machine and use the monitoring quota)."""
+    captured: list[str] = []
+    app = create_app(_config(tmp_path, sentry_dsn="https://public@sentry.example.com/1"))
+    sentry_sdk.get_client().transport.capture_envelope = lambda envelope: captured.extend(
+        item.type or "" for item in envelope.items
+    )
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    try:
+        assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+        sentry_sdk.flush()
+        quiet = list(captured)
+        assert client.get("/explode").status_code == 500
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.init(dsn=None)
+    # sentry-sdk's own bookkeeping (session counts, client reports) may go; never a transaction, one error event
+    assert "transaction" not in captured and "event" not in quiet
+    assert captured.count("event") == 1
+
+
 def test_logs_go_to_standard_error_and_leave_standard_output_to_command_output(tmp_path, capsys):
     app = create_app(_config(tmp_path))
     app.test_client().get("/healthz")
