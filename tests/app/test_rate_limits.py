@@ -173,6 +173,17 @@ def test_sign_up_is_limited_per_account_named_in_the_form_across_addresses(db_ur
         app.extensions["booking_db"].dispose()
 
 
+def test_the_sign_up_page_keeps_loading_however_often_a_visitor_opens_it(db_url, storage):
+    # Only sign-up POSTs count: reloading the empty form must not spend the budget of the account it will name.
+    app = make_web_app(db_url, sign_up_limit_per_account="2 per minute", **storage)
+    try:
+        visitor = app.test_client()
+        assert [visitor.get("/signup").status_code for _ in range(5)] == [200] * 5
+        assert sign_up(visitor, "grace@example.com").status_code == 303
+    finally:
+        app.extensions["booking_db"].dispose()
+
+
 class _Clock:
     def __init__(self) -> None:
         self.now = 1_700_000_000.0
