@@ -139,6 +139,16 @@ def deliver(event: dict) -> str:
     return "duplicate" if stored.duplicate else inbox.process(get_db(), stored.event_id, stripe_handlers.dispatch)
 
 
+def paid_booking(app, sim) -> tuple[str, str]:
+    """A booking held, paid with the default card and confirmed by Stripe's events: (booking id, session id)."""
+    booking_id, session_id = held_booking(app)
+    pay(sim, session_id)
+    for event in events_for(booking_id):
+        deliver(event)
+    assert state_of(booking_id)["status"] == "confirmed"
+    return booking_id, session_id
+
+
 def state_of(booking_id: str) -> dict:
     with get_db().reader() as session:
         booking = session.scalar(select(Booking).where(Booking.public_id == booking_id))

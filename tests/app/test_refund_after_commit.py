@@ -17,6 +17,7 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
     deliver,
     events_for,
     held_booking,
+    paid_booking,
     pay,
     payments_app,
     state_of,
@@ -50,15 +51,6 @@ def cancel_outside_the_app(db_url: str, booking_id: str) -> None:
 
     with ThreadPoolExecutor(max_workers=1) as outside_the_app:
         outside_the_app.submit(script).result(timeout=60)  # raises what the script raised
-
-
-def paid_booking(app, sim) -> tuple[str, str]:
-    booking_id, session_id = held_booking(app)
-    pay(sim, session_id)
-    for stripe_event in events_for(booking_id):
-        deliver(stripe_event)
-    assert state_of(booking_id)["status"] == "confirmed"
-    return booking_id, session_id
 
 
 def money_back(session_id: str) -> list[tuple[int, str]]:

@@ -22,6 +22,7 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
     deliver,
     events_for,
     held_booking,
+    paid_booking,
     pay,
     payments_app,
     state_of,
@@ -30,15 +31,6 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
 
 pytestmark = [pytest.mark.stripe, pytest.mark.webhook, pytest.mark.database]
 OPERATOR_TOKEN = "operator-token-for-refund-tests-0123456789"
-
-
-def _paid_booking(app, stripe_server) -> tuple[str, str]:
-    booking_id, session_id = held_booking(app)
-    pay(stripe_server, session_id)
-    for event in events_for(booking_id):
-        deliver(event)
-    assert state_of(booking_id)["status"] == "confirmed"
-    return booking_id, session_id
 
 
 def _deliver_new(booking_id: str, seen: set[str]) -> None:
@@ -63,7 +55,7 @@ def _money_back(session_id: str) -> list[tuple[int, str]]:
 
 def test_a_canceled_booking_refunds_only_what_the_dashboard_did_not(payments_app, stripe_server):
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         seen = {e["id"] for e in events_for(booking_id)}
         with control(stripe_server) as client:  # support refunds 15.00 of the 45.00 by hand
             partial = client.post("/refunds", json={"payment": session_id, "amount": 1500})
@@ -130,7 +122,7 @@ def test_the_operator_lists_a_mismatched_payments_refunds_oldest_first(payments_
 
 def test_a_refund_decided_while_stripe_is_down_waits_and_goes_out_on_the_next_run(payments_app, stripe_server):
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         with control(stripe_server) as client:
             down = client.post("/faults", json={"down": "503"})
             assert down.status_code == 201, down.text
@@ -161,7 +153,7 @@ def test_a_refund_stripe_refuses_is_failed_and_raised_to_the_operator_with_strip
     it: the app's own refund asks for money that is no longer there. Stripe refuses it; the refund is not sent again,
     and an error log line gives the operator Stripe's code for why."""
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         with control(stripe_server) as client:
             dashboard = client.post("/refunds", json={"payment": session_id})
             assert dashboard.status_code == 200, dashboard.text
@@ -181,7 +173,7 @@ def test_a_refund_the_app_sends_tells_stripe_its_booking_key_and_reason(payments
     it has no row for) learns from it: the booking, the refund's key, and the app's own reason in the metadata, next
     to the nearest reason Stripe itself accepts."""
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         _cancel_and_refund(booking_id)
         with get_db().reader() as session:
             payment_id = session.scalar(select(Payment.id).where(Payment.checkout_session_id == session_id))
@@ -198,7 +190,7 @@ def test_a_refund_another_tool_made_keeps_the_reason_it_gave_stripe(payments_app
     """A refund made straight through Stripe's API by another tool (a support script) with a reason in its
     metadata: the booking lists it under that reason, as it does the app's own."""
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         seen = {e["id"] for e in events_for(booking_id)}
         intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
         app_client().v1.refunds.create(
@@ -215,7 +207,7 @@ def test_a_refund_whose_answer_was_lost_is_sent_again_and_stripe_refunds_once(pa
     every try): the refund is kept as requested and sent again later, and Stripe, seeing the same idempotency key,
     answers with the refund it made instead of making a second."""
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         with control(stripe_server) as client:
             lost = {"method": "POST", "path": "/v1/refunds", "when": "after", "times": None}
             assert client.post("/faults", json=lost).status_code == 201
@@ -252,7 +244,7 @@ def test_a_refund_recorded_from_stripes_webhook_while_it_is_sent_again_is_issued
     the refund it made, carrying the same refund key. The refund went out once and succeeded: the run counts it
     issued, the booking shows the money back, and no operator is alerted to a refusal."""
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         seen = {e["id"] for e in events_for(booking_id)}
         with control(stripe_server) as client:
             lost = {"method": "POST", "path": "/v1/refunds", "when": "after", "times": None}
@@ -343,7 +335,7 @@ def test_a_refund_of_a_payment_whose_payment_intent_is_not_known_yet_waits_for_i
     """Stripe refunds a PaymentIntent, so a refund of a payment recorded before Stripe named its PaymentIntent
     cannot be sent yet: the operator's issue-refunds run says it is waiting, and sends it once the intent is known."""
     with payments_app.app_context():
-        booking_id, session_id = _paid_booking(payments_app, stripe_server)
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
         with get_db().transaction() as session:
             payment = session.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
             intent, payment.payment_intent_id = payment.payment_intent_id, None
