@@ -168,6 +168,40 @@ def test_a_refund_stripe_refuses_is_failed_and_raised_to_the_operator_with_strip
         assert _money_back(session_id) == [(4500, "succeeded")]  # the Dashboard's refund, once
 
 
+def test_an_operators_refund_run_that_stripe_refuses_says_failed(payments_app, stripe_server):
+    """The refund waited for Stripe (down at the cancellation); meanwhile support refunded the payment in full on
+    the Dashboard. The operator's next `payments issue-refunds` run is refused by Stripe and says so: failed."""
+    with payments_app.app_context():
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
+        with control(stripe_server) as client:
+            down = client.post("/faults", json={"down": "503"})
+            assert down.status_code == 201, down.text
+        try:
+            _cancel_and_refund(booking_id)  # sent right after the commit: Stripe answers 503, the refund waits
+        finally:
+            with control(stripe_server) as client:
+                client.delete("/faults")
+        with control(stripe_server) as client:
+            dashboard = client.post("/refunds", json={"payment": session_id})
+            assert dashboard.status_code == 200, dashboard.text
+        run = payments_app.test_cli_runner().invoke(args=["payments", "issue-refunds"])
+        assert (run.exit_code, json.loads(run.stdout)) == (0, {"failed": 1})  # the log line goes to stderr
+        assert state_of(booking_id)["refunds"] == [("canceled", "failed", 4500)]
+
+
+def test_a_dashboard_refund_without_metadata_is_recorded_with_the_reason_support_chose(payments_app, stripe_server):
+    """A refund made on Stripe's Dashboard carries no metadata of ours, only Stripe's own reason: the app records
+    that reason (what an operator reads next to the refund), not a generic one."""
+    with payments_app.app_context():
+        booking_id, session_id = paid_booking(payments_app, stripe_server)
+        seen = {e["id"] for e in events_for(booking_id)}
+        intent = app_client().v1.checkout.sessions.retrieve(session_id).payment_intent
+        # what the Dashboard's "Refund" button sends: Stripe's own API, a reason from its list, no metadata
+        app_client().v1.refunds.create(params={"payment_intent": intent, "reason": "requested_by_customer"})
+        _deliver_new(booking_id, seen)
+        assert state_of(booking_id)["refunds"] == [("requested_by_customer", "succeeded", 4500)]
+
+
 def test_a_refund_the_app_sends_tells_stripe_its_booking_key_and_reason(payments_app, stripe_server):
     """What support sees on Stripe's Dashboard, and what any tool reading Stripe's refunds (or this app, for a refund
     it has no row for) learns from it: the booking, the refund's key, and the app's own reason in the metadata, next
