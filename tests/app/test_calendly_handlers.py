@@ -850,3 +850,21 @@ def test_a_late_create_books_nothing_when_its_successor_after_the_longest_follow
             f"{chain[0].uri} was rescheduled; booking ref-app-1 holds its successor"
         )
     assert [(status, start) for status, start, *_ in final_state(db)["bookings"]] == [("confirmed", chain[-1].start)]
+
+
+@pytest.mark.parametrize("dropped", ["absent", "null"])
+def test_a_cancel_that_does_not_say_when_it_was_made_is_dated_by_its_event_not_by_when_it_was_applied(db, dropped):
+    """Calendly's invitee.canceled carries a cancellation without its created_at: the booking is canceled as of
+    the event's own time (its envelope's created_at, what the operator API shows as status_changed_at), not the
+    moment the handler happened to run, so a late delivery does not move when the client canceled."""
+    a = Invitee("A", T0)
+    assert deliver(db, created(a, 1)) == "processed"
+    body = canceled(a, 5)
+    if dropped == "absent":
+        del body["payload"]["cancellation"]["created_at"]
+    else:
+        body["payload"]["cancellation"]["created_at"] = None
+    assert deliver(db, body) == "processed"
+    event_time = datetime.fromisoformat(stamp(5).replace("Z", "+00:00"))  # a week before these tests could run
+    (booking,) = final_state(db)["bookings"]
+    assert (booking[0], booking[2], booking[4], booking[5]) == ("canceled", a.uri, "Grace Hopper", event_time)

@@ -37,7 +37,7 @@ def _after_hold(booking_id: str) -> str:
 def _sweep(app, as_of: str) -> dict:
     result = app.test_cli_runner().invoke(args=["payments", "expire-holds", "--as-of", as_of])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)  # the report on stdout; the log lines go to stderr
 
 
 def test_the_sweep_reports_a_hold_kept_for_a_bank_debit_still_processing(payments_app, stripe_server):
@@ -132,6 +132,34 @@ def test_a_hold_paid_without_its_webhook_is_confirmed_by_the_sweep_as_of_the_swe
         assert report["confirmed"] == [booking_id] and report["errors"] == []
         assert state_of(booking_id)["status"] == "confirmed"
     booking = payments_app.test_client().get(f"/api/v1/bookings/{booking_id}").get_json()
+    assert datetime.fromisoformat(booking["status_changed_at"].replace("Z", "+00:00")) == datetime.fromisoformat(as_of)
+
+
+def test_a_hold_paid_in_another_amount_without_its_webhook_is_canceled_by_the_sweep_as_of_the_sweeps_instant(
+    payments_app, stripe_server
+):
+    """The client paid in euros, not the session's pounds, and Stripe's events never arrived: the sweep finds the
+    session paid with the wrong amount, refunds it in full and cancels the booking with the reason that says so,
+    recording the cancellation at the instant the operator's sweep ran as, not the wall clock."""
+    with payments_app.app_context():
+        booking_id, session_id = held_booking(payments_app)
+        with control(stripe_server) as client:
+            localized = client.post(
+                f"/checkout/sessions/{session_id}/localize", json={"currency": "eur", "fx_rate": "1.17"}
+            )
+            assert localized.status_code == 200, localized.text
+            paid = client.post(f"/checkout/sessions/{session_id}/pay", json={"card": "4242424242424242"})
+            assert paid.status_code == 200, paid.text
+        as_of = _after_hold(booking_id)
+
+        report = _sweep(payments_app, as_of)
+
+        assert report["refused"] == [booking_id] and report["errors"] == []
+        state = state_of(booking_id)
+        assert state["status"] == "canceled"
+        assert state["refunds"] == [("amount_mismatch", "succeeded", 5265)]  # all of what was taken goes back
+    booking = payments_app.test_client().get(f"/api/v1/bookings/{booking_id}").get_json()
+    assert booking["cancel_reason"].startswith("Stripe took €52.65 where this session costs £45.00")
     assert datetime.fromisoformat(booking["status_changed_at"].replace("Z", "+00:00")) == datetime.fromisoformat(as_of)
 
 
