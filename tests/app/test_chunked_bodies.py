@@ -172,3 +172,5 @@ def test_a_failed_request_with_a_large_body_is_reported_to_monitoring_without_th
         ("POST", "http://localhost/admin/api/builders")
     ]
     assert "Private note" not in json.dumps(reported), "the body was sent to monitoring with the request"
+    # and the report says so: Sentry's mark for a body removed by its size limit, as for a body sent with its length
+    assert [event["_meta"]["request"]["data"] for event in events] == [{"": {"rem": [["!config", "x"]]}}]

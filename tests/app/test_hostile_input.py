@@ -106,13 +106,23 @@ def test_a_visitor_booking_without_a_name_or_email_is_asked_for_it_and_nothing_i
     assert stats(browser) == before
 
 
-@pytest.mark.parametrize("where", ["query", "form", "path"])
+@pytest.mark.parametrize("where", ["query", "form", "form field name", "path"])
 def test_a_nul_character_anywhere_is_a_400_before_any_view_runs(browser, where):
     before = stats(browser)
     if where == "query":
         response = browser.get("/", query_string={"q": "py\x00thon"})
     elif where == "path":
         response = browser.get("/builders/ada%00stone")
+    elif where == "form field name":  # a whole valid booking, plus one field whose name holds the character
+        form = {
+            "csrf_token": csrf_token(browser, FREE_PATH),
+            "slot": first_slot(browser),
+            "timezone": "UTC",
+            "name": "Eve",
+            "email": "eve@example.com",
+            "note\x00": "x",
+        }
+        response = browser.post(f"{FREE_PATH}/book", data=form)
     else:
         response = book_free(browser, name="Eve\x00")
     assert response.status_code == 400
