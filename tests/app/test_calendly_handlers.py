@@ -344,6 +344,46 @@ def test_calendlys_invitee_created_arriving_before_the_booking_commits_waits_for
         assert (booking.public_id, booking.source) == (ref, "app")
 
 
+@pytest.mark.postgresql_only(reason="SQLite has one writer at a time: two transactions never hold locks side by side")
+def test_locking_a_booking_holds_back_no_other_booking_of_its_client_or_session_type(db):
+    """The booking lock takes the booking's row alone, not the client's and session type's rows read with it: a
+    client's second booking of the same session (one settling while the other is canceled) is worked on side by
+    side, and no booking waits for another it merely shares a client or a session type with."""
+    app_booking(db, Invitee("A", T0))
+    with db.transaction() as session:
+        first = session.scalar(select(Booking))
+        second = Booking(
+            public_id="ref-app-2",
+            builder_id=1,
+            session_type_id=first.session_type_id,
+            client_id=first.client_id,
+            start_at=T0 + timedelta(hours=2),
+            end_at=T0 + timedelta(hours=2, minutes=30),
+            client_timezone="Europe/Paris",
+            status=BookingStatus.CONFIRMED,
+        )
+        session.add(second)
+        session.flush()
+        first_id, second_id = first.id, second.id
+
+    def lock_the_second() -> str:
+        with db.transaction() as other:
+            locked = lock_booking(other, second_id)
+            assert locked is not None
+            return locked.public_id
+
+    with ThreadPoolExecutor(1) as pool:
+        with db.transaction() as session:
+            assert lock_booking(session, first_id) is not None
+            other = pool.submit(lock_the_second)
+            wait_until(
+                lambda: other.done() or handler_waits_for_a_lock(db),
+                what="the second booking's lock to be taken, or waited for",
+            )
+            assert other.done(), "locking one booking made another booking of its client and session type wait"
+        assert other.result(timeout=30) == "ref-app-2"
+
+
 @pytest.fixture
 def app_db(db_url):
     """The database as the app wires it: a cancellation queues its mails (and any refund) in its transaction."""
