@@ -107,6 +107,16 @@ def pay(sim, session_id: str, card: str = "4242424242424242", **extra) -> dict:
     return response.json()
 
 
+def pay_in_euros(sim, session_id: str, card: str = "4242424242424242") -> dict:
+    """The client picks euros on the hosted page (Adaptive Pricing, 1.17 to the pound), then pays: not the price."""
+    with control(sim) as client:
+        localized = client.post(
+            f"/checkout/sessions/{session_id}/localize", json={"currency": "eur", "fx_rate": "1.17"}
+        )
+    assert localized.status_code == 200, localized.text
+    return pay(sim, session_id, card)
+
+
 def events_for(booking_id: str) -> list[dict]:
     """Every event Stripe recorded about this booking's objects, oldest first, as Stripe serialises them.
 

@@ -18,6 +18,7 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
     events_for,
     held_booking,
     pay,
+    pay_in_euros,
     payments_app,
     stripe_server,
 )
@@ -35,12 +36,7 @@ def deliver(event: dict) -> None:
 def test_the_cancel_reason_names_the_amount_taken_and_the_price(payments_app, stripe_server):
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
-        with control(stripe_server) as client:
-            localized = client.post(
-                f"/checkout/sessions/{session_id}/localize", json={"currency": "eur", "fx_rate": "1.17"}
-            )
-            assert localized.status_code == 200, localized.text
-        pay(stripe_server, session_id)
+        pay_in_euros(stripe_server, session_id)
         saved = structlog.get_config()
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
         try:

@@ -18,6 +18,7 @@ from tests.app.log_capture import info_logs
 from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used by name)
     control,
     held_booking,
+    pay_in_euros,
     payments_app,
     state_of,
     stripe_server,
@@ -143,13 +144,7 @@ def test_a_hold_paid_in_another_amount_without_its_webhook_is_canceled_by_the_sw
     recording the cancellation at the instant the operator's sweep ran as, not the wall clock."""
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
-        with control(stripe_server) as client:
-            localized = client.post(
-                f"/checkout/sessions/{session_id}/localize", json={"currency": "eur", "fx_rate": "1.17"}
-            )
-            assert localized.status_code == 200, localized.text
-            paid = client.post(f"/checkout/sessions/{session_id}/pay", json={"card": "4242424242424242"})
-            assert paid.status_code == 200, paid.text
+        pay_in_euros(stripe_server, session_id)
         as_of = _after_hold(booking_id)
 
         report = _sweep(payments_app, as_of)

@@ -24,6 +24,7 @@ from tests.app.payments_fixtures import (  # noqa: F401 (pytest fixtures, used b
     held_booking,
     paid_booking,
     pay,
+    pay_in_euros,
     payments_app,
     state_of,
     stripe_server,
@@ -79,12 +80,7 @@ def test_the_operator_lists_a_mismatched_payments_refunds_oldest_first(payments_
     payments_app.extensions["booking_config"].admin_api_token = OPERATOR_TOKEN
     with payments_app.app_context():
         booking_id, session_id = held_booking(payments_app)
-        with control(stripe_server) as client:
-            localized = client.post(
-                f"/checkout/sessions/{session_id}/localize", json={"currency": "eur", "fx_rate": "1.17"}
-            )
-            assert localized.status_code == 200, localized.text
-        pay(stripe_server, session_id, "4000000000007726")  # 52.65 EUR
+        pay_in_euros(stripe_server, session_id, "4000000000007726")  # 52.65 EUR
         paid = [json.loads(json.dumps(e, default=str)) for e in events_for(booking_id)]  # decimals: strings on the wire
         [completed] = [e for e in paid if e["type"] == "checkout.session.completed"]
         for event in paid:
